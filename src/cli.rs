@@ -1,0 +1,61 @@
+//! The command line: the top-level parser, the list of subcommands and their dispatch.
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+use crate::commands::{comment, config, fsck, init, list, log, start, status};
+
+/// Date-based release trains, kept in git.
+///
+/// git release records each release under refs/release/<name> as a chain of commits, one
+/// per event (who did what, when), tags it, and keeps a summary note in refs/notes/release.
+/// Everything travels with git push and git fetch; there is no server.
+#[derive(Parser, Debug)]
+#[command(
+    name = "git-release",
+    bin_name = "git release",
+    version,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    Init(init::InitArgs),
+    Config(config::ConfigArgs),
+    Start(start::StartArgs),
+    Status(status::StatusArgs),
+    List(list::ListArgs),
+    Log(log::LogArgs),
+    Comment(comment::CommentArgs),
+    Fsck(fsck::FsckArgs),
+}
+
+pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
+    match &cli.command {
+        Command::Init(args) => init::cmd_init(args, out),
+        Command::Config(args) => config::cmd_config(args, out),
+        Command::Start(args) => start::cmd_start(args, out),
+        Command::Status(args) => status::cmd_status(args, out),
+        Command::List(args) => list::cmd_list(args, out),
+        Command::Log(args) => log::cmd_log(args, out),
+        Command::Comment(args) => comment::cmd_comment(args, out),
+        Command::Fsck(args) => fsck::cmd_fsck(args, out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,74 @@
+//! `git release fsck`: check every release's history against its folded state and its note.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::{Session, newest_first};
+use crate::store::NOTES_REF;
+
+/// Check that each release's events read, fold to its release.toml, and that its summary note
+/// in refs/notes/release is current. With --fix, stale notes are made again.
+///
+/// Example: git release fsck
+#[derive(clap::Args, Debug)]
+pub struct FsckArgs {
+    /// Check only this release.
+    #[arg(short, long = "release", value_name = "NAME")]
+    release: Option<String>,
+    /// Rewrite stale notes (they are derived from the release refs).
+    #[arg(long)]
+    fix: bool,
+}
+
+pub fn cmd_fsck(args: &FsckArgs, out: &mut dyn Write) -> Result<()> {
+    let session = Session::open()?;
+    let store = session.store();
+    let names = match &args.release {
+        Some(name) => vec![session.select(Some(name))?],
+        None => newest_first(session.format(), store.names()?),
+    };
+    let mut problems = 0;
+    for name in &names {
+        let release = match store.verify(name) {
+            Ok(Ok(release)) => release,
+            Ok(Err(mismatch)) => {
+                problems += 1;
+                writeln!(out, "{name}: {mismatch}")?;
+                continue;
+            }
+            Err(e) => {
+                problems += 1;
+                writeln!(out, "{name}: {e:#}")?;
+                continue;
+            }
+        };
+        let target = release.target.parse()?;
+        let note = session.git.note(NOTES_REF, target)?.unwrap_or_default();
+        if !note.contains(&release.note()) {
+            if args.fix {
+                store.update_note(name)?;
+                writeln!(
+                    out,
+                    "{name}: note on {} was stale; rewritten",
+                    &release.target[..7]
+                )?;
+            } else {
+                problems += 1;
+                writeln!(
+                    out,
+                    "{name}: note on {} is stale (`git release fsck --fix` rewrites it)",
+                    &release.target[..7]
+                )?;
+            }
+            continue;
+        }
+        writeln!(out, "{name}: ok ({} events)", release.events)?;
+    }
+    if problems > 0 {
+        return Err(
+            crate::error::Failure::new(format!("{problems} release(s) have problems")).into(),
+        );
+    }
+    Ok(())
+}

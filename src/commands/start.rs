@@ -1,0 +1,235 @@
+//! `git release start`: name the release, record it, and tag it.
+
+use std::io::Write;
+
+use anyhow::Result;
+use chrono::NaiveDate;
+
+use super::Session;
+use crate::config::DateRule;
+use crate::error::Failure;
+use crate::git::Oid;
+use crate::release::name::check_ref_component;
+use crate::release::schedule::next_weekday;
+use crate::store::{Created, NewRelease};
+
+/// Start a release: name it, record it under refs/release/<name> and make its annotated tag.
+///
+/// The name is the date formatted by `release.name` (today, or the next push day with
+/// `release.date = "push"`); when that name is taken by a release or a tag, `-1`, `-2`, …
+/// is added. The previous release is the greatest release name below the new one, tags
+/// made before git-release included. Prints the name on stdout.
+///
+/// Example: git release start            # tag HEAD as today's release
+///          git release start v-fix~2 --date 2026-11-24
+#[derive(clap::Args, Debug)]
+pub struct StartArgs {
+    /// The commit to release.
+    #[arg(default_value = "HEAD")]
+    rev: String,
+    /// Name the release after this day (YYYY-MM-DD) instead of today or the push day.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<NaiveDate>,
+    /// Use exactly this name; refused if a release or tag already has it.
+    #[arg(long, conflicts_with = "date")]
+    name: Option<String>,
+    /// Record the release without making a tag.
+    #[arg(long)]
+    no_tag: bool,
+    /// Show what would be recorded and tagged; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+/// How many commits the tag message lists before it says "and N more".
+const TAG_MESSAGE_COMMITS: usize = 200;
+
+pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
+    let session = Session::open()?;
+    let git = &session.git;
+    let store = session.store();
+    let format = session.format();
+    let who = git.identity()?;
+
+    let target = resolve_target(&session, &args.rev)?;
+    if let Some(name) = &args.name {
+        check_ref_component(name)
+            .map_err(|why| Failure::usage(format!("`{name}` cannot be a release name: {why}")))?;
+        if format.parse(name).is_none() {
+            return Err(Failure::usage(format!(
+                "`{name}` does not read as a release name of the pattern `{format}`"
+            ))
+            .hint("release names must sort by date; use --date to pick the day instead")
+            .into());
+        }
+    }
+    let date = match args.date {
+        Some(d) => d,
+        None => naming_day(&session)?,
+    };
+    let tag = session.config.config.release.tag && !args.no_tag;
+
+    // Choosing a name and writing it race with other writers; on a lost race, choose again.
+    for _ in 0..10 {
+        let known = session.known_names()?;
+        let name = match &args.name {
+            Some(name) => {
+                if known.recorded.contains(name) || store.tag_names()?.contains(name) {
+                    return Err(Failure::new(format!(
+                        "a release or tag named {name} already exists"
+                    ))
+                    .hint("pick another --name, or leave it out to get the next free one")
+                    .into());
+                }
+                name.clone()
+            }
+            None => format.next_name(date, known.all()),
+        };
+        let parsed = format.parse(&name).expect("release names parse");
+        let previous = format.previous(&parsed, known.all()).map(|p| p.text);
+        let previous_commit = match &previous {
+            Some(p) => previous_target(&session, p)?,
+            None => None,
+        };
+        let commits = git.commits_between(target, previous_commit, TAG_MESSAGE_COMMITS + 1)?;
+        let message = tag_message(&session, &name, previous.as_deref(), &commits);
+        let plan = NewRelease {
+            name: name.clone(),
+            target,
+            previous: previous.clone(),
+            tag_message: tag.then_some(message),
+        };
+        let target_info = git.commit_info(target)?;
+        if args.dry_run {
+            writeln!(
+                out,
+                "would start release {name} at {} {}",
+                git.short(target),
+                target_info.subject
+            )?;
+            match &previous {
+                Some(p) => writeln!(out, "previous release: {p}")?,
+                None => writeln!(out, "previous release: none (first release)")?,
+            }
+            match &plan.tag_message {
+                Some(m) => {
+                    writeln!(out, "would create tag {name} with message:")?;
+                    for line in m.lines() {
+                        writeln!(out, "    {line}")?;
+                    }
+                }
+                None => writeln!(out, "would not create a tag")?,
+            }
+            return Ok(());
+        }
+        match store.create(&who, &plan)? {
+            Created::Taken if args.name.is_some() => {
+                return Err(Failure::new(format!(
+                    "a release or tag named {name} was just created by someone else"
+                ))
+                .hint("pick another --name")
+                .into());
+            }
+            Created::Taken => continue,
+            Created::Done => {
+                eprintln!(
+                    "Started release {name} at {} {}",
+                    git.short(target),
+                    target_info.subject
+                );
+                match &previous {
+                    Some(p) if commits.is_empty() => eprintln!("  no commits since {p}"),
+                    Some(p) => eprintln!("  {} commit(s) since {p}", count(&commits)),
+                    None => eprintln!("  first release: {} commit(s)", count(&commits)),
+                }
+                if tag {
+                    eprintln!("  tagged {name}; publish it with `git push origin {name}`");
+                }
+                writeln!(out, "{name}")?;
+                return Ok(());
+            }
+        }
+    }
+    Err(
+        Failure::new("could not claim a release name: other releases kept taking them")
+            .hint("try again")
+            .into(),
+    )
+}
+
+fn count(commits: &[crate::git::CommitInfo]) -> String {
+    if commits.len() > TAG_MESSAGE_COMMITS {
+        format!("more than {TAG_MESSAGE_COMMITS}")
+    } else {
+        commits.len().to_string()
+    }
+}
+
+fn resolve_target(session: &Session, rev: &str) -> Result<Oid> {
+    let git = &session.git;
+    if let Some(id) = git.resolve_commit(rev)? {
+        return Ok(id);
+    }
+    if rev == "HEAD" {
+        return Err(Failure::new(
+            "this repository has no commits yet, so there is nothing to release",
+        )
+        .hint("commit your work first, then run `git release start`")
+        .into());
+    }
+    Err(Failure::new(format!("`{rev}` does not name a commit"))
+        .hint("name a branch, tag or commit; `git log --oneline` shows them")
+        .into())
+}
+
+/// The day the release is named after when `--date` is not given.
+fn naming_day(session: &Session) -> Result<NaiveDate> {
+    let today = chrono::Local::now().date_naive();
+    let config = &session.config.config;
+    Ok(match config.release.date.get_ref() {
+        DateRule::Today => today,
+        DateRule::Push => {
+            let schedule = config
+                .schedule
+                .as_ref()
+                .expect("config checks that push dates have a schedule");
+            next_weekday(today, schedule.push.0)
+        }
+    })
+}
+
+/// The commit a previous release stands for: its recorded target, else its tag's commit.
+fn previous_target(session: &Session, name: &str) -> Result<Option<Oid>> {
+    if let Some(loaded) = session.store().load(name)? {
+        return Ok(loaded.release.target.parse().ok());
+    }
+    session.git.peel_ref(&format!("refs/tags/{name}"))
+}
+
+fn tag_message(
+    session: &Session,
+    name: &str,
+    previous: Option<&str>,
+    commits: &[crate::git::CommitInfo],
+) -> String {
+    let git = &session.git;
+    let mut message = format!("Release {name}\n\n");
+    match previous {
+        Some(p) if commits.is_empty() => message.push_str(&format!("No changes since {p}.\n")),
+        Some(p) => message.push_str(&format!("Changes since {p}:\n\n")),
+        None => message.push_str("First release. Changes:\n\n"),
+    }
+    for c in commits.iter().take(TAG_MESSAGE_COMMITS) {
+        message.push_str(&format!(
+            "- {} {} ({})\n",
+            git.short(c.id),
+            c.subject,
+            c.author.name
+        ));
+    }
+    if commits.len() > TAG_MESSAGE_COMMITS {
+        let range = previous.map_or(String::new(), |p| format!("{p}.."));
+        message.push_str(&format!("- … and more: `git log {range}{name}`\n"));
+    }
+    message
+}

@@ -1,0 +1,114 @@
+//! Changing the config file in place: toml_edit keeps the team's comments and layout, and
+//! every write is all-or-nothing (a temporary file renamed over the old one).
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Result;
+use toml_edit::{DocumentMut, Item, TableLike, Value};
+
+use crate::error::Failure;
+
+/// Finds a dotted key (`release.name`, `environments.0.name`) in a parsed config.
+pub fn lookup<'v>(value: &'v toml::Value, key: &str) -> Option<&'v toml::Value> {
+    key.split('.').try_fold(value, |v, part| match v {
+        toml::Value::Table(t) => t.get(part),
+        toml::Value::Array(a) => part.parse::<usize>().ok().and_then(|i| a.get(i)),
+        _ => None,
+    })
+}
+
+/// Returns `text` with `key` set to `raw` (TOML if it parses as a value, else a string).
+/// An existing value keeps its comments; missing tables are created.
+pub fn set(text: &str, key: &str, raw: &str) -> Result<String> {
+    let mut doc: DocumentMut = text
+        .parse()
+        .map_err(|e| Failure::new(format!("{}: not valid TOML: {e}", super::CONFIG_PATH)))?;
+    let parts: Vec<&str> = key.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(
+            Failure::usage(format!("`{key}` is not a dotted key like release.name")).into(),
+        );
+    }
+    let value: Value = match raw.parse::<Value>() {
+        Ok(v) => v,
+        Err(_) => Value::from(raw),
+    };
+    set_in(doc.as_table_mut(), &parts, value, key)?;
+    Ok(doc.to_string())
+}
+
+fn set_in(table: &mut dyn TableLike, parts: &[&str], mut value: Value, key: &str) -> Result<()> {
+    let (first, rest) = parts.split_first().expect("keys have a part");
+    if rest.is_empty() {
+        // Replace the value in place: the key keeps the comments above it, the value its own.
+        match table.get_mut(first) {
+            Some(slot) => {
+                if let Some(old) = slot.as_value() {
+                    *value.decor_mut() = old.decor().clone();
+                }
+                *slot = Item::Value(value);
+            }
+            None => {
+                table.insert(first, Item::Value(value));
+            }
+        }
+        return Ok(());
+    }
+    if table.get(first).is_none() {
+        table.insert(first, Item::Table(toml_edit::Table::new()));
+    }
+    let item = table.get_mut(first).expect("present or just inserted");
+    if let Some(list) = item.as_array_of_tables_mut() {
+        let len = list.len();
+        let (index, rest) = rest.split_first().expect("rest is not empty");
+        let entry = index
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| list.get_mut(i))
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "`{key}`: `{first}` is a list of {len}; `{index}` is not an index into it"
+                ))
+            })?;
+        if rest.is_empty() {
+            return Err(Failure::usage(format!(
+                "`{key}` names a whole entry; name one of its keys"
+            ))
+            .into());
+        }
+        return set_in(entry, rest, value, key);
+    }
+    match item.as_table_like_mut() {
+        Some(inner) => set_in(inner, rest, value, key),
+        None => Err(Failure::usage(format!("`{key}`: `{first}` is a value, not a table")).into()),
+    }
+}
+
+/// Prints a unified diff of a file's change.
+pub fn write_diff(out: &mut dyn Write, old: &str, new: &str, name: &str) -> Result<()> {
+    let diff = similar::TextDiff::from_lines(old, new);
+    write!(
+        out,
+        "{}",
+        diff.unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{name}"), &format!("b/{name}"))
+    )?;
+    Ok(())
+}
+
+/// Writes `text` to `path` through a temporary file in the same directory, so a crash leaves
+/// the old file or the new one, never half of each.
+pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    let dir = path.parent().expect("config path has a directory");
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::new(format!("cannot create {}: {e}", dir.display())))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| Failure::new(format!("cannot write in {}: {e}", dir.display())))?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .map_err(|e| Failure::new(format!("cannot write {}: {e}", path.display())))?;
+    Ok(())
+}

@@ -1,0 +1,344 @@
+//! `.release/config.toml`: the team's release process, committed and reviewed with the code.
+//! Read with serde (errors carry file:line:column); edited with toml_edit so comments survive.
+
+use std::path::Path;
+
+use anyhow::Result;
+use chrono::{NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Failure;
+use crate::git::Repo;
+use crate::release::NameFormat;
+use crate::release::schedule::parse_weekday;
+
+pub mod edit;
+
+pub const CONFIG_PATH: &str = ".release/config.toml";
+
+/// The presets `init` writes, compiled in.
+pub const PRESETS: &[(&str, &str)] = &[
+    ("train", include_str!("../../templates/config/train.toml")),
+    (
+        "push-duty",
+        include_str!("../../templates/config/push-duty.toml"),
+    ),
+];
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub release: ReleaseConfig,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<ScheduleConfig>,
+    #[serde(default)]
+    pub environments: Vec<EnvironmentConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duty: Option<DutyConfig>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseConfig {
+    /// strftime pattern of release names.
+    #[serde(default = "default_name")]
+    pub name: Pattern,
+    /// Which day a release is named after.
+    #[serde(default = "default_date")]
+    pub date: toml::Spanned<DateRule>,
+    /// Whether `start` makes an annotated tag.
+    #[serde(default = "yes")]
+    pub tag: bool,
+    /// The remote that `sync` and compare links use.
+    #[serde(default = "default_remote")]
+    pub remote: String,
+}
+
+impl Default for ReleaseConfig {
+    fn default() -> Self {
+        ReleaseConfig {
+            name: default_name(),
+            date: default_date(),
+            tag: true,
+            remote: default_remote(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DateRule {
+    /// The day `start` runs (local time).
+    #[default]
+    Today,
+    /// The next push day of `[schedule]` (on or after today).
+    Push,
+}
+
+/// A release name pattern, checked when the config is read.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Pattern(pub NameFormat);
+
+impl TryFrom<String> for Pattern {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        NameFormat::new(&value).map(Pattern)
+    }
+}
+
+impl From<Pattern> for String {
+    fn from(p: Pattern) -> String {
+        p.0.pattern().to_owned()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleConfig {
+    /// The weekday the release is cut and tagged.
+    pub tag: Day,
+    /// The weekday it goes to production.
+    pub push: Day,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Day(pub Weekday);
+
+impl TryFrom<String> for Day {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        parse_weekday(&value).map(Day)
+    }
+}
+
+impl From<Day> for String {
+    fn from(d: Day) -> String {
+        let name = match d.0 {
+            Weekday::Mon => "monday",
+            Weekday::Tue => "tuesday",
+            Weekday::Wed => "wednesday",
+            Weekday::Thu => "thursday",
+            Weekday::Fri => "friday",
+            Weekday::Sat => "saturday",
+            Weekday::Sun => "sunday",
+        };
+        name.to_owned()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentConfig {
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DutyConfig {
+    /// Who has push duty, in turn.
+    pub rotation: Vec<String>,
+    /// The first day of the first person's turn.
+    pub start: ConfigDate,
+    /// How long a turn lasts: `1d`, `1w`, `2w`.
+    #[serde(default = "default_every")]
+    pub every: String,
+}
+
+/// A date written either as a TOML date (`2015-09-03`) or a string (`"2015-09-03"`).
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[serde(try_from = "toml::Value", into = "String")]
+pub struct ConfigDate(pub NaiveDate);
+
+impl TryFrom<toml::Value> for ConfigDate {
+    type Error = String;
+    fn try_from(value: toml::Value) -> Result<Self, String> {
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Datetime(d) => d.to_string(),
+            other => return Err(format!("expected a date like 2015-09-03, found {other}")),
+        };
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .map(ConfigDate)
+            .map_err(|_| format!("`{text}` is not a date like 2015-09-03"))
+    }
+}
+
+impl From<ConfigDate> for String {
+    fn from(d: ConfigDate) -> String {
+        d.0.format("%Y-%m-%d").to_string()
+    }
+}
+
+fn default_name() -> Pattern {
+    Pattern(NameFormat::new("%Y-%m-%d").expect("the default pattern is valid"))
+}
+
+fn default_date() -> toml::Spanned<DateRule> {
+    toml::Spanned::new(0..0, DateRule::Today)
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_remote() -> String {
+    "origin".into()
+}
+
+fn default_every() -> String {
+    "1w".into()
+}
+
+/// Where the config in force was read from.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// The working tree's file.
+    File,
+    /// `HEAD:.release/config.toml`, in a repository without a working tree.
+    Head,
+    /// No file: the built-in defaults (the `train` preset's rules).
+    Defaults,
+}
+
+pub struct Loaded {
+    pub config: Config,
+    pub source: Source,
+}
+
+impl Config {
+    pub fn name_format(&self) -> &NameFormat {
+        &self.release.name.0
+    }
+}
+
+/// Reads the config in force: the working tree's file, else the one committed at HEAD in a
+/// bare repository, else the defaults.
+pub fn load(git: &Repo) -> Result<Loaded> {
+    if let Some(workdir) = git.workdir() {
+        let path = workdir.join(CONFIG_PATH);
+        return match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Loaded {
+                config: parse(&text, Path::new(CONFIG_PATH))?,
+                source: Source::File,
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Loaded {
+                config: Config::default(),
+                source: Source::Defaults,
+            }),
+            Err(e) => Err(Failure::new(format!("cannot read {}: {e}", path.display())).into()),
+        };
+    }
+    let head = git.resolve_commit("HEAD")?;
+    match head
+        .map(|h| git.blob_at(h, CONFIG_PATH))
+        .transpose()?
+        .flatten()
+    {
+        Some((_, bytes)) => Ok(Loaded {
+            config: parse(
+                &String::from_utf8_lossy(&bytes),
+                Path::new(&format!("HEAD:{CONFIG_PATH}")),
+            )?,
+            source: Source::Head,
+        }),
+        None => Ok(Loaded {
+            config: Config::default(),
+            source: Source::Defaults,
+        }),
+    }
+}
+
+/// Parses and checks a config text; errors say `path:line:column: what is wrong`.
+pub fn parse(text: &str, path: &Path) -> Result<Config, Failure> {
+    let config: Config = toml::from_str(text).map_err(|e| {
+        let at = e.span().map(|s| s.start).unwrap_or(0);
+        located(path, text, at, e.message())
+    })?;
+    if *config.release.date.get_ref() == DateRule::Push && config.schedule.is_none() {
+        return Err(located(
+            path,
+            text,
+            config.release.date.span().start,
+            "`date = \"push\"` names releases after the push day, but there is no [schedule] with `push = \"<weekday>\"`",
+        ));
+    }
+    if let Some(duty) = &config.duty {
+        if duty.rotation.is_empty() {
+            return Err(Failure::new(format!(
+                "{}: [duty] rotation is empty; list who takes push duty, in turn",
+                path.display()
+            )));
+        }
+    }
+    Ok(config)
+}
+
+fn located(path: &Path, text: &str, offset: usize, message: &str) -> Failure {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Failure::new(format!(
+        "{}:{line}:{column}: {}",
+        path.display(),
+        message.trim_end()
+    ))
+    .hint(format!("fix {} and run the command again", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_parse() {
+        for (name, text) in PRESETS {
+            parse(text, Path::new(name)).unwrap_or_else(|e| panic!("preset {name}: {e}"));
+        }
+    }
+
+    #[test]
+    fn errors_point_at_line_and_column() {
+        let err = parse("[release]\nname = \"%Y\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.message.starts_with("c.toml:2:8: "), "{}", err.message);
+        let err = parse("[release]\nnmae = \"x\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.message.starts_with("c.toml:2:1: "), "{}", err.message);
+        assert!(err.message.contains("nmae"), "{}", err.message);
+        let err = parse(
+            "[schedule]\ntag = \"tuesday\"\npush = \"thorsday\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(err.message.starts_with("c.toml:3:8: "), "{}", err.message);
+        assert!(err.message.contains("not a weekday"), "{}", err.message);
+    }
+
+    #[test]
+    fn push_dates_need_a_schedule() {
+        let err = parse("[release]\ndate = \"push\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.message.starts_with("c.toml:2:8: "), "{}", err.message);
+        let ok = parse(
+            "[release]\ndate = \"push\"\n[schedule]\ntag = \"tue\"\npush = \"thu\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(ok.schedule.unwrap().push.0, Weekday::Thu);
+    }
+
+    #[test]
+    fn dates_may_be_toml_dates_or_strings() {
+        for start in ["2015-09-03", "\"2015-09-03\""] {
+            let c = parse(
+                &format!("[duty]\nrotation = [\"a\"]\nstart = {start}\n"),
+                Path::new("c.toml"),
+            )
+            .unwrap();
+            assert_eq!(
+                c.duty.unwrap().start.0,
+                NaiveDate::from_ymd_opt(2015, 9, 3).unwrap()
+            );
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! `git-release`: parse the command line, run the command, report errors. Nothing else.
+
+mod cli;
+mod commands;
+mod config;
+mod error;
+mod git;
+mod release;
+mod store;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::error::{ExitKind, Failure};
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = cli::run(&cli, &mut out).and_then(|()| out.flush().map_err(Into::into));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => report(&e),
+    }
+}
+
+fn report(e: &anyhow::Error) -> ExitCode {
+    // `git release log | head` closing the pipe is not an error.
+    if e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    }) {
+        return ExitCode::SUCCESS;
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "error: {e}");
+    for cause in e.chain().skip(1) {
+        let _ = writeln!(err, "  caused by: {cause}");
+    }
+    let failure = e.chain().find_map(|c| c.downcast_ref::<Failure>());
+    for hint in failure.iter().flat_map(|f| &f.hints) {
+        let _ = writeln!(err, "hint: {hint}");
+    }
+    ExitCode::from(failure.map_or(ExitKind::Error, |f| f.exit) as u8)
+}

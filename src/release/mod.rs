@@ -1,0 +1,11 @@
+//! The release model: events, the state they fold into, release names and the calendar.
+//! Pure: no I/O, no git; everything here is unit-tested on values.
+
+pub mod event;
+pub mod name;
+pub mod schedule;
+pub mod state;
+
+pub use event::{Actor, Event, EventKind};
+pub use name::NameFormat;
+pub use state::Release;

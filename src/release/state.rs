@@ -1,0 +1,308 @@
+//! The folded state of a release (`release.toml`): what you get by applying its events in
+//! (time, id) order. It is derived data: folding `events/` must always reproduce it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::event::{Actor, Event, EventKind, FORMAT};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Release {
+    pub format: i64,
+    pub name: String,
+    /// The commit being released (full hex).
+    pub target: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
+    pub created: DateTime<Utc>,
+    pub created_by: Actor,
+    /// Time of the newest event; new events are stamped strictly after it.
+    pub updated: DateTime<Utc>,
+    /// How many events were folded.
+    pub events: u64,
+    #[serde(default)]
+    pub comments: u64,
+    /// Kinds of events this version could not interpret (from a newer version).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown_kinds: Vec<String>,
+}
+
+/// Why a history does not fold into a release.
+#[derive(Debug, PartialEq)]
+pub struct FoldError(pub String);
+
+impl std::fmt::Display for FoldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FoldError {}
+
+/// Sorts events into fold order: time, then id.
+pub fn sort(events: &mut [Event]) {
+    events.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
+}
+
+impl Release {
+    /// Starts the state from the release's `started` event.
+    pub fn begin(name: &str, first: &Event) -> Result<Release, FoldError> {
+        let EventKind::Started {
+            target,
+            previous,
+            tag,
+        } = &first.kind
+        else {
+            return Err(FoldError(format!(
+                "release {name}: the first event is `{}`, not `started`",
+                first.kind.name()
+            )));
+        };
+        Ok(Release {
+            format: FORMAT,
+            name: name.to_owned(),
+            target: target.clone(),
+            tag: tag.clone(),
+            previous: previous.clone(),
+            created: first.time,
+            created_by: first.actor.clone(),
+            updated: first.time,
+            events: 1,
+            comments: 0,
+            unknown_kinds: Vec::new(),
+        })
+    }
+
+    /// Applies one more event, which must sort after every event already folded.
+    pub fn apply(&mut self, event: &Event) {
+        self.events += 1;
+        self.updated = self.updated.max(event.time);
+        match &event.kind {
+            // A second start (two clones racing to record the same name) changes nothing:
+            // the first one named the target and the tag.
+            EventKind::Started { .. } => {}
+            EventKind::Comment { .. } => self.comments += 1,
+            EventKind::Unknown { kind, .. } => {
+                if !self.unknown_kinds.contains(kind) {
+                    self.unknown_kinds.push(kind.clone());
+                }
+            }
+        }
+    }
+
+    /// Folds a whole history. Events need not be sorted.
+    pub fn fold(name: &str, events: &[Event]) -> Result<Release, FoldError> {
+        let mut sorted = events.to_vec();
+        sort(&mut sorted);
+        let (first, rest) = sorted
+            .split_first()
+            .ok_or_else(|| FoldError(format!("release {name} has no events")))?;
+        let mut release = Release::begin(name, first)?;
+        for event in rest {
+            release.apply(event);
+        }
+        Ok(release)
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("the release state serializes")
+    }
+
+    pub fn from_toml(text: &str) -> Result<Release, String> {
+        toml::from_str(text).map_err(|e| e.message().to_owned())
+    }
+
+    /// Where the release stands, in one word for lists.
+    pub fn stage(&self) -> &'static str {
+        "started"
+    }
+
+    /// The human summary kept in `refs/notes/release` on the target commit.
+    pub fn note(&self) -> String {
+        let mut note = format!("release {}\n", self.name);
+        if let Some(tag) = &self.tag {
+            note.push_str(&format!("  tag: {tag}\n"));
+        }
+        if let Some(previous) = &self.previous {
+            note.push_str(&format!("  previous: {previous}\n"));
+        }
+        note.push_str(&format!("  stage: {}\n", self.stage()));
+        note.push_str(&format!(
+            "  started: {} by {}\n",
+            self.created.format("%Y-%m-%d %H:%M UTC"),
+            self.created_by
+        ));
+        note
+    }
+}
+
+/// Puts `release`'s block into a note that may also describe other releases of the same commit,
+/// replacing its old block and keeping the others in name order.
+pub fn merge_note(existing: Option<&str>, release: &Release) -> String {
+    let mut blocks: Vec<(String, String)> = Vec::new();
+    for block in existing.unwrap_or_default().split("\nrelease ") {
+        let block = block.strip_prefix("release ").unwrap_or(block).trim_end();
+        let Some(name) = block.lines().next().filter(|n| !n.trim().is_empty()) else {
+            continue;
+        };
+        let name = name.trim().to_owned();
+        if name != release.name {
+            blocks.push((name, format!("release {block}\n")));
+        }
+    }
+    blocks.push((release.name.clone(), release.note()));
+    blocks.sort_by(|a, b| a.0.cmp(&b.0));
+    blocks
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Two histories of one release merged: the union of their events (an event is its file
+/// name; file names never collide), folded again. No event is ever lost, whatever the order.
+#[allow(dead_code)] // `git release sync` merges diverged histories with it (not built yet).
+pub fn merge(a: &[Event], b: &[Event]) -> Vec<Event> {
+    let mut by_file = std::collections::BTreeMap::new();
+    for event in a.iter().chain(b) {
+        by_file
+            .entry(event.file_name())
+            .or_insert_with(|| event.clone());
+    }
+    let mut all: Vec<Event> = by_file.into_values().collect();
+    sort(&mut all);
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    fn at(secs: i64, id: &str, kind: EventKind) -> Event {
+        Event::new(
+            id.into(),
+            Utc.timestamp_opt(1_800_000_000 + secs, 0).unwrap(),
+            Actor {
+                name: "A".into(),
+                email: "a@x".into(),
+            },
+            kind,
+        )
+    }
+
+    fn started(secs: i64) -> Event {
+        at(
+            secs,
+            "000000000000",
+            EventKind::Started {
+                target: "c".repeat(40),
+                previous: Some("2026-11-14".into()),
+                tag: Some("2026-11-21".into()),
+            },
+        )
+    }
+
+    fn comment(secs: i64, id: &str) -> Event {
+        at(
+            secs,
+            id,
+            EventKind::Comment {
+                message: format!("c{id}"),
+            },
+        )
+    }
+
+    #[test]
+    fn folds_a_history() {
+        let r = Release::fold(
+            "2026-11-21",
+            &[comment(5, "b"), started(0), comment(3, "a")],
+        )
+        .unwrap();
+        assert_eq!(r.events, 3);
+        assert_eq!(r.comments, 2);
+        assert_eq!(r.target, "c".repeat(40));
+        assert_eq!(r.updated, comment(5, "b").time);
+        assert_eq!(Release::from_toml(&r.to_toml()).unwrap(), r);
+    }
+
+    #[test]
+    fn refuses_a_history_without_start() {
+        let err = Release::fold("x", &[comment(1, "a")]).unwrap_err();
+        assert!(err.0.contains("not `started`"));
+        assert!(Release::fold("x", &[]).is_err());
+    }
+
+    #[test]
+    fn merge_is_a_union() {
+        let base = vec![started(0), comment(1, "a")];
+        let mut left = base.clone();
+        left.push(comment(2, "b"));
+        let mut right = base.clone();
+        right.push(comment(2, "c"));
+        let merged = merge(&left, &right);
+        assert_eq!(merged.len(), 4);
+        assert_eq!(
+            merged.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+            ["000000000000", "a", "b", "c"]
+        );
+        assert_eq!(merge(&left, &left), left);
+    }
+
+    #[test]
+    fn notes_keep_other_releases_of_the_same_commit() {
+        let one = Release::fold("2026-11-21", &[started(0)]).unwrap();
+        let mut two = one.clone();
+        two.name = "2026-11-21-1".into();
+        let note = merge_note(None, &one);
+        let note = merge_note(Some(&note), &two);
+        assert!(note.contains("release 2026-11-21\n"));
+        assert!(note.contains("release 2026-11-21-1\n"));
+        // Updating one block leaves exactly one copy of each.
+        let note = merge_note(Some(&note), &one);
+        assert_eq!(note.matches("release ").count(), 2, "{note}");
+    }
+
+    fn history() -> impl Strategy<Value = Vec<Event>> {
+        proptest::collection::vec((1i64..100, 0u32..1000), 0..20).prop_map(|cs| {
+            let mut events = vec![started(0)];
+            events.extend(
+                cs.into_iter()
+                    .map(|(t, n)| comment(t, &format!("{n:012x}"))),
+            );
+            events
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn merge_commutes_and_loses_nothing(a in history(), b in history()) {
+            let ab = merge(&a, &b);
+            let ba = merge(&b, &a);
+            prop_assert_eq!(&ab, &ba);
+            for e in a.iter().chain(&b) {
+                prop_assert!(ab.contains(e));
+            }
+            prop_assert_eq!(Release::fold("r", &ab).unwrap(), Release::fold("r", &ba).unwrap());
+        }
+
+        #[test]
+        fn merge_is_idempotent_and_associative(a in history(), b in history(), c in history()) {
+            prop_assert_eq!(merge(&a, &a), merge(&a, &[]));
+            prop_assert_eq!(merge(&merge(&a, &b), &c), merge(&a, &merge(&b, &c)));
+        }
+
+        #[test]
+        fn applying_in_order_equals_folding(a in history()) {
+            let mut sorted = a.clone();
+            sort(&mut sorted);
+            let mut r = Release::begin("r", &sorted[0]).unwrap();
+            for e in &sorted[1..] { r.apply(e); }
+            prop_assert_eq!(r, Release::fold("r", &a).unwrap());
+        }
+    }
+}

@@ -1,0 +1,406 @@
+//! Releases stored in git. `refs/release/<name>` points to one commit per event; each commit's
+//! tree holds `release.toml` (the folded state) and `events/<time>-<id>.toml`. Every write puts
+//! objects first and then moves the ref with compare-and-swap, re-reading and re-applying the
+//! event when another writer got there first. A summary note on the target commit is kept in
+//! `refs/notes/release`.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, SubsecRound, Utc};
+
+use crate::error::Failure;
+use crate::git::{Expect, Identity, Oid, RefUpdate, RefUpdateError, Repo};
+use crate::release::state::{merge_note, sort};
+use crate::release::{Event, EventKind, Release};
+
+pub const RELEASE_PREFIX: &str = "refs/release/";
+pub const TAG_PREFIX: &str = "refs/tags/";
+pub const NOTES_REF: &str = "refs/notes/release";
+const STATE_FILE: &str = "release.toml";
+const EVENTS_DIR: &str = "events";
+
+/// How long a writer keeps re-trying while other writers keep winning the race.
+const RACE_BUDGET: Duration = Duration::from_secs(120);
+/// How long a ref may stay locked without moving before the lock is taken to be stale.
+const STALE_LOCK: Duration = Duration::from_secs(5);
+
+pub fn release_ref(name: &str) -> String {
+    format!("{RELEASE_PREFIX}{name}")
+}
+
+pub struct Store<'r> {
+    git: &'r Repo,
+}
+
+/// A release as read from its ref: the state and the commit it was read from.
+pub struct Loaded {
+    pub head: Oid,
+    pub release: Release,
+}
+
+/// What a new release records and, unless `tag` is `None`, the annotated tag it creates.
+pub struct NewRelease {
+    pub name: String,
+    pub target: Oid,
+    pub previous: Option<String>,
+    pub tag_message: Option<String>,
+}
+
+pub enum Created {
+    Done,
+    /// The name was taken (by a release or a tag) between choosing it and writing it.
+    Taken,
+}
+
+pub struct Appended {
+    pub event: Event,
+    pub release: Release,
+}
+
+impl<'r> Store<'r> {
+    pub fn new(git: &'r Repo) -> Store<'r> {
+        Store { git }
+    }
+
+    /// Names of every recorded release (those with a ref), unordered.
+    pub fn names(&self) -> Result<Vec<String>> {
+        Ok(self
+            .git
+            .refs_under(RELEASE_PREFIX)?
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect())
+    }
+
+    /// Names of every tag, unordered.
+    pub fn tag_names(&self) -> Result<Vec<String>> {
+        Ok(self
+            .git
+            .refs_under(TAG_PREFIX)?
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect())
+    }
+
+    pub fn exists(&self, name: &str) -> Result<bool> {
+        Ok(self.git.ref_target(&release_ref(name))?.is_some())
+    }
+
+    /// Reads a release's state from `release.toml` alone (one blob, however long the history).
+    pub fn load(&self, name: &str) -> Result<Option<Loaded>> {
+        let Some(head) = self.git.ref_target(&release_ref(name))? else {
+            return Ok(None);
+        };
+        let release = self.state_at(name, head)?;
+        Ok(Some(Loaded { head, release }))
+    }
+
+    fn state_at(&self, name: &str, head: Oid) -> Result<Release> {
+        let (blob, bytes) = self.git.blob_at(head, STATE_FILE)?.ok_or_else(|| {
+            Failure::new(format!(
+                "release {name} is damaged: commit {head} has no {STATE_FILE}"
+            ))
+            .hint(format!("inspect it with `git show {head} --stat`"))
+        })?;
+        let text = String::from_utf8_lossy(&bytes);
+        Release::from_toml(&text).map_err(|why| {
+            Failure::new(format!(
+                "release {name} is damaged: {STATE_FILE} (blob {blob}) is unreadable: {why}"
+            ))
+            .hint(format!("see it with `git cat-file -p {blob}`"))
+            .into()
+        })
+    }
+
+    /// Every event of a release, in fold order (time, then id).
+    pub fn events(&self, name: &str) -> Result<Vec<Event>> {
+        let head = self
+            .git
+            .ref_target(&release_ref(name))?
+            .ok_or_else(|| no_such_release(name))?;
+        self.events_at(name, head)
+    }
+
+    fn events_at(&self, name: &str, head: Oid) -> Result<Vec<Event>> {
+        let mut events = Vec::new();
+        for (file, blob) in self.git.blobs_in(head, EVENTS_DIR)? {
+            let damaged = |why: String| -> anyhow::Error {
+                Failure::new(format!(
+                    "release {name} is damaged: {EVENTS_DIR}/{file} (blob {blob}) {why}"
+                ))
+                .hint(format!("see it with `git cat-file -p {blob}`"))
+                .into()
+            };
+            let Some(id) = Event::id_from_file_name(&file) else {
+                return Err(damaged("is not named like an event file".into()));
+            };
+            let bytes = self.git.read_blob(blob)?;
+            let text = std::str::from_utf8(&bytes).map_err(|_| damaged("is not UTF-8".into()))?;
+            let event =
+                Event::from_toml(id, text).map_err(|e| damaged(format!("is unreadable: {e}")))?;
+            events.push(event);
+        }
+        sort(&mut events);
+        Ok(events)
+    }
+
+    /// Folds the events again and compares with the stored `release.toml`.
+    pub fn verify(&self, name: &str) -> Result<Result<Release, String>> {
+        let head = self
+            .git
+            .ref_target(&release_ref(name))?
+            .ok_or_else(|| no_such_release(name))?;
+        let events = self.events_at(name, head)?;
+        let folded = Release::fold(name, &events)?;
+        let stored = self.state_at(name, head)?;
+        if folded == stored {
+            Ok(Ok(stored))
+        } else {
+            Ok(Err(format!(
+                "{STATE_FILE} does not match its events:\n--- stored\n{}--- folded\n{}",
+                stored.to_toml(),
+                folded.to_toml()
+            )))
+        }
+    }
+
+    /// Records a new release and creates its tag, both or neither.
+    pub fn create(&self, who: &Identity, new: &NewRelease) -> Result<Created> {
+        let event = new_event(
+            who,
+            EventKind::Started {
+                target: new.target.to_string(),
+                previous: new.previous.clone(),
+                tag: new.tag_message.as_ref().map(|_| new.name.clone()),
+            },
+            None,
+        );
+        let release = Release::begin(&new.name, &event)?;
+        let commit = self.write_event_commit(who, None, &event, &release)?;
+        let mut updates = vec![RefUpdate {
+            name: release_ref(&new.name),
+            new: commit,
+            expect: Expect::Absent,
+            log: format!("release: start {}", new.name),
+        }];
+        if let Some(message) = &new.tag_message {
+            let tag = self.git.write_tag(who, &new.name, new.target, message)?;
+            updates.push(RefUpdate {
+                name: format!("{TAG_PREFIX}{}", new.name),
+                new: tag,
+                expect: Expect::Absent,
+                log: format!("release: tag {}", new.name),
+            });
+        }
+        match self.git.update_refs(&updates) {
+            Ok(()) => {}
+            Err(RefUpdateError::Raced) => return Ok(Created::Taken),
+            Err(RefUpdateError::Failed(e)) => return Err(e),
+        }
+        self.update_note(&new.name)?;
+        Ok(Created::Done)
+    }
+
+    /// Appends one event to a release. `decide` sees the current state and returns the event to
+    /// record (or an error); after a lost race it is asked again with the newer state.
+    pub fn append(
+        &self,
+        who: &Identity,
+        name: &str,
+        dry_run: bool,
+        mut decide: impl FnMut(&Release) -> Result<EventKind>,
+    ) -> Result<Appended> {
+        let refname = release_ref(name);
+        let started = Instant::now();
+        let mut stuck: Option<(Oid, Instant)> = None;
+        let mut attempt = 0u32;
+        loop {
+            let head = self
+                .git
+                .ref_target(&refname)?
+                .ok_or_else(|| no_such_release(name))?;
+            let release = self.state_at(name, head)?;
+            let kind = decide(&release)?;
+            let event = new_event(who, kind, Some(release.updated));
+            let mut next = release.clone();
+            next.apply(&event);
+            if dry_run {
+                return Ok(Appended {
+                    event,
+                    release: next,
+                });
+            }
+            let commit = self.write_event_commit(who, Some(head), &event, &next)?;
+            let update = RefUpdate {
+                name: refname.clone(),
+                new: commit,
+                expect: Expect::At(head),
+                log: format!("release: {}", event.kind.summary()),
+            };
+            match self.git.update_refs(&[update]) {
+                Ok(()) => {
+                    self.update_note(name)?;
+                    return Ok(Appended {
+                        event,
+                        release: next,
+                    });
+                }
+                Err(RefUpdateError::Failed(e)) => return Err(e),
+                Err(RefUpdateError::Raced) => {
+                    self.check_progress(&refname, head, &mut stuck, started)?;
+                    attempt += 1;
+                    backoff(attempt);
+                }
+            }
+        }
+    }
+
+    /// Gives up on a lock nobody releases (a writer that crashed while holding it), and on a
+    /// race that never ends.
+    fn check_progress(
+        &self,
+        refname: &str,
+        head: Oid,
+        stuck: &mut Option<(Oid, Instant)>,
+        started: Instant,
+    ) -> Result<()> {
+        let lock = self.git.lock_path(refname);
+        match stuck {
+            Some((seen, since)) if *seen == head => {
+                if since.elapsed() > STALE_LOCK && lock.exists() {
+                    return Err(Failure::new(format!(
+                        "{refname} has been locked for {}s without moving",
+                        since.elapsed().as_secs()
+                    ))
+                    .hint(format!(
+                        "if no other git process is running, a crashed one left {}; remove it and try again",
+                        lock.display()
+                    ))
+                    .into());
+                }
+            }
+            _ => *stuck = Some((head, Instant::now())),
+        }
+        if started.elapsed() > RACE_BUDGET {
+            return Err(Failure::new(format!(
+                "gave up writing {refname}: other writers kept moving it for {}s",
+                RACE_BUDGET.as_secs()
+            ))
+            .hint("try again when the other writers are done")
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Writes event blob, state blob, tree and commit; moves no ref.
+    fn write_event_commit(
+        &self,
+        who: &Identity,
+        parent: Option<Oid>,
+        event: &Event,
+        release: &Release,
+    ) -> Result<Oid> {
+        let event_blob = self.git.write_blob(event.to_toml().as_bytes())?;
+        let state_blob = self.git.write_blob(release.to_toml().as_bytes())?;
+        let tree = self.git.write_tree(
+            parent,
+            &[
+                (format!("{EVENTS_DIR}/{}", event.file_name()), event_blob),
+                (STATE_FILE.to_owned(), state_blob),
+            ],
+        )?;
+        let parents: Vec<Oid> = parent.into_iter().collect();
+        self.git
+            .write_commit(who, &event.kind.summary(), tree, &parents)
+            .context("writing the event commit")
+    }
+
+    /// Brings the note on the release's target up to date with the release's newest state.
+    /// The note is derived, so on a lost race it is simply made again from the refs.
+    pub fn update_note(&self, name: &str) -> Result<()> {
+        let refname = release_ref(name);
+        let started = Instant::now();
+        let mut attempt = 0;
+        loop {
+            let Some(loaded) = self.load(name)? else {
+                return Ok(());
+            };
+            let target: Oid = loaded
+                .release
+                .target
+                .parse()
+                .with_context(|| format!("release {name} names a bad target"))?;
+            let existing = self.git.note(NOTES_REF, target)?;
+            let text = merge_note(existing.as_deref(), &loaded.release);
+            if existing.as_deref() != Some(text.as_str()) {
+                match self.git.set_note(
+                    NOTES_REF,
+                    target,
+                    &text,
+                    &format!("release {name}: {}", loaded.release.stage()),
+                ) {
+                    Ok(()) => {}
+                    Err(RefUpdateError::Failed(e)) => return Err(e),
+                    Err(RefUpdateError::Raced) => {
+                        if started.elapsed() > RACE_BUDGET {
+                            return Err(Failure::new("gave up updating refs/notes/release")
+                                .hint("`git release fsck` rebuilds notes later")
+                                .into());
+                        }
+                        attempt += 1;
+                        backoff(attempt);
+                        continue;
+                    }
+                }
+            }
+            // Someone recorded a newer event meanwhile: make sure the note shows it.
+            if self.git.ref_target(&refname)? == Some(loaded.head) {
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn no_such_release(name: &str) -> anyhow::Error {
+    Failure::new(format!("no release named {name}"))
+        .hint("`git release list` shows the releases")
+        .into()
+}
+
+/// Stamps a new event: git's identity, a fresh id, and a time strictly after every event the
+/// writer has seen (so an event never sorts before the state it was decided on, even when
+/// clocks disagree).
+fn new_event(who: &Identity, kind: EventKind, after: Option<DateTime<Utc>>) -> Event {
+    let now = Utc::now().trunc_subsecs(6);
+    let time = match after {
+        Some(last) if now <= last => last + chrono::Duration::microseconds(1),
+        _ => now,
+    };
+    Event::new(random_id(), time, who.actor(), kind)
+}
+
+fn random_id() -> String {
+    format!("{:012x}", random_u64() & 0xffff_ffff_ffff)
+}
+
+/// Randomness from std's hash seeding (random per process), mixed with time and pid.
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    hasher.write_u32(std::process::id());
+    hasher.finish()
+}
+
+/// Randomised, growing pause between attempts so that racing writers spread out.
+fn backoff(attempt: u32) {
+    let cap_ms = (2u64 << attempt.min(6)).min(100);
+    let ms = 1 + random_u64() % cap_ms;
+    std::thread::sleep(Duration::from_millis(ms));
+}

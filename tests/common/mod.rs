@@ -1,0 +1,198 @@
+//! A real temporary repository with a pinned identity, and the real `git-release` binary run
+//! inside it. The real `git` binary is the independent witness.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use assert_cmd::cargo::CommandCargoExt;
+
+pub struct TestEnv {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+    pub repo: PathBuf,
+}
+
+/// The variables every git and git-release run gets: no user or system config, a fixed
+/// identity, and nothing from the developer's environment that could point elsewhere.
+fn pin(cmd: &mut Command, home: &Path) {
+    for var in [
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_NOTES_REF",
+        "NO_COLOR",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Ada Lovelace")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+        .env("GIT_COMMITTER_NAME", "Ada Lovelace")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+        .env("TZ", "UTC");
+}
+
+impl TestEnv {
+    /// An empty repository on branch `main`.
+    pub fn empty() -> TestEnv {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().to_path_buf();
+        let repo = root.join("repo");
+        std::fs::create_dir(&repo).unwrap();
+        let env = TestEnv {
+            _dir: dir,
+            root,
+            repo,
+        };
+        env.git(&["init", "-q", "-b", "main"]);
+        env
+    }
+
+    /// A repository with one commit.
+    pub fn new() -> TestEnv {
+        let env = TestEnv::empty();
+        env.commit("Initial commit");
+        env
+    }
+
+    /// `git` in the repository; panics with its stderr if it fails. Returns trimmed stdout.
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = self.git_output(args);
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
+    }
+
+    pub fn git_output(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new("git");
+        pin(&mut cmd, &self.root);
+        cmd.current_dir(&self.repo)
+            .args(args)
+            .output()
+            .expect("git runs")
+    }
+
+    /// Commits a change to `file.txt` with `subject`; returns the new commit's id.
+    pub fn commit(&self, subject: &str) -> String {
+        let path = self.repo.join("file.txt");
+        let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+        text.push_str(subject);
+        text.push('\n');
+        std::fs::write(&path, text).unwrap();
+        self.git(&["add", "file.txt"]);
+        self.git(&["commit", "-q", "-m", subject]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    /// The real binary, ready to run in the repository.
+    pub fn cmd(&self) -> Command {
+        self.cmd_in(&self.repo)
+    }
+
+    pub fn cmd_in(&self, dir: &Path) -> Command {
+        let mut cmd = Command::cargo_bin("git-release").expect("binary is built");
+        pin(&mut cmd, &self.root);
+        cmd.current_dir(dir);
+        cmd
+    }
+
+    /// Runs `git release ARGS` and returns (exit code, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.cmd().args(args).output().expect("git-release runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    }
+
+    /// Runs `git release ARGS`, requires success, returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let (code, stdout, stderr) = self.run(args);
+        assert_eq!(code, 0, "git release {args:?} failed:\n{stderr}");
+        stdout
+    }
+
+    /// Runs `git release ARGS`, requires exit `code`, returns stderr.
+    pub fn fails(&self, args: &[&str], code: i32) -> String {
+        let (actual, stdout, stderr) = self.run(args);
+        assert_eq!(
+            actual, code,
+            "git release {args:?} exited {actual}, not {code}\nstdout: {stdout}\nstderr: {stderr}"
+        );
+        stderr
+    }
+
+    /// Every ref with its target: what "nothing was written" is checked against.
+    pub fn refs(&self) -> String {
+        self.git(&["for-each-ref", "--format=%(refname) %(objectname)"])
+    }
+
+    /// Refs, the config file and the list of objects: a fingerprint of everything a command
+    /// could have changed.
+    pub fn snapshot(&self) -> String {
+        let config =
+            std::fs::read_to_string(self.repo.join(".release/config.toml")).unwrap_or_default();
+        let status = self.git(&["status", "--porcelain", "--untracked-files=all"]);
+        format!("{}\n--\n{config}\n--\n{status}", self.refs())
+    }
+
+    pub fn fsck(&self) {
+        self.git(&["fsck", "--strict", "--no-progress"]);
+    }
+
+    pub fn write(&self, path: &str, text: &str) {
+        let full = self.repo.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+
+    pub fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.repo.join(path)).unwrap()
+    }
+}
+
+pub fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
+}
+
+impl TestEnv {
+    /// `git hash-object -w --stdin` of `text`.
+    pub fn git_hash_object(&self, text: &str) -> String {
+        self.git_stdin(&["hash-object", "-w", "--stdin"], text)
+    }
+
+    /// `git mktree` of an `ls-tree` listing.
+    pub fn mktree(&self, listing: &str) -> String {
+        self.git_stdin(&["mktree"], listing)
+    }
+
+    pub fn git_stdin(&self, args: &[&str], input: &str) -> String {
+        use std::io::Write;
+        let mut cmd = Command::new("git");
+        pin(&mut cmd, &self.root);
+        let mut child = cmd
+            .current_dir(&self.repo)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "git {args:?} failed");
+        String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
+    }
+}

@@ -1,0 +1,12 @@
+//! One integration test binary: every test drives the real `git-release` in a real
+//! temporary repository and checks the result with the real `git`.
+
+mod common;
+
+mod test_comment;
+mod test_concurrency;
+mod test_config;
+mod test_init;
+mod test_log;
+mod test_start;
+mod test_status;

@@ -1,0 +1,90 @@
+use crate::common::TestEnv;
+
+#[test]
+fn set_keeps_comments_and_layout() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    let before = env.read(".release/config.toml");
+    env.ok(&["config", "set", "release.name", "%Y.%m.%d"]);
+    let after = env.read(".release/config.toml");
+    assert_eq!(env.ok(&["config", "get", "release.name"]), "%Y.%m.%d\n");
+    // Exactly one line changed.
+    let changed: Vec<_> = before
+        .lines()
+        .zip(after.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(changed, [("name = \"%Y-%m-%d\"", "name = \"%Y.%m.%d\"")]);
+    assert_eq!(before.lines().count(), after.lines().count());
+
+    env.ok(&["config", "set", "release.tag", "false"]);
+    assert!(env.read(".release/config.toml").contains("tag = false\n"));
+    env.ok(&["config", "set", "environments.0.name", "staging"]);
+    assert_eq!(
+        env.ok(&["config", "get", "environments.0.name"]),
+        "staging\n"
+    );
+}
+
+#[test]
+fn set_refuses_bad_values_and_writes_nothing() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    let before = env.read(".release/config.toml");
+    let err = env.fails(&["config", "set", "schedule.push", "thorsday"], 1);
+    assert!(err.contains("not a weekday"), "{err}");
+    assert!(err.contains(".release/config.toml:"), "{err}");
+    let err = env.fails(&["config", "set", "release.name", "%Y-%m"], 1);
+    assert!(err.contains("does not name each day uniquely"), "{err}");
+    let err = env.fails(&["config", "set", "release.nmae", "x"], 1);
+    assert!(err.contains("nmae"), "{err}");
+    let err = env.fails(&["config", "set", "environments.7.name", "x"], 2);
+    assert!(err.contains("not an index"), "{err}");
+    assert_eq!(env.read(".release/config.toml"), before);
+}
+
+#[test]
+fn set_dry_run_shows_a_diff() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    let before = env.read(".release/config.toml");
+    let diff = env.ok(&["config", "set", "schedule.push", "wednesday", "--dry-run"]);
+    assert!(diff.contains("-push = \"tuesday\""), "{diff}");
+    assert!(diff.contains("+push = \"wednesday\""), "{diff}");
+    assert_eq!(env.read(".release/config.toml"), before);
+}
+
+#[test]
+fn get_reports_defaults_and_origin() {
+    let env = TestEnv::new();
+    let err = env.fails(&["config", "set", "release.name", "x"], 1);
+    assert!(err.contains("git release init"), "{err}");
+    assert_eq!(env.ok(&["config", "get", "release.name"]), "%Y-%m-%d\n");
+    assert_eq!(
+        env.ok(&["config", "get", "--show-origin", "release.remote"]),
+        "default\torigin\n"
+    );
+    env.ok(&["init"]);
+    assert_eq!(
+        env.ok(&["config", "get", "--show-origin", "release.remote"]),
+        ".release/config.toml\torigin\n"
+    );
+    let err = env.fails(&["config", "get", "release.colour"], 1);
+    assert!(err.contains("not a setting"), "{err}");
+}
+
+#[test]
+fn a_broken_config_names_file_line_and_column() {
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        "# team config\n[release]\nname = \"%Y-%m-%d\"\ndate = \"push\"\n",
+    );
+    let err = env.fails(&["start"], 1);
+    assert!(err.contains(".release/config.toml:4:8:"), "{err}");
+    assert!(err.contains("[schedule]"), "{err}");
+    env.write(".release/config.toml", "[release]\nname = %Y\n");
+    let err = env.fails(&["status"], 1);
+    assert!(err.contains(".release/config.toml:2:8:"), "{err}");
+    assert_eq!(env.refs().lines().count(), 1, "nothing but main");
+}

@@ -1,0 +1,239 @@
+use chrono::{Datelike, Weekday};
+
+use crate::common::{TestEnv, json};
+
+#[test]
+fn start_records_tags_and_notes_the_release() {
+    let env = TestEnv::new();
+    let target = env.commit("Add login page");
+    let name = env.ok(&["start", "--date", "2026-11-20"]);
+    assert_eq!(name, "2026-11-20\n");
+
+    // The release ref: one commit, authored by the actor, with the folded state and one event.
+    assert_eq!(
+        env.git(&["log", "--format=%an <%ae>|%s", "refs/release/2026-11-20"]),
+        format!(
+            "Ada Lovelace <ada@example.com>|start at {} (first release)",
+            &target[..7]
+        )
+    );
+    let state = env.git(&["cat-file", "-p", "refs/release/2026-11-20:release.toml"]);
+    assert!(state.contains("format = 1"), "{state}");
+    assert!(state.contains(&format!("target = \"{target}\"")), "{state}");
+    assert!(state.contains("tag = \"2026-11-20\""), "{state}");
+    let events = env.git(&["ls-tree", "--name-only", "refs/release/2026-11-20:events"]);
+    assert_eq!(events.lines().count(), 1);
+    assert!(events.ends_with(".toml"), "{events}");
+    let event = env.git(&[
+        "cat-file",
+        "-p",
+        &format!("refs/release/2026-11-20:events/{events}"),
+    ]);
+    assert!(event.contains("kind = \"started\""), "{event}");
+    assert!(event.contains("email = \"ada@example.com\""), "{event}");
+
+    // The annotated tag, with the commits in its message.
+    assert_eq!(env.git(&["cat-file", "-t", "refs/tags/2026-11-20"]), "tag");
+    assert_eq!(env.git(&["rev-parse", "2026-11-20^{commit}"]), target);
+    let tag = env.git(&["cat-file", "-p", "refs/tags/2026-11-20"]);
+    assert!(
+        tag.contains("tagger Ada Lovelace <ada@example.com>"),
+        "{tag}"
+    );
+    assert!(tag.contains("Release 2026-11-20"), "{tag}");
+    assert!(tag.contains("Add login page (Ada Lovelace)"), "{tag}");
+    assert!(tag.contains("Initial commit"), "{tag}");
+
+    // The summary note on the target commit, readable without the tool.
+    let note = env.git(&["notes", "--ref=release", "show", &target]);
+    assert!(note.starts_with("release 2026-11-20\n"), "{note}");
+    assert!(note.contains("stage: started"), "{note}");
+    let log = env.git(&["log", "-1", "--notes=release", "--format=%N", &target]);
+    assert!(log.contains("release 2026-11-20"), "{log}");
+
+    // The working tree and index are untouched.
+    assert_eq!(env.git(&["status", "--porcelain"]), "");
+    env.fsck();
+}
+
+#[test]
+fn same_day_releases_get_suffixes() {
+    let env = TestEnv::new();
+    assert_eq!(env.ok(&["start", "--date", "2026-11-20"]), "2026-11-20\n");
+    env.commit("Hotfix");
+    assert_eq!(env.ok(&["start", "--date", "2026-11-20"]), "2026-11-20-1\n");
+    assert_eq!(env.ok(&["start", "--date", "2026-11-20"]), "2026-11-20-2\n");
+    // A tag made by hand with a higher suffix is respected.
+    env.git(&["tag", "2026-11-20-7"]);
+    assert_eq!(env.ok(&["start", "--date", "2026-11-20"]), "2026-11-20-8\n");
+    let status = json(&env.ok(&["status", "--json", "-r", "2026-11-20-8"]));
+    assert_eq!(status["previous"], "2026-11-20-7");
+    env.fsck();
+}
+
+#[test]
+fn previous_release_survives_messy_tags() {
+    let env = TestEnv::new();
+    for tag in [
+        "sign-test",
+        "2016-03-15",
+        "2016-03-15-garbage",
+        "2017-12-1",
+        "2107-03-14-1",
+    ] {
+        env.git(&["tag", tag]);
+    }
+    let before = env.commit("Work after the old tags");
+    env.ok(&["start", "--date", "2017-12-12"]);
+    let status = json(&env.ok(&["status", "--json"]));
+    // Not the far-future typo, not the junk: the greatest release name below 2017-12-12.
+    assert_eq!(status["previous"], "2017-12-1");
+    assert_eq!(status["target"], before);
+    // The tag message lists only the commits since that tag.
+    let tag = env.git(&["tag", "-l", "--format=%(contents)", "2017-12-12"]);
+    assert!(tag.contains("Changes since 2017-12-1"), "{tag}");
+    assert!(tag.contains("Work after the old tags"), "{tag}");
+    assert!(!tag.contains("Initial commit"), "{tag}");
+}
+
+#[test]
+fn the_default_name_is_today() {
+    let env = TestEnv::new();
+    let today = chrono::Local::now().date_naive();
+    let name = env.ok(&["start"]);
+    // Around midnight the clock may tick between the two readings.
+    let after = chrono::Local::now().date_naive();
+    let expected = [today, after].map(|d| format!("{}\n", d.format("%Y-%m-%d")));
+    assert!(expected.contains(&name), "{name} is not {expected:?}");
+}
+
+#[test]
+fn push_duty_names_the_release_after_the_next_push_day() {
+    let env = TestEnv::new();
+    env.ok(&["init", "--preset", "push-duty"]);
+    let today = chrono::Local::now().date_naive();
+    let name = env.ok(&["start"]);
+    let ahead =
+        (7 + Weekday::Thu.num_days_from_monday() - today.weekday().num_days_from_monday()) % 7;
+    let thursday = today + chrono::Days::new(ahead.into());
+    let after = chrono::Local::now().date_naive();
+    let ahead2 =
+        (7 + Weekday::Thu.num_days_from_monday() - after.weekday().num_days_from_monday()) % 7;
+    let thursday2 = after + chrono::Days::new(ahead2.into());
+    let expected = [thursday, thursday2].map(|d| format!("{}\n", d.format("%Y.%m.%d")));
+    assert!(expected.contains(&name), "{name} is not {expected:?}");
+    // --date overrides the push day.
+    assert_eq!(env.ok(&["start", "--date", "2015-09-03"]), "2015.09.03\n");
+}
+
+#[test]
+fn explicit_names_and_no_tag() {
+    let env = TestEnv::new();
+    assert_eq!(
+        env.ok(&["start", "--name", "2026-11-20-5", "--no-tag"]),
+        "2026-11-20-5\n"
+    );
+    assert_eq!(env.git(&["tag", "-l"]), "");
+    let status = json(&env.ok(&["status", "--json"]));
+    assert_eq!(status["tag"], serde_json::Value::Null);
+
+    let before = env.snapshot();
+    let err = env.fails(&["start", "--name", "2026-11-20-5"], 1);
+    assert!(err.contains("already exists"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
+    env.git(&["tag", "2026-12-01"]);
+    let before_tag = env.snapshot();
+    let err = env.fails(&["start", "--name", "2026-12-01"], 1);
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(env.snapshot(), before_tag);
+    assert_ne!(before, before_tag);
+
+    let err = env.fails(&["start", "--name", "next week"], 2);
+    assert!(err.contains("cannot be a release name"), "{err}");
+    let err = env.fails(&["start", "--name", "hotfix"], 2);
+    assert!(err.contains("does not read as a release name"), "{err}");
+    assert_eq!(env.snapshot(), before_tag);
+}
+
+#[test]
+fn refusals_write_nothing() {
+    let empty = TestEnv::empty();
+    let err = empty.fails(&["start"], 1);
+    assert!(err.contains("no commits yet"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
+    assert_eq!(empty.refs(), "");
+
+    let env = TestEnv::new();
+    let before = env.snapshot();
+    let err = env.fails(&["start", "no-such-branch"], 1);
+    assert!(
+        err.contains("`no-such-branch` does not name a commit"),
+        "{err}"
+    );
+    let err = env.fails(&["start", "--date", "2026-02-30"], 2);
+    assert!(err.contains("--date"), "{err}");
+    let out = env.ok(&["start", "--date", "2026-11-20", "--dry-run"]);
+    assert!(out.contains("would start release 2026-11-20 at"), "{out}");
+    assert!(out.contains("would create tag 2026-11-20"), "{out}");
+    assert!(out.contains("Initial commit"), "{out}");
+    assert_eq!(env.snapshot(), before);
+    assert_eq!(
+        env.git(&["count-objects"]).split(' ').next(),
+        Some("3"),
+        "dry run wrote objects"
+    );
+}
+
+#[test]
+fn start_at_an_older_revision() {
+    let env = TestEnv::new();
+    let first = env.git(&["rev-parse", "HEAD"]);
+    env.commit("Not shipping yet");
+    env.ok(&["start", "HEAD~1", "--date", "2026-11-20"]);
+    assert_eq!(env.git(&["rev-parse", "2026-11-20^{commit}"]), first);
+    let tag = env.git(&["tag", "-l", "--format=%(contents)", "2026-11-20"]);
+    assert!(!tag.contains("Not shipping yet"), "{tag}");
+}
+
+#[test]
+fn a_bare_repository_uses_the_committed_config() {
+    let env = TestEnv::new();
+    env.ok(&["init", "--preset", "push-duty"]);
+    env.git(&["add", ".release"]);
+    env.git(&["commit", "-q", "-m", "Release config"]);
+    let bare = env.root.join("bare.git");
+    env.git(&["clone", "-q", "--bare", ".", bare.to_str().unwrap()]);
+    let out = env
+        .cmd_in(&bare)
+        .args(["start", "--date", "2026-11-19"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "2026.11.19\n");
+}
+
+#[test]
+fn a_missing_identity_is_explained() {
+    let env = TestEnv::new();
+    let out = env
+        .cmd()
+        .env_remove("GIT_AUTHOR_NAME")
+        .env_remove("GIT_AUTHOR_EMAIL")
+        .env_remove("GIT_COMMITTER_NAME")
+        .env_remove("GIT_COMMITTER_EMAIL")
+        .env("EMAIL", "")
+        .args(["start"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("user.email"), "{err}");
+    assert_eq!(
+        env.refs(),
+        "refs/heads/main ".to_owned() + &env.git(&["rev-parse", "HEAD"])
+    );
+}

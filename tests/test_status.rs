@@ -1,0 +1,106 @@
+use crate::common::{TestEnv, json};
+
+#[test]
+fn status_shows_the_newest_release() {
+    let env = TestEnv::new();
+    env.git(&["tag", "2026-11-13"]);
+    let target = env.commit("Add search");
+    env.ok(&["start", "--date", "2026-11-20"]);
+    env.ok(&["start", "--date", "2026-11-06", "HEAD~1"]);
+    let text = env.ok(&["status"]);
+    assert!(text.starts_with("release 2026-11-20\n"), "{text}");
+    assert!(
+        text.contains(&format!("target     {} Add search", &target[..7])),
+        "{text}"
+    );
+    assert!(text.contains("previous   2026-11-13"), "{text}");
+    assert!(text.contains("stage      started"), "{text}");
+    assert!(text.contains("by Ada Lovelace <ada@example.com>"), "{text}");
+    assert!(text.contains("sign-offs  (none)"), "{text}");
+
+    let v = json(&env.ok(&["status", "--json"]));
+    assert_eq!(v["name"], "2026-11-20");
+    assert_eq!(v["target"], target.as_str());
+    assert_eq!(v["tag"], "2026-11-20");
+    assert_eq!(v["previous"], "2026-11-13");
+    assert_eq!(v["events"], 1);
+    assert_eq!(v["recorded"], true);
+
+    let v = json(&env.ok(&["status", "--json", "-r", "2026-11-06"]));
+    assert_eq!(v["name"], "2026-11-06");
+    assert_eq!(v["previous"], serde_json::Value::Null);
+}
+
+#[test]
+fn status_of_a_tag_from_before_the_tool() {
+    let env = TestEnv::new();
+    let old = env.git(&["rev-parse", "HEAD"]);
+    env.git(&["tag", "-a", "-m", "old", "2025-01-07"]);
+    env.commit("Later");
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let v = json(&env.ok(&["status", "--json", "-r", "2025-01-07"]));
+    assert_eq!(v["recorded"], false);
+    assert_eq!(v["stage"], "tag only");
+    assert_eq!(v["target"], old.as_str());
+    let text = env.ok(&["status", "-r", "2025-01-07"]);
+    assert!(text.contains("tag only"), "{text}");
+    let v = json(&env.ok(&["status", "--json"]));
+    assert_eq!(v["previous"], "2025-01-07");
+}
+
+#[test]
+fn status_without_releases_says_what_to_do() {
+    let env = TestEnv::new();
+    let err = env.fails(&["status"], 1);
+    assert!(err.contains("no release has been started"), "{err}");
+    assert!(
+        err.contains("hint: start one with `git release start`"),
+        "{err}"
+    );
+    let err = env.fails(&["status", "-r", "2020-01-01"], 1);
+    assert!(err.contains("no release named 2020-01-01"), "{err}");
+}
+
+#[test]
+fn list_shows_recorded_and_tag_only_releases_newest_first() {
+    let env = TestEnv::new();
+    for tag in ["2025-12-30", "2026-1-6", "junk", "2026-11-20-garbage"] {
+        env.git(&["tag", tag]);
+    }
+    env.commit("More");
+    env.ok(&["start", "--date", "2026-11-20"]);
+    env.ok(&["start", "--date", "2026-11-20"]);
+    env.ok(&["start", "--date", "2026-02-03"]);
+    let text = env.ok(&["list"]);
+    let names: Vec<&str> = text
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "2026-11-20-1",
+            "2026-11-20",
+            "2026-02-03",
+            "2026-1-6",
+            "2025-12-30"
+        ]
+    );
+    assert!(text.lines().nth(3).unwrap().ends_with("tag only"), "{text}");
+    assert!(text.lines().next().unwrap().ends_with("started"), "{text}");
+
+    let v = json(&env.ok(&["list", "--json"]));
+    let entries = v.as_array().unwrap();
+    assert_eq!(entries.len(), 5);
+    assert_eq!(entries[0]["name"], "2026-11-20-1");
+    assert_eq!(entries[0]["state"], "started");
+    assert_eq!(entries[4]["state"], "tag only");
+    assert_eq!(entries[4]["created"], serde_json::Value::Null);
+}
+
+#[test]
+fn list_in_a_repository_without_releases_is_empty() {
+    let env = TestEnv::new();
+    assert_eq!(env.ok(&["list"]), "");
+    assert_eq!(json(&env.ok(&["list", "--json"])), serde_json::json!([]));
+}
