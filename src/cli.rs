@@ -5,7 +5,10 @@ use std::io::Write;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-use crate::commands::{comment, config, fsck, init, list, log, start, status};
+use crate::commands::{
+    block, check, checklist, comment, config, deploy, fsck, init, list, log, rollback_approve,
+    signoff, start, status, verify,
+};
 
 /// Date-based release trains, kept in git.
 ///
@@ -33,6 +36,15 @@ pub enum Command {
     List(list::ListArgs),
     Log(log::LogArgs),
     Comment(comment::CommentArgs),
+    Signoff(signoff::SignoffArgs),
+    Check(check::CheckArgs),
+    Uncheck(check::UncheckArgs),
+    Checklist(checklist::ChecklistArgs),
+    Block(block::BlockArgs),
+    Unblock(block::UnblockArgs),
+    Deploy(deploy::DeployArgs),
+    Verify(verify::VerifyArgs),
+    RollbackApprove(rollback_approve::RollbackApproveArgs),
     Fsck(fsck::FsckArgs),
 }
 
@@ -45,6 +57,15 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::List(args) => list::cmd_list(args, out),
         Command::Log(args) => log::cmd_log(args, out),
         Command::Comment(args) => comment::cmd_comment(args, out),
+        Command::Signoff(args) => signoff::cmd_signoff(args, out),
+        Command::Check(args) => check::cmd_check(args, out),
+        Command::Uncheck(args) => check::cmd_uncheck(args, out),
+        Command::Checklist(args) => checklist::cmd_checklist(args, out),
+        Command::Block(args) => block::cmd_block(args, out),
+        Command::Unblock(args) => block::cmd_unblock(args, out),
+        Command::Deploy(args) => deploy::cmd_deploy(args, out),
+        Command::Verify(args) => verify::cmd_verify(args, out),
+        Command::RollbackApprove(args) => rollback_approve::cmd_rollback_approve(args, out),
         Command::Fsck(args) => fsck::cmd_fsck(args, out),
     }
 }

@@ -3,11 +3,12 @@
 
 use std::fmt;
 
-/// Exit codes: 0 success, 1 error, 2 usage (clap's own and ours).
+/// Exit codes: 0 success, 1 error, 2 usage (clap's own and ours), 3 a gate is not met.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitKind {
     Error = 1,
     Usage = 2,
+    GateNotMet = 3,
 }
 
 /// A failure the user can do something about. Travels inside `anyhow::Error`; `main` finds it
@@ -31,6 +32,14 @@ impl Failure {
     pub fn usage(message: impl Into<String>) -> Failure {
         Failure {
             exit: ExitKind::Usage,
+            ..Failure::new(message)
+        }
+    }
+
+    /// A gate that is not met: exit code 3, so scripts can tell "not yet" from "broken".
+    pub fn gate(message: impl Into<String>) -> Failure {
+        Failure {
+            exit: ExitKind::GateNotMet,
             ..Failure::new(message)
         }
     }

@@ -3,10 +3,13 @@
 
 mod common;
 
+mod test_checklist;
 mod test_comment;
 mod test_concurrency;
 mod test_config;
+mod test_gates;
 mod test_init;
 mod test_log;
+mod test_process;
 mod test_start;
 mod test_status;

@@ -19,11 +19,28 @@ fn set_keeps_comments_and_layout() {
 
     env.ok(&["config", "set", "release.tag", "false"]);
     assert!(env.read(".release/config.toml").contains("tag = false\n"));
-    env.ok(&["config", "set", "environments.0.name", "staging"]);
+    // Inside an inline table of an array of tables.
+    env.ok(&[
+        "config",
+        "set",
+        "environments.1.requires.no_blockers",
+        "false",
+    ]);
     assert_eq!(
-        env.ok(&["config", "get", "environments.0.name"]),
-        "staging\n"
+        env.ok(&["config", "get", "environments.1.requires.no_blockers"]),
+        "false\n"
     );
+    assert!(
+        env.read(".release/config.toml")
+            .contains("no_blockers = false, deployed")
+    );
+    // A change that breaks a reference elsewhere is refused.
+    let err = env.fails(&["config", "set", "environments.0.name", "staging"], 1);
+    assert!(
+        err.contains("`stage` is not an environment listed before it"),
+        "{err}"
+    );
+    assert_eq!(env.ok(&["config", "get", "environments.0.name"]), "stage\n");
 }
 
 #[test]

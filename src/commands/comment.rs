@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::Session;
+use super::{Session, WriteArgs};
 use crate::error::Failure;
 use crate::release::EventKind;
 
@@ -15,12 +15,8 @@ use crate::release::EventKind;
 pub struct CommentArgs {
     /// The text to record.
     message: String,
-    /// The release (default: the newest).
-    #[arg(short, long = "release", value_name = "NAME")]
-    release: Option<String>,
-    /// Show the event that would be recorded; write nothing.
-    #[arg(long)]
-    dry_run: bool,
+    #[command(flatten)]
+    write: WriteArgs,
 }
 
 pub fn cmd_comment(args: &CommentArgs, out: &mut dyn Write) -> Result<()> {
@@ -31,25 +27,10 @@ pub fn cmd_comment(args: &CommentArgs, out: &mut dyn Write) -> Result<()> {
             .into());
     }
     let session = Session::open()?;
-    let who = session.git.identity()?;
-    let name = session.select(args.release.as_deref())?;
-    let appended = session.store().append(&who, &name, args.dry_run, |_| {
-        Ok(EventKind::Comment {
+    session.record(&args.write, out, |_, _| {
+        Ok(Some(EventKind::Comment {
             message: message.to_owned(),
-        })
+        }))
     })?;
-    if args.dry_run {
-        writeln!(
-            out,
-            "would record event {} of release {name}, as {}:",
-            appended.release.events, appended.event.actor
-        )?;
-        write!(out, "{}", appended.event.to_toml())?;
-    } else {
-        eprintln!(
-            "Recorded on release {name}: {}",
-            appended.event.kind.summary()
-        );
-    }
     Ok(())
 }

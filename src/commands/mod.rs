@@ -1,24 +1,35 @@
 //! One module per subcommand: gather inputs, call the model and the store, print the answer
 //! to `out` (stdout) and progress to stderr.
 
+pub mod block;
+pub mod check;
+pub mod checklist;
 pub mod comment;
 pub mod config;
+pub mod deploy;
 pub mod fsck;
 pub mod init;
 pub mod list;
 pub mod log;
+pub mod rollback_approve;
+pub mod signoff;
 pub mod start;
 pub mod status;
+pub mod verify;
 
 use std::collections::BTreeSet;
 
 use anyhow::Result;
 
-use crate::config::Loaded as LoadedConfig;
+use serde::Serialize;
+
+use crate::config::{EnvironmentConfig, Loaded as LoadedConfig};
 use crate::error::Failure;
 use crate::git::Repo;
-use crate::release::NameFormat;
-use crate::store::Store;
+use crate::release::checklist::Checklist;
+use crate::release::gate::{GateContext, Unmet, evaluate};
+use crate::release::{Actor, NameFormat, Release};
+use crate::store::{Appended, Store};
 
 /// What a command works in: the repository and the config in force.
 pub struct Session {
@@ -82,6 +93,91 @@ impl Session {
     }
 }
 
+/// Whether a release may go to an environment now, and if not, why.
+#[derive(Serialize)]
+pub struct GateStatus {
+    pub environment: String,
+    pub met: bool,
+    pub unmet: Vec<Unmet>,
+}
+
+impl Session {
+    pub fn checklist(&self) -> Result<Checklist> {
+        crate::config::load_checklist(&self.git, &self.config.config)
+    }
+
+    /// An environment of the config, or an error listing the ones there are.
+    pub fn environment(&self, env: &str) -> Result<&EnvironmentConfig> {
+        let config = &self.config.config;
+        config.environment(env).ok_or_else(|| {
+            let known = config.environment_names();
+            let failure = Failure::new(format!("`{env}` is not an environment of this repository"));
+            if known.is_empty() {
+                failure.hint("define environments with [[environments]] in .release/config.toml")
+            } else {
+                failure.hint(format!("the environments are: {}", known.join(", ")))
+            }
+            .into()
+        })
+    }
+
+    /// The unmet conditions for deploying `release` to `env`.
+    pub fn gate(&self, release: &Release, env: &str, checklist: &Checklist) -> Result<Vec<Unmet>> {
+        let config = &self.config.config;
+        let environment = self.environment(env)?;
+        let names = config.environment_names();
+        let ctx = GateContext {
+            checklist,
+            environments: &names,
+            roles: &config.roles,
+        };
+        Ok(evaluate(release, env, &environment.requires, &ctx))
+    }
+
+    /// The gate of every environment, in deployment order.
+    pub fn gates(&self, release: &Release, checklist: &Checklist) -> Result<Vec<GateStatus>> {
+        self.config
+            .config
+            .environments
+            .iter()
+            .map(|e| {
+                let unmet = self.gate(release, &e.name, checklist)?;
+                Ok(GateStatus {
+                    environment: e.name.clone(),
+                    met: unmet.is_empty(),
+                    unmet,
+                })
+            })
+            .collect()
+    }
+
+    /// Refuses `actor` unless they may act for `role` (a role without members admits anyone).
+    pub fn require_member(&self, role: &str, actor: &Actor) -> Result<()> {
+        let roles = &self.config.config.roles;
+        let Some(definition) = roles.get(role) else {
+            let known: Vec<&str> = roles.keys().map(String::as_str).collect();
+            let failure = Failure::new(format!("`{role}` is not a role of this repository"));
+            return Err(if known.is_empty() {
+                failure.hint("define roles with [roles.<name>] in .release/config.toml")
+            } else {
+                failure.hint(format!("the roles are: {}", known.join(", ")))
+            }
+            .into());
+        };
+        if definition.admits(&actor.email) {
+            return Ok(());
+        }
+        Err(Failure::new(format!(
+            "{actor} is not a member of role `{role}` (members: {})",
+            definition.members.join(", ")
+        ))
+        .hint(format!(
+            "ask a member of `{role}`, or change [roles.{role}] members in .release/config.toml"
+        ))
+        .into())
+    }
+}
+
 pub struct Known {
     pub recorded: BTreeSet<String>,
     /// Tags that parse as release names, recorded or not.
@@ -108,6 +204,70 @@ pub fn newest_first(format: &NameFormat, names: impl IntoIterator<Item = String>
     parsed.sort_by(|a, b| b.cmp(a));
     other.sort_by(|a, b| b.cmp(a));
     parsed.into_iter().map(|n| n.text).chain(other).collect()
+}
+
+/// Reads a release's state, which must exist (it was just selected).
+pub fn load(session: &Session, name: &str) -> Result<Release> {
+    Ok(session
+        .store()
+        .load(name)?
+        .ok_or_else(|| Failure::new(format!("release {name} vanished while reading it")))?
+        .release)
+}
+
+/// The options of every command that records an event.
+#[derive(clap::Args, Debug)]
+pub struct WriteArgs {
+    /// The release (default: the newest).
+    #[arg(short, long = "release", value_name = "NAME")]
+    pub release: Option<String>,
+    /// Show the event that would be recorded; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+impl Session {
+    /// Records one event on the selected release and says so. `decide` gets the release's
+    /// name and current state and returns the event, `None` for nothing to record, or an error.
+    pub fn record(
+        &self,
+        args: &WriteArgs,
+        out: &mut dyn std::io::Write,
+        mut decide: impl FnMut(&str, &Release) -> Result<Option<crate::release::EventKind>>,
+    ) -> Result<Option<Appended>> {
+        let who = self.git.identity()?;
+        let name = self.select(args.release.as_deref())?;
+        let appended = self
+            .store()
+            .append(&who, &name, args.dry_run, |release| decide(&name, release))?;
+        if let Some(appended) = &appended {
+            report_event(out, &name, appended, args.dry_run)?;
+        }
+        Ok(appended)
+    }
+}
+
+/// Says what was recorded (stderr), or with `--dry-run` shows the event (stdout).
+pub fn report_event(
+    out: &mut dyn std::io::Write,
+    name: &str,
+    appended: &Appended,
+    dry_run: bool,
+) -> Result<()> {
+    if dry_run {
+        writeln!(
+            out,
+            "would record event {} of release {name}, as {}:",
+            appended.release.events, appended.event.actor
+        )?;
+        write!(out, "{}", appended.event.to_toml())?;
+    } else {
+        eprintln!(
+            "Recorded on release {name}: {}",
+            appended.event.kind.summary()
+        );
+    }
+    Ok(())
 }
 
 /// Human time: `2026-11-21 22:14 UTC`.

@@ -1,6 +1,7 @@
 //! `.release/config.toml`: the team's release process, committed and reviewed with the code.
 //! Read with serde (errors carry file:line:column); edited with toml_edit so comments survive.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Result;
@@ -10,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::Failure;
 use crate::git::Repo;
 use crate::release::NameFormat;
+use crate::release::checklist::{self, Checklist, Item};
+use crate::release::gate::{Requirements, Role};
 use crate::release::schedule::parse_weekday;
 
 pub mod edit;
@@ -36,6 +39,55 @@ pub struct Config {
     pub environments: Vec<EnvironmentConfig>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duty: Option<DutyConfig>,
+    /// Who may sign off for what.
+    #[serde(default)]
+    pub roles: BTreeMap<String, Role>,
+    #[serde(default)]
+    pub checklist: ChecklistConfig,
+    #[serde(default)]
+    pub rollback: RollbackConfig,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistConfig {
+    /// A Markdown test plan in the repository; its steps become items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default)]
+    pub items: Vec<ItemConfig>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemConfig {
+    pub id: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+    /// The environment the item is verified on (after deploying there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollbackConfig {
+    /// The role whose members approve roll-backs (anyone, if the role is not defined).
+    #[serde(default = "default_rollback_role")]
+    pub role: String,
+}
+
+impl Default for RollbackConfig {
+    fn default() -> Self {
+        RollbackConfig {
+            role: default_rollback_role(),
+        }
+    }
+}
+
+fn default_rollback_role() -> String {
+    "eng".into()
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -133,6 +185,12 @@ impl From<Day> for String {
 #[serde(deny_unknown_fields)]
 pub struct EnvironmentConfig {
     pub name: String,
+    /// What a release needs before it may be deployed here.
+    #[serde(default)]
+    pub requires: Requirements,
+    /// The role whose members may `git release verify` this environment (anyone if unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_role: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -212,43 +270,75 @@ impl Config {
     pub fn name_format(&self) -> &NameFormat {
         &self.release.name.0
     }
+
+    pub fn environment(&self, name: &str) -> Option<&EnvironmentConfig> {
+        self.environments.iter().find(|e| e.name == name)
+    }
+
+    pub fn environment_names(&self) -> Vec<String> {
+        self.environments.iter().map(|e| e.name.clone()).collect()
+    }
+
+    /// Checks that names used across sections exist: roles in gates, environments in
+    /// `deployed` (earlier ones only) and checklist items.
+    fn check_references(&self) -> Result<(), String> {
+        let mut seen: Vec<&str> = Vec::new();
+        for env in &self.environments {
+            if seen.contains(&env.name.as_str()) {
+                return Err(format!("environment `{}` is listed twice", env.name));
+            }
+            for role in env.requires.signoffs.iter().chain(&env.verify_role) {
+                if !self.roles.contains_key(role) {
+                    return Err(format!(
+                        "environment `{}` names role `{role}`, which is not defined; add a [roles.{role}] table",
+                        env.name
+                    ));
+                }
+            }
+            for earlier in &env.requires.deployed {
+                if !seen.contains(&earlier.as_str()) {
+                    return Err(format!(
+                        "environment `{}` requires `deployed = [\"{earlier}\"]`, but `{earlier}` is not an environment listed before it",
+                        env.name
+                    ));
+                }
+            }
+            seen.push(&env.name);
+        }
+        for item in &self.checklist.items {
+            if let Some(env) = &item.env {
+                if self.environment(env).is_none() {
+                    return Err(format!(
+                        "checklist item `{}` names environment `{env}`, which is not defined",
+                        item.id
+                    ));
+                }
+            }
+            if item.id.is_empty() || item.id.contains(char::is_whitespace) {
+                return Err(format!("checklist item id `{}` must be one word", item.id));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Reads the config in force: the working tree's file, else the one committed at HEAD in a
 /// bare repository, else the defaults.
 pub fn load(git: &Repo) -> Result<Loaded> {
-    if let Some(workdir) = git.workdir() {
-        let path = workdir.join(CONFIG_PATH);
-        return match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(Loaded {
-                config: parse(&text, Path::new(CONFIG_PATH))?,
-                source: Source::File,
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Loaded {
-                config: Config::default(),
-                source: Source::Defaults,
-            }),
-            Err(e) => Err(Failure::new(format!("cannot read {}: {e}", path.display())).into()),
-        };
-    }
-    let head = git.resolve_commit("HEAD")?;
-    match head
-        .map(|h| git.blob_at(h, CONFIG_PATH))
-        .transpose()?
-        .flatten()
-    {
-        Some((_, bytes)) => Ok(Loaded {
-            config: parse(
-                &String::from_utf8_lossy(&bytes),
-                Path::new(&format!("HEAD:{CONFIG_PATH}")),
-            )?,
-            source: Source::Head,
-        }),
-        None => Ok(Loaded {
+    let (shown, source) = match git.workdir() {
+        Some(_) => (CONFIG_PATH.to_owned(), Source::File),
+        None => (format!("HEAD:{CONFIG_PATH}"), Source::Head),
+    };
+    Ok(match read_repo_file(git, CONFIG_PATH)? {
+        Some(text) => Loaded {
+            config: parse(&text, Path::new(&shown))?,
+            source,
+        },
+        None => Loaded {
             config: Config::default(),
             source: Source::Defaults,
-        }),
-    }
+        },
+    })
 }
 
 /// Parses and checks a config text; errors say `path:line:column: what is wrong`.
@@ -265,6 +355,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Failure> {
             "`date = \"push\"` names releases after the push day, but there is no [schedule] with `push = \"<weekday>\"`",
         ));
     }
+    config.check_references().map_err(|why| {
+        Failure::new(format!("{}: {why}", path.display()))
+            .hint(format!("fix {} and run the command again", path.display()))
+    })?;
     if let Some(duty) = &config.duty {
         if duty.rotation.is_empty() {
             return Err(Failure::new(format!(
@@ -274,6 +368,58 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Failure> {
         }
     }
     Ok(config)
+}
+
+/// The checklist in force: the config's items, then the steps of its Markdown plan (read from
+/// the working tree, or from HEAD without one).
+pub fn load_checklist(git: &Repo, config: &Config) -> Result<Checklist> {
+    let mut list = Checklist::default();
+    let from_config = config
+        .checklist
+        .items
+        .iter()
+        .map(|i| Item {
+            id: i.id.clone(),
+            section: i
+                .section
+                .as_deref()
+                .map_or_else(|| "checklist".to_owned(), checklist::slug),
+            text: i.text.clone(),
+            env: i.env.clone(),
+        })
+        .collect();
+    list.extend(from_config)
+        .map_err(|why| Failure::new(format!("{CONFIG_PATH}: {why}")))?;
+    if let Some(file) = &config.checklist.file {
+        let text = read_repo_file(git, file)?.ok_or_else(|| {
+            Failure::new(format!(
+                "the checklist file {file} (checklist.file in {CONFIG_PATH}) does not exist"
+            ))
+            .hint("create it, or `git release config set checklist.file <path>`")
+        })?;
+        list.extend(checklist::parse_markdown(&text))
+            .map_err(|why| {
+                Failure::new(format!("{file}: {why}")).hint("rename the heading or the config item")
+            })?;
+    }
+    Ok(list)
+}
+
+/// A file of the repository: from the working tree, or from HEAD in a bare repository.
+fn read_repo_file(git: &Repo, path: &str) -> Result<Option<String>> {
+    if let Some(workdir) = git.workdir() {
+        return match std::fs::read_to_string(workdir.join(path)) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Failure::new(format!("cannot read {path}: {e}")).into()),
+        };
+    }
+    let Some(head) = git.resolve_commit("HEAD")? else {
+        return Ok(None);
+    };
+    Ok(git
+        .blob_at(head, path)?
+        .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 fn located(path: &Path, text: &str, offset: usize, message: &str) -> Failure {

@@ -46,6 +46,64 @@ pub enum EventKind {
     },
     /// Free text for the audit trail ("ops delayed stage to 3pm").
     Comment { message: String },
+    /// A named approval by someone acting for a role.
+    Signoff {
+        role: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// Withdraws every sign-off of a role.
+    Revoke {
+        role: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// Checklist items done.
+    Check {
+        items: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// Checklist items reopened.
+    Uncheck {
+        items: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// A bug that blocks the release.
+    Block {
+        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+    },
+    Unblock {
+        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// Deployed to an environment; `forced` past the unmet conditions listed, for `reason`.
+    Deploy {
+        env: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        forced: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        unmet: Vec<String>,
+    },
+    /// QA verified the release on an environment after deploying it there.
+    Verify {
+        env: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// Engineering approves rolling this release back (forward).
+    RollbackApprove {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     /// A kind this version does not know (written by a newer one). Kept and shown, never dropped.
     #[serde(skip)]
     Unknown { kind: String, fields: toml::Table },
@@ -56,6 +114,15 @@ impl EventKind {
         match self {
             EventKind::Started { .. } => "started",
             EventKind::Comment { .. } => "comment",
+            EventKind::Signoff { .. } => "signoff",
+            EventKind::Revoke { .. } => "revoke",
+            EventKind::Check { .. } => "check",
+            EventKind::Uncheck { .. } => "uncheck",
+            EventKind::Block { .. } => "block",
+            EventKind::Unblock { .. } => "unblock",
+            EventKind::Deploy { .. } => "deploy",
+            EventKind::Verify { .. } => "verify",
+            EventKind::RollbackApprove { .. } => "rollback-approve",
             EventKind::Unknown { kind, .. } => kind,
         }
     }
@@ -76,6 +143,24 @@ impl EventKind {
                 let first = message.lines().next().unwrap_or_default();
                 format!("comment: {first}")
             }
+            EventKind::Signoff { role, .. } => format!("signoff {role}"),
+            EventKind::Revoke { role, .. } => format!("revoke signoff {role}"),
+            EventKind::Check { items, .. } => format!("check {}", items.join(" ")),
+            EventKind::Uncheck { items, .. } => format!("uncheck {}", items.join(" ")),
+            EventKind::Block { id, title, .. } => match title {
+                Some(t) => format!("block {id}: {t}"),
+                None => format!("block {id}"),
+            },
+            EventKind::Unblock { id, .. } => format!("unblock {id}"),
+            EventKind::Deploy { env, forced, .. } => {
+                if *forced {
+                    format!("deploy {env} (forced)")
+                } else {
+                    format!("deploy {env}")
+                }
+            }
+            EventKind::Verify { env, .. } => format!("verify {env}"),
+            EventKind::RollbackApprove { .. } => "approve roll-back".to_owned(),
             EventKind::Unknown { kind, .. } => format!("{kind} (unknown event kind)"),
         }
     }
@@ -193,7 +278,19 @@ impl Event {
     }
 }
 
-const KNOWN_KINDS: &[&str] = &["started", "comment"];
+const KNOWN_KINDS: &[&str] = &[
+    "started",
+    "comment",
+    "signoff",
+    "revoke",
+    "check",
+    "uncheck",
+    "block",
+    "unblock",
+    "deploy",
+    "verify",
+    "rollback-approve",
+];
 
 #[cfg(test)]
 mod tests {
@@ -243,6 +340,26 @@ mod tests {
             EventKind::Comment {
                 message: "ops delayed stage to 3pm\n\"quoted\"".into(),
             },
+            EventKind::Signoff {
+                role: "qa".into(),
+                note: Some("stage looks good".into()),
+            },
+            EventKind::Check {
+                items: vec!["firefox-1".into(), "firefox-2".into()],
+                note: None,
+            },
+            EventKind::Block {
+                id: "1234".into(),
+                title: Some("login broken".into()),
+                url: None,
+            },
+            EventKind::Deploy {
+                env: "production".into(),
+                forced: true,
+                reason: Some("hotfix".into()),
+                unmet: vec!["sign-off `qa` missing".into()],
+            },
+            EventKind::RollbackApprove { note: None },
         ] {
             let e = sample(kind);
             let text = e.to_toml();

@@ -1,6 +1,8 @@
 //! The folded state of a release (`release.toml`): what you get by applying its events in
 //! (time, id) order. It is derived data: folding `events/` must always reproduce it.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +29,74 @@ pub struct Release {
     /// Kinds of events this version could not interpret (from a newer version).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unknown_kinds: Vec<String>,
+    /// Role → everyone who signed for it since it was last revoked.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub signoffs: BTreeMap<String, Vec<Stamp>>,
+    /// Checklist item id → who checked it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub checked: BTreeMap<String, Stamp>,
+    /// Open blockers by id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub blockers: BTreeMap<String, Blocker>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deployments: Vec<Deployment>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verifications: Vec<Verification>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rollback_approvals: Vec<Stamp>,
+}
+
+/// Who did something, when, and what they said about it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub name: String,
+    pub email: String,
+    pub time: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Stamp {
+    fn of(event: &Event, note: &Option<String>) -> Stamp {
+        Stamp {
+            name: event.actor.name.clone(),
+            email: event.actor.email.clone(),
+            time: event.time,
+            note: note.clone(),
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor {
+            name: self.name.clone(),
+            email: self.email.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blocker {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    pub by: Stamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployment {
+    pub env: String,
+    pub by: Stamp,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forced: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    pub env: String,
+    pub by: Stamp,
 }
 
 /// Why a history does not fold into a release.
@@ -72,6 +142,12 @@ impl Release {
             events: 1,
             comments: 0,
             unknown_kinds: Vec::new(),
+            signoffs: BTreeMap::new(),
+            checked: BTreeMap::new(),
+            blockers: BTreeMap::new(),
+            deployments: Vec::new(),
+            verifications: Vec::new(),
+            rollback_approvals: Vec::new(),
         })
     }
 
@@ -84,6 +160,58 @@ impl Release {
             // the first one named the target and the tag.
             EventKind::Started { .. } => {}
             EventKind::Comment { .. } => self.comments += 1,
+            EventKind::Signoff { role, note } => {
+                let signers = self.signoffs.entry(role.clone()).or_default();
+                if !signers.iter().any(|s| s.email == event.actor.email) {
+                    signers.push(Stamp::of(event, note));
+                }
+            }
+            EventKind::Revoke { role, .. } => {
+                self.signoffs.remove(role);
+            }
+            EventKind::Check { items, note } => {
+                for id in items {
+                    self.checked
+                        .entry(id.clone())
+                        .or_insert_with(|| Stamp::of(event, note));
+                }
+            }
+            EventKind::Uncheck { items, .. } => {
+                for id in items {
+                    self.checked.remove(id);
+                }
+            }
+            EventKind::Block { id, title, url } => {
+                self.blockers.insert(
+                    id.clone(),
+                    Blocker {
+                        title: title.clone(),
+                        url: url.clone(),
+                        by: Stamp::of(event, &None),
+                    },
+                );
+            }
+            EventKind::Unblock { id, .. } => {
+                self.blockers.remove(id);
+            }
+            EventKind::Deploy {
+                env,
+                forced,
+                reason,
+                ..
+            } => self.deployments.push(Deployment {
+                env: env.clone(),
+                by: Stamp::of(event, &None),
+                forced: *forced,
+                reason: reason.clone(),
+            }),
+            EventKind::Verify { env, note } => self.verifications.push(Verification {
+                env: env.clone(),
+                by: Stamp::of(event, note),
+            }),
+            EventKind::RollbackApprove { note } => {
+                self.rollback_approvals.push(Stamp::of(event, note));
+            }
             EventKind::Unknown { kind, .. } => {
                 if !self.unknown_kinds.contains(kind) {
                     self.unknown_kinds.push(kind.clone());
@@ -114,9 +242,25 @@ impl Release {
         toml::from_str(text).map_err(|e| e.message().to_owned())
     }
 
-    /// Where the release stands, in one word for lists.
-    pub fn stage(&self) -> &'static str {
-        "started"
+    /// Where the release stands: `started`, `deployed to stage`, `verified on production`.
+    pub fn stage(&self) -> String {
+        let Some(last) = self.deployments.last() else {
+            return "started".into();
+        };
+        let verified = self
+            .verifications
+            .iter()
+            .any(|v| v.env == last.env && v.by.time >= last.by.time);
+        if verified {
+            format!("verified on {}", last.env)
+        } else {
+            format!("deployed to {}", last.env)
+        }
+    }
+
+    /// Whether the release has been deployed to `env`.
+    pub fn deployed_to(&self, env: &str) -> bool {
+        self.deployments.iter().any(|d| d.env == env)
     }
 
     /// The human summary kept in `refs/notes/release` on the target commit.
@@ -134,6 +278,23 @@ impl Release {
             self.created.format("%Y-%m-%d %H:%M UTC"),
             self.created_by
         ));
+        for (role, signers) in &self.signoffs {
+            for s in signers {
+                note.push_str(&format!("  signoff {role}: {} <{}>\n", s.name, s.email));
+            }
+        }
+        for d in &self.deployments {
+            let forced = if d.forced { " (forced)" } else { "" };
+            note.push_str(&format!(
+                "  deployed {}: {} by {}{forced}\n",
+                d.env,
+                d.by.time.format("%Y-%m-%d %H:%M UTC"),
+                d.by.name
+            ));
+        }
+        for v in &self.verifications {
+            note.push_str(&format!("  verified {}: by {}\n", v.env, v.by.name));
+        }
         note
     }
 }

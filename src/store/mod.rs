@@ -203,14 +203,15 @@ impl<'r> Store<'r> {
     }
 
     /// Appends one event to a release. `decide` sees the current state and returns the event to
-    /// record (or an error); after a lost race it is asked again with the newer state.
+    /// record, `None` when there is nothing to record (signing twice), or an error (a gate is
+    /// shut); after a lost race it is asked again with the newer state.
     pub fn append(
         &self,
         who: &Identity,
         name: &str,
         dry_run: bool,
-        mut decide: impl FnMut(&Release) -> Result<EventKind>,
-    ) -> Result<Appended> {
+        mut decide: impl FnMut(&Release) -> Result<Option<EventKind>>,
+    ) -> Result<Option<Appended>> {
         let refname = release_ref(name);
         let started = Instant::now();
         let mut stuck: Option<(Oid, Instant)> = None;
@@ -221,15 +222,17 @@ impl<'r> Store<'r> {
                 .ref_target(&refname)?
                 .ok_or_else(|| no_such_release(name))?;
             let release = self.state_at(name, head)?;
-            let kind = decide(&release)?;
+            let Some(kind) = decide(&release)? else {
+                return Ok(None);
+            };
             let event = new_event(who, kind, Some(release.updated));
             let mut next = release.clone();
             next.apply(&event);
             if dry_run {
-                return Ok(Appended {
+                return Ok(Some(Appended {
                     event,
                     release: next,
-                });
+                }));
             }
             let commit = self.write_event_commit(who, Some(head), &event, &next)?;
             let update = RefUpdate {
@@ -241,10 +244,10 @@ impl<'r> Store<'r> {
             match self.git.update_refs(&[update]) {
                 Ok(()) => {
                     self.update_note(name)?;
-                    return Ok(Appended {
+                    return Ok(Some(Appended {
                         event,
                         release: next,
-                    });
+                    }));
                 }
                 Err(RefUpdateError::Failed(e)) => return Err(e),
                 Err(RefUpdateError::Raced) => {

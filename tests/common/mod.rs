@@ -196,3 +196,30 @@ impl TestEnv {
         String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
     }
 }
+
+impl TestEnv {
+    /// Runs `git release ARGS` as another person; returns (exit code, stdout, stderr).
+    pub fn run_as(&self, who: (&str, &str), args: &[&str]) -> (i32, String, String) {
+        let out = self
+            .cmd()
+            .env("GIT_AUTHOR_NAME", who.0)
+            .env("GIT_AUTHOR_EMAIL", who.1)
+            .env("GIT_COMMITTER_NAME", who.0)
+            .env("GIT_COMMITTER_EMAIL", who.1)
+            .args(args)
+            .output()
+            .expect("git-release runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    }
+
+    /// Like `ok`, as another person.
+    pub fn ok_as(&self, who: (&str, &str), args: &[&str]) -> String {
+        let (code, stdout, stderr) = self.run_as(who, args);
+        assert_eq!(code, 0, "git release {args:?} as {who:?} failed:\n{stderr}");
+        stdout
+    }
+}

@@ -1,0 +1,81 @@
+//! `git release block` / `unblock`: bugs that block the release.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::{Session, WriteArgs};
+use crate::error::Failure;
+use crate::release::EventKind;
+
+/// Record a bug that blocks the release. Blocking an id again updates its title and link.
+///
+/// Example: git release block 1234 --title "checkout 500s on stage" --url https://bugs.example.com/1234
+#[derive(clap::Args, Debug)]
+pub struct BlockArgs {
+    /// The bug's id in your tracker.
+    id: String,
+    #[arg(long)]
+    title: Option<String>,
+    #[arg(long)]
+    url: Option<String>,
+    #[command(flatten)]
+    write: WriteArgs,
+}
+
+/// Mark a blocking bug as resolved for this release.
+///
+/// Example: git release unblock 1234 --note "fixed in 9f1c2ab, verified on stage"
+#[derive(clap::Args, Debug)]
+pub struct UnblockArgs {
+    id: String,
+    #[arg(long)]
+    note: Option<String>,
+    #[command(flatten)]
+    write: WriteArgs,
+}
+
+pub fn cmd_block(args: &BlockArgs, out: &mut dyn Write) -> Result<()> {
+    if args.id.trim().is_empty() {
+        return Err(Failure::usage("the blocker id is empty").into());
+    }
+    let session = Session::open()?;
+    session.record(&args.write, out, |name, release| {
+        if let Some(open) = release.blockers.get(&args.id) {
+            if open.title == args.title && open.url == args.url {
+                eprintln!(
+                    "{} already blocks release {name}; nothing to record",
+                    args.id
+                );
+                return Ok(None);
+            }
+        }
+        Ok(Some(EventKind::Block {
+            id: args.id.clone(),
+            title: args.title.clone(),
+            url: args.url.clone(),
+        }))
+    })?;
+    Ok(())
+}
+
+pub fn cmd_unblock(args: &UnblockArgs, out: &mut dyn Write) -> Result<()> {
+    let session = Session::open()?;
+    session.record(&args.write, out, |name, release| {
+        if !release.blockers.contains_key(&args.id) {
+            let open: Vec<&str> = release.blockers.keys().map(String::as_str).collect();
+            let failure = Failure::new(format!("{} does not block release {name}", args.id));
+            return Err(if open.is_empty() {
+                failure.hint("the release has no open blockers")
+            } else {
+                failure.hint(format!("open blockers: {}", open.join(", ")))
+            }
+            .into());
+        }
+        Ok(Some(EventKind::Unblock {
+            id: args.id.clone(),
+            note: args.note.clone(),
+        }))
+    })?;
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! `git release deploy`: record a deployment, only through an open gate.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::{Session, WriteArgs};
+use crate::error::Failure;
+use crate::release::EventKind;
+
+/// Record that the release was deployed to an environment — refused while the environment's
+/// gate is shut.
+///
+/// The gate is `requires` of the environment in .release/config.toml: sign-offs, checklist
+/// items, no open blockers, earlier environments. When it is shut, every unmet condition is
+/// listed with the command that meets it, and the exit code is 3. `--force --reason` records
+/// the deployment anyway, marked as forced, with the reason and what was unmet.
+///
+/// Example: git release deploy stage
+///          git release deploy production --force --reason "security fix, QA on call"
+#[derive(clap::Args, Debug)]
+pub struct DeployArgs {
+    /// The environment, as named in [[environments]].
+    env: String,
+    /// Deploy past a shut gate; needs --reason.
+    #[arg(long, requires = "reason")]
+    force: bool,
+    /// Why the gate is overridden (recorded).
+    #[arg(long, requires = "force")]
+    reason: Option<String>,
+    #[command(flatten)]
+    write: WriteArgs,
+}
+
+pub fn cmd_deploy(args: &DeployArgs, out: &mut dyn Write) -> Result<()> {
+    if args.reason.as_deref().is_some_and(|r| r.trim().is_empty()) {
+        return Err(Failure::usage("--reason is empty; say why the gate is overridden").into());
+    }
+    let session = Session::open()?;
+    session.environment(&args.env)?;
+    let checklist = session.checklist()?;
+    let env = &args.env;
+    let appended = session.record(&args.write, out, |name, release| {
+        let unmet = session.gate(release, env, &checklist)?;
+        if !unmet.is_empty() && !args.force {
+            let mut message = format!(
+                "release {name} cannot be deployed to {env}: {} condition(s) not met",
+                unmet.len()
+            );
+            for u in &unmet {
+                message.push_str(&format!("\n  - {:<40} run: {}", u.reason, u.hint));
+            }
+            return Err(Failure::gate(message)
+                .hint("meet them, or deploy anyway with --force --reason \"…\" (recorded)")
+                .into());
+        }
+        Ok(Some(EventKind::Deploy {
+            env: env.clone(),
+            forced: args.force,
+            reason: args.reason.clone(),
+            unmet: unmet.into_iter().map(|u| u.reason).collect(),
+        }))
+    })?;
+    if let Some(EventKind::Deploy { unmet, .. }) = appended.map(|a| a.event.kind) {
+        for u in unmet {
+            eprintln!("  forced past: {u}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,111 @@
+use crate::common::{TestEnv, json};
+use crate::test_process::PLAN;
+
+fn with_plan() -> TestEnv {
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        "[checklist]\nfile = \"docs/verification.md\"\n\n[[checklist.items]]\nid = \"db-backup\"\ntext = \"Backup taken\"\nsection = \"Ops\"\n",
+    );
+    env.write("docs/verification.md", PLAN);
+    env.ok(&["start", "--date", "2026-11-20"]);
+    env
+}
+
+#[test]
+fn checklist_lists_items_from_config_and_plan() {
+    let env = with_plan();
+    env.ok(&["check", "firefox-3", "db-backup", "--note", "Firefox 128"]);
+    let text = env.ok(&["checklist"]);
+    assert!(
+        text.starts_with("checklist of release 2026-11-20: 2/8 done\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ops\n  [x] db-backup  Backup taken  — Ada Lovelace,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("firefox\n  [ ] firefox-1  Open https://stage.example.com\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  [x] firefox-3  Install an add-on"),
+        "{text}"
+    );
+    let v = json(&env.ok(&["checklist", "--json"]));
+    assert_eq!(v["done"], 2);
+    let item = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "firefox-3")
+        .unwrap();
+    assert_eq!(item["done"], true);
+    assert_eq!(item["note"], "Firefox 128");
+    assert_eq!(item["section"], "firefox");
+    assert!(
+        item["text"]
+            .as_str()
+            .unwrap()
+            .contains("- the add-on appears in about:addons")
+    );
+}
+
+#[test]
+fn unknown_items_are_refused_with_near_matches() {
+    let env = with_plan();
+    let before = env.refs();
+    let err = env.fails(&["check", "firefox-1", "firefox-9", "chrom-2"], 1);
+    assert!(
+        err.contains("no checklist item `firefox-9`, `chrom-2`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("for `firefox-9`, did you mean: firefox-1, firefox-2, firefox-3, firefox-4"),
+        "{err}"
+    );
+    assert!(
+        err.contains("for `chrom-2`, did you mean: chrome-2"),
+        "{err}"
+    );
+    assert_eq!(
+        env.refs(),
+        before,
+        "nothing is checked when one id is wrong"
+    );
+}
+
+#[test]
+fn checking_twice_records_once_and_uncheck_reopens() {
+    let env = with_plan();
+    env.ok(&["check", "chrome-1"]);
+    let count = env.git(&["rev-list", "--count", "refs/release/2026-11-20"]);
+    let (code, _, err) = env.run(&["check", "chrome-1"]);
+    assert_eq!(code, 0);
+    assert!(err.contains("nothing to record"), "{err}");
+    assert_eq!(
+        env.git(&["rev-list", "--count", "refs/release/2026-11-20"]),
+        count
+    );
+    env.ok(&["uncheck", "chrome-1", "--note", "re-test after fix"]);
+    let v = json(&env.ok(&["checklist", "--json"]));
+    assert_eq!(v["done"], 0);
+    let log = env.ok(&["log"]);
+    assert!(log.contains("uncheck chrome-1"), "{log}");
+}
+
+#[test]
+fn a_missing_plan_or_no_checklist_is_explained() {
+    let env = TestEnv::new();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let err = env.fails(&["check", "smoke"], 1);
+    assert!(err.contains("no verification checklist"), "{err}");
+    env.write(
+        ".release/config.toml",
+        "[checklist]\nfile = \"docs/missing.md\"\n",
+    );
+    let err = env.fails(&["checklist"], 1);
+    assert!(err.contains("docs/missing.md"), "{err}");
+    assert!(err.contains("does not exist"), "{err}");
+}
