@@ -6,8 +6,8 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    block, check, checklist, comment, config, deploy, fsck, init, list, log, rollback_approve,
-    signoff, start, status, verify,
+    block, check, checklist, comment, config, deploy, finish, fsck, init, list, log, notes, render,
+    rollback_approve, signoff, start, status, templates, verify,
 };
 
 /// Date-based release trains, kept in git.
@@ -45,6 +45,10 @@ pub enum Command {
     Deploy(deploy::DeployArgs),
     Verify(verify::VerifyArgs),
     RollbackApprove(rollback_approve::RollbackApproveArgs),
+    Notes(notes::NotesArgs),
+    Render(render::RenderArgs),
+    Templates(templates::TemplatesArgs),
+    Finish(finish::FinishArgs),
     Fsck(fsck::FsckArgs),
 }
 
@@ -66,6 +70,10 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Deploy(args) => deploy::cmd_deploy(args, out),
         Command::Verify(args) => verify::cmd_verify(args, out),
         Command::RollbackApprove(args) => rollback_approve::cmd_rollback_approve(args, out),
+        Command::Notes(args) => notes::cmd_notes(args, out),
+        Command::Render(args) => render::cmd_render(args, out),
+        Command::Templates(args) => templates::cmd_templates(args, out),
+        Command::Finish(args) => finish::cmd_finish(args, out),
         Command::Fsck(args) => fsck::cmd_fsck(args, out),
     }
 }

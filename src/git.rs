@@ -55,7 +55,10 @@ pub enum RefUpdateError {
 
 pub struct CommitInfo {
     pub id: Oid,
+    pub parents: Vec<Oid>,
     pub subject: String,
+    /// The message after the subject line.
+    pub body: String,
     pub author: Actor,
 }
 
@@ -66,7 +69,7 @@ impl Repo {
             Failure::new(format!("not in a git repository: {e}"))
                 .hint("run `git release` inside a clone, or `git init` one first")
         })?;
-        repo.object_cache_size_if_unset(16 << 20);
+        repo.object_cache_size_if_unset(64 << 20);
         Ok(Repo { repo })
     }
 
@@ -279,16 +282,9 @@ impl Repo {
 
     pub fn commit_info(&self, id: Oid) -> Result<CommitInfo> {
         let commit = self.repo.find_commit(id)?;
-        let subject = commit.message()?.summary().to_str_lossy().into_owned();
-        let author = commit.author()?;
-        Ok(CommitInfo {
-            id,
-            subject,
-            author: Actor {
-                name: author.name.to_str_lossy().into_owned(),
-                email: author.email.to_str_lossy().into_owned(),
-            },
-        })
+        let decoded = commit.decode()?;
+        let parents = decoded.parents().collect();
+        commit_info(id, parents, &decoded)
     }
 
     /// Commits reachable from `tip` and not from `hidden`, newest first like `git log`,
@@ -307,12 +303,47 @@ impl Repo {
                 gix::traverse::commit::simple::CommitTimeOrder::NewestFirst,
             ))
             .all()?;
-        let mut out = Vec::new();
-        for info in walk.take(limit) {
-            let info = info?;
-            out.push(self.commit_info(info.id)?);
+        let walked: Vec<(Oid, Vec<Oid>)> = walk
+            .take(limit)
+            .map(|info| info.map(|i| (i.id, i.parent_ids.to_vec())))
+            .collect::<Result<_, _>>()?;
+        // The walk knows the parents (from the commit-graph when there is one); each commit
+        // is then read once for its message and author. Inflating commits is most of the
+        // work, so a long range is read on every core.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        if walked.len() < 2048 || threads < 2 {
+            return read_commits(&self.repo, &walked);
         }
-        Ok(out)
+        let chunk = walked.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = walked
+                .chunks(chunk)
+                .map(|part| {
+                    let mut repo = self.repo.clone();
+                    repo.object_cache_size(None);
+                    scope.spawn(move || read_commits(&repo, part))
+                })
+                .collect();
+            let mut out = Vec::with_capacity(walked.len());
+            for part in parts {
+                out.extend(part.join().expect("reading commits does not panic")?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Whether `ancestor` is reachable from `descendant` (cheap with a commit-graph).
+    pub fn is_ancestor(&self, ancestor: Oid, descendant: Oid) -> Result<bool> {
+        if ancestor == descendant {
+            return Ok(true);
+        }
+        Ok(self
+            .repo
+            .merge_base(ancestor, descendant)
+            .map_err(|e| anyhow!("finding the merge base of {ancestor} and {descendant}: {e}"))?
+            .is_some_and(|base| base.detach() == ancestor))
     }
 
     /// The note `notes_ref` holds for `target`.
@@ -357,7 +388,49 @@ impl Repo {
         }
     }
 
+    /// The fetch URL of a remote, as configured (`git remote get-url NAME`).
+    pub fn remote_url(&self, name: &str) -> Result<Option<String>> {
+        let Ok(remote) = self.repo.find_remote(name) else {
+            return Ok(None);
+        };
+        Ok(remote
+            .url(gix::remote::Direction::Fetch)
+            .map(|u| u.to_bstring().to_str_lossy().into_owned()))
+    }
+
     pub fn short(&self, id: Oid) -> String {
         id.to_hex_with_len(7).to_string()
     }
+}
+
+fn commit_info(
+    id: Oid,
+    parents: Vec<Oid>,
+    commit: &gix::objs::CommitRef<'_>,
+) -> Result<CommitInfo> {
+    let message = commit.message();
+    let author = commit.author()?;
+    Ok(CommitInfo {
+        id,
+        parents,
+        subject: message.summary().to_str_lossy().into_owned(),
+        body: message
+            .body
+            .map(|b| b.to_str_lossy().into_owned())
+            .unwrap_or_default(),
+        author: Actor {
+            name: author.name.to_str_lossy().into_owned(),
+            email: author.email.to_str_lossy().into_owned(),
+        },
+    })
+}
+
+fn read_commits(repo: &gix::Repository, walked: &[(Oid, Vec<Oid>)]) -> Result<Vec<CommitInfo>> {
+    walked
+        .iter()
+        .map(|(id, parents)| {
+            let commit = repo.find_commit(*id)?;
+            commit_info(*id, parents.clone(), &commit.decode()?)
+        })
+        .collect()
 }

@@ -1,11 +1,18 @@
 //! `git-release`: parse the command line, run the command, report errors. Nothing else.
 
+mod changelog;
 mod cli;
 mod commands;
 mod config;
+mod context;
 mod error;
+mod files;
 mod git;
 mod release;
+mod render;
+#[allow(dead_code)] // wired into `git release rollforward` next
+mod rollforward;
+mod session;
 mod store;
 
 use std::io::Write;
@@ -17,8 +24,8 @@ use crate::error::{ExitKind, Failure};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Buffered: a long `log` or `notes` is one write, not one per line.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let result = cli::run(&cli, &mut out).and_then(|()| out.flush().map_err(Into::into));
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,6 +10,8 @@ mod test_config;
 mod test_gates;
 mod test_init;
 mod test_log;
+mod test_notes;
 mod test_process;
+mod test_render;
 mod test_start;
 mod test_status;

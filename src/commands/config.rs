@@ -83,9 +83,9 @@ pub fn cmd_config(args: &ConfigArgs, out: &mut dyn Write) -> Result<()> {
                     .hint("nothing was written")
             })?;
             if *dry_run {
-                edit::write_diff(out, &old, &new, CONFIG_PATH)?;
+                crate::files::write_diff(out, &old, &new, CONFIG_PATH)?;
             } else {
-                edit::write_atomically(&path, &new)?;
+                crate::files::write_atomically(&path, &new)?;
                 eprintln!("Set {key} in {CONFIG_PATH}; commit it so the team shares the change.");
             }
         }

@@ -71,12 +71,12 @@ pub fn cmd_init(args: &InitArgs, out: &mut dyn Write) -> Result<()> {
     }
     if args.dry_run {
         match &old {
-            Some(old) => crate::config::edit::write_diff(out, old, new, CONFIG_PATH)?,
+            Some(old) => crate::files::write_diff(out, old, new, CONFIG_PATH)?,
             None => write!(out, "{new}")?,
         }
         return Ok(());
     }
-    crate::config::edit::write_atomically(&path, new)?;
+    crate::files::write_atomically(&path, new)?;
     eprintln!("Wrote {CONFIG_PATH} ({} preset).", args.preset.name());
     eprintln!(
         "hint: review it, then commit it: git add {CONFIG_PATH} && git commit -m \"Add release config\""

@@ -7,204 +7,26 @@ pub mod checklist;
 pub mod comment;
 pub mod config;
 pub mod deploy;
+pub mod finish;
 pub mod fsck;
 pub mod init;
 pub mod list;
 pub mod log;
+pub mod notes;
+pub mod render;
 pub mod rollback_approve;
 pub mod signoff;
 pub mod start;
 pub mod status;
+pub mod templates;
 pub mod verify;
-
-use std::collections::BTreeSet;
 
 use anyhow::Result;
 
-use serde::Serialize;
-
-use crate::config::{EnvironmentConfig, Loaded as LoadedConfig};
 use crate::error::Failure;
-use crate::git::Repo;
-use crate::release::checklist::Checklist;
-use crate::release::gate::{GateContext, Unmet, evaluate};
-use crate::release::{Actor, NameFormat, Release};
-use crate::store::{Appended, Store};
-
-/// What a command works in: the repository and the config in force.
-pub struct Session {
-    pub git: Repo,
-    pub config: LoadedConfig,
-}
-
-impl Session {
-    pub fn open() -> Result<Session> {
-        let git = Repo::discover()?;
-        let config = crate::config::load(&git)?;
-        Ok(Session { git, config })
-    }
-
-    pub fn store(&self) -> Store<'_> {
-        Store::new(&self.git)
-    }
-
-    pub fn format(&self) -> &NameFormat {
-        self.config.config.name_format()
-    }
-
-    /// The release a command acts on: the one named, or else the newest recorded one.
-    pub fn select(&self, asked: Option<&str>) -> Result<String> {
-        let store = self.store();
-        if let Some(name) = asked {
-            if store.exists(name)? {
-                return Ok(name.to_owned());
-            }
-            let mut failure = Failure::new(format!("no release named {name}"));
-            if store.tag_names()?.iter().any(|t| t == name) {
-                failure = failure.hint(format!(
-                    "{name} is a tag made before git-release recorded releases; record a new release with `git release start`"
-                ));
-            } else {
-                failure = failure.hint("`git release list` shows the releases");
-            }
-            return Err(failure.into());
-        }
-        newest_first(self.format(), store.names()?)
-            .into_iter()
-            .next()
-            .ok_or_else(|| {
-                Failure::new("no release has been started in this repository")
-                    .hint("start one with `git release start`")
-                    .into()
-            })
-    }
-
-    /// Every release name known: recorded releases and tags that read as release names
-    /// (releases made before the tool, "tag only").
-    pub fn known_names(&self) -> Result<Known> {
-        let store = self.store();
-        let recorded: BTreeSet<String> = store.names()?.into_iter().collect();
-        let tags: BTreeSet<String> = store
-            .tag_names()?
-            .into_iter()
-            .filter(|t| self.format().parse(t).is_some())
-            .collect();
-        Ok(Known { recorded, tags })
-    }
-}
-
-/// Whether a release may go to an environment now, and if not, why.
-#[derive(Serialize)]
-pub struct GateStatus {
-    pub environment: String,
-    pub met: bool,
-    pub unmet: Vec<Unmet>,
-}
-
-impl Session {
-    pub fn checklist(&self) -> Result<Checklist> {
-        crate::config::load_checklist(&self.git, &self.config.config)
-    }
-
-    /// An environment of the config, or an error listing the ones there are.
-    pub fn environment(&self, env: &str) -> Result<&EnvironmentConfig> {
-        let config = &self.config.config;
-        config.environment(env).ok_or_else(|| {
-            let known = config.environment_names();
-            let failure = Failure::new(format!("`{env}` is not an environment of this repository"));
-            if known.is_empty() {
-                failure.hint("define environments with [[environments]] in .release/config.toml")
-            } else {
-                failure.hint(format!("the environments are: {}", known.join(", ")))
-            }
-            .into()
-        })
-    }
-
-    /// The unmet conditions for deploying `release` to `env`.
-    pub fn gate(&self, release: &Release, env: &str, checklist: &Checklist) -> Result<Vec<Unmet>> {
-        let config = &self.config.config;
-        let environment = self.environment(env)?;
-        let names = config.environment_names();
-        let ctx = GateContext {
-            checklist,
-            environments: &names,
-            roles: &config.roles,
-        };
-        Ok(evaluate(release, env, &environment.requires, &ctx))
-    }
-
-    /// The gate of every environment, in deployment order.
-    pub fn gates(&self, release: &Release, checklist: &Checklist) -> Result<Vec<GateStatus>> {
-        self.config
-            .config
-            .environments
-            .iter()
-            .map(|e| {
-                let unmet = self.gate(release, &e.name, checklist)?;
-                Ok(GateStatus {
-                    environment: e.name.clone(),
-                    met: unmet.is_empty(),
-                    unmet,
-                })
-            })
-            .collect()
-    }
-
-    /// Refuses `actor` unless they may act for `role` (a role without members admits anyone).
-    pub fn require_member(&self, role: &str, actor: &Actor) -> Result<()> {
-        let roles = &self.config.config.roles;
-        let Some(definition) = roles.get(role) else {
-            let known: Vec<&str> = roles.keys().map(String::as_str).collect();
-            let failure = Failure::new(format!("`{role}` is not a role of this repository"));
-            return Err(if known.is_empty() {
-                failure.hint("define roles with [roles.<name>] in .release/config.toml")
-            } else {
-                failure.hint(format!("the roles are: {}", known.join(", ")))
-            }
-            .into());
-        };
-        if definition.admits(&actor.email) {
-            return Ok(());
-        }
-        Err(Failure::new(format!(
-            "{actor} is not a member of role `{role}` (members: {})",
-            definition.members.join(", ")
-        ))
-        .hint(format!(
-            "ask a member of `{role}`, or change [roles.{role}] members in .release/config.toml"
-        ))
-        .into())
-    }
-}
-
-pub struct Known {
-    pub recorded: BTreeSet<String>,
-    /// Tags that parse as release names, recorded or not.
-    pub tags: BTreeSet<String>,
-}
-
-impl Known {
-    pub fn all(&self) -> impl Iterator<Item = &str> {
-        self.recorded.union(&self.tags).map(String::as_str)
-    }
-}
-
-/// Orders names newest first: release names by (date, suffix); names that do not read as
-/// release names (an older pattern, a custom name) after them, in reverse string order.
-pub fn newest_first(format: &NameFormat, names: impl IntoIterator<Item = String>) -> Vec<String> {
-    let mut parsed = Vec::new();
-    let mut other = Vec::new();
-    for name in names {
-        match format.parse(&name) {
-            Some(n) => parsed.push(n),
-            None => other.push(name),
-        }
-    }
-    parsed.sort_by(|a, b| b.cmp(a));
-    other.sort_by(|a, b| b.cmp(a));
-    parsed.into_iter().map(|n| n.text).chain(other).collect()
-}
+use crate::release::Release;
+pub use crate::session::{Session, newest_first};
+use crate::store::Appended;
 
 /// Reads a release's state, which must exist (it was just selected).
 pub fn load(session: &Session, name: &str) -> Result<Release> {
@@ -233,15 +55,29 @@ impl Session {
         &self,
         args: &WriteArgs,
         out: &mut dyn std::io::Write,
+        decide: impl FnMut(&str, &Release) -> Result<Option<crate::release::EventKind>>,
+    ) -> Result<Option<Appended>> {
+        let name = self.select(args.release.as_deref())?;
+        self.record_on(&name, args.dry_run, &[], out, decide)
+    }
+
+    /// Like `record`, on a release already chosen, with files for the release's tree.
+    pub fn record_on(
+        &self,
+        name: &str,
+        dry_run: bool,
+        attachments: &[(String, Vec<u8>)],
+        out: &mut dyn std::io::Write,
         mut decide: impl FnMut(&str, &Release) -> Result<Option<crate::release::EventKind>>,
     ) -> Result<Option<Appended>> {
         let who = self.git.identity()?;
-        let name = self.select(args.release.as_deref())?;
         let appended = self
             .store()
-            .append(&who, &name, args.dry_run, |release| decide(&name, release))?;
+            .append(&who, name, dry_run, attachments, |release| {
+                decide(name, release)
+            })?;
         if let Some(appended) = &appended {
-            report_event(out, &name, appended, args.dry_run)?;
+            report_event(out, name, appended, dry_run)?;
         }
         Ok(appended)
     }

@@ -7,10 +7,13 @@ use chrono::NaiveDate;
 
 use super::Session;
 use crate::config::DateRule;
+use crate::context::template_context;
 use crate::error::Failure;
 use crate::git::Oid;
 use crate::release::name::check_ref_component;
 use crate::release::schedule::next_weekday;
+use crate::release::{Event, EventKind, Release};
+use crate::render::Templates;
 use crate::store::{Created, NewRelease};
 
 /// Start a release: name it, record it under refs/release/<name> and make its annotated tag.
@@ -40,9 +43,6 @@ pub struct StartArgs {
     #[arg(long)]
     dry_run: bool,
 }
-
-/// How many commits the tag message lists before it says "and N more".
-const TAG_MESSAGE_COMMITS: usize = 200;
 
 pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
     let session = Session::open()?;
@@ -87,17 +87,19 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
         };
         let parsed = format.parse(&name).expect("release names parse");
         let previous = format.previous(&parsed, known.all()).map(|p| p.text);
-        let previous_commit = match &previous {
-            Some(p) => previous_target(&session, p)?,
-            None => None,
+        let draft = draft(&session, &name, target, previous.as_deref())?;
+        let context = template_context(&session, &draft, &[])?;
+        let count = context.notes.count;
+        let message = if tag {
+            Some(Templates::load(git)?.render("tag-message", &context)?)
+        } else {
+            None
         };
-        let commits = git.commits_between(target, previous_commit, TAG_MESSAGE_COMMITS + 1)?;
-        let message = tag_message(&session, &name, previous.as_deref(), &commits);
         let plan = NewRelease {
             name: name.clone(),
             target,
             previous: previous.clone(),
-            tag_message: tag.then_some(message),
+            tag_message: message,
         };
         let target_info = git.commit_info(target)?;
         if args.dry_run {
@@ -138,9 +140,9 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
                     target_info.subject
                 );
                 match &previous {
-                    Some(p) if commits.is_empty() => eprintln!("  no commits since {p}"),
-                    Some(p) => eprintln!("  {} commit(s) since {p}", count(&commits)),
-                    None => eprintln!("  first release: {} commit(s)", count(&commits)),
+                    Some(p) if count == 0 => eprintln!("  no commits since {p}"),
+                    Some(p) => eprintln!("  {count} commit(s) since {p}"),
+                    None => eprintln!("  first release: {count} commit(s)"),
                 }
                 if tag {
                     eprintln!("  tagged {name}; publish it with `git push origin {name}`");
@@ -155,14 +157,6 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
             .hint("try again")
             .into(),
     )
-}
-
-fn count(commits: &[crate::git::CommitInfo]) -> String {
-    if commits.len() > TAG_MESSAGE_COMMITS {
-        format!("more than {TAG_MESSAGE_COMMITS}")
-    } else {
-        commits.len().to_string()
-    }
 }
 
 fn resolve_target(session: &Session, rev: &str) -> Result<Oid> {
@@ -198,38 +192,17 @@ fn naming_day(session: &Session) -> Result<NaiveDate> {
     })
 }
 
-/// The commit a previous release stands for: its recorded target, else its tag's commit.
-fn previous_target(session: &Session, name: &str) -> Result<Option<Oid>> {
-    if let Some(loaded) = session.store().load(name)? {
-        return Ok(loaded.release.target.parse().ok());
-    }
-    session.git.peel_ref(&format!("refs/tags/{name}"))
-}
-
-fn tag_message(
-    session: &Session,
-    name: &str,
-    previous: Option<&str>,
-    commits: &[crate::git::CommitInfo],
-) -> String {
-    let git = &session.git;
-    let mut message = format!("Release {name}\n\n");
-    match previous {
-        Some(p) if commits.is_empty() => message.push_str(&format!("No changes since {p}.\n")),
-        Some(p) => message.push_str(&format!("Changes since {p}:\n\n")),
-        None => message.push_str("First release. Changes:\n\n"),
-    }
-    for c in commits.iter().take(TAG_MESSAGE_COMMITS) {
-        message.push_str(&format!(
-            "- {} {} ({})\n",
-            git.short(c.id),
-            c.subject,
-            c.author.name
-        ));
-    }
-    if commits.len() > TAG_MESSAGE_COMMITS {
-        let range = previous.map_or(String::new(), |p| format!("{p}.."));
-        message.push_str(&format!("- … and more: `git log {range}{name}`\n"));
-    }
-    message
+/// The release as it will be recorded, for the tag message's template.
+fn draft(session: &Session, name: &str, target: Oid, previous: Option<&str>) -> Result<Release> {
+    let event = Event::new(
+        "000000000000".into(),
+        chrono::Utc::now(),
+        session.git.identity()?.actor(),
+        EventKind::Started {
+            target: target.to_string(),
+            previous: previous.map(str::to_owned),
+            tag: Some(name.to_owned()),
+        },
+    );
+    Ok(Release::begin(name, &event)?)
 }

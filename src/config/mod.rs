@@ -46,6 +46,55 @@ pub struct Config {
     pub checklist: ChecklistConfig,
     #[serde(default)]
     pub rollback: RollbackConfig,
+    /// Patterns in commit messages that become links in notes.
+    #[serde(default)]
+    pub links: Vec<LinkConfig>,
+    /// Addresses for the mail templates.
+    #[serde(default)]
+    pub mail: MailConfig,
+    /// The team's own values for templates (`vars.dashboard`, `vars.bug`).
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkConfig {
+    pub pattern: LinkPattern,
+    /// `{0}` is the whole match, `{1}`… its groups.
+    pub url: String,
+}
+
+/// A regular expression, checked when the config is read.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LinkPattern(pub regex::Regex);
+
+impl TryFrom<String> for LinkPattern {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        regex::Regex::new(&value)
+            .map(LinkPattern)
+            .map_err(|e| format!("`{value}` is not a regular expression: {e}"))
+    }
+}
+
+impl From<LinkPattern> for String {
+    fn from(p: LinkPattern) -> String {
+        p.0.as_str().to_owned()
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// Sender; git's identity when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Vec<String>,
+    #[serde(default)]
+    pub cc: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -105,6 +154,10 @@ pub struct ReleaseConfig {
     /// The remote that `sync` and compare links use.
     #[serde(default = "default_remote")]
     pub remote: String,
+    /// A compare page for forges that are not recognised: `{host}`, `{repo}`, `{previous}`,
+    /// `{release}` are filled in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare_url: Option<String>,
 }
 
 impl Default for ReleaseConfig {
@@ -114,6 +167,7 @@ impl Default for ReleaseConfig {
             date: default_date(),
             tag: true,
             remote: default_remote(),
+            compare_url: None,
         }
     }
 }
@@ -202,7 +256,39 @@ pub struct DutyConfig {
     pub start: ConfigDate,
     /// How long a turn lasts: `1d`, `1w`, `2w`.
     #[serde(default = "default_every")]
-    pub every: String,
+    pub every: Every,
+}
+
+/// A turn's length in days, written `3d` or `2w`.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Every(pub u32);
+
+impl TryFrom<String> for Every {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        crate::release::schedule::parse_every(&value).map(Every)
+    }
+}
+
+impl From<Every> for String {
+    fn from(e: Every) -> String {
+        if e.0 % 7 == 0 {
+            format!("{}w", e.0 / 7)
+        } else {
+            format!("{}d", e.0)
+        }
+    }
+}
+
+impl DutyConfig {
+    pub fn rotation(&self) -> crate::release::schedule::Rotation {
+        crate::release::schedule::Rotation {
+            people: self.rotation.clone(),
+            start: self.start.0,
+            days: self.every.0,
+        }
+    }
 }
 
 /// A date written either as a TOML date (`2015-09-03`) or a string (`"2015-09-03"`).
@@ -246,8 +332,8 @@ fn default_remote() -> String {
     "origin".into()
 }
 
-fn default_every() -> String {
-    "1w".into()
+fn default_every() -> Every {
+    Every(7)
 }
 
 /// Where the config in force was read from.
@@ -269,6 +355,16 @@ pub struct Loaded {
 impl Config {
     pub fn name_format(&self) -> &NameFormat {
         &self.release.name.0
+    }
+
+    pub fn link_rules(&self) -> Vec<crate::changelog::LinkRule> {
+        self.links
+            .iter()
+            .map(|l| crate::changelog::LinkRule {
+                pattern: l.pattern.0.clone(),
+                url: l.url.clone(),
+            })
+            .collect()
     }
 
     pub fn environment(&self, name: &str) -> Option<&EnvironmentConfig> {
@@ -437,6 +533,27 @@ fn located(path: &Path, text: &str, offset: usize, message: &str) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_and_turns_are_checked() {
+        let err = parse(
+            "[[links]]\npattern = \"#(\\\\d+\"\nurl = \"x\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(err.message.starts_with("c.toml:2:11: "), "{}", err.message);
+        assert!(
+            err.message.contains("not a regular expression"),
+            "{}",
+            err.message
+        );
+        let err = parse(
+            "[duty]\nrotation = [\"a\"]\nstart = 2026-01-01\nevery = \"fortnight\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(err.message.starts_with("c.toml:4:9: "), "{}", err.message);
+    }
 
     #[test]
     fn presets_parse() {

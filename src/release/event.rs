@@ -104,6 +104,13 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
+    /// A rendered template (mail, pad, request) kept in the release's tree at `path`.
+    Artifact { template: String, path: String },
+    /// The release is closed; it is no longer the default for other commands.
+    Finished {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     /// A kind this version does not know (written by a newer one). Kept and shown, never dropped.
     #[serde(skip)]
     Unknown { kind: String, fields: toml::Table },
@@ -123,6 +130,8 @@ impl EventKind {
             EventKind::Deploy { .. } => "deploy",
             EventKind::Verify { .. } => "verify",
             EventKind::RollbackApprove { .. } => "rollback-approve",
+            EventKind::Artifact { .. } => "artifact",
+            EventKind::Finished { .. } => "finished",
             EventKind::Unknown { kind, .. } => kind,
         }
     }
@@ -161,6 +170,8 @@ impl EventKind {
             }
             EventKind::Verify { env, .. } => format!("verify {env}"),
             EventKind::RollbackApprove { .. } => "approve roll-back".to_owned(),
+            EventKind::Artifact { template, .. } => format!("record {template}"),
+            EventKind::Finished { .. } => "finish".to_owned(),
             EventKind::Unknown { kind, .. } => format!("{kind} (unknown event kind)"),
         }
     }
@@ -290,6 +301,8 @@ const KNOWN_KINDS: &[&str] = &[
     "deploy",
     "verify",
     "rollback-approve",
+    "artifact",
+    "finished",
 ];
 
 #[cfg(test)]

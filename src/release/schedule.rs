@@ -9,6 +9,45 @@ pub fn parse_weekday(text: &str) -> Result<Weekday, String> {
         .map_err(|_| format!("`{text}` is not a weekday; use monday, tuesday, … sunday"))
 }
 
+/// `1d` → 1, `2w` → 14.
+pub fn parse_every(text: &str) -> Result<u32, String> {
+    let bad = || format!("`{text}` is not a length of turn; use days or weeks like 1d, 1w, 2w");
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let n: u32 = number.parse().map_err(|_| bad())?;
+    let days = match unit {
+        "d" => n,
+        "w" => n.checked_mul(7).ok_or_else(bad)?,
+        _ => return Err(bad()),
+    };
+    if days == 0 {
+        return Err(bad());
+    }
+    Ok(days)
+}
+
+/// Push duty: people take turns of `days` days, in order, counted from `start`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rotation {
+    pub people: Vec<String>,
+    pub start: NaiveDate,
+    pub days: u32,
+}
+
+impl Rotation {
+    /// Who has duty on `date` (the rotation runs backwards before `start` too).
+    pub fn on(&self, date: NaiveDate) -> Option<&str> {
+        if self.people.is_empty() || self.days == 0 {
+            return None;
+        }
+        let turn = (date - self.start)
+            .num_days()
+            .div_euclid(i64::from(self.days));
+        let index = turn.rem_euclid(self.people.len() as i64) as usize;
+        Some(&self.people[index])
+    }
+}
+
 /// The first `day` on or after `from`.
 pub fn next_weekday(from: NaiveDate, day: Weekday) -> NaiveDate {
     let ahead = (7 + day.num_days_from_monday() - from.weekday().num_days_from_monday()) % 7;
@@ -28,6 +67,24 @@ mod tests {
                 .unwrap_err()
                 .contains("not a weekday")
         );
+    }
+
+    #[test]
+    fn turns_rotate() {
+        let r = Rotation {
+            people: vec!["andym".into(), "kumar".into(), "jo".into()],
+            start: NaiveDate::from_ymd_opt(2015, 9, 3).unwrap(),
+            days: 7,
+        };
+        let day = |m, d| NaiveDate::from_ymd_opt(2015, m, d).unwrap();
+        assert_eq!(r.on(day(9, 3)), Some("andym"));
+        assert_eq!(r.on(day(9, 9)), Some("andym"));
+        assert_eq!(r.on(day(9, 10)), Some("kumar"));
+        assert_eq!(r.on(day(9, 24)), Some("andym"));
+        assert_eq!(r.on(day(9, 2)), Some("jo"));
+        assert_eq!(parse_every("2w"), Ok(14));
+        assert!(parse_every("0d").is_err());
+        assert!(parse_every("w").is_err());
     }
 
     #[test]

@@ -44,6 +44,18 @@ pub struct Release {
     pub verifications: Vec<Verification>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rollback_approvals: Vec<Stamp>,
+    /// Rendered templates kept under `artifacts/`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub artifacts: Vec<Artifact>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished: Option<Stamp>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Artifact {
+    pub template: String,
+    pub path: String,
+    pub by: Stamp,
 }
 
 /// Who did something, when, and what they said about it.
@@ -148,6 +160,8 @@ impl Release {
             deployments: Vec::new(),
             verifications: Vec::new(),
             rollback_approvals: Vec::new(),
+            artifacts: Vec::new(),
+            finished: None,
         })
     }
 
@@ -212,6 +226,16 @@ impl Release {
             EventKind::RollbackApprove { note } => {
                 self.rollback_approvals.push(Stamp::of(event, note));
             }
+            EventKind::Artifact { template, path } => self.artifacts.push(Artifact {
+                template: template.clone(),
+                path: path.clone(),
+                by: Stamp::of(event, &None),
+            }),
+            EventKind::Finished { note } => {
+                if self.finished.is_none() {
+                    self.finished = Some(Stamp::of(event, note));
+                }
+            }
             EventKind::Unknown { kind, .. } => {
                 if !self.unknown_kinds.contains(kind) {
                     self.unknown_kinds.push(kind.clone());
@@ -244,6 +268,9 @@ impl Release {
 
     /// Where the release stands: `started`, `deployed to stage`, `verified on production`.
     pub fn stage(&self) -> String {
+        if self.finished.is_some() {
+            return "finished".into();
+        }
         let Some(last) = self.deployments.last() else {
             return "started".into();
         };

@@ -177,7 +177,7 @@ impl<'r> Store<'r> {
             None,
         );
         let release = Release::begin(&new.name, &event)?;
-        let commit = self.write_event_commit(who, None, &event, &release)?;
+        let commit = self.write_event_commit(who, None, &event, &release, &[])?;
         let mut updates = vec![RefUpdate {
             name: release_ref(&new.name),
             new: commit,
@@ -205,11 +205,13 @@ impl<'r> Store<'r> {
     /// Appends one event to a release. `decide` sees the current state and returns the event to
     /// record, `None` when there is nothing to record (signing twice), or an error (a gate is
     /// shut); after a lost race it is asked again with the newer state.
+    /// `attachments` are files put into the release's tree with the event (`artifacts/…`).
     pub fn append(
         &self,
         who: &Identity,
         name: &str,
         dry_run: bool,
+        attachments: &[(String, Vec<u8>)],
         mut decide: impl FnMut(&Release) -> Result<Option<EventKind>>,
     ) -> Result<Option<Appended>> {
         let refname = release_ref(name);
@@ -234,7 +236,7 @@ impl<'r> Store<'r> {
                     release: next,
                 }));
             }
-            let commit = self.write_event_commit(who, Some(head), &event, &next)?;
+            let commit = self.write_event_commit(who, Some(head), &event, &next, attachments)?;
             let update = RefUpdate {
                 name: refname.clone(),
                 new: commit,
@@ -303,16 +305,22 @@ impl<'r> Store<'r> {
         parent: Option<Oid>,
         event: &Event,
         release: &Release,
+        attachments: &[(String, Vec<u8>)],
     ) -> Result<Oid> {
-        let event_blob = self.git.write_blob(event.to_toml().as_bytes())?;
-        let state_blob = self.git.write_blob(release.to_toml().as_bytes())?;
-        let tree = self.git.write_tree(
-            parent,
-            &[
-                (format!("{EVENTS_DIR}/{}", event.file_name()), event_blob),
-                (STATE_FILE.to_owned(), state_blob),
-            ],
-        )?;
+        let mut blobs = vec![
+            (
+                format!("{EVENTS_DIR}/{}", event.file_name()),
+                self.git.write_blob(event.to_toml().as_bytes())?,
+            ),
+            (
+                STATE_FILE.to_owned(),
+                self.git.write_blob(release.to_toml().as_bytes())?,
+            ),
+        ];
+        for (path, bytes) in attachments {
+            blobs.push((path.clone(), self.git.write_blob(bytes)?));
+        }
+        let tree = self.git.write_tree(parent, &blobs)?;
         let parents: Vec<Oid> = parent.into_iter().collect();
         self.git
             .write_commit(who, &event.kind.summary(), tree, &parents)

@@ -10,6 +10,9 @@ pub struct TestEnv {
     _dir: tempfile::TempDir,
     pub root: PathBuf,
     pub repo: PathBuf,
+    /// Commits made by `commit` get distinct, increasing, fixed dates, so their ids and
+    /// `git log` order are the same on every run.
+    clock: std::sync::atomic::AtomicI64,
 }
 
 /// The variables every git and git-release run gets: no user or system config, a fixed
@@ -47,6 +50,7 @@ impl TestEnv {
             _dir: dir,
             root,
             repo,
+            clock: std::sync::atomic::AtomicI64::new(1_795_000_000),
         };
         env.git(&["init", "-q", "-b", "main"]);
         env
@@ -87,8 +91,32 @@ impl TestEnv {
         text.push('\n');
         std::fs::write(&path, text).unwrap();
         self.git(&["add", "file.txt"]);
-        self.git(&["commit", "-q", "-m", subject]);
+        self.git_at_next_time(&["commit", "-q", "-m", subject]);
         self.git(&["rev-parse", "HEAD"])
+    }
+
+    /// `git ARGS` with author and committer dates one minute after the previous such call.
+    pub fn git_at_next_time(&self, args: &[&str]) -> String {
+        let t = self
+            .clock
+            .fetch_add(60, std::sync::atomic::Ordering::SeqCst)
+            + 60;
+        let date = format!("@{t} +0000");
+        let mut cmd = Command::new("git");
+        pin(&mut cmd, &self.root);
+        let out = cmd
+            .current_dir(&self.repo)
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
     }
 
     /// The real binary, ready to run in the repository.

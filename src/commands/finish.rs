@@ -1,0 +1,98 @@
+//! `git release finish`: close the release; render the next push's pad and the "push done" mail.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use super::{Session, WriteArgs};
+use crate::commands::render::artifact_path;
+use crate::context::{next_pad, template_context};
+use crate::error::Failure;
+use crate::release::EventKind;
+use crate::render::{Templates, to_mail};
+
+/// Close the release. Renders the pad of the next push (its name, day and hero from
+/// [schedule] and [duty]) and the push-done mail, keeps both in the release's history, and
+/// prints them (or writes them into --out DIR). A finished release is no longer the default
+/// release of other commands.
+///
+/// Example: git release finish --out /tmp/push
+#[derive(clap::Args, Debug)]
+pub struct FinishArgs {
+    /// Write `push-pad-<next>.md` and `push-done-mail-<release>.eml` into this directory.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// A closing remark for the audit trail.
+    #[arg(long)]
+    note: Option<String>,
+    #[command(flatten)]
+    write: WriteArgs,
+}
+
+pub fn cmd_finish(args: &FinishArgs, out: &mut dyn Write) -> Result<()> {
+    let session = Session::open()?;
+    let name = session.select(args.write.release.as_deref())?;
+    let release = super::load(&session, &name)?;
+    if let Some(done) = &release.finished {
+        return Err(Failure::new(format!(
+            "release {name} was finished by {} already",
+            done.actor()
+        ))
+        .hint("`git release start` begins the next one")
+        .into());
+    }
+    let templates = Templates::load(&session.git)?;
+    let mut context = template_context(&session, &release, &[])?;
+    let mail = to_mail(
+        &templates.render("push-done-mail", &context)?,
+        &context.mail.from,
+        chrono::Local::now().fixed_offset(),
+    )?;
+    context.pad = next_pad(&context, &context.pad.checklist);
+    let pad = templates.render("push-pad", &context)?;
+    let next = context.pad.name.clone();
+
+    let dry = args.write.dry_run;
+    for (template, text) in [("push-done-mail", &mail), ("push-pad", &pad)] {
+        let path = artifact_path(template);
+        session.record_on(
+            &name,
+            dry,
+            &[(path.clone(), text.clone().into_bytes())],
+            out,
+            |_, _| {
+                Ok(Some(EventKind::Artifact {
+                    template: template.to_owned(),
+                    path: path.clone(),
+                }))
+            },
+        )?;
+    }
+    session.record_on(&name, dry, &[], out, |name, release| {
+        if release.finished.is_some() {
+            return Err(
+                Failure::new(format!("release {name} was just finished by someone else")).into(),
+            );
+        }
+        Ok(Some(EventKind::Finished {
+            note: args.note.clone(),
+        }))
+    })?;
+    match &args.out {
+        Some(dir) if !dry => {
+            let pad_file = dir.join(format!("push-pad-{next}.md"));
+            let mail_file = dir.join(format!("push-done-mail-{name}.eml"));
+            crate::files::write_atomically(&pad_file, &pad)?;
+            crate::files::write_atomically(&mail_file, &mail)?;
+            eprintln!("Wrote {} and {}", pad_file.display(), mail_file.display());
+        }
+        _ => {
+            writeln!(out, "==> push pad for the next push, {next} <==")?;
+            write!(out, "{pad}")?;
+            writeln!(out, "\n==> push-done mail for {name} <==")?;
+            write!(out, "{mail}")?;
+        }
+    }
+    Ok(())
+}

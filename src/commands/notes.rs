@@ -1,0 +1,165 @@
+//! `git release notes`: what changed since the previous release.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::Session;
+use crate::context::{NotesView, notes_view, template_context};
+use crate::error::Failure;
+use crate::render::Templates;
+
+/// Show the release notes: commits since the previous release, folded under the pull requests
+/// that merged them, with links and the compare link — and the commits of the previous
+/// release that this one no longer contains.
+///
+/// `md` renders the `release-notes` template (override it in .release/templates/).
+///
+/// Example: git release notes
+///          git release notes -r 2026-11-20 --format json
+#[derive(clap::Args, Debug)]
+pub struct NotesArgs {
+    /// The release (default: the newest); a tag from before git-release works too.
+    #[arg(short, long = "release", value_name = "NAME")]
+    release: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Md)]
+    format: Format,
+    /// The remote whose URL makes the compare link (default: release.remote).
+    #[arg(long, value_name = "NAME")]
+    remote: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Md,
+    Text,
+    Json,
+}
+
+pub fn cmd_notes(args: &NotesArgs, out: &mut dyn Write) -> Result<()> {
+    let session = Session::open()?;
+    let remote = args
+        .remote
+        .clone()
+        .unwrap_or_else(|| session.config.config.release.remote.clone());
+    let recorded = match &args.release {
+        Some(name) if !session.store().exists(name)? => None,
+        asked => Some(session.select(asked.as_deref())?),
+    };
+    let notes = match &recorded {
+        Some(name) => {
+            let release = super::load(&session, name)?;
+            if args.format == Format::Md {
+                let mut context = template_context(&session, &release, &[])?;
+                if args.remote.is_some() {
+                    context.notes = notes_view(
+                        &session,
+                        name,
+                        release.target.parse()?,
+                        release.previous.as_deref(),
+                        &remote,
+                    )?;
+                }
+                let text = Templates::load(&session.git)?.render("release-notes", &context)?;
+                write!(out, "{text}")?;
+                return Ok(());
+            }
+            notes_view(
+                &session,
+                name,
+                release.target.parse()?,
+                release.previous.as_deref(),
+                &remote,
+            )?
+        }
+        None => tag_only_notes(
+            &session,
+            args.release.as_deref().unwrap_or_default(),
+            &remote,
+        )?,
+    };
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &notes)?;
+            writeln!(out)?;
+        }
+        Format::Text => print_text(&notes, out)?,
+        Format::Md => {
+            // A tag-only release has no recorded state for a template: plain Markdown.
+            writeln!(out, "## {}\n", notes.release)?;
+            for e in &notes.entries {
+                writeln!(out, "- {} ({}, {})", e.subject_md, e.short, e.author.name)?;
+                for c in &e.children {
+                    writeln!(out, "  - {} ({}, {})", c.subject_md, c.short, c.author.name)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Notes of a tag made before git-release: the same computation, from the tag.
+fn tag_only_notes(session: &Session, name: &str, remote: &str) -> Result<NotesView> {
+    let format = session.format();
+    let (Some(parsed), Some(target)) = (
+        format.parse(name),
+        session.git.peel_ref(&format!("refs/tags/{name}"))?,
+    ) else {
+        return Err(
+            Failure::new(format!("no release or release tag named {name}"))
+                .hint("`git release list` shows the releases")
+                .into(),
+        );
+    };
+    let known = session.known_names()?;
+    let previous = format.previous(&parsed, known.all()).map(|p| p.text);
+    notes_view(session, name, target, previous.as_deref(), remote)
+}
+
+fn print_text(notes: &NotesView, out: &mut dyn Write) -> Result<()> {
+    match &notes.previous {
+        Some(p) => writeln!(
+            out,
+            "release {}: {} commit(s) by {} author(s) since {p}",
+            notes.release,
+            notes.count,
+            notes.authors.len()
+        )?,
+        None => writeln!(
+            out,
+            "release {}: first release, {} commit(s){}",
+            notes.release,
+            notes.count,
+            if notes.truncated {
+                " (the newest shown)"
+            } else {
+                ""
+            }
+        )?,
+    }
+    if let Some(url) = &notes.compare_url {
+        writeln!(out, "{url}")?;
+    }
+    writeln!(out)?;
+    for e in &notes.entries {
+        writeln!(out, "{} {} ({})", e.short, e.subject, e.author.name)?;
+        for c in &e.children {
+            writeln!(out, "    {} {} ({})", c.short, c.subject, c.author.name)?;
+        }
+        for link in &e.links {
+            writeln!(out, "    {} {}", link.text, link.url)?;
+        }
+    }
+    if !notes.dropped.is_empty() {
+        writeln!(
+            out,
+            "\nin {} but not in {}:",
+            notes.previous.as_deref().unwrap_or_default(),
+            notes.release
+        )?;
+        for e in &notes.dropped {
+            writeln!(out, "{} {} ({})", e.short, e.subject, e.author.name)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,432 @@
+//! What reports and templates see about a release: the release itself (`ReleaseView`), the
+//! changes since the previous release, and everything else a template may use.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::changelog::{self, Entry};
+use crate::config::DateRule;
+use crate::git::Oid;
+use crate::release::schedule::{Rotation, next_weekday};
+use crate::release::state::Stamp;
+use crate::release::{Actor, Release};
+use crate::session::{GateStatus, Session};
+
+/// A release as people see it: `status --json` prints it, the human view formats it, and
+/// templates get it as `release`.
+#[derive(Serialize)]
+pub struct ReleaseView {
+    pub name: String,
+    /// False for a release known only by its tag (made before git-release was used).
+    pub recorded: bool,
+    pub target: String,
+    pub target_subject: String,
+    pub tag: Option<String>,
+    pub previous: Option<String>,
+    pub stage: String,
+    pub created: Option<String>,
+    pub created_by: Option<Actor>,
+    pub updated: Option<String>,
+    pub events: u64,
+    pub comments: u64,
+    pub deployments: Vec<Done>,
+    pub verifications: Vec<Done>,
+    pub signoffs: Vec<Done>,
+    pub checklist: ChecklistSummary,
+    pub blockers: Vec<BlockerView>,
+    pub gates: Vec<GateStatus>,
+    pub rollback_approvals: Vec<Done>,
+    /// Event kinds written by a newer git-release that this one does not understand.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_events: Vec<String>,
+}
+
+/// Something someone did: a deployment (`what` = environment), a sign-off (`what` = role) …
+#[derive(Serialize)]
+pub struct Done {
+    pub what: String,
+    pub by: Actor,
+    pub time: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub forced: bool,
+}
+
+#[derive(Serialize, Default)]
+pub struct ChecklistSummary {
+    pub done: usize,
+    pub total: usize,
+    pub open: Vec<String>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct BlockerView {
+    pub id: String,
+    pub title: Option<String>,
+    pub url: Option<String>,
+    pub by: Actor,
+    pub time: String,
+}
+
+fn done(what: &str, stamp: &Stamp) -> Done {
+    Done {
+        what: what.to_owned(),
+        by: stamp.actor(),
+        time: stamp.time.to_rfc3339(),
+        note: stamp.note.clone(),
+        forced: false,
+    }
+}
+
+pub fn recorded_view(session: &Session, release: &Release) -> Result<ReleaseView> {
+    let target = release.target.parse()?;
+    let subject = session.git.commit_info(target)?.subject;
+    let checklist = session.checklist()?;
+    let open: Vec<String> = checklist
+        .items
+        .iter()
+        .filter(|i| !release.checked.contains_key(&i.id))
+        .map(|i| i.id.clone())
+        .collect();
+    Ok(ReleaseView {
+        name: release.name.clone(),
+        recorded: true,
+        target: release.target.clone(),
+        target_subject: subject,
+        tag: release.tag.clone(),
+        previous: release.previous.clone(),
+        stage: release.stage(),
+        created: Some(release.created.to_rfc3339()),
+        created_by: Some(release.created_by.clone()),
+        updated: Some(release.updated.to_rfc3339()),
+        events: release.events,
+        comments: release.comments,
+        deployments: release
+            .deployments
+            .iter()
+            .map(|d| Done {
+                forced: d.forced,
+                note: d.reason.clone(),
+                ..done(&d.env, &d.by)
+            })
+            .collect(),
+        verifications: release
+            .verifications
+            .iter()
+            .map(|v| done(&v.env, &v.by))
+            .collect(),
+        signoffs: release
+            .signoffs
+            .iter()
+            .flat_map(|(role, signers)| signers.iter().map(move |s| done(role, s)))
+            .collect(),
+        checklist: ChecklistSummary {
+            done: checklist.items.len() - open.len(),
+            total: checklist.items.len(),
+            open,
+        },
+        blockers: release
+            .blockers
+            .iter()
+            .map(|(id, b)| BlockerView {
+                id: id.clone(),
+                title: b.title.clone(),
+                url: b.url.clone(),
+                by: b.by.actor(),
+                time: b.by.time.to_rfc3339(),
+            })
+            .collect(),
+        gates: session.gates(release, &checklist)?,
+        rollback_approvals: release
+            .rollback_approvals
+            .iter()
+            .map(|s| done("rollback", s))
+            .collect(),
+        unknown_events: release.unknown_kinds.clone(),
+    })
+}
+
+/// A release named with `-r` that exists only as a tag from before the tool.
+pub fn tag_only_view(session: &Session, asked: Option<&str>) -> Result<Option<ReleaseView>> {
+    let Some(name) = asked else { return Ok(None) };
+    let store = session.store();
+    if store.exists(name)? {
+        return Ok(None);
+    }
+    let Some(parsed) = session.format().parse(name) else {
+        return Ok(None);
+    };
+    let Some(target) = session.git.peel_ref(&format!("refs/tags/{name}"))? else {
+        return Ok(None);
+    };
+    let known = session.known_names()?;
+    let previous = session
+        .format()
+        .previous(&parsed, known.all())
+        .map(|p| p.text);
+    Ok(Some(ReleaseView {
+        name: name.to_owned(),
+        recorded: false,
+        target: target.to_string(),
+        target_subject: session.git.commit_info(target)?.subject,
+        tag: Some(name.to_owned()),
+        previous,
+        stage: "tag only".into(),
+        created: None,
+        created_by: None,
+        updated: None,
+        events: 0,
+        comments: 0,
+        deployments: Vec::new(),
+        verifications: Vec::new(),
+        signoffs: Vec::new(),
+        checklist: ChecklistSummary::default(),
+        blockers: Vec::new(),
+        gates: Vec::new(),
+        rollback_approvals: Vec::new(),
+        unknown_events: Vec::new(),
+    }))
+}
+
+/// How many commits the notes of a first release show (there is nothing to compare with).
+pub const FIRST_RELEASE_LIMIT: usize = 1000;
+
+/// What changed in a release since the previous one.
+#[derive(Serialize)]
+pub struct NotesView {
+    pub release: String,
+    pub previous: Option<String>,
+    pub compare_url: Option<String>,
+    /// Commits in this release and not in the previous one, folded under their merges.
+    pub entries: Vec<Entry>,
+    /// Commits of the previous release this one no longer contains (cherry-pick releases,
+    /// re-tags).
+    pub dropped: Vec<Entry>,
+    /// Commits in `entries`, children included.
+    pub count: usize,
+    pub authors: Vec<Actor>,
+    /// A first release shows only the newest commits.
+    pub truncated: bool,
+}
+
+/// Computes the notes of release `name` at `target`, against `previous` (a release or tag).
+pub fn notes_view(
+    session: &Session,
+    name: &str,
+    target: Oid,
+    previous: Option<&str>,
+    remote: &str,
+) -> Result<NotesView> {
+    let git = &session.git;
+    let config = &session.config.config;
+    let rules = config.link_rules();
+    let previous_commit = match previous {
+        Some(p) => session.release_commit(p)?,
+        None => None,
+    };
+    let limit = if previous_commit.is_some() {
+        usize::MAX
+    } else {
+        FIRST_RELEASE_LIMIT + 1
+    };
+    let mut commits = git.commits_between(target, previous_commit, limit)?;
+    let truncated = commits.len() > FIRST_RELEASE_LIMIT && previous_commit.is_none();
+    commits.truncate(FIRST_RELEASE_LIMIT.max(if truncated { 0 } else { commits.len() }));
+    let changes = changelog::fold(commits, target, &rules);
+    let dropped = match previous_commit {
+        // The usual case: the previous release is an ancestor, so nothing was dropped, and
+        // proving it is far cheaper than walking `this..prev`.
+        Some(prev) if git.is_ancestor(prev, target)? => Vec::new(),
+        Some(prev) => {
+            let gone = git.commits_between(prev, Some(target), usize::MAX)?;
+            changelog::fold(gone, prev, &rules).entries
+        }
+        None => Vec::new(),
+    };
+    let remote_url = git.remote_url(remote)?;
+    let compare_url = previous.and_then(|p| {
+        changelog::compare_url(
+            remote_url.as_deref(),
+            p,
+            name,
+            config.release.compare_url.as_deref(),
+        )
+    });
+    Ok(NotesView {
+        release: name.to_owned(),
+        previous: previous.map(str::to_owned),
+        compare_url,
+        entries: changes.entries,
+        dropped,
+        count: changes.count,
+        authors: changes.authors,
+        truncated,
+    })
+}
+
+/// A push's shared pad: who is on duty, what changed, what blocks it, what is verified.
+#[derive(Serialize)]
+pub struct PadView {
+    pub name: String,
+    pub date: Option<String>,
+    pub hero: Option<String>,
+    pub previous: Option<String>,
+    pub compare_url: Option<String>,
+    pub blockers: Vec<BlockerView>,
+    pub picks: Vec<String>,
+    pub checklist: Vec<PadItem>,
+}
+
+#[derive(Serialize)]
+pub struct PadItem {
+    pub id: String,
+    /// The item's first line.
+    pub title: String,
+    pub done: bool,
+}
+
+/// The next push, from `[schedule]` and `[duty]`.
+#[derive(Serialize, Default)]
+pub struct NextView {
+    pub name: Option<String>,
+    pub push_date: Option<String>,
+    pub tag_date: Option<String>,
+    pub duty: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct MailView {
+    pub from: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+}
+
+/// Everything a template can use. The README documents each field.
+#[derive(Serialize)]
+pub struct TemplateContext {
+    pub release: ReleaseView,
+    pub notes: NotesView,
+    pub pad: PadView,
+    pub user: Actor,
+    pub mail: MailView,
+    pub vars: BTreeMap<String, String>,
+    pub environments: Vec<String>,
+    /// Who has push duty on the release's day.
+    pub duty: Option<String>,
+    pub next: NextView,
+    pub today: String,
+}
+
+/// Builds the template context of `release` (recorded, or a draft about to be recorded).
+/// `vars` (from `--var`) are laid over the config's `[vars]`.
+pub fn template_context(
+    session: &Session,
+    release: &Release,
+    vars: &[(String, String)],
+) -> Result<TemplateContext> {
+    let config = &session.config.config;
+    let view = recorded_view(session, release)?;
+    let target: Oid = release.target.parse()?;
+    let notes = notes_view(
+        session,
+        &release.name,
+        target,
+        release.previous.as_deref(),
+        &config.release.remote,
+    )?;
+    let who = session.git.identity()?.actor();
+    let today = chrono::Local::now().date_naive();
+    let day = session
+        .format()
+        .parse(&release.name)
+        .map_or_else(|| release.created.date_naive(), |n| n.date);
+    let rotation = config.duty.as_ref().map(|d| d.rotation());
+    let duty = rotation.as_ref().and_then(|r| r.on(day)).map(str::to_owned);
+    let next = next_push(session, today, rotation.as_ref());
+    let checklist = session.checklist()?;
+    let pad = PadView {
+        name: release.name.clone(),
+        date: Some(day.to_string()),
+        hero: duty.clone(),
+        previous: release.previous.clone(),
+        compare_url: notes.compare_url.clone(),
+        blockers: view.blockers.clone(),
+        picks: Vec::new(),
+        checklist: checklist
+            .items
+            .iter()
+            .map(|i| PadItem {
+                id: i.id.clone(),
+                title: i.text.lines().next().unwrap_or_default().to_owned(),
+                done: release.checked.contains_key(&i.id),
+            })
+            .collect(),
+    };
+    let mut all_vars = config.vars.clone();
+    all_vars.extend(vars.iter().cloned());
+    Ok(TemplateContext {
+        release: view,
+        notes,
+        pad,
+        mail: MailView {
+            from: config.mail.from.clone().unwrap_or_else(|| who.to_string()),
+            to: config.mail.to.clone(),
+            cc: config.mail.cc.clone(),
+        },
+        user: who,
+        vars: all_vars,
+        environments: config.environment_names(),
+        duty,
+        next,
+        today: today.to_string(),
+    })
+}
+
+/// The pad of the push after this one: its name, day and hero; nothing blocked or checked yet.
+pub fn next_pad(context: &TemplateContext, checklist: &[PadItem]) -> PadView {
+    PadView {
+        name: context
+            .next
+            .name
+            .clone()
+            .unwrap_or_else(|| "(next push)".to_owned()),
+        date: context.next.push_date.clone(),
+        hero: context.next.duty.clone(),
+        previous: Some(context.release.name.clone()),
+        compare_url: None,
+        blockers: Vec::new(),
+        picks: Vec::new(),
+        checklist: checklist
+            .iter()
+            .map(|i| PadItem {
+                id: i.id.clone(),
+                title: i.title.clone(),
+                done: false,
+            })
+            .collect(),
+    }
+}
+
+fn next_push(session: &Session, today: NaiveDate, rotation: Option<&Rotation>) -> NextView {
+    let config = &session.config.config;
+    let Some(schedule) = &config.schedule else {
+        return NextView::default();
+    };
+    let tomorrow = today + chrono::Days::new(1);
+    let push = next_weekday(tomorrow, schedule.push.0);
+    let tag = next_weekday(tomorrow, schedule.tag.0);
+    let named_after = match config.release.date.get_ref() {
+        DateRule::Push => push,
+        DateRule::Today => tag,
+    };
+    NextView {
+        name: Some(session.format().name(named_after, 0)),
+        push_date: Some(push.to_string()),
+        tag_date: Some(tag.to_string()),
+        duty: rotation.and_then(|r| r.on(push)).map(str::to_owned),
+    }
+}

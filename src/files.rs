@@ -1,0 +1,37 @@
+//! Files the user asked for (the config, a rendered template): shown as a diff for
+//! `--dry-run`, and written all-or-nothing.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::error::Failure;
+
+/// Prints a unified diff of a file's change.
+pub fn write_diff(out: &mut dyn Write, old: &str, new: &str, name: &str) -> Result<()> {
+    let diff = similar::TextDiff::from_lines(old, new);
+    write!(
+        out,
+        "{}",
+        diff.unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{name}"), &format!("b/{name}"))
+    )?;
+    Ok(())
+}
+
+/// Writes `text` to `path` through a temporary file in the same directory, so a crash leaves
+/// the old file or the new one, never half of each.
+pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    let dir = path.parent().expect("config path has a directory");
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::new(format!("cannot create {}: {e}", dir.display())))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| Failure::new(format!("cannot write in {}: {e}", dir.display())))?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .map_err(|e| Failure::new(format!("cannot write {}: {e}", path.display())))?;
+    Ok(())
+}

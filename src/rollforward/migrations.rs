@@ -1,0 +1,1 @@
+//! Migration systems: finding the migrations a commit added and writing their undo.

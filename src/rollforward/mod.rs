@@ -1,0 +1,3 @@
+//! Roll-forward: revert commits without a worktree, and undo the database migrations they added.
+
+pub mod migrations;

@@ -1,0 +1,257 @@
+use crate::common::{TestEnv, json};
+
+const LINKS: &str = r##"
+[[links]]
+pattern = "#(\\d+)"
+url = "https://github.com/acme/shop/pull/{1}"
+
+[[links]]
+pattern = "(?i)bug (\\d+)"
+url = "https://bugzilla.example.com/show_bug.cgi?id={1}"
+"##;
+
+/// main: Initial — [tag 2026-11-13] — Fix checkout (bug 1234) — merge of PR #932 (two commits).
+fn history() -> TestEnv {
+    let env = TestEnv::new();
+    env.write(".release/config.toml", LINKS);
+    env.git(&["add", "."]);
+    env.git_at_next_time(&["commit", "-q", "-m", "Release config"]);
+    env.git(&["tag", "2026-11-13"]);
+    env.commit("Fix checkout, bug 1234");
+    env.git(&["checkout", "-q", "-b", "dark"]);
+    env.commit("Dark mode toggle");
+    env.commit("Dark mode colors");
+    env.git(&["checkout", "-q", "main"]);
+    env.git_at_next_time(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "dark",
+        "-m",
+        "Merge pull request #932 from acme/dark",
+        "-m",
+        "Add dark mode",
+    ]);
+    env.git(&["remote", "add", "origin", "git@github.com:acme/shop.git"]);
+    env
+}
+
+#[test]
+fn notes_fold_merges_and_link_patterns() {
+    let env = history();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let v = json(&env.ok(&["notes", "--format", "json"]));
+    assert_eq!(v["previous"], "2026-11-13");
+    assert_eq!(v["count"], 4);
+    assert_eq!(
+        v["compare_url"],
+        "https://github.com/acme/shop/compare/2026-11-13...2026-11-20"
+    );
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{v}");
+    assert_eq!(entries[0]["subject"], "Add dark mode (#932)");
+    assert_eq!(entries[0]["pr"], "#932");
+    assert_eq!(
+        entries[0]["links"][0]["url"],
+        "https://github.com/acme/shop/pull/932"
+    );
+    let children: Vec<&str> = entries[0]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(children, ["Dark mode colors", "Dark mode toggle"]);
+    assert_eq!(
+        entries[1]["links"][0]["url"],
+        "https://bugzilla.example.com/show_bug.cgi?id=1234"
+    );
+    assert_eq!(v["dropped"], serde_json::json!([]));
+
+    // The commits git itself lists for the range, and no others.
+    let mut listed: Vec<String> = vec![
+        entries[0]["id"].as_str().unwrap().to_owned(),
+        entries[1]["id"].as_str().unwrap().to_owned(),
+    ];
+    listed.extend(
+        entries[0]["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned()),
+    );
+    listed.sort();
+    let mut git: Vec<String> = env
+        .git(&["log", "--format=%H", "2026-11-13..2026-11-20"])
+        .lines()
+        .map(String::from)
+        .collect();
+    git.sort();
+    assert_eq!(listed, git);
+
+    let md = env.ok(&["notes"]);
+    assert!(md.starts_with("## 2026-11-20\n"), "{md}");
+    assert!(
+        md.contains("- Add dark mode ([#932](https://github.com/acme/shop/pull/932))"),
+        "{md}"
+    );
+    assert!(md.contains("  - Dark mode colors"), "{md}");
+    assert!(
+        md.contains("Compare: https://github.com/acme/shop/compare/2026-11-13...2026-11-20"),
+        "{md}"
+    );
+    let text = env.ok(&["notes", "--format", "text"]);
+    assert!(
+        text.starts_with("release 2026-11-20: 4 commit(s) by 1 author(s) since 2026-11-13\n"),
+        "{text}"
+    );
+
+    // The tag message is the rendered notes.
+    let tag = env.git(&["tag", "-l", "--format=%(contents)", "2026-11-20"]);
+    assert!(tag.contains("Add dark mode (#932)"), "{tag}");
+    assert!(tag.contains("    - "), "{tag}");
+    assert!(
+        tag.contains("https://github.com/acme/shop/compare/2026-11-13...2026-11-20"),
+        "{tag}"
+    );
+}
+
+#[test]
+fn a_cherry_pick_release_lists_what_it_dropped() {
+    let env = history();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    // The next release is cut from the old tag plus one fix: the dark mode work is dropped.
+    env.git(&["checkout", "-q", "-b", "hotfix", "2026-11-13"]);
+    env.commit("Fix login, bug 77");
+    env.ok(&["start", "--date", "2026-11-21"]);
+    let v = json(&env.ok(&["notes", "--format", "json"]));
+    assert_eq!(v["previous"], "2026-11-20");
+    let subjects: Vec<&str> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects, ["Fix login, bug 77"]);
+    let dropped: Vec<&str> = v["dropped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(dropped, ["Add dark mode (#932)", "Fix checkout, bug 1234"]);
+    assert_eq!(
+        env.git(&["rev-list", "--count", "2026-11-21..2026-11-20"]),
+        "4"
+    );
+    let md = env.ok(&["notes"]);
+    assert!(
+        md.contains("### In 2026-11-20 but not in 2026-11-21"),
+        "{md}"
+    );
+}
+
+#[test]
+fn first_release_and_tag_only_notes() {
+    let env = history();
+    // A tag from before the tool has notes too.
+    env.git(&["tag", "2026-11-19"]);
+    let v = json(&env.ok(&["notes", "--format", "json", "-r", "2026-11-19"]));
+    assert_eq!(v["previous"], "2026-11-13");
+    assert_eq!(v["count"], 4);
+    let v = json(&env.ok(&["notes", "--format", "json", "-r", "2026-11-13"]));
+    assert_eq!(v["previous"], serde_json::Value::Null);
+    assert_eq!(v["count"], 2);
+    assert_eq!(v["compare_url"], serde_json::Value::Null);
+    let err = env.fails(&["notes", "-r", "2020-01-01"], 1);
+    assert!(
+        err.contains("no release or release tag named 2020-01-01"),
+        "{err}"
+    );
+}
+
+#[test]
+fn compare_links_follow_the_remote() {
+    let env = history();
+    env.git(&[
+        "remote",
+        "set-url",
+        "origin",
+        "https://gitlab.com/acme/web/shop.git",
+    ]);
+    env.git(&[
+        "remote",
+        "add",
+        "mirror",
+        "ssh://git@bitbucket.org/acme/shop.git",
+    ]);
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let v = json(&env.ok(&["notes", "--format", "json"]));
+    assert_eq!(
+        v["compare_url"],
+        "https://gitlab.com/acme/web/shop/-/compare/2026-11-13...2026-11-20"
+    );
+    let v = json(&env.ok(&["notes", "--format", "json", "--remote", "mirror"]));
+    assert_eq!(
+        v["compare_url"],
+        "https://bitbucket.org/acme/shop/branches/compare/2026-11-20%0D2026-11-13"
+    );
+    env.git(&[
+        "remote",
+        "set-url",
+        "origin",
+        "git@git.example.com:acme/shop.git",
+    ]);
+    let v = json(&env.ok(&["notes", "--format", "json"]));
+    assert_eq!(v["compare_url"], serde_json::Value::Null);
+    env.ok(&[
+        "config",
+        "set",
+        "release.compare_url",
+        "https://{host}/{repo}/compare/{previous}..{release}",
+    ]);
+    let v = json(&env.ok(&["notes", "--format", "json"]));
+    assert_eq!(
+        v["compare_url"],
+        "https://git.example.com/acme/shop/compare/2026-11-13..2026-11-20"
+    );
+}
+
+#[test]
+fn long_ranges_list_exactly_what_git_log_lists() {
+    // Long enough that the commits are read on several threads.
+    let env = TestEnv::new();
+    let mut stream = String::new();
+    for i in 1..=3000 {
+        let msg = format!("Change {i}");
+        stream.push_str(&format!(
+            "commit refs/heads/main\ncommitter Bench <bench@example.com> {} +0000\ndata {}\n{msg}\n",
+            1_800_000_000 + i * 60,
+            msg.len()
+        ));
+        if i == 1 {
+            stream.push_str("from refs/heads/main^0\n");
+        }
+        let line = format!("line {i}\n");
+        stream.push_str(&format!(
+            "M 644 inline f{}.txt\ndata {}\n{line}\n",
+            i % 10,
+            line.len()
+        ));
+    }
+    env.git_stdin(&["fast-import", "--quiet"], &stream);
+    env.git(&["tag", "2026-01-06", "main~3000"]);
+    env.git(&["tag", "2026-06-02", "main"]);
+    let v = json(&env.ok(&["notes", "--format", "json", "-r", "2026-06-02"]));
+    let ours: Vec<&str> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    let log = env.git(&["log", "--format=%H", "2026-01-06..2026-06-02"]);
+    let git: Vec<&str> = log.lines().collect();
+    assert_eq!(ours.len(), 3000);
+    assert_eq!(ours, git, "same commits, same order as git log");
+    assert_eq!(v["entries"][0]["subject"], "Change 3000");
+}

@@ -1,0 +1,378 @@
+use chrono::{Datelike, Weekday};
+
+use crate::common::TestEnv;
+
+const CONFIG: &str = r##"
+[release]
+name = "%Y.%m.%d"
+date = "push"
+
+[schedule]
+tag = "tuesday"
+push = "thursday"
+
+[duty]
+rotation = ["alice", "bob", "carol"]
+start = 2026-01-01
+every = "1w"
+
+[roles.qa]
+
+[[environments]]
+name = "stage"
+
+[[environments]]
+name = "production"
+requires = { signoffs = ["qa"], no_blockers = true, deployed = ["stage"] }
+
+[[checklist.items]]
+id = "smoke"
+text = "Home page loads"
+
+[[checklist.items]]
+id = "checkout"
+text = "A test order goes through\nwith the test card"
+
+[mail]
+to = ["dev@lists.example.com"]
+cc = ["qa@example.com"]
+
+[vars]
+dashboard = "https://grafana.example.com/d/shop"
+
+[[links]]
+pattern = "#(\\d+)"
+url = "https://github.com/acme/shop/pull/{1}"
+"##;
+
+fn push_repo() -> TestEnv {
+    let env = TestEnv::new();
+    env.write(".release/config.toml", CONFIG);
+    env.git(&["add", "."]);
+    env.git_at_next_time(&["commit", "-q", "-m", "Release config"]);
+    env.git(&["tag", "2026.11.12"]);
+    env.commit("Fix checkout rounding");
+    env.git(&["checkout", "-q", "-b", "dark"]);
+    env.commit("Dark mode toggle");
+    env.git(&["checkout", "-q", "main"]);
+    env.git_at_next_time(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "dark",
+        "-m",
+        "Merge pull request #932 from acme/dark",
+        "-m",
+        "Add dark mode",
+    ]);
+    env.git(&["remote", "add", "origin", "git@github.com:acme/shop.git"]);
+    env.ok(&["start", "--date", "2026-11-19"]);
+    env.ok(&[
+        "block",
+        "1234",
+        "--title",
+        "checkout 500s on stage",
+        "--url",
+        "https://bugs.example.com/1234",
+    ]);
+    env.ok(&["check", "smoke"]);
+    env
+}
+
+/// Lines that depend on the day the test runs.
+fn stable(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.starts_with("Date: ") {
+                "Date: <now>"
+            } else if l.starts_with("Next push: ") {
+                "Next push: <next>"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Compares with `tests/snapshots/<name>`; `UPDATE_SNAPSHOTS=1` writes it instead.
+fn snapshot(name: &str, actual: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no snapshot {}; run with UPDATE_SNAPSHOTS=1 and review it",
+            path.display()
+        )
+    });
+    assert_eq!(actual, expected, "snapshot {name} differs");
+}
+
+#[test]
+fn every_built_in_template_renders_from_a_real_release() {
+    let env = push_repo();
+    for template in [
+        "release-notes",
+        "tag-message",
+        "deployment-request",
+        "stage-test-mail",
+        "push-pad",
+        "push-done-mail",
+    ] {
+        let out = env.ok(&[
+            "render",
+            template,
+            "--var",
+            "bug=https://bugs.example.com/99",
+        ]);
+        snapshot(&format!("{template}.txt"), &stable(&out));
+    }
+}
+
+/// A minimal RFC 5322 reader: unfolded headers and the body.
+fn parse_mail(text: &str) -> (Vec<(String, String)>, String) {
+    assert!(
+        !text.replace("\r\n", "").contains('\n'),
+        "a bare LF in the mail"
+    );
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .expect("headers end with an empty line");
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for line in head.split("\r\n") {
+        if line.starts_with(' ') {
+            headers.last_mut().unwrap().1.push_str(line);
+            continue;
+        }
+        let (name, value) = line
+            .split_once(": ")
+            .unwrap_or_else(|| panic!("bad header line {line:?}"));
+        assert!(name.bytes().all(|b| b.is_ascii_graphic()), "{name}");
+        assert!(value.is_ascii(), "raw non-ASCII in header {name}");
+        headers.push((name.to_owned(), value.to_owned()));
+    }
+    (headers, body.replace("\r\n", "\n"))
+}
+
+#[test]
+fn mails_parse_back_as_rfc_5322() {
+    let env = push_repo();
+    let mail = env.ok(&["render", "stage-test-mail"]);
+    let (headers, body) = parse_mail(&mail);
+    let get = |n: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(get("From"), Some("Ada Lovelace <ada@example.com>"));
+    assert_eq!(get("To"), Some("dev@lists.example.com"));
+    assert_eq!(get("Cc"), Some("qa@example.com"));
+    assert_eq!(get("Subject"), Some("Please test 2026.11.19 on stage"));
+    assert!(chrono::DateTime::parse_from_rfc2822(get("Date").unwrap()).is_ok());
+    assert_eq!(get("Content-Type"), Some("text/plain; charset=utf-8"));
+    assert!(body.contains("release 2026.11.19 is on stage"), "{body}");
+
+    // A non-ASCII subject in an override is encoded, and decodes back.
+    env.write(".release/templates/push-done-mail.j2", "To: {{ mail.to | join(\", \") }}\nSubject: Déploiement {{ release.name }} réussi\n\nVoilà.\n");
+    let mail = env.ok(&["render", "push-done-mail"]);
+    let (headers, body) = parse_mail(&mail);
+    let subject = &headers.iter().find(|(k, _)| k == "Subject").unwrap().1;
+    assert_eq!(decode_q(subject), "Déploiement 2026.11.19 réussi");
+    assert_eq!(body, "Voilà.\n");
+}
+
+/// Decodes RFC 2047 Q encoded-words.
+fn decode_q(value: &str) -> String {
+    let mut bytes = Vec::new();
+    for word in value.split_whitespace() {
+        let inner = word
+            .strip_prefix("=?UTF-8?Q?")
+            .and_then(|w| w.strip_suffix("?="))
+            .expect("an encoded word");
+        let mut chars = inner.bytes();
+        while let Some(b) = chars.next() {
+            match b {
+                b'_' => bytes.push(b' '),
+                b'=' => {
+                    let hex = [chars.next().unwrap(), chars.next().unwrap()];
+                    bytes.push(u8::from_str_radix(std::str::from_utf8(&hex).unwrap(), 16).unwrap());
+                }
+                b => bytes.push(b),
+            }
+        }
+    }
+    String::from_utf8(bytes).unwrap()
+}
+
+#[test]
+fn overrides_and_custom_templates() {
+    let env = push_repo();
+    env.write(
+        ".release/templates/push-pad.j2",
+        "Pad {{ pad.name }}, hero {{ pad.hero }}, {{ vars.dashboard }}\n",
+    );
+    env.write(
+        ".release/templates/ops-handoff.j2",
+        "Handoff {{ release.name }} ({{ release.stage }})\n",
+    );
+    assert_eq!(
+        env.ok(&["render", "push-pad"]),
+        "Pad 2026.11.19, hero bob, https://grafana.example.com/d/shop\n"
+    );
+    assert_eq!(
+        env.ok(&["render", "ops-handoff"]),
+        "Handoff 2026.11.19 (started)\n"
+    );
+    let list = env.ok(&["templates"]);
+    assert!(
+        list.contains(
+            "push-pad             .release/templates/push-pad.j2 (overrides the built-in one)"
+        ),
+        "{list}"
+    );
+    assert!(
+        list.contains("ops-handoff          .release/templates/ops-handoff.j2\n"),
+        "{list}"
+    );
+    assert!(list.contains("release-notes        built in"), "{list}");
+    let err = env.fails(&["render", "no-such"], 1);
+    assert!(err.contains("there is no template `no-such`"), "{err}");
+}
+
+#[test]
+fn broken_templates_are_named_with_their_line() {
+    let env = push_repo();
+    env.write(
+        ".release/templates/push-pad.j2",
+        "# Push {{ pad.name }}\n\nHero: {{ pad.heroo.name }}\n",
+    );
+    let err = env.fails(&["render", "push-pad"], 1);
+    assert!(err.contains("template `push-pad` (.release/templates/push-pad.j2), line 3: undefined value `pad.heroo.name`"), "{err}");
+    assert!(
+        err.contains("hint: fix .release/templates/push-pad.j2"),
+        "{err}"
+    );
+
+    env.write(
+        ".release/templates/push-pad.j2",
+        "# Push {{ pad.name }\n{% for x in %}\n",
+    );
+    let err = env.fails(&["render", "push-pad"], 1);
+    assert!(
+        err.contains("template `push-pad` (.release/templates/push-pad.j2), line 1:"),
+        "{err}"
+    );
+    let list = env.ok(&["templates"]);
+    assert!(list.contains("BROKEN"), "{list}");
+    // The others still work, and so does start (which renders tag-message).
+    env.ok(&["render", "release-notes"]);
+    env.ok(&["start", "--date", "2026-11-26"]);
+}
+
+#[test]
+fn record_keeps_what_was_sent() {
+    let env = push_repo();
+    let before = env.refs();
+    env.ok(&["render", "stage-test-mail", "--record", "--dry-run"]);
+    assert_eq!(env.refs(), before);
+    let sent = env.ok(&["render", "stage-test-mail", "--record"]);
+    let files = env.git(&[
+        "ls-tree",
+        "-r",
+        "--name-only",
+        "refs/release/2026.11.19",
+        "artifacts",
+    ]);
+    assert_eq!(files.lines().count(), 1, "{files}");
+    assert!(
+        files.starts_with("artifacts/stage-test-mail-") && files.ends_with(".eml"),
+        "{files}"
+    );
+    let kept = env.git(&["show", &format!("refs/release/2026.11.19:{files}")]);
+    assert_eq!(kept, sent.trim_end());
+    let log = env.ok(&["log"]);
+    assert!(log.contains("record stage-test-mail"), "{log}");
+
+    let out = env.root.join("pad.md");
+    env.ok(&["render", "push-pad", "--out", out.to_str().unwrap()]);
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .starts_with("# Push 2026.11.19 (2026-11-19)\n")
+    );
+}
+
+#[test]
+fn finish_closes_the_release_and_renders_the_next_pad() {
+    let env = push_repo();
+    let dir = env.root.join("out");
+    env.ok(&[
+        "finish",
+        "--out",
+        dir.to_str().unwrap(),
+        "--note",
+        "smooth push",
+    ]);
+
+    let today = chrono::Local::now().date_naive();
+    let tomorrow = today + chrono::Days::new(1);
+    let ahead =
+        (7 + Weekday::Thu.num_days_from_monday() - tomorrow.weekday().num_days_from_monday()) % 7;
+    let next = tomorrow + chrono::Days::new(ahead.into());
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let hero =
+        ["alice", "bob", "carol"][((next - start).num_days().div_euclid(7).rem_euclid(3)) as usize];
+    let next_name = next.format("%Y.%m.%d").to_string();
+
+    let pad = std::fs::read_to_string(dir.join(format!("push-pad-{next_name}.md"))).unwrap();
+    assert!(
+        pad.starts_with(&format!("# Push {next_name} ({next})\n")),
+        "{pad}"
+    );
+    assert!(pad.contains(&format!("Hero: {hero}\n")), "{pad}");
+    assert!(pad.contains("Previous release: 2026.11.19\n"), "{pad}");
+    assert!(pad.contains("- [ ] smoke: Home page loads\n"), "{pad}");
+    let mail = std::fs::read_to_string(dir.join("push-done-mail-2026.11.19.eml")).unwrap();
+    assert!(mail.contains("Subject: Push 2026.11.19 done\r\n"), "{mail}");
+    assert!(
+        mail.contains(&format!("Next push: {next_name} on {next}, hero {hero}.")),
+        "{mail}"
+    );
+
+    // Recorded, and no longer the default release.
+    let files = env.git(&[
+        "ls-tree",
+        "-r",
+        "--name-only",
+        "refs/release/2026.11.19",
+        "artifacts",
+    ]);
+    assert_eq!(files.lines().count(), 2, "{files}");
+    let status = env.ok(&["status", "-r", "2026.11.19"]);
+    assert!(status.contains("stage      finished"), "{status}");
+    let err = env.fails(&["status"], 1);
+    assert!(
+        err.contains("every release is finished; the newest is 2026.11.19"),
+        "{err}"
+    );
+    let err = env.fails(&["finish", "-r", "2026.11.19"], 1);
+    assert!(err.contains("was finished by Ada Lovelace"), "{err}");
+    let list = env.ok(&["list"]);
+    assert!(list.lines().next().unwrap().ends_with("finished"), "{list}");
+
+    // The next release becomes the default.
+    env.commit("Next sprint");
+    env.ok(&["start", "--date", &next.to_string()]);
+    let status = env.ok(&["status"]);
+    assert!(
+        status.starts_with(&format!("release {next_name}\n")),
+        "{status}"
+    );
+}
