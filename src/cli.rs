@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{
     block, check, checklist, comment, config, deploy, finish, fsck, init, list, log, notes, render,
-    rollback_approve, signoff, start, status, templates, verify,
+    rollback_approve, rollforward, signoff, start, status, templates, verify,
 };
 
 /// Date-based release trains, kept in git.
@@ -45,6 +45,7 @@ pub enum Command {
     Deploy(deploy::DeployArgs),
     Verify(verify::VerifyArgs),
     RollbackApprove(rollback_approve::RollbackApproveArgs),
+    Rollforward(rollforward::RollforwardArgs),
     Notes(notes::NotesArgs),
     Render(render::RenderArgs),
     Templates(templates::TemplatesArgs),
@@ -70,6 +71,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Deploy(args) => deploy::cmd_deploy(args, out),
         Command::Verify(args) => verify::cmd_verify(args, out),
         Command::RollbackApprove(args) => rollback_approve::cmd_rollback_approve(args, out),
+        Command::Rollforward(args) => rollforward::cmd_rollforward(args, out),
         Command::Notes(args) => notes::cmd_notes(args, out),
         Command::Render(args) => render::cmd_render(args, out),
         Command::Templates(args) => templates::cmd_templates(args, out),

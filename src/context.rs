@@ -39,6 +39,10 @@ pub struct ReleaseView {
     pub blockers: Vec<BlockerView>,
     pub gates: Vec<GateStatus>,
     pub rollback_approvals: Vec<Done>,
+    /// A cherry-pick release: the release it was cut from, and the commits picked onto it.
+    pub from: Option<String>,
+    pub picks: Vec<Pick>,
+    pub rollforwards: Vec<crate::release::state::Rollforward>,
     /// Event kinds written by a newer git-release that this one does not understand.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_events: Vec<String>,
@@ -61,6 +65,13 @@ pub struct ChecklistSummary {
     pub done: usize,
     pub total: usize,
     pub open: Vec<String>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct Pick {
+    pub id: String,
+    pub short: String,
+    pub subject: String,
 }
 
 #[derive(Serialize, Clone)]
@@ -146,6 +157,20 @@ pub fn recorded_view(session: &Session, release: &Release) -> Result<ReleaseView
             .iter()
             .map(|s| done("rollback", s))
             .collect(),
+        from: release.from.clone(),
+        picks: release
+            .picks
+            .iter()
+            .map(|p| -> Result<Pick> {
+                let id = p.parse()?;
+                Ok(Pick {
+                    id: p.clone(),
+                    short: session.git.short(id),
+                    subject: session.git.commit_info(id)?.subject,
+                })
+            })
+            .collect::<Result<_>>()?,
+        rollforwards: release.rollforwards.clone(),
         unknown_events: release.unknown_kinds.clone(),
     })
 }
@@ -188,6 +213,9 @@ pub fn tag_only_view(session: &Session, asked: Option<&str>) -> Result<Option<Re
         blockers: Vec::new(),
         gates: Vec::new(),
         rollback_approvals: Vec::new(),
+        from: None,
+        picks: Vec::new(),
+        rollforwards: Vec::new(),
         unknown_events: Vec::new(),
     }))
 }
@@ -355,7 +383,11 @@ pub fn template_context(
         previous: release.previous.clone(),
         compare_url: notes.compare_url.clone(),
         blockers: view.blockers.clone(),
-        picks: Vec::new(),
+        picks: view
+            .picks
+            .iter()
+            .map(|p| format!("{} {}", p.short, p.subject))
+            .collect(),
         checklist: checklist
             .items
             .iter()

@@ -38,6 +38,7 @@ pub enum Expect {
     At(Oid),
 }
 
+#[derive(Clone, Debug)]
 pub struct RefUpdate {
     pub name: String,
     pub new: Oid,
@@ -51,6 +52,15 @@ pub enum RefUpdateError {
     /// Someone else moved the ref first, or holds its lock right now: re-read and try again.
     Raced,
     Failed(anyhow::Error),
+}
+
+/// The result of applying one commit's change to another tree (revert, cherry-pick).
+pub enum Applied {
+    Clean {
+        tree: Oid,
+    },
+    /// Paths git would leave conflicted; nothing is written for them.
+    Conflicts(Vec<String>),
 }
 
 pub struct CommitInfo {
@@ -71,6 +81,85 @@ impl Repo {
         })?;
         repo.object_cache_size_if_unset(64 << 20);
         Ok(Repo { repo })
+    }
+
+    /// From now on, objects are written to memory only: a dry run can plan with real commits
+    /// and trees and leave the repository exactly as it was.
+    pub fn keep_objects_in_memory(&mut self) {
+        self.repo = self.repo.clone().with_object_memory();
+    }
+
+    /// Runs `command` (with `sh -c`) in a temporary detached worktree at `commit`, and returns
+    /// the files it created or changed. The worktree is removed afterwards, whatever happens.
+    pub fn run_in_worktree(&self, commit: Oid, command: &str) -> Result<Vec<(String, String)>> {
+        let dir = tempfile::Builder::new()
+            .prefix("git-release-worktree-")
+            .tempdir()
+            .context("making a temporary directory")?;
+        let path = dir.path().join("tree");
+        let git = |args: &[&str]| -> Result<std::process::Output> {
+            let out = std::process::Command::new("git")
+                .arg("--git-dir")
+                .arg(self.repo.git_dir())
+                .args(args)
+                .output()
+                .context("running git")?;
+            if !out.status.success() {
+                return Err(anyhow!(
+                    "git {} failed: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ));
+            }
+            Ok(out)
+        };
+        let path_str = path.to_string_lossy().into_owned();
+        git(&[
+            "worktree",
+            "add",
+            "--detach",
+            "--quiet",
+            &path_str,
+            &commit.to_string(),
+        ])?;
+        let result = (|| -> Result<Vec<(String, String)>> {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(command)
+                .current_dir(&path)
+                .env_remove("GIT_DIR")
+                .env_remove("GIT_WORK_TREE")
+                .output()
+                .with_context(|| format!("running `{command}`"))?;
+            if !out.status.success() {
+                return Err(Failure::new(format!(
+                    "`{command}` failed ({}); nothing was written:\n{}{}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                ))
+                .hint("fix the command in [[migrations]] generate, or write the undo migration by hand")
+                .into());
+            }
+            let status = std::process::Command::new("git")
+                .args(["status", "--porcelain", "--untracked-files=all", "-z"])
+                .current_dir(&path)
+                .env_remove("GIT_DIR")
+                .env_remove("GIT_WORK_TREE")
+                .output()
+                .context("running git status")?;
+            let mut files = Vec::new();
+            for record in status.stdout.split(|b| *b == 0).filter(|r| r.len() > 3) {
+                let name = String::from_utf8_lossy(&record[3..]).into_owned();
+                if let Ok(text) = std::fs::read_to_string(path.join(&name)) {
+                    files.push((name, text));
+                }
+            }
+            files.sort();
+            Ok(files)
+        })();
+        let _ = git(&["worktree", "remove", "--force", &path_str]);
+        result
     }
 
     pub fn workdir(&self) -> Option<&Path> {
@@ -186,14 +275,144 @@ impl Repo {
     /// Writes the tree of `base` (a commit, or nothing for an empty tree) with blobs put at paths.
     pub fn write_tree(&self, base: Option<Oid>, blobs: &[(String, Oid)]) -> Result<Oid> {
         let tree = match base {
-            Some(commit) => self.repo.find_commit(commit)?.tree_id()?.detach(),
+            Some(commit) => self.tree_of(commit)?,
             None => Oid::empty_tree(self.repo.object_hash()),
         };
+        self.edit_tree(tree, blobs)
+    }
+
+    /// Writes `tree` with regular-file blobs put at paths.
+    pub fn edit_tree(&self, tree: Oid, blobs: &[(String, Oid)]) -> Result<Oid> {
         let mut editor = self.repo.edit_tree(tree)?;
         for (path, id) in blobs {
             editor.upsert(path.as_str(), gix::object::tree::EntryKind::Blob, *id)?;
         }
         Ok(editor.write()?.detach())
+    }
+
+    pub fn tree_of(&self, commit: Oid) -> Result<Oid> {
+        Ok(self.repo.find_commit(commit)?.tree_id()?.detach())
+    }
+
+    /// Every file (blob or link) of a commit's tree, with its path.
+    pub fn files(&self, commit: Oid) -> Result<Vec<(String, Oid)>> {
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        let mut recorder = gix::traverse::tree::Recorder::default();
+        tree.traverse().breadthfirst(&mut recorder)?;
+        Ok(recorder
+            .records
+            .into_iter()
+            .filter(|e| !e.mode.is_tree() && !e.mode.is_commit())
+            .map(|e| (e.filepath.to_str_lossy().into_owned(), e.oid))
+            .collect())
+    }
+
+    /// The change `commit` made, undone on top of `onto` (a commit): what `git revert` does,
+    /// as a three-way merge of trees — base `commit`, ours `onto`, theirs `commit^`.
+    pub fn revert_tree(&self, commit: Oid, onto: Oid) -> Result<Applied> {
+        let parent = self.single_parent(commit)?;
+        let theirs = match parent {
+            Some(p) => self.tree_of(p)?,
+            None => Oid::empty_tree(self.repo.object_hash()),
+        };
+        self.merge3(
+            self.tree_of(commit)?,
+            self.tree_of(onto)?,
+            theirs,
+            "parent of the reverted commit",
+        )
+    }
+
+    /// The change `commit` made, applied on top of `onto`: what `git cherry-pick` does —
+    /// base `commit^`, ours `onto`, theirs `commit`.
+    pub fn cherry_pick_tree(&self, commit: Oid, onto: Oid) -> Result<Applied> {
+        let base = match self.single_parent(commit)? {
+            Some(p) => self.tree_of(p)?,
+            None => Oid::empty_tree(self.repo.object_hash()),
+        };
+        self.merge3(
+            base,
+            self.tree_of(onto)?,
+            self.tree_of(commit)?,
+            "picked commit",
+        )
+    }
+
+    fn single_parent(&self, commit: Oid) -> Result<Option<Oid>> {
+        let info = self.commit_info(commit)?;
+        match info.parents.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(*one)),
+            _ => Err(Failure::new(format!(
+                "{} is a merge commit; git-release reverts and picks single commits",
+                self.short(commit)
+            ))
+            .hint("name the commits the merge brought in instead (`git log --oneline MERGE^1..MERGE^2`)")
+            .into()),
+        }
+    }
+
+    fn merge3(&self, base: Oid, ours: Oid, theirs: Oid, their_label: &str) -> Result<Applied> {
+        use gix::merge::tree::TreatAsUnresolved;
+        let labels = gix::merge::blob::builtin_driver::text::Labels {
+            ancestor: Some("base".into()),
+            current: Some("ours".into()),
+            other: Some(their_label.into()),
+        };
+        let options = self.repo.tree_merge_options()?;
+        let mut outcome = self.repo.merge_trees(base, ours, theirs, labels, options)?;
+        let how = TreatAsUnresolved::git();
+        if outcome.has_unresolved_conflicts(how) {
+            let mut paths: Vec<String> = outcome
+                .conflicts
+                .iter()
+                .filter(|c| c.is_unresolved(how))
+                .flat_map(|c| {
+                    let (a, b) = c.changes_in_resolution();
+                    [a.location().to_string(), b.location().to_string()]
+                })
+                .collect();
+            paths.sort();
+            paths.dedup();
+            return Ok(Applied::Conflicts(paths));
+        }
+        Ok(Applied::Clean {
+            tree: outcome.tree.write()?.detach(),
+        })
+    }
+
+    /// Writes a commit authored as `original` was (name, e-mail and date, as git cherry-pick
+    /// keeps them), committed by `who`.
+    pub fn write_commit_authored_as(
+        &self,
+        original: Oid,
+        who: &Identity,
+        message: &str,
+        tree: Oid,
+        parents: &[Oid],
+    ) -> Result<Oid> {
+        let source = self.repo.find_commit(original)?;
+        let author = source.author()?.to_owned()?;
+        let mut a = gix::date::parse::TimeBuf::default();
+        let mut c = gix::date::parse::TimeBuf::default();
+        let commit = self.repo.new_commit_as(
+            who.committer.to_ref(&mut c),
+            author.to_ref(&mut a),
+            message,
+            tree,
+            parents.iter().copied(),
+        )?;
+        Ok(commit.id)
+    }
+
+    /// The full message of a commit.
+    pub fn message(&self, commit: Oid) -> Result<String> {
+        Ok(self
+            .repo
+            .find_commit(commit)?
+            .message_raw()?
+            .to_str_lossy()
+            .into_owned())
     }
 
     pub fn write_commit(

@@ -10,7 +10,6 @@ mod files;
 mod git;
 mod release;
 mod render;
-#[allow(dead_code)] // wired into `git release rollforward` next
 mod rollforward;
 mod session;
 mod store;

@@ -13,5 +13,6 @@ mod test_log;
 mod test_notes;
 mod test_process;
 mod test_render;
+mod test_rollforward;
 mod test_start;
 mod test_status;

@@ -11,6 +11,7 @@ use crate::context::{next_pad, template_context};
 use crate::error::Failure;
 use crate::release::EventKind;
 use crate::render::{Templates, to_mail};
+use crate::store::With;
 
 /// Close the release. Renders the pad of the next push (its name, day and hero from
 /// [schedule] and [duty]) and the push-done mail, keeps both in the release's history, and
@@ -56,20 +57,19 @@ pub fn cmd_finish(args: &FinishArgs, out: &mut dyn Write) -> Result<()> {
     let dry = args.write.dry_run;
     for (template, text) in [("push-done-mail", &mail), ("push-pad", &pad)] {
         let path = artifact_path(template);
-        session.record_on(
-            &name,
-            dry,
-            &[(path.clone(), text.clone().into_bytes())],
-            out,
-            |_, _| {
-                Ok(Some(EventKind::Artifact {
-                    template: template.to_owned(),
-                    path: path.clone(),
-                }))
-            },
-        )?;
+        let files = [(path.clone(), text.clone().into_bytes())];
+        let with = With {
+            files: &files,
+            refs: &[],
+        };
+        session.record_on(&name, dry, &with, out, |_, _| {
+            Ok(Some(EventKind::Artifact {
+                template: template.to_owned(),
+                path: path.clone(),
+            }))
+        })?;
     }
-    session.record_on(&name, dry, &[], out, |name, release| {
+    session.record_on(&name, dry, &With::default(), out, |name, release| {
         if release.finished.is_some() {
             return Err(
                 Failure::new(format!("release {name} was just finished by someone else")).into(),

@@ -15,6 +15,7 @@ pub mod log;
 pub mod notes;
 pub mod render;
 pub mod rollback_approve;
+pub mod rollforward;
 pub mod signoff;
 pub mod start;
 pub mod status;
@@ -26,7 +27,7 @@ use anyhow::Result;
 use crate::error::Failure;
 use crate::release::Release;
 pub use crate::session::{Session, newest_first};
-use crate::store::Appended;
+use crate::store::{Appended, With};
 
 /// Reads a release's state, which must exist (it was just selected).
 pub fn load(session: &Session, name: &str) -> Result<Release> {
@@ -58,24 +59,23 @@ impl Session {
         decide: impl FnMut(&str, &Release) -> Result<Option<crate::release::EventKind>>,
     ) -> Result<Option<Appended>> {
         let name = self.select(args.release.as_deref())?;
-        self.record_on(&name, args.dry_run, &[], out, decide)
+        self.record_on(&name, args.dry_run, &With::default(), out, decide)
     }
 
-    /// Like `record`, on a release already chosen, with files for the release's tree.
+    /// Like `record`, on a release already chosen, with files for the release's tree and refs
+    /// that move with the event.
     pub fn record_on(
         &self,
         name: &str,
         dry_run: bool,
-        attachments: &[(String, Vec<u8>)],
+        with: &With<'_>,
         out: &mut dyn std::io::Write,
         mut decide: impl FnMut(&str, &Release) -> Result<Option<crate::release::EventKind>>,
     ) -> Result<Option<Appended>> {
         let who = self.git.identity()?;
         let appended = self
             .store()
-            .append(&who, name, dry_run, attachments, |release| {
-                decide(name, release)
-            })?;
+            .append(&who, name, dry_run, with, |release| decide(name, release))?;
         if let Some(appended) = &appended {
             report_event(out, name, appended, dry_run)?;
         }

@@ -10,6 +10,7 @@ use super::{Session, WriteArgs};
 use crate::context::template_context;
 use crate::release::EventKind;
 use crate::render::{Templates, is_mail, to_mail};
+use crate::store::With;
 
 /// Render a template for a release: release-notes, tag-message, deployment-request,
 /// stage-test-mail, push-pad, push-done-mail, or one of your own in .release/templates/.
@@ -54,7 +55,10 @@ pub fn cmd_render(args: &RenderArgs, out: &mut dyn Write) -> Result<()> {
         session.record_on(
             &name,
             args.write.dry_run,
-            &[(path.clone(), text.clone().into_bytes())],
+            &With {
+                files: &[(path.clone(), text.clone().into_bytes())],
+                refs: &[],
+            },
             out,
             |_, _| {
                 Ok(Some(EventKind::Artifact {

@@ -23,13 +23,24 @@ use crate::store::{Created, NewRelease};
 /// is added. The previous release is the greatest release name below the new one, tags
 /// made before git-release included. Prints the name on stdout.
 ///
+/// When master cannot ship, `--from RELEASE --pick SHA…` starts from that release's commit
+/// and cherry-picks the commits that must go, in order, without touching your worktree; the
+/// picked commits are tagged and recorded, and RELEASE is the previous release.
+///
 /// Example: git release start            # tag HEAD as today's release
 ///          git release start v-fix~2 --date 2026-11-24
+///          git release start --from 2026.11.12 --pick 9f1c2ab 41d0e7c
 #[derive(clap::Args, Debug)]
 pub struct StartArgs {
     /// The commit to release.
-    #[arg(default_value = "HEAD")]
+    #[arg(default_value = "HEAD", conflicts_with = "from")]
     rev: String,
+    /// Start from this release's commit instead of REV (a cherry-pick release).
+    #[arg(long, value_name = "RELEASE", requires = "picks")]
+    from: Option<String>,
+    /// Commits to cherry-pick onto --from, in this order.
+    #[arg(long = "pick", value_name = "SHA", num_args = 1.., requires = "from")]
+    picks: Vec<String>,
     /// Name the release after this day (YYYY-MM-DD) instead of today or the push day.
     #[arg(long, value_name = "YYYY-MM-DD")]
     date: Option<NaiveDate>,
@@ -45,13 +56,44 @@ pub struct StartArgs {
 }
 
 pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
-    let session = Session::open()?;
+    let mut session = Session::open()?;
+    if args.dry_run {
+        // Picks are planned as real commits; in a dry run they stay in memory.
+        session.git.keep_objects_in_memory();
+    }
+    let session = session;
     let git = &session.git;
     let store = session.store();
     let format = session.format();
     let who = git.identity()?;
+    let tag = session.config.config.release.tag && !args.no_tag;
 
-    let target = resolve_target(&session, &args.rev)?;
+    let (target, picks) = match &args.from {
+        None => (resolve_target(&session, &args.rev)?, Vec::new()),
+        Some(from) => {
+            if !tag {
+                return Err(Failure::usage(
+                    "a cherry-pick release needs its tag: the tag is what keeps the picked commits",
+                )
+                .hint("leave out --no-tag (and set release.tag = true)")
+                .into());
+            }
+            let base = session.release_commit(from)?.ok_or_else(|| {
+                Failure::new(format!("no release or release tag named {from}"))
+                    .hint("`git release list` shows the releases")
+            })?;
+            let picks = args
+                .picks
+                .iter()
+                .map(|p| resolve_target(&session, p))
+                .collect::<Result<Vec<_>>>()?;
+            let (tip, made) = crate::rollforward::pick(git, &who, base, &picks)?;
+            for m in &made {
+                eprintln!("  picked {} {}", &m.id[..7], m.summary);
+            }
+            (tip, picks)
+        }
+    };
     if let Some(name) = &args.name {
         check_ref_component(name)
             .map_err(|why| Failure::usage(format!("`{name}` cannot be a release name: {why}")))?;
@@ -67,7 +109,6 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
         Some(d) => d,
         None => naming_day(&session)?,
     };
-    let tag = session.config.config.release.tag && !args.no_tag;
 
     // Choosing a name and writing it race with other writers; on a lost race, choose again.
     for _ in 0..10 {
@@ -86,8 +127,19 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
             None => format.next_name(date, known.all()),
         };
         let parsed = format.parse(&name).expect("release names parse");
-        let previous = format.previous(&parsed, known.all()).map(|p| p.text);
-        let draft = draft(&session, &name, target, previous.as_deref())?;
+        // A cherry-pick release follows the release it was cut from.
+        let previous = match &args.from {
+            Some(from) => Some(from.clone()),
+            None => format.previous(&parsed, known.all()).map(|p| p.text),
+        };
+        let draft = draft(
+            &session,
+            &name,
+            target,
+            previous.as_deref(),
+            args.from.as_deref(),
+            &picks,
+        )?;
         let context = template_context(&session, &draft, &[])?;
         let count = context.notes.count;
         let message = if tag {
@@ -100,6 +152,8 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
             target,
             previous: previous.clone(),
             tag_message: message,
+            from: args.from.clone(),
+            picks: picks.clone(),
         };
         let target_info = git.commit_info(target)?;
         if args.dry_run {
@@ -193,7 +247,14 @@ fn naming_day(session: &Session) -> Result<NaiveDate> {
 }
 
 /// The release as it will be recorded, for the tag message's template.
-fn draft(session: &Session, name: &str, target: Oid, previous: Option<&str>) -> Result<Release> {
+fn draft(
+    session: &Session,
+    name: &str,
+    target: Oid,
+    previous: Option<&str>,
+    from: Option<&str>,
+    picks: &[Oid],
+) -> Result<Release> {
     let event = Event::new(
         "000000000000".into(),
         chrono::Utc::now(),
@@ -202,6 +263,8 @@ fn draft(session: &Session, name: &str, target: Oid, previous: Option<&str>) -> 
             target: target.to_string(),
             previous: previous.map(str::to_owned),
             tag: Some(name.to_owned()),
+            from: from.map(str::to_owned),
+            picks: picks.iter().map(ToString::to_string).collect(),
         },
     );
     Ok(Release::begin(name, &event)?)

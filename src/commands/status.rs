@@ -74,6 +74,16 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
     if let (Some(created), Some(by)) = (&v.created, &v.created_by) {
         writeln!(out, "  started    {} by {by}", when(created))?;
     }
+    if let Some(from) = &v.from {
+        writeln!(
+            out,
+            "  cut from   {from}, with {} cherry-pick(s):",
+            v.picks.len()
+        )?;
+        for p in &v.picks {
+            writeln!(out, "             {} {}", p.short, p.subject)?;
+        }
+    }
     let rows = |label: &str, items: &[Done], out: &mut dyn Write| -> Result<()> {
         if items.is_empty() {
             writeln!(out, "  {label:<10} (none)")?;
@@ -160,6 +170,25 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
     }
     if !v.rollback_approvals.is_empty() {
         rows("roll-back", &v.rollback_approvals, out)?;
+    }
+    for (i, r) in v.rollforwards.iter().enumerate() {
+        let label = if i == 0 { "rolled fwd" } else { "" };
+        let forced = if r.forced { " (forced)" } else { "" };
+        writeln!(
+            out,
+            "  {label:<10} branch {} at {}: {} revert(s), {} migration undo(s){forced}",
+            r.branch,
+            &r.tip[..7.min(r.tip.len())],
+            r.reverted.len(),
+            r.undone.len()
+        )?;
+        if !r.manual.is_empty() {
+            writeln!(
+                out,
+                "             manual undo owed: {}",
+                r.manual.join(", ")
+            )?;
+        }
     }
     writeln!(
         out,

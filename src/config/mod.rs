@@ -55,6 +55,23 @@ pub struct Config {
     /// The team's own values for templates (`vars.dashboard`, `vars.bug`).
     #[serde(default)]
     pub vars: BTreeMap<String, String>,
+    /// Where database migrations live (autodetected when empty).
+    #[serde(default)]
+    pub migrations: Vec<MigrationConfig>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MigrationConfig {
+    /// A SQL system (golang-migrate, sqlx, diesel, dbmate, goose, sql-migrate, flyway,
+    /// plain-sql), or any name with `generate` (django, rails, alembic …).
+    pub system: String,
+    pub dir: String,
+    /// For ORM systems: the command that writes the undo migration, run in a temporary
+    /// worktree at the reverted code; `{name}` is the newest migration's name, `{sha}` the
+    /// rolled-forward commit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generate: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -367,6 +384,29 @@ impl Config {
             .collect()
     }
 
+    /// The configured migration directories (the caller autodetects when there are none).
+    pub fn migration_dirs(&self) -> Vec<crate::rollforward::Dir> {
+        use crate::rollforward::{
+            Dir,
+            migrations::{MigrationDir, System},
+        };
+        self.migrations
+            .iter()
+            .map(|m| match (&m.generate, System::parse(&m.system)) {
+                (Some(command), _) => Dir::Generated {
+                    system: m.system.clone(),
+                    dir: m.dir.clone(),
+                    command: command.clone(),
+                },
+                (None, Some(system)) => Dir::Sql(MigrationDir {
+                    system,
+                    dir: m.dir.clone(),
+                }),
+                (None, None) => unreachable!("checked when the config was read"),
+            })
+            .collect()
+    }
+
     pub fn environment(&self, name: &str) -> Option<&EnvironmentConfig> {
         self.environments.iter().find(|e| e.name == name)
     }
@@ -400,6 +440,21 @@ impl Config {
                 }
             }
             seen.push(&env.name);
+        }
+        for m in &self.migrations {
+            if m.generate.is_none()
+                && crate::rollforward::migrations::System::parse(&m.system).is_none()
+            {
+                let known: Vec<&str> = crate::rollforward::migrations::System::ALL
+                    .iter()
+                    .map(|s| s.name())
+                    .collect();
+                return Err(format!(
+                    "[[migrations]] system `{}` is not one git-release can undo by itself ({}); for an ORM, add `generate = \"<command>\"`",
+                    m.system,
+                    known.join(", ")
+                ));
+            }
         }
         for item in &self.checklist.items {
             if let Some(env) = &item.env {

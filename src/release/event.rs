@@ -43,6 +43,12 @@ pub enum EventKind {
         previous: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         tag: Option<String>,
+        /// A cherry-pick release: the release it was cut from …
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+        /// … and the commits picked onto it, in order (full shas of the originals).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        picks: Vec<String>,
     },
     /// Free text for the audit trail ("ops delayed stage to 3pm").
     Comment { message: String },
@@ -106,6 +112,22 @@ pub enum EventKind {
     },
     /// A rendered template (mail, pad, request) kept in the release's tree at `path`.
     Artifact { template: String, path: String },
+    /// Bad commits reverted (and their migrations undone) on a new branch.
+    Rollforward {
+        branch: String,
+        onto: String,
+        tip: String,
+        reverted: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        undone: Vec<String>,
+        /// Migrations whose undo a person still has to write.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        manual: Vec<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        forced: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
     /// The release is closed; it is no longer the default for other commands.
     Finished {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -131,6 +153,7 @@ impl EventKind {
             EventKind::Verify { .. } => "verify",
             EventKind::RollbackApprove { .. } => "rollback-approve",
             EventKind::Artifact { .. } => "artifact",
+            EventKind::Rollforward { .. } => "rollforward",
             EventKind::Finished { .. } => "finished",
             EventKind::Unknown { kind, .. } => kind,
         }
@@ -171,6 +194,12 @@ impl EventKind {
             EventKind::Verify { env, .. } => format!("verify {env}"),
             EventKind::RollbackApprove { .. } => "approve roll-back".to_owned(),
             EventKind::Artifact { template, .. } => format!("record {template}"),
+            EventKind::Rollforward {
+                branch, reverted, ..
+            } => format!(
+                "roll forward: revert {} commit(s) on {branch}",
+                reverted.len()
+            ),
             EventKind::Finished { .. } => "finish".to_owned(),
             EventKind::Unknown { kind, .. } => format!("{kind} (unknown event kind)"),
         }
@@ -302,6 +331,7 @@ const KNOWN_KINDS: &[&str] = &[
     "verify",
     "rollback-approve",
     "artifact",
+    "rollforward",
     "finished",
 ];
 
@@ -344,11 +374,15 @@ mod tests {
                 target: "a".repeat(40),
                 previous: Some("2026-11-14".into()),
                 tag: Some("2026-11-21".into()),
+                from: None,
+                picks: Vec::new(),
             },
             EventKind::Started {
                 target: "b".repeat(40),
                 previous: None,
                 tag: None,
+                from: Some("2026-11-14".into()),
+                picks: vec!["c".repeat(40)],
             },
             EventKind::Comment {
                 message: "ops delayed stage to 3pm\n\"quoted\"".into(),

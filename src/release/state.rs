@@ -49,6 +49,27 @@ pub struct Release {
     pub artifacts: Vec<Artifact>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished: Option<Stamp>,
+    /// A cherry-pick release: the release it was cut from, and what was picked onto it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub picks: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rollforwards: Vec<Rollforward>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rollforward {
+    pub branch: String,
+    pub tip: String,
+    pub reverted: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub undone: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub manual: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forced: bool,
+    pub by: Stamp,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,6 +156,8 @@ impl Release {
             target,
             previous,
             tag,
+            from,
+            picks,
         } = &first.kind
         else {
             return Err(FoldError(format!(
@@ -162,6 +185,9 @@ impl Release {
             rollback_approvals: Vec::new(),
             artifacts: Vec::new(),
             finished: None,
+            from: from.clone(),
+            picks: picks.clone(),
+            rollforwards: Vec::new(),
         })
     }
 
@@ -230,6 +256,24 @@ impl Release {
                 template: template.clone(),
                 path: path.clone(),
                 by: Stamp::of(event, &None),
+            }),
+            EventKind::Rollforward {
+                branch,
+                tip,
+                reverted,
+                undone,
+                manual,
+                forced,
+                reason,
+                ..
+            } => self.rollforwards.push(Rollforward {
+                branch: branch.clone(),
+                tip: tip.clone(),
+                reverted: reverted.clone(),
+                undone: undone.clone(),
+                manual: manual.clone(),
+                forced: *forced,
+                by: Stamp::of(event, reason),
             }),
             EventKind::Finished { note } => {
                 if self.finished.is_none() {
@@ -390,6 +434,8 @@ mod tests {
                 target: "c".repeat(40),
                 previous: Some("2026-11-14".into()),
                 tag: Some("2026-11-21".into()),
+                from: None,
+                picks: Vec::new(),
             },
         )
     }

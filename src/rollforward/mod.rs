@@ -1,3 +1,352 @@
-//! Roll-forward: revert commits without a worktree, and undo the database migrations they added.
+//! Roll-forward and cherry-pick without a worktree: commits are reverted or picked as
+//! three-way tree merges and written as new commits; the migrations the reverted commits
+//! added are kept, and undone by new migrations in commits of their own.
 
 pub mod migrations;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Result;
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+use crate::error::Failure;
+use crate::git::{Applied, Identity, Oid, Repo};
+use migrations::{Migration, MigrationDir, NewFile};
+
+/// Where migrations live, and how their undo is made.
+#[derive(Clone, Debug)]
+pub enum Dir {
+    /// A SQL system: the undo is written from the migration's own down part.
+    Sql(MigrationDir),
+    /// An ORM (Django, Rails, Alembic …): `command` generates the undo in a temporary
+    /// worktree at the reverted code.
+    Generated {
+        system: String,
+        dir: String,
+        command: String,
+    },
+}
+
+impl Dir {
+    fn path(&self) -> &str {
+        match self {
+            Dir::Sql(d) => &d.dir,
+            Dir::Generated { dir, .. } => dir,
+        }
+    }
+}
+
+/// A commit that was written.
+#[derive(Clone, Debug, Serialize)]
+pub struct Made {
+    pub id: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Outcome {
+    pub onto: String,
+    pub tip: String,
+    /// The reverted commits, newest first.
+    pub reverted: Vec<String>,
+    pub commits: Vec<Made>,
+    /// Migrations undone by a generated migration.
+    pub undone: Vec<String>,
+    /// Migrations whose undo was left to a person (a TODO file was written).
+    pub manual: Vec<String>,
+    /// Commands that would generate undo migrations (when they were not run).
+    pub not_run: Vec<String>,
+}
+
+/// What to roll forward.
+pub struct Request<'a> {
+    pub commits: &'a [Oid],
+    pub onto: Oid,
+    pub dirs: &'a [Dir],
+    pub allow_manual: bool,
+    pub now: NaiveDateTime,
+    /// Run the generate commands of ORM dirs (not in a dry run: they need the real commits).
+    pub run_generators: bool,
+}
+
+/// Reverts `commits` newest first on top of `onto`, keeping the migration files they added,
+/// then adds one commit per undo migration. Writes objects, moves no ref.
+pub fn roll_forward(git: &Repo, who: &Identity, req: &Request<'_>) -> Result<Outcome> {
+    let order = newest_first(git, req.commits)?;
+    let mut tip = req.onto;
+    let mut made = Vec::new();
+    let mut added_by: Vec<(Oid, Vec<String>)> = Vec::new();
+    for &commit in &order {
+        let info = git.commit_info(commit)?;
+        let tree = match git.revert_tree(commit, tip)? {
+            Applied::Clean { tree } => tree,
+            Applied::Conflicts(paths) => return Err(conflict("revert", git, commit, &paths)),
+        };
+        // A plain revert deletes the migrations the commit added; they already ran, so they stay.
+        let added = added_files(git, commit)?;
+        let keep: Vec<(String, Oid)> = added
+            .iter()
+            .filter(|(path, _)| req.dirs.iter().any(|d| under(path, d.path())))
+            .cloned()
+            .collect();
+        let tree = if keep.is_empty() {
+            tree
+        } else {
+            git.edit_tree(tree, &keep)?
+        };
+        let message = format!(
+            "Revert \"{}\"\n\nThis reverts commit {commit}.\n",
+            info.subject
+        );
+        tip = git.write_commit(who, &message, tree, &[tip])?;
+        made.push(Made {
+            id: tip.to_string(),
+            summary: format!("Revert \"{}\"", info.subject),
+        });
+        added_by.push((commit, added.into_iter().map(|(p, _)| p).collect()));
+    }
+
+    let mut undone = Vec::new();
+    let mut manual = Vec::new();
+    let mut not_run = Vec::new();
+    for (commit, added) in &added_by {
+        let short = git.short(*commit);
+        for dir in req.dirs {
+            match dir {
+                Dir::Sql(dir) => {
+                    let found: Vec<Migration> = migrations::added_migrations(dir, added);
+                    if found.is_empty() {
+                        continue;
+                    }
+                    for undo in plan_sql(git, tip, dir, &found, req, &short)? {
+                        let message = format!(
+                            "Undo migration {} (roll-forward of {short})\n",
+                            undo.migration.id
+                        );
+                        tip = commit_files(git, who, tip, &undo.files, &message)?;
+                        made.push(Made {
+                            id: tip.to_string(),
+                            summary: message.trim_end().to_owned(),
+                        });
+                        if undo.manual {
+                            manual.push(undo.migration.id.clone());
+                        } else {
+                            undone.push(undo.migration.id.clone());
+                        }
+                    }
+                }
+                Dir::Generated {
+                    system,
+                    dir,
+                    command,
+                } => {
+                    let names: Vec<&str> = added
+                        .iter()
+                        .filter(|p| under(p, dir))
+                        .filter_map(|p| p.rsplit('/').next())
+                        .collect();
+                    let Some(newest) = names.iter().max() else {
+                        continue;
+                    };
+                    let stem = newest.split('.').next().unwrap_or(newest);
+                    let command = command.replace("{name}", stem).replace("{sha}", &short);
+                    if !req.run_generators {
+                        not_run.push(command);
+                        continue;
+                    }
+                    let files = git.run_in_worktree(tip, &command)?;
+                    if files.is_empty() {
+                        return Err(Failure::new(format!(
+                            "`{command}` ({system}, for {}) created no file; nothing to commit as the undo",
+                            names.join(", ")
+                        ))
+                        .hint("check the command in [[migrations]] generate")
+                        .into());
+                    }
+                    let files: Vec<NewFile> = files
+                        .into_iter()
+                        .map(|(path, content)| NewFile { path, content })
+                        .collect();
+                    let message = format!(
+                        "Undo migration {} (roll-forward of {short})\n\nGenerated by `{command}`.\n",
+                        names.join(", ")
+                    );
+                    tip = commit_files(git, who, tip, &files, &message)?;
+                    made.push(Made {
+                        id: tip.to_string(),
+                        summary: message.lines().next().unwrap_or_default().to_owned(),
+                    });
+                    undone.extend(names.iter().map(|n| (*n).to_owned()));
+                }
+            }
+        }
+    }
+    Ok(Outcome {
+        onto: req.onto.to_string(),
+        tip: tip.to_string(),
+        reverted: order.iter().map(ToString::to_string).collect(),
+        commits: made,
+        undone,
+        manual,
+        not_run,
+    })
+}
+
+/// Cherry-picks `commits` in the order given on top of `onto`, as `git cherry-pick -x` does:
+/// the original author and message, plus `(cherry picked from commit …)`.
+pub fn pick(git: &Repo, who: &Identity, onto: Oid, commits: &[Oid]) -> Result<(Oid, Vec<Made>)> {
+    let mut tip = onto;
+    let mut made = Vec::new();
+    for &commit in commits {
+        let tree = match git.cherry_pick_tree(commit, tip)? {
+            Applied::Clean { tree } => tree,
+            Applied::Conflicts(paths) => return Err(conflict("cherry-pick", git, commit, &paths)),
+        };
+        let message = picked_message(&git.message(commit)?, commit);
+        tip = git.write_commit_authored_as(commit, who, &message, tree, &[tip])?;
+        made.push(Made {
+            id: tip.to_string(),
+            summary: message.lines().next().unwrap_or_default().to_owned(),
+        });
+    }
+    Ok((tip, made))
+}
+
+/// git's `-x` note: after a blank line, unless the message already ends in a trailer block.
+fn picked_message(original: &str, commit: Oid) -> String {
+    let mut message = original.trim_end_matches('\n').to_owned();
+    let last = message.rsplit("\n\n").next().unwrap_or_default();
+    let trailers = message.contains("\n\n")
+        && last.lines().all(|l| {
+            l.starts_with("(cherry picked from commit ")
+                || l.split_once(": ")
+                    .is_some_and(|(k, _)| !k.is_empty() && !k.contains(' '))
+        });
+    message.push_str(if trailers { "\n" } else { "\n\n" });
+    message.push_str(&format!("(cherry picked from commit {commit})\n"));
+    message
+}
+
+fn conflict(what: &str, git: &Repo, commit: Oid, paths: &[String]) -> anyhow::Error {
+    let short = git.short(commit);
+    Failure::new(format!(
+        "cannot {what} {short} without conflicts; nothing was written. Conflicting paths:\n  {}",
+        paths.join("\n  ")
+    ))
+    .hint(format!(
+        "resolve it by hand in a worktree (`git {what} {short}`, fix, commit), then name the result instead"
+    ))
+    .into()
+}
+
+/// Orders commits so that a descendant comes before its ancestors (newest first).
+fn newest_first(git: &Repo, commits: &[Oid]) -> Result<Vec<Oid>> {
+    let mut order: Vec<Oid> = Vec::new();
+    for &c in commits {
+        if order.contains(&c) {
+            continue;
+        }
+        let mut at = order.len();
+        for (i, &o) in order.iter().enumerate() {
+            if git.is_ancestor(o, c)? {
+                at = i;
+                break;
+            }
+        }
+        order.insert(at, c);
+    }
+    Ok(order)
+}
+
+/// Files `commit` added (not in its parent).
+fn added_files(git: &Repo, commit: Oid) -> Result<Vec<(String, Oid)>> {
+    let info = git.commit_info(commit)?;
+    let before: BTreeSet<String> = match info.parents.first() {
+        Some(p) => git.files(*p)?.into_iter().map(|(path, _)| path).collect(),
+        None => BTreeSet::new(),
+    };
+    Ok(git
+        .files(commit)?
+        .into_iter()
+        .filter(|(path, _)| !before.contains(path))
+        .collect())
+}
+
+fn under(path: &str, dir: &str) -> bool {
+    let dir = dir.trim_matches('/');
+    dir.is_empty()
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+fn plan_sql(
+    git: &Repo,
+    tip: Oid,
+    dir: &MigrationDir,
+    found: &[Migration],
+    req: &Request<'_>,
+    short: &str,
+) -> Result<Vec<migrations::Undo>> {
+    let files: BTreeMap<String, Oid> = git
+        .files(tip)?
+        .into_iter()
+        .filter(|(p, _)| under(p, &dir.dir))
+        .collect();
+    let existing: Vec<String> = files.keys().cloned().collect();
+    let read = |path: &str| {
+        files
+            .get(path)
+            .and_then(|id| git.read_blob(*id).ok())
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    };
+    migrations::plan_undo(found, &existing, &read, req.now, short, req.allow_manual)
+        .map_err(|e| Failure::new(e.0).hint("nothing was written").into())
+}
+
+fn commit_files(
+    git: &Repo,
+    who: &Identity,
+    tip: Oid,
+    files: &[NewFile],
+    message: &str,
+) -> Result<Oid> {
+    let mut blobs = Vec::new();
+    for f in files {
+        blobs.push((f.path.clone(), git.write_blob(f.content.as_bytes())?));
+    }
+    let tree = git.edit_tree(git.tree_of(tip)?, &blobs)?;
+    git.write_commit(who, message, tree, &[tip])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picked_messages_follow_git() {
+        let id = Oid::from_bytes_or_panic(&[0xab; 20]);
+        let hex = id.to_string();
+        assert_eq!(
+            picked_message("Fix it\n", id),
+            format!("Fix it\n\n(cherry picked from commit {hex})\n")
+        );
+        assert_eq!(
+            picked_message("Fix it\n\nLonger text.\n", id),
+            format!("Fix it\n\nLonger text.\n\n(cherry picked from commit {hex})\n")
+        );
+        assert_eq!(
+            picked_message("Fix it\n\nSigned-off-by: A <a@x>\n", id),
+            format!("Fix it\n\nSigned-off-by: A <a@x>\n(cherry picked from commit {hex})\n")
+        );
+    }
+
+    #[test]
+    fn paths_under_dirs() {
+        assert!(under("db/migrations/1_a.up.sql", "db/migrations"));
+        assert!(under("db/migrations/1_a.up.sql", "db/migrations/"));
+        assert!(!under("db/migrations_old/1.sql", "db/migrations"));
+        assert!(under("x.sql", ""));
+    }
+}

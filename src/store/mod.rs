@@ -45,12 +45,23 @@ pub struct NewRelease {
     pub target: Oid,
     pub previous: Option<String>,
     pub tag_message: Option<String>,
+    /// A cherry-pick release: the release it was cut from, and the commits picked.
+    pub from: Option<String>,
+    pub picks: Vec<Oid>,
 }
 
 pub enum Created {
     Done,
     /// The name was taken (by a release or a tag) between choosing it and writing it.
     Taken,
+}
+
+/// What moves together with an event: files put into the release's tree (`artifacts/…`), and
+/// other refs updated in the same all-or-nothing transaction (a roll-forward's branch).
+#[derive(Default)]
+pub struct With<'a> {
+    pub files: &'a [(String, Vec<u8>)],
+    pub refs: &'a [RefUpdate],
 }
 
 pub struct Appended {
@@ -173,6 +184,8 @@ impl<'r> Store<'r> {
                 target: new.target.to_string(),
                 previous: new.previous.clone(),
                 tag: new.tag_message.as_ref().map(|_| new.name.clone()),
+                from: new.from.clone(),
+                picks: new.picks.iter().map(ToString::to_string).collect(),
             },
             None,
         );
@@ -205,13 +218,12 @@ impl<'r> Store<'r> {
     /// Appends one event to a release. `decide` sees the current state and returns the event to
     /// record, `None` when there is nothing to record (signing twice), or an error (a gate is
     /// shut); after a lost race it is asked again with the newer state.
-    /// `attachments` are files put into the release's tree with the event (`artifacts/…`).
     pub fn append(
         &self,
         who: &Identity,
         name: &str,
         dry_run: bool,
-        attachments: &[(String, Vec<u8>)],
+        with: &With<'_>,
         mut decide: impl FnMut(&Release) -> Result<Option<EventKind>>,
     ) -> Result<Option<Appended>> {
         let refname = release_ref(name);
@@ -236,14 +248,30 @@ impl<'r> Store<'r> {
                     release: next,
                 }));
             }
-            let commit = self.write_event_commit(who, Some(head), &event, &next, attachments)?;
-            let update = RefUpdate {
+            for other in with.refs {
+                let current = self.git.ref_target(&other.name)?;
+                let holds = match other.expect {
+                    Expect::Absent => current.is_none(),
+                    Expect::At(old) => current == Some(old),
+                };
+                if !holds {
+                    return Err(Failure::new(format!(
+                        "{} changed meanwhile; nothing was written",
+                        other.name
+                    ))
+                    .hint("look at it, then run the command again")
+                    .into());
+                }
+            }
+            let commit = self.write_event_commit(who, Some(head), &event, &next, with.files)?;
+            let mut updates = vec![RefUpdate {
                 name: refname.clone(),
                 new: commit,
                 expect: Expect::At(head),
                 log: format!("release: {}", event.kind.summary()),
-            };
-            match self.git.update_refs(&[update]) {
+            }];
+            updates.extend(with.refs.iter().cloned());
+            match self.git.update_refs(&updates) {
                 Ok(()) => {
                     self.update_note(name)?;
                     return Ok(Some(Appended {
