@@ -6,8 +6,8 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    block, check, checklist, comment, config, deploy, finish, fsck, init, list, log, notes, render,
-    rollback_approve, rollforward, signoff, start, status, templates, verify,
+    block, check, checklist, comment, config, deploy, finish, fsck, hooks, init, list, log, notes,
+    render, rollback_approve, rollforward, signoff, start, status, templates, verify, wait,
 };
 
 /// Date-based release trains, kept in git.
@@ -23,6 +23,9 @@ use crate::commands::{
     max_term_width = 100
 )]
 pub struct Cli {
+    /// Record events but send no hook requests.
+    #[arg(long, global = true)]
+    pub no_hooks: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -50,10 +53,15 @@ pub enum Command {
     Render(render::RenderArgs),
     Templates(templates::TemplatesArgs),
     Finish(finish::FinishArgs),
+    Wait(wait::WaitArgs),
+    Hooks(hooks::HooksArgs),
     Fsck(fsck::FsckArgs),
 }
 
 pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
+    if cli.no_hooks {
+        hooks::disable();
+    }
     match &cli.command {
         Command::Init(args) => init::cmd_init(args, out),
         Command::Config(args) => config::cmd_config(args, out),
@@ -76,6 +84,8 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Render(args) => render::cmd_render(args, out),
         Command::Templates(args) => templates::cmd_templates(args, out),
         Command::Finish(args) => finish::cmd_finish(args, out),
+        Command::Wait(args) => wait::cmd_wait(args, out),
+        Command::Hooks(args) => hooks::cmd_hooks(args, out),
         Command::Fsck(args) => fsck::cmd_fsck(args, out),
     }
 }

@@ -43,6 +43,10 @@ pub struct ReleaseView {
     pub from: Option<String>,
     pub picks: Vec<Pick>,
     pub rollforwards: Vec<crate::release::state::Rollforward>,
+    /// Hooks whose request failed (`git release hooks retry`).
+    pub failed_hooks: Vec<crate::release::state::FailedHook>,
+    /// The latest result of each HTTP gate `git release wait` polled.
+    pub http_gates: BTreeMap<String, crate::release::state::GateResult>,
     /// Event kinds written by a newer git-release that this one does not understand.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_events: Vec<String>,
@@ -171,6 +175,8 @@ pub fn recorded_view(session: &Session, release: &Release) -> Result<ReleaseView
             })
             .collect::<Result<_>>()?,
         rollforwards: release.rollforwards.clone(),
+        failed_hooks: release.failed_hooks.clone(),
+        http_gates: release.gates.clone(),
         unknown_events: release.unknown_kinds.clone(),
     })
 }
@@ -216,8 +222,43 @@ pub fn tag_only_view(session: &Session, asked: Option<&str>) -> Result<Option<Re
         from: None,
         picks: Vec::new(),
         rollforwards: Vec::new(),
+        failed_hooks: Vec::new(),
+        http_gates: BTreeMap::new(),
         unknown_events: Vec::new(),
     }))
+}
+
+/// An event as `log --json` prints it and hooks see it (`event` in their templates).
+#[derive(Serialize)]
+pub struct EventView {
+    pub id: String,
+    pub time: String,
+    pub actor: Actor,
+    pub kind: String,
+    pub summary: String,
+    /// The event's own fields, as stored.
+    pub fields: serde_json::Value,
+}
+
+impl EventView {
+    pub fn of(e: &crate::release::Event) -> Result<EventView> {
+        use crate::release::EventKind;
+        let mut fields = match &e.kind {
+            EventKind::Unknown { fields, .. } => serde_json::to_value(fields)?,
+            known => serde_json::to_value(known)?,
+        };
+        if let Some(map) = fields.as_object_mut() {
+            map.remove("kind");
+        }
+        Ok(EventView {
+            id: e.id.clone(),
+            time: e.time.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            actor: e.actor.clone(),
+            kind: e.kind.name().to_owned(),
+            summary: e.kind.summary(),
+            fields,
+        })
+    }
 }
 
 /// How many commits the notes of a first release show (there is nothing to compare with).

@@ -8,6 +8,7 @@ mod context;
 mod error;
 mod files;
 mod git;
+mod hooks;
 mod release;
 mod render;
 mod rollforward;

@@ -55,18 +55,8 @@ pub struct Templates {
 impl Templates {
     /// The built-ins plus the repository's own (working tree, or HEAD in a bare repository).
     pub fn load(git: &Repo) -> Result<Templates> {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
-        env.set_syntax(
-            SyntaxConfig::builder()
-                .trim_blocks(true)
-                .lstrip_blocks(true)
-                .keep_trailing_newline(true)
-                .build()
-                .expect("the default delimiters are valid"),
-        );
         let mut templates = Templates {
-            env,
+            env: environment(),
             origins: BTreeMap::new(),
             broken: BTreeMap::new(),
         };
@@ -108,6 +98,23 @@ impl Templates {
         })
     }
 
+    /// Renders a template written inline in the config (a hook's URL, a header, a body that
+    /// may `{% include "deployment-request" %}`); `label` says where it is in errors.
+    pub fn render_inline(
+        &self,
+        label: &str,
+        source: &str,
+        context: &impl Serialize,
+    ) -> Result<String> {
+        let value = minijinja::Value::from(minijinja::value::Serde(context));
+        self.env.render_str(source, value).map_err(|e| {
+            let origin = Origin::Custom(label.to_owned());
+            Failure::new(describe(&e, &origin))
+                .hint("fix it in .release/config.toml")
+                .into()
+        })
+    }
+
     pub fn render(&self, name: &str, context: &impl Serialize) -> Result<String> {
         let Some(origin) = self.origins.get(name) else {
             let names: Vec<&str> = self.origins.keys().map(String::as_str).collect();
@@ -131,6 +138,22 @@ impl Templates {
                 .into()
         })
     }
+}
+
+/// The one way templates are set up: printing an undefined value is an error; block tags
+/// do not leave blank lines behind.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+    env.set_syntax(
+        SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .expect("the default delimiters are valid"),
+    );
+    env
 }
 
 fn fix_hint(origin: &Origin) -> String {

@@ -8,6 +8,7 @@ mod test_comment;
 mod test_concurrency;
 mod test_config;
 mod test_gates;
+mod test_hooks;
 mod test_init;
 mod test_log;
 mod test_notes;

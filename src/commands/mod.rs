@@ -9,6 +9,7 @@ pub mod config;
 pub mod deploy;
 pub mod finish;
 pub mod fsck;
+pub mod hooks;
 pub mod init;
 pub mod list;
 pub mod log;
@@ -21,6 +22,7 @@ pub mod start;
 pub mod status;
 pub mod templates;
 pub mod verify;
+pub mod wait;
 
 use anyhow::Result;
 
@@ -78,6 +80,7 @@ impl Session {
             .append(&who, name, dry_run, with, |release| decide(name, release))?;
         if let Some(appended) = &appended {
             report_event(out, name, appended, dry_run)?;
+            hooks::fire(self, &appended.release, &appended.event, dry_run, out)?;
         }
         Ok(appended)
     }

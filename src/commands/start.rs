@@ -132,7 +132,7 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
             Some(from) => Some(from.clone()),
             None => format.previous(&parsed, known.all()).map(|p| p.text),
         };
-        let draft = draft(
+        let (draft, draft_event) = draft(
             &session,
             &name,
             target,
@@ -176,6 +176,7 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
                 }
                 None => writeln!(out, "would not create a tag")?,
             }
+            super::hooks::fire(&session, &draft, &draft_event, true, out)?;
             return Ok(());
         }
         match store.create(&who, &plan)? {
@@ -187,7 +188,7 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
                 .into());
             }
             Created::Taken => continue,
-            Created::Done => {
+            Created::Done(created) => {
                 eprintln!(
                     "Started release {name} at {} {}",
                     git.short(target),
@@ -202,6 +203,7 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
                     eprintln!("  tagged {name}; publish it with `git push origin {name}`");
                 }
                 writeln!(out, "{name}")?;
+                super::hooks::fire(&session, &created.release, &created.event, false, out)?;
                 return Ok(());
             }
         }
@@ -254,7 +256,7 @@ fn draft(
     previous: Option<&str>,
     from: Option<&str>,
     picks: &[Oid],
-) -> Result<Release> {
+) -> Result<(Release, Event)> {
     let event = Event::new(
         "000000000000".into(),
         chrono::Utc::now(),
@@ -267,5 +269,5 @@ fn draft(
             picks: picks.iter().map(ToString::to_string).collect(),
         },
     );
-    Ok(Release::begin(name, &event)?)
+    Ok((Release::begin(name, &event)?, event))
 }

@@ -171,6 +171,26 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
     if !v.rollback_approvals.is_empty() {
         rows("roll-back", &v.rollback_approvals, out)?;
     }
+    for (name, g) in &v.http_gates {
+        let state = if g.passed { "passed" } else { "not passed" };
+        let detail = g
+            .detail
+            .as_deref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  http gate  {name}: {state} {}{detail}",
+            when(&g.by.time.to_rfc3339())
+        )?;
+    }
+    for f in &v.failed_hooks {
+        writeln!(
+            out,
+            "  hook       {} FAILED: {} — `git release hooks retry`",
+            f.hook, f.error
+        )?;
+    }
     for (i, r) in v.rollforwards.iter().enumerate() {
         let label = if i == 0 { "rolled fwd" } else { "" };
         let forced = if r.forced { " (forced)" } else { "" };

@@ -58,6 +58,108 @@ pub struct Config {
     /// Where database migrations live (autodetected when empty).
     #[serde(default)]
     pub migrations: Vec<MigrationConfig>,
+    /// Requests sent after events (trigger CI, file a bug).
+    #[serde(default)]
+    pub hooks: Vec<HookConfig>,
+    /// Requests polled by `wait` until they pass (CI green, image pushed).
+    #[serde(default)]
+    pub gates: Vec<GateConfig>,
+}
+
+/// Event names a hook can fire on (`deploy:stage` narrows `deploy` to one environment).
+pub const HOOK_EVENTS: &[&str] = &[
+    "start",
+    "finish",
+    "deploy",
+    "verify",
+    "signoff",
+    "revoke",
+    "check",
+    "uncheck",
+    "block",
+    "unblock",
+    "comment",
+    "rollback-approve",
+    "rollforward",
+    "artifact",
+    "gate",
+];
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HookConfig {
+    /// `start`, `deploy`, `deploy:stage`, `signoff:qa`, `finish` …
+    pub on: String,
+    /// What `hooks retry` and messages call it (default: `<on>#<n>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default = "default_post")]
+    pub method: String,
+    /// minijinja templates, like `headers` and `body`; secrets as `{{ env.NAME }}` or `${NAME}`.
+    pub url: String,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateConfig {
+    pub name: String,
+    pub url: String,
+    #[serde(default = "default_get")]
+    pub method: String,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// The status (or statuses) that pass; any 2xx when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_status: Option<StatusRule>,
+    /// A value the JSON response must hold at a JSON pointer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_json: Option<JsonCheck>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum StatusRule {
+    One(u16),
+    Any(Vec<u16>),
+}
+
+impl StatusRule {
+    pub fn admits(&self, status: u16) -> bool {
+        match self {
+            StatusRule::One(s) => *s == status,
+            StatusRule::Any(list) => list.contains(&status),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonCheck {
+    /// RFC 6901, e.g. `/state` or `/statuses/0/state`.
+    pub pointer: String,
+    pub equals: toml::Value,
+}
+
+fn default_post() -> String {
+    "POST".into()
+}
+
+fn default_get() -> String {
+    "GET".into()
+}
+
+impl HookConfig {
+    pub fn name(&self, index: usize) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("{}#{}", self.on, index + 1))
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -441,6 +543,26 @@ impl Config {
             }
             seen.push(&env.name);
         }
+        for hook in &self.hooks {
+            let kind = hook.on.split(':').next().unwrap_or_default();
+            if !HOOK_EVENTS.contains(&kind) {
+                return Err(format!(
+                    "hook `on = \"{}\"` names no event; use one of {} (optionally `:<environment>` or `:<role>`)",
+                    hook.on,
+                    HOOK_EVENTS.join(", ")
+                ));
+            }
+        }
+        for env in &self.environments {
+            for gate in &env.requires.gates {
+                if !self.gates.iter().any(|g| &g.name == gate) {
+                    return Err(format!(
+                        "environment `{}` requires gate `{gate}`, which is not defined; add a [[gates]] entry named \"{gate}\"",
+                        env.name
+                    ));
+                }
+            }
+        }
         for m in &self.migrations {
             if m.generate.is_none()
                 && crate::rollforward::migrations::System::parse(&m.system).is_none()
@@ -608,6 +730,29 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.message.starts_with("c.toml:4:9: "), "{}", err.message);
+    }
+
+    #[test]
+    fn the_commented_examples_in_presets_are_valid() {
+        for (name, text) in PRESETS {
+            let (_, rest) = text
+                .split_once("# BEGIN EXAMPLES\n")
+                .expect("presets have examples");
+            let (block, _) = rest.split_once("# END EXAMPLES").expect("the block ends");
+            let uncommented: String = block
+                .lines()
+                .map(|l| {
+                    l.strip_prefix("# ")
+                        .or_else(|| l.strip_prefix('#'))
+                        .unwrap_or(l)
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            let config = format!("{text}\n{uncommented}\n");
+            let parsed =
+                parse(&config, Path::new(name)).unwrap_or_else(|e| panic!("{name}: {e}\n{config}"));
+            assert!(!parsed.hooks.is_empty() || !parsed.gates.is_empty());
+        }
     }
 
     #[test]

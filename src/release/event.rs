@@ -128,6 +128,22 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// A hook's request failed (the event it fired for stays recorded).
+    HookFailed {
+        hook: String,
+        /// The id of the event the hook fired for.
+        event: String,
+        error: String,
+    },
+    /// A failed hook was sent again and went through.
+    HookOk { hook: String, event: String },
+    /// `git release wait` saw a gate pass, or gave up on it.
+    Gate {
+        gate: String,
+        passed: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
     /// The release is closed; it is no longer the default for other commands.
     Finished {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -154,6 +170,9 @@ impl EventKind {
             EventKind::RollbackApprove { .. } => "rollback-approve",
             EventKind::Artifact { .. } => "artifact",
             EventKind::Rollforward { .. } => "rollforward",
+            EventKind::HookFailed { .. } => "hook-failed",
+            EventKind::HookOk { .. } => "hook-ok",
+            EventKind::Gate { .. } => "gate",
             EventKind::Finished { .. } => "finished",
             EventKind::Unknown { kind, .. } => kind,
         }
@@ -201,6 +220,15 @@ impl EventKind {
                 reverted.len()
             ),
             EventKind::Finished { .. } => "finish".to_owned(),
+            EventKind::HookFailed { hook, .. } => format!("hook {hook} failed"),
+            EventKind::HookOk { hook, .. } => format!("hook {hook} retried"),
+            EventKind::Gate { gate, passed, .. } => {
+                if *passed {
+                    format!("gate {gate} passed")
+                } else {
+                    format!("gate {gate} timed out")
+                }
+            }
             EventKind::Unknown { kind, .. } => format!("{kind} (unknown event kind)"),
         }
     }
@@ -332,6 +360,9 @@ const KNOWN_KINDS: &[&str] = &[
     "rollback-approve",
     "artifact",
     "rollforward",
+    "hook-failed",
+    "hook-ok",
+    "gate",
     "finished",
 ];
 

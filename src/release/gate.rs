@@ -83,6 +83,9 @@ pub struct Requirements {
     pub no_blockers: bool,
     #[serde(default)]
     pub deployed: Vec<String>,
+    /// HTTP gates (`[[gates]]`) that `git release wait` must have seen pass.
+    #[serde(default)]
+    pub gates: Vec<String>,
 }
 
 /// One condition that does not hold, and what would make it hold.
@@ -113,6 +116,14 @@ pub fn evaluate(
             unmet.push(Unmet {
                 reason: format!("not deployed to {earlier} yet"),
                 hint: format!("git release deploy {earlier}"),
+            });
+        }
+    }
+    for gate in &requires.gates {
+        if !release.gates.get(gate).is_some_and(|g| g.passed) {
+            unmet.push(Unmet {
+                reason: format!("gate `{gate}` has not passed"),
+                hint: format!("git release wait {gate}"),
             });
         }
     }

@@ -56,6 +56,28 @@ pub struct Release {
     pub picks: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rollforwards: Vec<Rollforward>,
+    /// Hooks whose request failed and was not retried successfully yet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed_hooks: Vec<FailedHook>,
+    /// The latest result of each HTTP gate.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub gates: BTreeMap<String, GateResult>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedHook {
+    pub hook: String,
+    pub event: String,
+    pub error: String,
+    pub by: Stamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GateResult {
+    pub passed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    pub by: Stamp,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,6 +210,8 @@ impl Release {
             from: from.clone(),
             picks: picks.clone(),
             rollforwards: Vec::new(),
+            failed_hooks: Vec::new(),
+            gates: BTreeMap::new(),
         })
     }
 
@@ -275,6 +299,38 @@ impl Release {
                 forced: *forced,
                 by: Stamp::of(event, reason),
             }),
+            EventKind::HookFailed {
+                hook,
+                event: id,
+                error,
+            } => {
+                self.failed_hooks
+                    .retain(|f| !(f.hook == *hook && f.event == *id));
+                self.failed_hooks.push(FailedHook {
+                    hook: hook.clone(),
+                    event: id.clone(),
+                    error: error.clone(),
+                    by: Stamp::of(event, &None),
+                });
+            }
+            EventKind::HookOk { hook, event: id } => {
+                self.failed_hooks
+                    .retain(|f| !(f.hook == *hook && f.event == *id));
+            }
+            EventKind::Gate {
+                gate,
+                passed,
+                detail,
+            } => {
+                self.gates.insert(
+                    gate.clone(),
+                    GateResult {
+                        passed: *passed,
+                        detail: detail.clone(),
+                        by: Stamp::of(event, &None),
+                    },
+                );
+            }
             EventKind::Finished { note } => {
                 if self.finished.is_none() {
                     self.finished = Some(Stamp::of(event, note));

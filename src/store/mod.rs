@@ -51,7 +51,7 @@ pub struct NewRelease {
 }
 
 pub enum Created {
-    Done,
+    Done(Box<Appended>),
     /// The name was taken (by a release or a tag) between choosing it and writing it.
     Taken,
 }
@@ -212,7 +212,7 @@ impl<'r> Store<'r> {
             Err(RefUpdateError::Failed(e)) => return Err(e),
         }
         self.update_note(&new.name)?;
-        Ok(Created::Done)
+        Ok(Created::Done(Box::new(Appended { event, release })))
     }
 
     /// Appends one event to a release. `decide` sees the current state and returns the event to

@@ -1,0 +1,378 @@
+//! Hooks: requests sent after events (`[[hooks]]`), and `git release hooks list|retry`.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::Session;
+use crate::config::HookConfig;
+use crate::context::{EventView, template_context};
+use crate::error::Failure;
+use crate::hooks::{Http, Request, Secrets, excerpt, expand_env_syntax};
+use crate::release::{Event, EventKind, Release};
+use crate::render::Templates;
+use crate::store::With;
+
+static DISABLED: AtomicBool = AtomicBool::new(false);
+
+/// `--no-hooks`: record events, send nothing.
+pub fn disable() {
+    DISABLED.store(true, Ordering::Relaxed);
+}
+
+const HOOK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// List the hooks, or send again the ones that failed.
+///
+/// Example: git release hooks list
+///          git release hooks retry
+#[derive(clap::Args, Debug)]
+pub struct HooksArgs {
+    #[command(subcommand)]
+    action: HooksAction,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum HooksAction {
+    /// The configured hooks, and those that failed for the release.
+    List {
+        #[arg(short, long = "release", value_name = "NAME")]
+        release: Option<String>,
+    },
+    /// Send every failed hook of the release again, with the release as it is now.
+    Retry {
+        #[arg(short, long = "release", value_name = "NAME")]
+        release: Option<String>,
+        /// Show the requests; send and record nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+pub fn cmd_hooks(args: &HooksArgs, out: &mut dyn Write) -> Result<()> {
+    let session = Session::open()?;
+    match &args.action {
+        HooksAction::List { release } => {
+            for (i, hook) in session.config.config.hooks.iter().enumerate() {
+                writeln!(
+                    out,
+                    "{:<24} on {:<16} {} {}",
+                    hook.name(i),
+                    hook.on,
+                    hook.method,
+                    hook.url
+                )?;
+            }
+            if let Ok(name) = session.select(release.as_deref()) {
+                let release = super::load(&session, &name)?;
+                for f in &release.failed_hooks {
+                    writeln!(
+                        out,
+                        "failed on {name}: {} (event {}): {}",
+                        f.hook, f.event, f.error
+                    )?;
+                }
+            }
+            Ok(())
+        }
+        HooksAction::Retry { release, dry_run } => {
+            retry(&session, release.as_deref(), *dry_run, out)
+        }
+    }
+}
+
+fn retry(session: &Session, asked: Option<&str>, dry_run: bool, out: &mut dyn Write) -> Result<()> {
+    let name = session.select(asked)?;
+    let release = super::load(session, &name)?;
+    if release.failed_hooks.is_empty() {
+        eprintln!("No failed hooks on release {name}.");
+        return Ok(());
+    }
+    let events = session.store().events(&name)?;
+    let mut still_failing = 0;
+    for failed in &release.failed_hooks {
+        let Some((index, hook)) = session
+            .config
+            .config
+            .hooks
+            .iter()
+            .enumerate()
+            .find(|(i, h)| h.name(*i) == failed.hook)
+        else {
+            eprintln!(
+                "warning: hook {} is no longer in the config; skipped",
+                failed.hook
+            );
+            still_failing += 1;
+            continue;
+        };
+        let Some(event) = events.iter().find(|e| e.id == failed.event) else {
+            eprintln!(
+                "warning: event {} of hook {} is not in the release; skipped",
+                failed.event, failed.hook
+            );
+            still_failing += 1;
+            continue;
+        };
+        let outcome = send_hook(session, &release, event, index, hook, dry_run, out)?;
+        if dry_run {
+            continue;
+        }
+        let kind = match outcome {
+            Ok(()) => EventKind::HookOk {
+                hook: failed.hook.clone(),
+                event: failed.event.clone(),
+            },
+            Err(error) => {
+                still_failing += 1;
+                EventKind::HookFailed {
+                    hook: failed.hook.clone(),
+                    event: failed.event.clone(),
+                    error,
+                }
+            }
+        };
+        append_quietly(session, &name, kind)?;
+    }
+    if still_failing > 0 {
+        return Err(Failure::new(format!(
+            "{still_failing} hook(s) still failing on release {name}"
+        ))
+        .hint("`git release hooks list` shows why")
+        .into());
+    }
+    Ok(())
+}
+
+/// Sends the hooks that `event` triggers, after it was recorded (or shows them for a dry
+/// run). A failure is reported and recorded as a `hook-failed` event; it never undoes `event`.
+pub fn fire(
+    session: &Session,
+    release: &Release,
+    event: &Event,
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let hooks: Vec<(usize, &HookConfig)> = session
+        .config
+        .config
+        .hooks
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| triggers(&h.on, &event.kind))
+        .collect();
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    if DISABLED.load(Ordering::Relaxed) {
+        eprintln!("Skipped {} hook(s): --no-hooks", hooks.len());
+        return Ok(());
+    }
+    for (index, hook) in hooks {
+        let outcome = send_hook(session, release, event, index, hook, dry_run, out)?;
+        if let (Err(error), false) = (outcome, dry_run) {
+            append_quietly(
+                session,
+                &release.name,
+                EventKind::HookFailed {
+                    hook: hook.name(index),
+                    event: event.id.clone(),
+                    error,
+                },
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Renders and sends one hook. The outer error is a problem of ours; the inner one is the
+/// hook's failure (a template error, the network, a non-2xx answer), already redacted.
+fn send_hook(
+    session: &Session,
+    release: &Release,
+    event: &Event,
+    index: usize,
+    hook: &HookConfig,
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> Result<Result<(), String>> {
+    let name = hook.name(index);
+    let mut sources: Vec<&str> = vec![&hook.url];
+    sources.extend(hook.headers.values().map(String::as_str));
+    sources.extend(hook.body.as_deref());
+    let secrets = Secrets::from_env(&sources);
+    let request = match render_request(session, release, event, hook, &name) {
+        Ok(r) => r,
+        Err(e) => {
+            let error = secrets.redact(&format!("{e:#}"));
+            eprintln!("warning: hook {name} was not sent: {error}");
+            return Ok(Err(error));
+        }
+    };
+    if dry_run {
+        writeln!(
+            out,
+            "would send hook {name}: {} {}",
+            request.method,
+            secrets.redact(&request.url)
+        )?;
+        for (k, v) in &request.headers {
+            writeln!(out, "  {k}: {}", secrets.redact(v))?;
+        }
+        if let Some(body) = &request.body {
+            writeln!(out, "  body: {}", secrets.redact(body))?;
+        }
+        return Ok(Ok(()));
+    }
+    let http = Http::new(HOOK_TIMEOUT)?;
+    let shown_url = secrets.redact(&request.url);
+    let outcome = match http.send(&request, &secrets, None) {
+        Ok(response) if (200..300).contains(&response.status) => {
+            eprintln!(
+                "Hook {name}: {} {shown_url} → {}",
+                request.method, response.status
+            );
+            return Ok(Ok(()));
+        }
+        Ok(response) => format!(
+            "{} {shown_url} answered {}: {}",
+            request.method,
+            response.status,
+            secrets.redact(&excerpt(&response.body, 200))
+        ),
+        Err(error) => error,
+    };
+    eprintln!("warning: hook {name} failed: {outcome}");
+    eprintln!("hint: it was recorded; `git release hooks retry` sends it again");
+    Ok(Err(outcome))
+}
+
+#[derive(Serialize)]
+struct HookContext<'a> {
+    #[serde(flatten)]
+    base: &'a crate::context::TemplateContext,
+    event: EventView,
+    env: std::collections::BTreeMap<String, String>,
+}
+
+fn render_request(
+    session: &Session,
+    release: &Release,
+    event: &Event,
+    hook: &HookConfig,
+    name: &str,
+) -> Result<Request> {
+    let base = template_context(session, release, &[])?;
+    let mut sources: Vec<&str> = vec![&hook.url];
+    sources.extend(hook.headers.values().map(String::as_str));
+    sources.extend(hook.body.as_deref());
+    let context = HookContext {
+        base: &base,
+        event: EventView::of(event)?,
+        env: env_context(&sources)?,
+    };
+    let templates = Templates::load(&session.git)?;
+    let render = |what: &str, source: &str| {
+        templates.render_inline(
+            &format!("hook {name}, {what}"),
+            &expand_env_syntax(source),
+            &context,
+        )
+    };
+    Ok(Request {
+        method: hook.method.clone(),
+        url: render("url", &hook.url)?.trim().to_owned(),
+        headers: hook
+            .headers
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), render(&format!("header {k}"), v)?)))
+            .collect::<Result<_>>()?,
+        body: hook
+            .body
+            .as_deref()
+            .map(|b| render("body", b))
+            .transpose()?,
+    })
+}
+
+/// The environment variables the templates use: missing ones are an error naming them.
+pub fn env_context(sources: &[&str]) -> Result<std::collections::BTreeMap<String, String>> {
+    let mut env = std::collections::BTreeMap::new();
+    for name in crate::hooks::env_names(sources) {
+        let value = std::env::var(&name).map_err(|_| {
+            Failure::new(format!("the environment variable {name} is not set")).hint(format!(
+                "export {name}=… (secrets come from the environment, never from the repository)"
+            ))
+        })?;
+        env.insert(name, value);
+    }
+    Ok(env)
+}
+
+/// Records an event without firing hooks (hook results must not trigger hooks).
+fn append_quietly(session: &Session, name: &str, kind: EventKind) -> Result<()> {
+    let who = session.git.identity()?;
+    session
+        .store()
+        .append(&who, name, false, &With::default(), |_| {
+            Ok(Some(kind.clone()))
+        })?;
+    Ok(())
+}
+
+/// Whether a hook's `on` (`deploy`, `deploy:stage`, `signoff:qa` …) matches an event.
+fn triggers(on: &str, kind: &EventKind) -> bool {
+    let (wanted, qualifier) = match on.split_once(':') {
+        Some((k, q)) => (k, Some(q)),
+        None => (on, None),
+    };
+    let (name, detail): (&str, Option<&str>) = match kind {
+        EventKind::Started { .. } => ("start", None),
+        EventKind::Finished { .. } => ("finish", None),
+        EventKind::Deploy { env, .. } => ("deploy", Some(env)),
+        EventKind::Verify { env, .. } => ("verify", Some(env)),
+        EventKind::Signoff { role, .. } => ("signoff", Some(role)),
+        EventKind::Revoke { role, .. } => ("revoke", Some(role)),
+        EventKind::Check { .. } => ("check", None),
+        EventKind::Uncheck { .. } => ("uncheck", None),
+        EventKind::Block { id, .. } => ("block", Some(id)),
+        EventKind::Unblock { id, .. } => ("unblock", Some(id)),
+        EventKind::Comment { .. } => ("comment", None),
+        EventKind::RollbackApprove { .. } => ("rollback-approve", None),
+        EventKind::Rollforward { .. } => ("rollforward", None),
+        EventKind::Artifact { template, .. } => ("artifact", Some(template)),
+        EventKind::Gate { gate, .. } => ("gate", Some(gate)),
+        EventKind::HookFailed { .. } | EventKind::HookOk { .. } | EventKind::Unknown { .. } => {
+            return false;
+        }
+    };
+    name == wanted && qualifier.is_none_or(|q| detail == Some(q))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hooks_match_events_and_qualifiers() {
+        let deploy = EventKind::Deploy {
+            env: "stage".into(),
+            forced: false,
+            reason: None,
+            unmet: vec![],
+        };
+        assert!(triggers("deploy", &deploy));
+        assert!(triggers("deploy:stage", &deploy));
+        assert!(!triggers("deploy:production", &deploy));
+        assert!(!triggers("signoff", &deploy));
+        let failed = EventKind::HookFailed {
+            hook: "x".into(),
+            event: "y".into(),
+            error: "z".into(),
+        };
+        assert!(!triggers("hook-failed", &failed));
+    }
+}

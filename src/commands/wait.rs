@@ -1,0 +1,271 @@
+//! `git release wait`: poll HTTP gates until they pass, then record it.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use super::Session;
+use crate::config::GateConfig;
+use crate::context::template_context;
+use crate::error::Failure;
+use crate::hooks::{Http, Request, Secrets, excerpt, expand_env_syntax, parse_duration};
+use crate::release::{EventKind, Release};
+use crate::render::Templates;
+use crate::store::With;
+
+/// Wait until HTTP gates pass — CI green for the tag, the image in the registry — polling each
+/// every --interval, and record the result. Exit code 3 when --timeout passes first.
+///
+/// Gates are `[[gates]]` in .release/config.toml; an environment that requires them
+/// (`requires = { gates = ["ci"] }`) refuses deploys until they passed.
+///
+/// Example: git release wait ci image --timeout 45m
+#[derive(clap::Args, Debug)]
+pub struct WaitArgs {
+    /// Gate names, as in [[gates]].
+    #[arg(required = true, value_name = "GATE")]
+    gates: Vec<String>,
+    #[arg(short, long = "release", value_name = "NAME")]
+    release: Option<String>,
+    /// Give up after this long (30s, 45m, 2h).
+    #[arg(long, default_value = "30m", value_parser = parse_duration)]
+    timeout: Duration,
+    /// Time between polls.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    interval: Duration,
+    /// Show the requests; send and record nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+/// What a poll saw.
+enum Seen {
+    Passed(String),
+    Not(String),
+}
+
+pub fn cmd_wait(args: &WaitArgs, out: &mut dyn Write) -> Result<()> {
+    let session = Session::open()?;
+    let name = session.select(args.release.as_deref())?;
+    let release = super::load(&session, &name)?;
+    let gates: Vec<&GateConfig> = args
+        .gates
+        .iter()
+        .map(|g| {
+            session
+                .config
+                .config
+                .gates
+                .iter()
+                .find(|c| &c.name == g)
+                .ok_or_else(|| {
+                    let known: Vec<&str> = session
+                        .config
+                        .config
+                        .gates
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect();
+                    Failure::new(format!("there is no gate `{g}`"))
+                        .hint(if known.is_empty() {
+                            "define gates with [[gates]] in .release/config.toml".to_owned()
+                        } else {
+                            format!("the gates are: {}", known.join(", "))
+                        })
+                        .into()
+                })
+        })
+        .collect::<Result<_>>()?;
+    let prepared: Vec<(&GateConfig, Request, Secrets)> = gates
+        .iter()
+        .map(|g| {
+            let (request, secrets) = render_gate(&session, &release, g)?;
+            Ok((*g, request, secrets))
+        })
+        .collect::<Result<_>>()?;
+    if args.dry_run {
+        for (gate, request, secrets) in &prepared {
+            writeln!(
+                out,
+                "would poll gate {}: {} {}",
+                gate.name,
+                request.method,
+                secrets.redact(&request.url)
+            )?;
+        }
+        return Ok(());
+    }
+
+    let http = Http::new(Duration::from_secs(30))?;
+    let started = Instant::now();
+    let progress = indicatif::ProgressBar::new_spinner();
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg}")
+            .expect("a valid progress template"),
+    );
+    progress.enable_steady_tick(Duration::from_millis(120));
+    let mut last: Vec<Option<String>> = vec![None; prepared.len()];
+    let mut passed = vec![false; prepared.len()];
+    loop {
+        for (i, (gate, request, secrets)) in prepared.iter().enumerate() {
+            if passed[i] {
+                continue;
+            }
+            let remaining = args.timeout.saturating_sub(started.elapsed());
+            match poll(
+                &http,
+                gate,
+                request,
+                secrets,
+                remaining.max(Duration::from_millis(1)),
+            ) {
+                Seen::Passed(detail) => {
+                    passed[i] = true;
+                    progress.suspend(|| eprintln!("Gate {} passed: {detail}", gate.name));
+                    record(&session, &name, &gate.name, true, detail)?;
+                }
+                Seen::Not(detail) => last[i] = Some(detail),
+            }
+        }
+        let waiting: Vec<String> = prepared
+            .iter()
+            .zip(&passed)
+            .zip(&last)
+            .filter(|((_, p), _)| !**p)
+            .map(|(((g, _, _), _), l)| format!("{}: {}", g.name, l.as_deref().unwrap_or("…")))
+            .collect();
+        if waiting.is_empty() {
+            progress.finish_and_clear();
+            return Ok(());
+        }
+        let elapsed = started.elapsed();
+        progress.set_message(format!(
+            "waiting {}s — {}",
+            elapsed.as_secs(),
+            waiting.join("; ")
+        ));
+        if elapsed >= args.timeout {
+            progress.finish_and_clear();
+            for (i, (gate, _, _)) in prepared.iter().enumerate() {
+                if !passed[i] {
+                    let detail = last[i].clone().unwrap_or_default();
+                    record(
+                        &session,
+                        &name,
+                        &gate.name,
+                        false,
+                        format!("timed out: {detail}"),
+                    )?;
+                }
+            }
+            return Err(Failure::gate(format!(
+                "gave up after {}s: {}",
+                args.timeout.as_secs(),
+                waiting.join("; ")
+            ))
+            .hint("run `git release wait` again, or raise --timeout")
+            .into());
+        }
+        std::thread::sleep(args.interval.min(args.timeout.saturating_sub(elapsed)));
+    }
+}
+
+fn poll(
+    http: &Http,
+    gate: &GateConfig,
+    request: &Request,
+    secrets: &Secrets,
+    timeout: Duration,
+) -> Seen {
+    let response = match http.send(request, secrets, Some(timeout)) {
+        Ok(r) => r,
+        Err(e) => return Seen::Not(e),
+    };
+    let status_ok = match &gate.expect_status {
+        Some(rule) => rule.admits(response.status),
+        None => (200..300).contains(&response.status),
+    };
+    if !status_ok {
+        return Seen::Not(format!("HTTP {}", response.status));
+    }
+    let Some(check) = &gate.expect_json else {
+        return Seen::Passed(format!("HTTP {}", response.status));
+    };
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(&response.body) else {
+        return Seen::Not(format!(
+            "HTTP {}, not JSON: {}",
+            response.status,
+            secrets.redact(&excerpt(&response.body, 80))
+        ));
+    };
+    let expected = serde_json::to_value(&check.equals).unwrap_or(serde_json::Value::Null);
+    match json.pointer(&check.pointer) {
+        Some(found) if *found == expected => Seen::Passed(format!(
+            "HTTP {}, {} = {found}",
+            response.status, check.pointer
+        )),
+        Some(found) => Seen::Not(format!(
+            "{} = {found}, waiting for {expected}",
+            check.pointer
+        )),
+        None => Seen::Not(format!("no {} in the answer", check.pointer)),
+    }
+}
+
+fn render_gate(
+    session: &Session,
+    release: &Release,
+    gate: &GateConfig,
+) -> Result<(Request, Secrets)> {
+    let mut sources: Vec<&str> = vec![&gate.url];
+    sources.extend(gate.headers.values().map(String::as_str));
+    sources.extend(gate.body.as_deref());
+    let secrets = Secrets::from_env(&sources);
+    #[derive(serde::Serialize)]
+    struct GateContext<'a> {
+        #[serde(flatten)]
+        base: &'a crate::context::TemplateContext,
+        env: std::collections::BTreeMap<String, String>,
+    }
+    let base = template_context(session, release, &[])?;
+    let context = GateContext {
+        base: &base,
+        env: super::hooks::env_context(&sources)?,
+    };
+    let templates = Templates::load(&session.git)?;
+    let render = |what: &str, source: &str| {
+        templates.render_inline(
+            &format!("gate {}, {what}", gate.name),
+            &expand_env_syntax(source),
+            &context,
+        )
+    };
+    let request = Request {
+        method: gate.method.clone(),
+        url: render("url", &gate.url)?.trim().to_owned(),
+        headers: gate
+            .headers
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), render(&format!("header {k}"), v)?)))
+            .collect::<Result<_>>()?,
+        body: gate
+            .body
+            .as_deref()
+            .map(|b| render("body", b))
+            .transpose()?,
+    };
+    Ok((request, secrets))
+}
+
+fn record(session: &Session, name: &str, gate: &str, passed: bool, detail: String) -> Result<()> {
+    let mut sink = std::io::sink();
+    session.record_on(name, false, &With::default(), &mut sink, |_, _| {
+        Ok(Some(EventKind::Gate {
+            gate: gate.to_owned(),
+            passed,
+            detail: Some(detail.clone()),
+        }))
+    })?;
+    Ok(())
+}

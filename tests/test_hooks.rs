@@ -1,0 +1,343 @@
+//! Hooks and gates against HTTP servers the tests start on 127.0.0.1.
+
+use std::time::Duration;
+
+use crate::common::{Reply, TestEnv, TestServer, json};
+
+const SECRET: &str = "s3cr3t-jenkins-token-42";
+
+fn with_hook(server: &TestServer, extra: &str) -> TestEnv {
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        &format!(
+            r#"
+[[environments]]
+name = "stage"
+
+[[environments]]
+name = "production"
+requires = {{ deployed = ["stage"] }}
+
+[[hooks]]
+name = "jenkins-stage"
+on = "deploy:stage"
+method = "POST"
+url = "{url}/job/deploy-stage/buildWithParameters?TAG={{{{ release.tag }}}}"
+headers = {{ Authorization = "Bearer ${{JENKINS_TOKEN}}", X-Actor = "{{{{ event.actor.email }}}}" }}
+body = "release={{{{ release.name }}}}&target={{{{ release.target }}}}"
+{extra}"#,
+            url = server.url
+        ),
+    );
+    env.ok(&["start", "--date", "2026-11-20"]);
+    env
+}
+
+/// Runs `git release ARGS` with the secret in the environment; returns (code, stdout, stderr).
+fn run(env: &TestEnv, args: &[&str]) -> (i32, String, String) {
+    let out = env
+        .cmd()
+        .env("JENKINS_TOKEN", SECRET)
+        .args(args)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    assert!(
+        !stdout.contains(SECRET) && !stderr.contains(SECRET),
+        "the secret leaked:\n{stdout}\n{stderr}"
+    );
+    (out.status.code().unwrap(), stdout, stderr)
+}
+
+/// Nothing git-release stored mentions the secret.
+fn assert_not_stored(env: &TestEnv) {
+    let everything = env.git(&["log", "-p", "--all", "--notes=release"]);
+    let grep = env.git_output(&["grep", "-I", "-c", SECRET, "refs/release/2026-11-20"]);
+    assert!(!everything.contains(SECRET));
+    assert!(
+        grep.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&grep.stdout)
+    );
+}
+
+#[test]
+fn a_hook_receives_the_rendered_request_and_the_secret_stays_out_of_sight() {
+    let server = TestServer::start(|_, _| Reply::Status(201, "{}".into()));
+    let env = with_hook(&server, "");
+    let (code, out, _) = run(&env, &["deploy", "stage", "--dry-run"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("would send hook jenkins-stage: POST"), "{out}");
+    assert!(out.contains("Authorization: Bearer ***"), "{out}");
+    assert!(server.received().is_empty(), "a dry run sent a request");
+
+    let (code, _, err) = run(&env, &["deploy", "stage"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("Hook jenkins-stage: POST"), "{err}");
+    assert!(err.contains("→ 201"), "{err}");
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    let target = env.git(&["rev-parse", "HEAD"]);
+    assert_eq!(got[0].method, "POST");
+    assert_eq!(
+        got[0].path,
+        "/job/deploy-stage/buildWithParameters?TAG=2026-11-20"
+    );
+    assert_eq!(
+        got[0].header("Authorization"),
+        Some(format!("Bearer {SECRET}").as_str())
+    );
+    assert_eq!(got[0].header("X-Actor"), Some("ada@example.com"));
+    assert_eq!(got[0].body, format!("release=2026-11-20&target={target}"));
+
+    // Other events do not fire it.
+    run(&env, &["deploy", "production"]);
+    assert_eq!(server.received().len(), 1);
+    let (_, log, _) = run(&env, &["log", "--json"]);
+    assert!(!log.contains("hook"), "{log}");
+    assert_not_stored(&env);
+}
+
+#[test]
+fn a_failing_hook_is_recorded_and_retried() {
+    // The server echoes the token back in its error page: it must be redacted too.
+    let server = TestServer::start(|n, r| {
+        if n == 0 {
+            Reply::Status(
+                500,
+                format!(
+                    "boom, bad auth {}",
+                    r.header("Authorization").unwrap_or_default()
+                ),
+            )
+        } else {
+            Reply::Status(200, "queued".into())
+        }
+    });
+    let env = with_hook(&server, "");
+    let (code, _, err) = run(&env, &["deploy", "stage"]);
+    assert_eq!(code, 0, "the deploy itself is recorded: {err}");
+    assert!(err.contains("warning: hook jenkins-stage failed"), "{err}");
+    assert!(
+        err.contains("answered 500: boom, bad auth Bearer ***"),
+        "{err}"
+    );
+    assert!(err.contains("git release hooks retry"), "{err}");
+    let status = json(&run(&env, &["status", "--json"]).1);
+    assert_eq!(status["stage"], "deployed to stage", "the event stays");
+    let (_, log, _) = run(&env, &["log"]);
+    assert!(log.contains("hook jenkins-stage failed"), "{log}");
+    let (_, list, _) = run(&env, &["hooks", "list"]);
+    assert!(
+        list.contains("failed on 2026-11-20: jenkins-stage"),
+        "{list}"
+    );
+
+    let (code, _, err) = run(&env, &["hooks", "retry"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(server.received().len(), 2);
+    assert_eq!(server.received()[1].path, server.received()[0].path);
+    let (_, list, _) = run(&env, &["hooks", "list"]);
+    assert!(!list.contains("failed on"), "{list}");
+    let (_, log, _) = run(&env, &["log"]);
+    assert!(log.contains("hook jenkins-stage retried"), "{log}");
+    assert_not_stored(&env);
+}
+
+#[test]
+fn no_hooks_and_unreachable_services() {
+    let server = TestServer::start(|_, _| Reply::Status(200, String::new()));
+    let env = with_hook(&server, "");
+    let (code, _, err) = run(&env, &["deploy", "stage", "--no-hooks"]);
+    assert_eq!(code, 0);
+    assert!(err.contains("Skipped 1 hook(s): --no-hooks"), "{err}");
+    assert!(server.received().is_empty());
+
+    // A port nobody listens on: a clear error, recorded.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    env.ok(&[
+        "config",
+        "set",
+        "hooks.0.url",
+        &format!("http://127.0.0.1:{port}/x"),
+    ]);
+    env.ok(&["config", "set", "hooks.0.on", "comment"]);
+    let (code, _, err) = run(&env, &["comment", "ops is on it"]);
+    assert_eq!(code, 0);
+    assert!(err.contains("could not connect"), "{err}");
+
+    // A secret that is not set: the hook is not sent, and the error names the variable.
+    let out = env
+        .cmd()
+        .env_remove("JENKINS_TOKEN")
+        .args(["comment", "again"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the environment variable JENKINS_TOKEN is not set"),
+        "{err}"
+    );
+}
+
+fn with_gates(server: &TestServer) -> TestEnv {
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        &format!(
+            r#"
+[[environments]]
+name = "stage"
+requires = {{ gates = ["ci"] }}
+
+[[gates]]
+name = "ci"
+url = "{url}/api/ci/{{{{ release.target }}}}"
+headers = {{ Authorization = "token ${{JENKINS_TOKEN}}" }}
+
+[[gates]]
+name = "image"
+method = "HEAD"
+url = "{url}/v2/shop/manifests/{{{{ release.tag }}}}"
+expect_status = [200]
+
+[[gates]]
+name = "build"
+url = "{url}/api/build"
+expect_json = {{ pointer = "/build/state", equals = "success" }}
+"#,
+            url = server.url
+        ),
+    );
+    env.ok(&["start", "--date", "2026-11-20"]);
+    env
+}
+
+#[test]
+fn a_gate_that_turns_green_on_the_third_poll() {
+    let server = TestServer::start(|n, _| {
+        if n < 2 {
+            Reply::Status(404, String::new())
+        } else {
+            Reply::Status(200, "{}".into())
+        }
+    });
+    let env = with_gates(&server);
+    let (code, _, err) = run(&env, &["deploy", "stage"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("gate `ci` has not passed"), "{err}");
+    assert!(err.contains("git release wait ci"), "{err}");
+
+    let (code, _, err) = run(
+        &env,
+        &["wait", "ci", "--interval", "50ms", "--timeout", "60s"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let got = server.received();
+    assert_eq!(got.len(), 3);
+    let target = env.git(&["rev-parse", "HEAD"]);
+    assert_eq!(got[2].path, format!("/api/ci/{target}"));
+    assert_eq!(
+        got[2].header("Authorization"),
+        Some(format!("token {SECRET}").as_str())
+    );
+    let status = json(&run(&env, &["status", "--json"]).1);
+    assert_eq!(status["gates"][0]["met"], true, "{status}");
+    run(&env, &["deploy", "stage"]);
+    assert_not_stored(&env);
+}
+
+#[test]
+fn a_gate_that_never_passes_times_out_with_exit_3() {
+    let server =
+        TestServer::start(|_, _| Reply::Status(404, "{\"message\":\"manifest unknown\"}".into()));
+    let env = with_gates(&server);
+    let (code, _, err) = run(
+        &env,
+        &["wait", "image", "--interval", "100ms", "--timeout", "1s"],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("gave up after 1s: image: HTTP 404"), "{err}");
+    assert!(server.received().len() >= 2);
+    assert_eq!(server.received()[0].method, "HEAD");
+    let (_, log, _) = run(&env, &["log"]);
+    assert!(log.contains("gate image timed out"), "{log}");
+}
+
+#[test]
+fn json_pointer_checks() {
+    let server = TestServer::start(|n, _| {
+        let state = ["running", "running", "success"][n.min(2)];
+        Reply::Status(200, format!("{{\"build\": {{\"state\": \"{state}\"}}}}"))
+    });
+    let env = with_gates(&server);
+    let (code, _, err) = run(
+        &env,
+        &["wait", "build", "--interval", "50ms", "--timeout", "60s"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(server.received().len(), 3);
+    assert!(err.contains("/build/state = \"success\""), "{err}");
+}
+
+#[test]
+fn a_server_that_hangs_is_cut_off_by_the_timeout() {
+    let server = TestServer::start(|_, _| Reply::Hang(Duration::from_secs(5)));
+    let env = with_gates(&server);
+    let (code, _, err) = run(
+        &env,
+        &["wait", "ci", "--interval", "100ms", "--timeout", "1s"],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("timed out"), "{err}");
+    let err = env.fails(&["wait", "nope"], 1);
+    assert!(err.contains("the gates are: ci, image, build"), "{err}");
+}
+
+#[test]
+fn the_deployment_request_bug_is_filed_on_start() {
+    let server = TestServer::start(|_, _| Reply::Status(200, "{\"id\": 1234}".into()));
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        &format!(
+            r#"
+[mail]
+cc = ["qa@example.com"]
+
+[[environments]]
+name = "stage"
+
+[[hooks]]
+name = "deployment-request"
+on = "start"
+url = "{url}/rest/bug"
+headers = {{ X-BUGZILLA-API-KEY = "${{JENKINS_TOKEN}}", Content-Type = "application/json" }}
+body = """{{% set text %}}{{% include "deployment-request" %}}{{% endset %}}{{"product": "Ops", "summary": "Deploy {{{{ release.name }}}}", "cc": {{{{ mail.cc | tojson }}}}, "description": {{{{ text | tojson }}}}}}"""
+"#,
+            url = server.url
+        ),
+    );
+    let (code, _, err) = run(&env, &["start", "--date", "2026-11-20"]);
+    assert_eq!(code, 0, "{err}");
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].path, "/rest/bug");
+    assert_eq!(got[0].header("X-BUGZILLA-API-KEY"), Some(SECRET));
+    let bug = json(&got[0].body);
+    assert_eq!(bug["summary"], "Deploy 2026-11-20");
+    assert_eq!(bug["cc"][0], "qa@example.com");
+    assert!(
+        bug["description"]
+            .as_str()
+            .unwrap()
+            .contains("Please deploy release 2026-11-20."),
+        "{bug}"
+    );
+}
