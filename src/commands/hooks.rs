@@ -200,11 +200,14 @@ fn send_hook(
     out: &mut dyn Write,
 ) -> Result<Result<(), String>> {
     let name = hook.name(index);
-    let mut sources: Vec<&str> = vec![&hook.url];
-    sources.extend(hook.headers.values().map(String::as_str));
-    sources.extend(hook.body.as_deref());
-    let secrets = Secrets::from_env(&sources);
-    let request = match render_request(session, release, event, hook, &name) {
+    let template = RequestTemplate {
+        method: &hook.method,
+        url: &hook.url,
+        headers: &hook.headers,
+        body: hook.body.as_deref(),
+    };
+    let secrets = template.secrets();
+    let request = match template.render(session, release, &format!("hook {name}"), Some(event)) {
         Ok(r) => r,
         Err(e) => {
             let error = secrets.redact(&format!("{e:#}"));
@@ -250,52 +253,70 @@ fn send_hook(
     Ok(Err(outcome))
 }
 
+/// A request written as templates in the config (a hook's or a gate's).
+pub struct RequestTemplate<'a> {
+    pub method: &'a str,
+    pub url: &'a str,
+    pub headers: &'a std::collections::BTreeMap<String, String>,
+    pub body: Option<&'a str>,
+}
+
 #[derive(Serialize)]
-struct HookContext<'a> {
+struct RequestContext<'a> {
     #[serde(flatten)]
     base: &'a crate::context::TemplateContext,
-    event: EventView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event: Option<EventView>,
     env: std::collections::BTreeMap<String, String>,
 }
 
-fn render_request(
-    session: &Session,
-    release: &Release,
-    event: &Event,
-    hook: &HookConfig,
-    name: &str,
-) -> Result<Request> {
-    let base = template_context(session, release, &[])?;
-    let mut sources: Vec<&str> = vec![&hook.url];
-    sources.extend(hook.headers.values().map(String::as_str));
-    sources.extend(hook.body.as_deref());
-    let context = HookContext {
-        base: &base,
-        event: EventView::of(event)?,
-        env: env_context(&sources)?,
-    };
-    let templates = Templates::load(&session.git)?;
-    let render = |what: &str, source: &str| {
-        templates.render_inline(
-            &format!("hook {name}, {what}"),
-            &expand_env_syntax(source),
-            &context,
-        )
-    };
-    Ok(Request {
-        method: hook.method.clone(),
-        url: render("url", &hook.url)?.trim().to_owned(),
-        headers: hook
-            .headers
-            .iter()
-            .map(|(k, v)| Ok((k.clone(), render(&format!("header {k}"), v)?)))
-            .collect::<Result<_>>()?,
-        body: hook
-            .body
-            .as_deref()
-            .map(|b| render("body", b))
-            .transpose()?,
-    })
+impl RequestTemplate<'_> {
+    fn sources(&self) -> Vec<&str> {
+        let mut sources = vec![self.url];
+        sources.extend(self.headers.values().map(String::as_str));
+        sources.extend(self.body);
+        sources
+    }
+
+    /// The values of the environment variables it uses, to redact.
+    pub fn secrets(&self) -> Secrets {
+        Secrets::from_env(&self.sources())
+    }
+
+    /// Renders it over the release (and, for a hook, the event that fired it); `label`
+    /// (`hook jenkins-stage`) says where it is in errors.
+    pub fn render(
+        &self,
+        session: &Session,
+        release: &Release,
+        label: &str,
+        event: Option<&Event>,
+    ) -> Result<Request> {
+        let base = template_context(session, release, &[])?;
+        let context = RequestContext {
+            base: &base,
+            event: event.map(EventView::of).transpose()?,
+            env: env_context(&self.sources())?,
+        };
+        let templates = Templates::load(&session.git)?;
+        let render = |what: &str, source: &str| {
+            templates.render_inline(
+                &format!("{label}, {what}"),
+                &expand_env_syntax(source),
+                &context,
+            )
+        };
+        Ok(Request {
+            method: self.method.to_owned(),
+            url: render("url", self.url)?.trim().to_owned(),
+            headers: self
+                .headers
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), render(&format!("header {k}"), v)?)))
+                .collect::<Result<_>>()?,
+            body: self.body.map(|b| render("body", b)).transpose()?,
+        })
+    }
 }
 
 /// The environment variables the templates use: missing ones are an error naming them.

@@ -7,11 +7,9 @@ use anyhow::Result;
 
 use super::Session;
 use crate::config::GateConfig;
-use crate::context::template_context;
 use crate::error::Failure;
-use crate::hooks::{Http, Request, Secrets, excerpt, expand_env_syntax, parse_duration};
+use crate::hooks::{Http, Request, Secrets, excerpt, parse_duration};
 use crate::release::{EventKind, Release};
-use crate::render::Templates;
 use crate::store::With;
 
 /// Wait until HTTP gates pass — CI green for the tag, the image in the registry — polling each
@@ -218,44 +216,14 @@ fn render_gate(
     release: &Release,
     gate: &GateConfig,
 ) -> Result<(Request, Secrets)> {
-    let mut sources: Vec<&str> = vec![&gate.url];
-    sources.extend(gate.headers.values().map(String::as_str));
-    sources.extend(gate.body.as_deref());
-    let secrets = Secrets::from_env(&sources);
-    #[derive(serde::Serialize)]
-    struct GateContext<'a> {
-        #[serde(flatten)]
-        base: &'a crate::context::TemplateContext,
-        env: std::collections::BTreeMap<String, String>,
-    }
-    let base = template_context(session, release, &[])?;
-    let context = GateContext {
-        base: &base,
-        env: super::hooks::env_context(&sources)?,
+    let template = super::hooks::RequestTemplate {
+        method: &gate.method,
+        url: &gate.url,
+        headers: &gate.headers,
+        body: gate.body.as_deref(),
     };
-    let templates = Templates::load(&session.git)?;
-    let render = |what: &str, source: &str| {
-        templates.render_inline(
-            &format!("gate {}, {what}", gate.name),
-            &expand_env_syntax(source),
-            &context,
-        )
-    };
-    let request = Request {
-        method: gate.method.clone(),
-        url: render("url", &gate.url)?.trim().to_owned(),
-        headers: gate
-            .headers
-            .iter()
-            .map(|(k, v)| Ok((k.clone(), render(&format!("header {k}"), v)?)))
-            .collect::<Result<_>>()?,
-        body: gate
-            .body
-            .as_deref()
-            .map(|b| render("body", b))
-            .transpose()?,
-    };
-    Ok((request, secrets))
+    let request = template.render(session, release, &format!("gate {}", gate.name), None)?;
+    Ok((request, template.secrets()))
 }
 
 fn record(session: &Session, name: &str, gate: &str, passed: bool, detail: String) -> Result<()> {
