@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{
     block, check, checklist, comment, config, deploy, finish, fsck, hooks, init, list, log, notes,
-    render, rollback_approve, rollforward, signoff, start, status, templates, verify, wait,
+    render, rollback_approve, rollforward, signoff, start, status, sync, templates, verify, wait,
 };
 
 /// Date-based release trains, kept in git.
@@ -55,6 +55,7 @@ pub enum Command {
     Finish(finish::FinishArgs),
     Wait(wait::WaitArgs),
     Hooks(hooks::HooksArgs),
+    Sync(sync::SyncArgs),
     Fsck(fsck::FsckArgs),
 }
 
@@ -86,6 +87,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Finish(args) => finish::cmd_finish(args, out),
         Command::Wait(args) => wait::cmd_wait(args, out),
         Command::Hooks(args) => hooks::cmd_hooks(args, out),
+        Command::Sync(args) => sync::cmd_sync(args, out),
         Command::Fsck(args) => fsck::cmd_fsck(args, out),
     }
 }

@@ -63,6 +63,15 @@ pub enum Applied {
     Conflicts(Vec<String>),
 }
 
+/// One ref to push, and the lease it is pushed under.
+pub struct Push {
+    pub local_ref: String,
+    pub remote_ref: String,
+    /// `Some(value the remote had, or None for "absent")` forces the update under that lease;
+    /// `None` pushes without force (a tag: created if missing, refused if different).
+    pub lease: Option<Option<Oid>>,
+}
+
 pub struct CommitInfo {
     pub id: Oid,
     pub parents: Vec<Oid>,
@@ -160,6 +169,87 @@ impl Repo {
         })();
         let _ = git(&["worktree", "remove", "--force", &path_str]);
         result
+    }
+
+    /// Runs the git binary on this repository (transport: it owns credentials, ssh config and
+    /// helpers). Returns stdout; a failure carries git's stderr.
+    fn git_binary(&self, args: &[&str]) -> Result<String, String> {
+        let out = std::process::Command::new("git")
+            .arg("--git-dir")
+            .arg(self.repo.git_dir())
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+            .trim()
+            .to_owned())
+        }
+    }
+
+    /// `git fetch --no-tags REMOTE REFSPEC…`.
+    pub fn fetch(&self, remote: &str, refspecs: &[String]) -> Result<()> {
+        let mut args = vec![
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--prune",
+            remote,
+        ];
+        args.extend(refspecs.iter().map(String::as_str));
+        self.git_binary(&args).map_err(|e| {
+            Failure::new(format!("cannot fetch from {remote}: {e}")).hint(format!(
+                "check `git remote -v` and that {remote} is reachable; nothing was changed"
+            ))
+        })?;
+        Ok(())
+    }
+
+    /// `git push --porcelain` of `updates` to `remote`, each with a lease on the value the
+    /// remote had when it was fetched (`None`: it must not exist there). Returns the refs the
+    /// remote refused.
+    pub fn push(&self, remote: &str, updates: &[Push]) -> Result<Vec<String>> {
+        if updates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args: Vec<String> = vec!["push".into(), "--porcelain".into()];
+        for u in updates {
+            if let Some(lease) = &u.lease {
+                let expect = lease.map(|o| o.to_string()).unwrap_or_default();
+                args.push(format!("--force-with-lease={}:{expect}", u.remote_ref));
+            }
+        }
+        args.push(remote.into());
+        for u in updates {
+            let force = if u.lease.is_some() { "+" } else { "" };
+            args.push(format!("{force}{}:{}", u.local_ref, u.remote_ref));
+        }
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = match self.git_binary(&refs) {
+            Ok(out) => out,
+            // A rejected ref makes git exit non-zero; the porcelain lines still say which.
+            Err(out) if out.lines().any(|l| l.starts_with("!\t")) => out,
+            Err(e) => {
+                return Err(Failure::new(format!("cannot push to {remote}: {e}"))
+                    .hint("your local releases are intact; run `git release sync` again when the remote is reachable")
+                    .into());
+            }
+        };
+        Ok(output
+            .lines()
+            .filter(|l| l.starts_with("!\t"))
+            .filter_map(|l| l.split('\t').nth(1))
+            .filter_map(|spec| spec.split(':').nth(1))
+            .map(str::to_owned)
+            .collect())
     }
 
     pub fn workdir(&self) -> Option<&Path> {

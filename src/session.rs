@@ -62,11 +62,17 @@ impl Session {
         };
         // A finished release is no longer the one people mean.
         for name in &names {
-            if store
-                .load(name)?
-                .is_some_and(|l| l.release.finished.is_none())
-            {
-                return Ok(name.clone());
+            match store.load(name) {
+                Ok(loaded)
+                    if loaded
+                        .as_ref()
+                        .is_some_and(|l| l.release.finished.is_none()) =>
+                {
+                    return Ok(name.clone());
+                }
+                Ok(_) => {}
+                // A damaged release is skipped here; naming it with -r shows what is wrong.
+                Err(e) => eprintln!("warning: {e}"),
             }
         }
         Err(

@@ -17,3 +17,4 @@ mod test_render;
 mod test_rollforward;
 mod test_start;
 mod test_status;
+mod test_sync;

@@ -98,3 +98,104 @@ fn a_damaged_event_is_named() {
     assert_eq!(out.0, 1);
     assert!(out.1.contains("00000000bad0"), "{}", out.1);
 }
+
+/// Replaces `path` in the tree of `refs/release/<name>` with `text`, using plain git only.
+fn tamper(env: &TestEnv, name: &str, dir: Option<&str>, file: &str, text: &str) {
+    let blob = env.git_hash_object(text);
+    let refname = format!("refs/release/{name}");
+    let top = env.git(&["ls-tree", &format!("{refname}^{{tree}}")]);
+    let new_top = match dir {
+        None => {
+            let kept: Vec<&str> = top
+                .lines()
+                .filter(|l| !l.ends_with(&format!("\t{file}")))
+                .collect();
+            env.mktree(&format!(
+                "{}\n100644 blob {blob}\t{file}\n",
+                kept.join("\n")
+            ))
+        }
+        Some(dir) => {
+            let sub = env.git(&["rev-parse", &format!("{refname}:{dir}")]);
+            let listing = env.git(&["ls-tree", &sub]);
+            let new_sub = env.mktree(&format!("{listing}\n100644 blob {blob}\t{file}\n"));
+            env.mktree(&format!("{}\n", top.replace(&sub, &new_sub)))
+        }
+    };
+    let commit = env.git(&["commit-tree", &new_top, "-p", &refname, "-m", "tamper"]);
+    env.git(&["update-ref", &refname, &commit]);
+}
+
+#[test]
+fn a_damaged_release_does_not_hide_the_others() {
+    let env = TestEnv::new();
+    env.ok(&["start", "--date", "2026-11-13"]);
+    env.ok(&["start", "--date", "2026-11-20"]);
+    tamper(
+        &env,
+        "2026-11-20",
+        None,
+        "release.toml",
+        "this is = not [ toml",
+    );
+    let list = env.ok(&["list"]);
+    assert!(
+        list.contains("2026-11-20")
+            && list.contains("damaged: release 2026-11-20 is damaged: release.toml (blob"),
+        "{list}"
+    );
+    assert!(
+        list.contains("2026-11-13") && list.contains("started"),
+        "{list}"
+    );
+    // The default release skips it (with a warning); naming it says what is wrong.
+    let (code, out, err) = env.run(&["status"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("release 2026-11-13"), "{out}");
+    assert!(
+        err.contains("warning: release 2026-11-20 is damaged"),
+        "{err}"
+    );
+    let err = env.fails(&["status", "-r", "2026-11-20"], 1);
+    assert!(
+        err.contains("release.toml (blob") && err.contains("git cat-file -p"),
+        "{err}"
+    );
+    // fsck --fix folds it again from the events.
+    let out = env.run(&["fsck"]).1;
+    assert!(out.contains("2026-11-20:"), "{out}");
+    let out = env.ok(&["fsck", "--fix"]);
+    assert!(
+        out.contains("2026-11-20: release.toml did not match its events; folded again (1 events)"),
+        "{out}"
+    );
+    env.ok(&["status", "-r", "2026-11-20"]);
+    env.fsck();
+}
+
+#[test]
+fn events_of_a_newer_version_are_shown_not_dropped() {
+    let env = TestEnv::new();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    tamper(
+        &env,
+        "2026-11-20",
+        Some("events"),
+        "20991231T000000Z-0000000000ff.toml",
+        "format = 2\nkind = \"teleport\"\ntime = \"2099-12-31T00:00:00Z\"\nactor = \"Future\"\nemail = \"f@x\"\nwhere = \"mars\"\n",
+    );
+    let log = env.ok(&["log"]);
+    assert!(
+        log.contains("Future <f@x>  teleport (unknown event kind)"),
+        "{log}"
+    );
+    let v = crate::common::json(&env.ok(&["log", "--json"]));
+    assert_eq!(v[1]["kind"], "teleport");
+    assert_eq!(v[1]["fields"]["where"], "mars");
+    env.ok(&["fsck", "--fix"]);
+    let status = env.ok(&["status"]);
+    assert!(
+        status.contains("events of kinds this version does not know: teleport"),
+        "{status}"
+    );
+}

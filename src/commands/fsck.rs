@@ -8,7 +8,8 @@ use super::{Session, newest_first};
 use crate::store::NOTES_REF;
 
 /// Check that each release's events read, fold to its release.toml, and that its summary note
-/// in refs/notes/release is current. With --fix, stale notes are made again.
+/// in refs/notes/release is current. With --fix, a release.toml that does not match its
+/// events is folded again (a commit of its own) and stale notes are made again.
 ///
 /// Example: git release fsck
 #[derive(clap::Args, Debug)]
@@ -16,7 +17,7 @@ pub struct FsckArgs {
     /// Check only this release.
     #[arg(short, long = "release", value_name = "NAME")]
     release: Option<String>,
-    /// Rewrite stale notes (they are derived from the release refs).
+    /// Fold release.toml again where it does not match the events; rewrite stale notes.
     #[arg(long)]
     fix: bool,
 }
@@ -32,9 +33,23 @@ pub fn cmd_fsck(args: &FsckArgs, out: &mut dyn Write) -> Result<()> {
     for name in &names {
         let release = match store.verify(name) {
             Ok(Ok(release)) => release,
+            Ok(Err(_)) if args.fix => {
+                let who = session.git.identity()?;
+                let release = store.refold(&who, name)?;
+                writeln!(
+                    out,
+                    "{name}: release.toml did not match its events; folded again ({} events)",
+                    release.events
+                )?;
+                continue;
+            }
             Ok(Err(mismatch)) => {
                 problems += 1;
                 writeln!(out, "{name}: {mismatch}")?;
+                writeln!(
+                    out,
+                    "{name}: `git release fsck --fix` folds it again from the events"
+                )?;
                 continue;
             }
             Err(e) => {

@@ -38,7 +38,21 @@ pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
     );
     let mut entries = Vec::with_capacity(names.len());
     for name in names {
-        let entry = match store.load(&name)? {
+        // One damaged release must not hide the others.
+        let loaded = match store.load(&name) {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                entries.push(ListEntry {
+                    name,
+                    target: "0".repeat(40),
+                    created: None,
+                    state: format!("damaged: {e}"),
+                    events: 0,
+                });
+                continue;
+            }
+        };
+        let entry = match loaded {
             Some(loaded) => ListEntry {
                 name,
                 target: loaded.release.target.clone(),

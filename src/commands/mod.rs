@@ -20,6 +20,7 @@ pub mod rollforward;
 pub mod signoff;
 pub mod start;
 pub mod status;
+pub mod sync;
 pub mod templates;
 pub mod verify;
 pub mod wait;

@@ -451,7 +451,6 @@ pub fn merge_note(existing: Option<&str>, release: &Release) -> String {
 
 /// Two histories of one release merged: the union of their events (an event is its file
 /// name; file names never collide), folded again. No event is ever lost, whatever the order.
-#[allow(dead_code)] // `git release sync` merges diverged histories with it (not built yet).
 pub fn merge(a: &[Event], b: &[Event]) -> Vec<Event> {
     let mut by_file = std::collections::BTreeMap::new();
     for event in a.iter().chain(b) {

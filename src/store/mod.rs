@@ -11,7 +11,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::error::Failure;
 use crate::git::{Expect, Identity, Oid, RefUpdate, RefUpdateError, Repo};
-use crate::release::state::{merge_note, sort};
+use crate::release::state::{merge, merge_note, sort};
 use crate::release::{Event, EventKind, Release};
 
 pub const RELEASE_PREFIX: &str = "refs/release/";
@@ -19,6 +19,7 @@ pub const TAG_PREFIX: &str = "refs/tags/";
 pub const NOTES_REF: &str = "refs/notes/release";
 const STATE_FILE: &str = "release.toml";
 const EVENTS_DIR: &str = "events";
+const ARTIFACTS_DIR: &str = "artifacts";
 
 /// How long a writer keeps re-trying while other writers keep winning the race.
 const RACE_BUDGET: Duration = Duration::from_secs(120);
@@ -107,7 +108,7 @@ impl<'r> Store<'r> {
         Ok(Some(Loaded { head, release }))
     }
 
-    fn state_at(&self, name: &str, head: Oid) -> Result<Release> {
+    pub fn state_at(&self, name: &str, head: Oid) -> Result<Release> {
         let (blob, bytes) = self.git.blob_at(head, STATE_FILE)?.ok_or_else(|| {
             Failure::new(format!(
                 "release {name} is damaged: commit {head} has no {STATE_FILE}"
@@ -164,7 +165,10 @@ impl<'r> Store<'r> {
             .ok_or_else(|| no_such_release(name))?;
         let events = self.events_at(name, head)?;
         let folded = Release::fold(name, &events)?;
-        let stored = self.state_at(name, head)?;
+        let stored = match self.state_at(name, head) {
+            Ok(stored) => stored,
+            Err(e) => return Ok(Err(format!("{e:#}"))),
+        };
         if folded == stored {
             Ok(Ok(stored))
         } else {
@@ -324,6 +328,90 @@ impl<'r> Store<'r> {
             .into());
         }
         Ok(())
+    }
+
+    /// Merges two histories of one release: the union of their events (and artifacts), folded
+    /// again, as a commit whose parents are both. Writes objects, moves no ref. Returns the
+    /// commit and how many events `theirs` brought.
+    pub fn merge(
+        &self,
+        who: &Identity,
+        name: &str,
+        ours: Oid,
+        theirs: Oid,
+        message: &str,
+    ) -> Result<(Oid, usize)> {
+        let our_events = self.events_at(name, ours)?;
+        let their_events = self.events_at(name, theirs)?;
+        let all = merge(&our_events, &their_events);
+        let brought = all.len() - our_events.len();
+        let release = Release::fold(name, &all)?;
+        let mut blobs = Vec::new();
+        for dir in [EVENTS_DIR, ARTIFACTS_DIR] {
+            let mine: std::collections::HashSet<String> = self
+                .git
+                .blobs_in(ours, dir)?
+                .into_iter()
+                .map(|(f, _)| f)
+                .collect();
+            for (file, blob) in self.git.blobs_in(theirs, dir)? {
+                if !mine.contains(&file) {
+                    blobs.push((format!("{dir}/{file}"), blob));
+                }
+            }
+        }
+        blobs.push((
+            STATE_FILE.to_owned(),
+            self.git.write_blob(release.to_toml().as_bytes())?,
+        ));
+        let tree = self.git.write_tree(Some(ours), &blobs)?;
+        let commit = self.git.write_commit(who, message, tree, &[ours, theirs])?;
+        Ok((commit, brought))
+    }
+
+    /// Writes `release.toml` again from the events (after a tampered or torn state), as a
+    /// commit of its own on top of the release.
+    pub fn refold(&self, who: &Identity, name: &str) -> Result<Release> {
+        let head = self
+            .git
+            .ref_target(&release_ref(name))?
+            .ok_or_else(|| no_such_release(name))?;
+        let release = Release::fold(name, &self.events_at(name, head)?)?;
+        let blob = self.git.write_blob(release.to_toml().as_bytes())?;
+        let tree = self
+            .git
+            .write_tree(Some(head), &[(STATE_FILE.to_owned(), blob)])?;
+        let commit = self.git.write_commit(
+            who,
+            "fsck: fold release.toml again from the events",
+            tree,
+            &[head],
+        )?;
+        self.move_ref(name, Some(head), commit, "release: fsck --fix")
+            .map_err(|e| match e {
+                RefUpdateError::Raced => Failure::new(format!("release {name} changed meanwhile"))
+                    .hint("run `git release fsck --fix` again")
+                    .into(),
+                RefUpdateError::Failed(e) => e,
+            })?;
+        self.update_note(name)?;
+        Ok(release)
+    }
+
+    /// Moves a release ref from `old` (`None`: create it) to `new`, compare-and-swap.
+    pub fn move_ref(
+        &self,
+        name: &str,
+        old: Option<Oid>,
+        new: Oid,
+        log: &str,
+    ) -> Result<(), RefUpdateError> {
+        self.git.update_refs(&[RefUpdate {
+            name: release_ref(name),
+            new,
+            expect: old.map_or(Expect::Absent, Expect::At),
+            log: log.to_owned(),
+        }])
     }
 
     /// Writes event blob, state blob, tree and commit; moves no ref.

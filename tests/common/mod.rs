@@ -378,3 +378,22 @@ impl Drop for TestServer {
         }
     }
 }
+
+impl TestEnv {
+    /// `git ARGS` in the directory above the repository (to clone into it).
+    pub fn git_in_root(&self, args: &[&str]) -> String {
+        let mut cmd = Command::new("git");
+        pin(&mut cmd, &self.root);
+        let out = cmd
+            .current_dir(&self.root)
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
+    }
+}

@@ -1,0 +1,254 @@
+//! `git release sync`: share releases through a git remote — fetch, merge what diverged (the
+//! union of events), push with a lease; notes are made again, never merged as text.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::Session;
+use crate::error::Failure;
+use crate::git::{Oid, Push, RefUpdateError};
+use crate::store::{NOTES_REF, RELEASE_PREFIX, TAG_PREFIX};
+
+/// Share releases with a remote: fetch its refs/release/* into refs/release-remotes/<remote>/,
+/// merge every release that diverged (the union of both sides' events), and push the result
+/// with a lease, so nothing anyone recorded is ever overwritten. Tags of releases are pushed
+/// too; notes are made again from the releases.
+///
+/// Example: git release sync
+///          git release sync upstream --dry-run
+#[derive(clap::Args, Debug)]
+pub struct SyncArgs {
+    /// The remote (default: release.remote in the config, else origin).
+    remote: Option<String>,
+    /// Fetch and show what would move; change and push nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+/// How many times a push that lost a race (the remote moved) is tried again.
+const ROUNDS: usize = 5;
+
+#[derive(Debug)]
+enum Step {
+    Same,
+    /// Only the remote has it, or the remote is ahead: take it.
+    Take {
+        theirs: Oid,
+    },
+    /// Only we have it, or we are ahead: push it.
+    Give,
+    /// Both moved: merge, then push.
+    Merge {
+        theirs: Oid,
+    },
+}
+
+pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
+    let session = Session::open()?;
+    let git = &session.git;
+    let remote = args
+        .remote
+        .clone()
+        .unwrap_or_else(|| session.config.config.release.remote.clone());
+    if git.remote_url(&remote)?.is_none() {
+        return Err(Failure::new(format!("there is no remote named {remote}"))
+            .hint("`git remote -v` lists the remotes; `git release sync NAME` picks one")
+            .into());
+    }
+    let tracking = format!("refs/release-remotes/{remote}/");
+    let notes_tracking = format!("refs/release-remotes/{remote}-notes/release");
+    let refspecs = vec![
+        format!("+{RELEASE_PREFIX}*:{tracking}*"),
+        format!("+{NOTES_REF}:{notes_tracking}"),
+    ];
+    let who = git.identity()?;
+    let store = session.store();
+    let mut report: BTreeMap<String, Vec<String>> = BTreeMap::new();
+
+    for round in 1..=ROUNDS {
+        // A remote without notes yet is fine: fetch what exists.
+        if git.fetch(&remote, &refspecs).is_err() {
+            git.fetch(&remote, &refspecs[..1])?;
+        }
+        let theirs: BTreeMap<String, Oid> = git.refs_under(&tracking)?.into_iter().collect();
+        let ours: BTreeMap<String, Oid> = git.refs_under(RELEASE_PREFIX)?.into_iter().collect();
+        let names: BTreeSet<&String> = theirs.keys().chain(ours.keys()).collect();
+        let mut plan: Vec<(String, Option<Oid>, Step)> = Vec::new();
+        for name in names {
+            let (mine, other) = (ours.get(name).copied(), theirs.get(name).copied());
+            let step = match (mine, other) {
+                (Some(m), Some(t)) if m == t => Step::Same,
+                (None, Some(t)) => Step::Take { theirs: t },
+                (Some(_), None) => Step::Give,
+                (Some(m), Some(t)) if git.is_ancestor(m, t)? => Step::Take { theirs: t },
+                (Some(m), Some(t)) if git.is_ancestor(t, m)? => Step::Give,
+                (Some(_), Some(t)) => Step::Merge { theirs: t },
+                (None, None) => unreachable!("the name came from one side"),
+            };
+            plan.push((name.clone(), mine, step));
+        }
+        if args.dry_run {
+            for (name, _, step) in &plan {
+                let what = match step {
+                    Step::Same => continue,
+                    Step::Take { .. } => format!("would take {remote}'s history"),
+                    Step::Give => format!("would push to {remote}"),
+                    Step::Merge { .. } => {
+                        format!("diverged: would merge with {remote}'s history and push")
+                    }
+                };
+                writeln!(out, "{name}: {what}")?;
+            }
+            return Ok(());
+        }
+
+        // Local moves first (compare-and-swap; a local writer racing us means: start over).
+        let mut pushes: Vec<Push> = Vec::new();
+        let mut raced = false;
+        let mut changed: Vec<String> = Vec::new();
+        for (name, mine, step) in &plan {
+            let lease = Some(theirs.get(name).copied());
+            match step {
+                Step::Same => {}
+                Step::Take { theirs: t } => {
+                    let before = count_events(&session, name, *mine)?;
+                    match store.move_ref(name, *mine, *t, &format!("release: sync from {remote}")) {
+                        Ok(()) => {
+                            let after = count_events(&session, name, Some(*t))?;
+                            note(
+                                &mut report,
+                                name,
+                                format!("+{} event(s) from {remote}", after - before),
+                            );
+                            changed.push(name.clone());
+                        }
+                        Err(RefUpdateError::Raced) => raced = true,
+                        Err(RefUpdateError::Failed(e)) => return Err(e),
+                    }
+                }
+                Step::Give => pushes.push(release_push(name, lease)),
+                Step::Merge { theirs: t } => {
+                    let m = mine.expect("a merge has both sides");
+                    let (merged, brought) = store.merge(
+                        &who,
+                        name,
+                        m,
+                        *t,
+                        &format!("sync: merge {remote}'s events"),
+                    )?;
+                    match store.move_ref(
+                        name,
+                        Some(m),
+                        merged,
+                        &format!("release: merge from {remote}"),
+                    ) {
+                        Ok(()) => {
+                            note(
+                                &mut report,
+                                name,
+                                format!("+{brought} event(s) from {remote}, merged"),
+                            );
+                            changed.push(name.clone());
+                            pushes.push(release_push(name, lease));
+                        }
+                        Err(RefUpdateError::Raced) => raced = true,
+                        Err(RefUpdateError::Failed(e)) => return Err(e),
+                    }
+                }
+            }
+        }
+        for name in &changed {
+            store.update_note(name)?;
+        }
+        if raced {
+            eprintln!("A release changed here while syncing; starting over ({round}/{ROUNDS}).");
+            continue;
+        }
+        for p in &pushes {
+            note(
+                &mut report,
+                p.remote_ref.trim_start_matches(RELEASE_PREFIX),
+                "pushed".into(),
+            );
+        }
+        // Tags of releases travel with them; a tag the remote has differently is refused, not
+        // overwritten.
+        for (name, _) in git.refs_under(RELEASE_PREFIX)? {
+            if git.ref_target(&format!("{TAG_PREFIX}{name}"))?.is_some() {
+                pushes.push(Push {
+                    local_ref: format!("{TAG_PREFIX}{name}"),
+                    remote_ref: format!("{TAG_PREFIX}{name}"),
+                    lease: None,
+                });
+            }
+        }
+        if git.ref_target(NOTES_REF)?.is_some() {
+            pushes.push(Push {
+                local_ref: NOTES_REF.into(),
+                remote_ref: NOTES_REF.into(),
+                lease: Some(git.ref_target(&notes_tracking)?),
+            });
+        }
+        let rejected = git.push(&remote, &pushes)?;
+        let lost_race: Vec<&String> = rejected
+            .iter()
+            .filter(|r| !r.starts_with(TAG_PREFIX))
+            .collect();
+        let tags: Vec<&String> = rejected
+            .iter()
+            .filter(|r| r.starts_with(TAG_PREFIX))
+            .collect();
+        if !tags.is_empty() {
+            eprintln!(
+                "warning: {remote} has different tags named {}; they were not overwritten",
+                tags.iter()
+                    .map(|t| t.trim_start_matches(TAG_PREFIX))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        if lost_race.is_empty() {
+            if report.is_empty() {
+                writeln!(out, "Releases are the same here and on {remote}.")?;
+            }
+            for (name, lines) in &report {
+                writeln!(out, "{name}: {}", lines.join(", "))?;
+            }
+            return Ok(());
+        }
+        eprintln!("{remote} moved while we pushed; fetching and merging again ({round}/{ROUNDS}).");
+        for r in lost_race {
+            if let Some(lines) = report.get_mut(r.trim_start_matches(RELEASE_PREFIX)) {
+                lines.retain(|l| l != "pushed");
+            }
+        }
+    }
+    Err(Failure::new(format!(
+        "{remote} kept moving; gave up after {ROUNDS} rounds"
+    ))
+    .hint("your local releases are intact; run `git release sync` again")
+    .into())
+}
+
+fn release_push(name: &str, lease: Option<Option<Oid>>) -> Push {
+    Push {
+        local_ref: format!("{RELEASE_PREFIX}{name}"),
+        remote_ref: format!("{RELEASE_PREFIX}{name}"),
+        lease,
+    }
+}
+
+fn note(report: &mut BTreeMap<String, Vec<String>>, name: &str, line: String) {
+    let lines = report.entry(name.to_owned()).or_default();
+    if !lines.contains(&line) {
+        lines.push(line);
+    }
+}
+
+/// Events in a release history (0 for none): read from its release.toml.
+fn count_events(session: &Session, name: &str, head: Option<Oid>) -> Result<u64> {
+    let Some(head) = head else { return Ok(0) };
+    Ok(session.store().state_at(name, head)?.events)
+}

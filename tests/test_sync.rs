@@ -1,0 +1,186 @@
+//! Sharing releases through a bare remote: three clones, concurrent writers, every order.
+
+use std::sync::Barrier;
+
+use crate::common::TestEnv;
+
+const CONFIG: &str = "[roles.qa]\n[roles.eng]\n\n[checklist]\nfile = \"plan.md\"\n";
+
+/// A bare remote and three clones of it, each holding release 2026-11-20.
+fn clones() -> (TestEnv, Vec<TestEnv>) {
+    let origin = TestEnv::new();
+    let mut plan = String::from("## Steps\n");
+    for i in 1..=30 {
+        plan.push_str(&format!("{i}. step {i}\n"));
+    }
+    origin.write("plan.md", &plan);
+    origin.write(".release/config.toml", CONFIG);
+    origin.git(&["add", "-A"]);
+    origin.git_at_next_time(&["commit", "-q", "-m", "Release process"]);
+    let bare = origin.root.join("remote.git");
+    origin.git(&["clone", "-q", "--bare", ".", bare.to_str().unwrap()]);
+    origin.git(&["remote", "add", "origin", bare.to_str().unwrap()]);
+    origin.ok(&["start", "--date", "2026-11-20"]);
+    origin.ok(&["sync"]);
+    let clones: Vec<TestEnv> = (0..3)
+        .map(|_| {
+            let env = TestEnv::empty();
+            std::fs::remove_dir_all(&env.repo).unwrap();
+            env.git_in_root(&["clone", "-q", bare.to_str().unwrap(), "repo"]);
+            env.ok(&["sync"]);
+            env
+        })
+        .collect();
+    (origin, clones)
+}
+
+fn state(env: &TestEnv) -> String {
+    env.git(&["cat-file", "-p", "refs/release/2026-11-20:release.toml"])
+}
+
+fn event_files(env: &TestEnv) -> Vec<String> {
+    env.git(&["ls-tree", "--name-only", "refs/release/2026-11-20:events"])
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn three_clones_converge_in_any_order() {
+    for order in [[0, 1, 2, 0, 1], [2, 1, 0, 2, 1], [1, 0, 2, 1, 0]] {
+        let (_origin, clones) = clones();
+        // 30 events in each clone, all three writing at once.
+        let barrier = Barrier::new(3);
+        std::thread::scope(|s| {
+            for (n, env) in clones.iter().enumerate() {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    barrier.wait();
+                    for i in 0..10 {
+                        env.ok(&["comment", &format!("clone {n} note {i}")]);
+                        env.ok(&["check", &format!("steps-{}", n * 10 + i + 1)]);
+                        // Sign, then revoke: every one of them is an event.
+                        let who = (format!("Clone {n}"), format!("c{n}@example.com"));
+                        let args: &[&str] = if i % 2 == 0 {
+                            &["signoff", "qa"]
+                        } else {
+                            &["signoff", "qa", "--revoke"]
+                        };
+                        env.ok_as((&who.0, &who.1), args);
+                    }
+                });
+            }
+        });
+        for &n in &order {
+            clones[n].ok(&["sync"]);
+        }
+        let first = state(&clones[0]);
+        assert!(first.contains("events = 91"), "{first}");
+        assert!(first.contains("comments = 30"), "{first}");
+        for env in &clones {
+            assert_eq!(state(env), first, "order {order:?}");
+            assert_eq!(event_files(env).len(), 91);
+            assert_eq!(env.ok(&["fsck"]), "2026-11-20: ok (91 events)\n");
+            env.fsck();
+        }
+        let log = clones[2].ok(&["checklist", "--json"]);
+        assert!(log.contains("\"done\": 30"), "{log}");
+    }
+}
+
+#[test]
+fn a_push_race_is_merged_and_retried() {
+    let (_origin, clones) = clones();
+    let (a, b) = (&clones[0], &clones[1]);
+    // Just before a pushes, b records an event and syncs: the remote moves under a.
+    let hook = a.repo.join(".git/hooks/pre-push");
+    let bin = assert_cmd::cargo::cargo_bin("git-release");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\n[ -f \"$GIT_DIR/raced\" ] && exit 0\ntouch \"$GIT_DIR/raced\"\ncd '{}' && env -u GIT_DIR '{}' comment 'from b, during the race' >/dev/null 2>&1 && env -u GIT_DIR '{}' sync >/dev/null 2>&1\nexit 0\n",
+            b.repo.display(),
+            bin.display(),
+            bin.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    a.ok(&["comment", "from a"]);
+    let (code, out, err) = a.run(&["sync"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("moved while we pushed"), "{err}");
+    assert!(out.contains("2026-11-20: "), "{out}");
+    b.ok(&["sync"]);
+    for env in [a, b] {
+        let log = env.ok(&["log"]);
+        assert!(log.contains("comment: from a"), "{log}");
+        assert!(log.contains("comment: from b, during the race"), "{log}");
+    }
+    assert_eq!(state(a), state(b));
+}
+
+#[test]
+fn an_unreachable_remote_changes_nothing() {
+    let (_origin, clones) = clones();
+    let env = &clones[0];
+    env.ok(&["comment", "offline work"]);
+    env.git(&["remote", "set-url", "origin", "/nonexistent/remote.git"]);
+    let before = env.snapshot();
+    let err = env.fails(&["sync"], 1);
+    assert!(err.contains("cannot fetch from origin"), "{err}");
+    assert!(err.contains("nothing was changed"), "{err}");
+    assert_eq!(env.snapshot(), before);
+    let err = env.fails(&["sync", "upstream"], 1);
+    assert!(err.contains("there is no remote named upstream"), "{err}");
+}
+
+#[test]
+fn dry_run_and_plain_git() {
+    let (_origin, clones) = clones();
+    let (a, b) = (&clones[0], &clones[1]);
+    a.ok(&["comment", "a"]);
+    b.ok(&["comment", "b"]);
+    a.ok(&["sync"]);
+    let before = b.refs();
+    let out = b.ok(&["sync", "--dry-run"]);
+    assert_eq!(
+        out,
+        "2026-11-20: diverged: would merge with origin's history and push\n"
+    );
+    assert_eq!(
+        b.refs()
+            .lines()
+            .filter(|l| l.starts_with("refs/release/"))
+            .collect::<Vec<_>>(),
+        before
+            .lines()
+            .filter(|l| l.starts_with("refs/release/"))
+            .collect::<Vec<_>>()
+    );
+    let out = b.ok(&["sync"]);
+    assert_eq!(out, "2026-11-20: +1 event(s) from origin, merged, pushed\n");
+    // The merge is a real merge commit with both histories as parents.
+    let parents = b.git(&["log", "-1", "--format=%P", "refs/release/2026-11-20"]);
+    assert_eq!(parents.split(' ').count(), 2);
+    assert_eq!(
+        b.ok(&["sync"]),
+        "Releases are the same here and on origin.\n"
+    );
+    // Plain git can fetch the same state (the README documents it).
+    let c = &clones[2];
+    c.git(&[
+        "fetch",
+        "-q",
+        "origin",
+        "+refs/release/*:refs/release/*",
+        "+refs/notes/release:refs/notes/release",
+    ]);
+    assert_eq!(state(c), state(b));
+    assert!(
+        c.git(&["notes", "--ref=release", "show", "HEAD"])
+            .contains("release 2026-11-20")
+    );
+}
