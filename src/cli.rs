@@ -7,7 +7,8 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{
     block, check, checklist, comment, config, deploy, finish, fsck, hooks, init, list, log, notes,
-    render, rollback_approve, rollforward, signoff, start, status, sync, templates, verify, wait,
+    render, rollback_approve, rollforward, signoff, start, status, sync, templates, verify,
+    verify_signatures, wait,
 };
 
 /// Date-based release trains, kept in git.
@@ -56,6 +57,7 @@ pub enum Command {
     Wait(wait::WaitArgs),
     Hooks(hooks::HooksArgs),
     Sync(sync::SyncArgs),
+    VerifySignatures(verify_signatures::VerifySignaturesArgs),
     Fsck(fsck::FsckArgs),
 }
 
@@ -88,6 +90,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Wait(args) => wait::cmd_wait(args, out),
         Command::Hooks(args) => hooks::cmd_hooks(args, out),
         Command::Sync(args) => sync::cmd_sync(args, out),
+        Command::VerifySignatures(args) => verify_signatures::cmd_verify_signatures(args, out),
         Command::Fsck(args) => fsck::cmd_fsck(args, out),
     }
 }

@@ -62,6 +62,12 @@ pub struct Done {
     pub note: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub forced: bool,
+    /// Why a sign-off does not count (not a member; its signature, with `require_signed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// The signature check, with `[trust] require_signed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 #[derive(Serialize, Default)]
@@ -94,6 +100,8 @@ fn done(what: &str, stamp: &Stamp) -> Done {
         time: stamp.time.to_rfc3339(),
         note: stamp.note.clone(),
         forced: false,
+        problem: None,
+        signature: None,
     }
 }
 
@@ -134,11 +142,24 @@ pub fn recorded_view(session: &Session, release: &Release) -> Result<ReleaseView
             .iter()
             .map(|v| done(&v.env, &v.by))
             .collect(),
-        signoffs: release
-            .signoffs
-            .iter()
-            .flat_map(|(role, signers)| signers.iter().map(move |s| done(role, s)))
-            .collect(),
+        signoffs: {
+            let checks = session.check_signoffs(release)?;
+            release
+                .signoffs
+                .iter()
+                .flat_map(|(role, signers)| signers.iter().map(move |s| (role, s)))
+                .map(|(role, s)| {
+                    let check = checks
+                        .iter()
+                        .find(|c| &c.role == role && c.by.email == s.email);
+                    Done {
+                        problem: check.and_then(|c| c.problem.clone()),
+                        signature: check.and_then(|c| c.signature.clone()),
+                        ..done(role, s)
+                    }
+                })
+                .collect()
+        },
         checklist: ChecklistSummary {
             done: checklist.items.len() - open.len(),
             total: checklist.items.len(),

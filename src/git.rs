@@ -63,6 +63,99 @@ pub enum Applied {
     Conflicts(Vec<String>),
 }
 
+/// What a commit's signature says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Signature {
+    Unsigned,
+    /// Valid, made by `signer` (the ssh principal or the e-mail of the gpg key).
+    Good {
+        signer: String,
+    },
+    Bad(String),
+}
+
+/// A program that signs commits the way git does.
+enum Signer {
+    Ssh {
+        program: String,
+        key: String,
+    },
+    OpenPgp {
+        program: String,
+        key: Option<String>,
+    },
+}
+
+impl Signer {
+    /// An armored signature of `payload`, from the same program with the same arguments git
+    /// uses.
+    fn sign(&self, payload: &[u8]) -> Result<String> {
+        match self {
+            Signer::Ssh { program, key } => {
+                let dir = tempfile::tempdir().context("making a temporary directory")?;
+                let file = dir.path().join("commit");
+                std::fs::write(&file, payload)?;
+                let key_file = match key.strip_prefix("key::") {
+                    Some(literal) => {
+                        let path = dir.path().join("key.pub");
+                        std::fs::write(&path, literal)?;
+                        path
+                    }
+                    None => PathBuf::from(expand_home(key)),
+                };
+                let out = std::process::Command::new(program)
+                    .args(["-Y", "sign", "-n", "git", "-f"])
+                    .arg(&key_file)
+                    .arg(&file)
+                    .stdin(std::process::Stdio::null())
+                    .output()
+                    .with_context(|| format!("running {program}"))?;
+                if !out.status.success() {
+                    return Err(Failure::new(format!(
+                        "signing the event failed: {}",
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    ))
+                    .hint("check user.signingkey, or turn commit.gpgsign off; nothing was written")
+                    .into());
+                }
+                Ok(std::fs::read_to_string(dir.path().join("commit.sig"))?)
+            }
+            Signer::OpenPgp { program, key } => {
+                use std::io::Write as _;
+                let mut cmd = std::process::Command::new(program);
+                cmd.args(["--status-fd=2", "-bsa"]);
+                if let Some(key) = key {
+                    cmd.args(["-u", key]);
+                }
+                let mut child = cmd
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .with_context(|| format!("running {program}"))?;
+                child.stdin.take().expect("piped").write_all(payload)?;
+                let out = child.wait_with_output()?;
+                if !out.status.success() {
+                    return Err(Failure::new(format!(
+                        "signing the event failed: {}",
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    ))
+                    .hint("check user.signingkey and gpg, or turn commit.gpgsign off; nothing was written")
+                    .into());
+                }
+                Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+            }
+        }
+    }
+}
+
+fn expand_home(path: &str) -> String {
+    match (path.strip_prefix("~/"), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
+        _ => path.to_owned(),
+    }
+}
+
 /// One ref to push, and the lease it is pushed under.
 pub struct Push {
     pub local_ref: String,
@@ -483,16 +576,115 @@ impl Repo {
     ) -> Result<Oid> {
         let source = self.repo.find_commit(original)?;
         let author = source.author()?.to_owned()?;
-        let mut a = gix::date::parse::TimeBuf::default();
-        let mut c = gix::date::parse::TimeBuf::default();
-        let commit = self.repo.new_commit_as(
-            who.committer.to_ref(&mut c),
-            author.to_ref(&mut a),
-            message,
+        self.commit_object(author, who.committer.clone(), message, tree, parents)
+    }
+
+    /// Writes a commit, signed the way git would sign it when `commit.gpgsign` is set.
+    fn commit_object(
+        &self,
+        author: gix::actor::Signature,
+        committer: gix::actor::Signature,
+        message: &str,
+        tree: Oid,
+        parents: &[Oid],
+    ) -> Result<Oid> {
+        let mut commit = gix::objs::Commit {
             tree,
-            parents.iter().copied(),
-        )?;
-        Ok(commit.id)
+            parents: parents.iter().copied().collect(),
+            author,
+            committer,
+            encoding: None,
+            message: message.into(),
+            extra_headers: Vec::new(),
+        };
+        if let Some(signer) = self.signer()? {
+            let mut payload = Vec::new();
+            gix::objs::WriteTo::write_to(&commit, &mut payload)?;
+            let signature = signer.sign(&payload)?;
+            commit
+                .extra_headers
+                .push(("gpgsig".into(), signature.into()));
+        }
+        Ok(self.repo.write_object(&commit)?.detach())
+    }
+
+    /// How git is set up to sign commits, if it is.
+    fn signer(&self) -> Result<Option<Signer>> {
+        let config = self.repo.config_snapshot();
+        if !config.boolean("commit.gpgsign").unwrap_or(false) {
+            return Ok(None);
+        }
+        let key = config.string("user.signingkey").map(|k| k.to_string());
+        let format = config
+            .string("gpg.format")
+            .map_or_else(|| "openpgp".to_owned(), |f| f.to_string());
+        match format.as_str() {
+            "ssh" => {
+                let key = key.ok_or_else(|| {
+                    Failure::new("commit.gpgsign is on with gpg.format = ssh, but user.signingkey is not set")
+                        .hint("git config user.signingkey ~/.ssh/id_ed25519.pub")
+                })?;
+                let program = config
+                    .string("gpg.ssh.program")
+                    .map_or_else(|| "ssh-keygen".to_owned(), |p| p.to_string());
+                Ok(Some(Signer::Ssh { program, key }))
+            }
+            "openpgp" => {
+                let program = config
+                    .string("gpg.program")
+                    .map_or_else(|| "gpg".to_owned(), |p| p.to_string());
+                Ok(Some(Signer::OpenPgp { program, key }))
+            }
+            other => Err(Failure::new(format!(
+                "gpg.format = {other} is not supported for signing events"
+            ))
+            .hint("use gpg.format = ssh or openpgp, or turn commit.gpgsign off")
+            .into()),
+        }
+    }
+
+    /// Checks a commit's signature like `git verify-commit`, with `allowed_signers` (an ssh
+    /// allowed-signers file) for ssh signatures.
+    pub fn verify_commit(&self, commit: Oid, allowed_signers: Option<&Path>) -> Result<Signature> {
+        let object = self.repo.find_commit(commit)?;
+        let decoded = object.decode()?;
+        if decoded.extra_headers().pgp_signature().is_none() {
+            return Ok(Signature::Unsigned);
+        }
+        let mut cmd = std::process::Command::new("git");
+        cmd.arg("--git-dir").arg(self.repo.git_dir());
+        if let Some(path) = allowed_signers {
+            cmd.arg("-c")
+                .arg(format!("gpg.ssh.allowedSignersFile={}", path.display()));
+        }
+        let out = cmd
+            .args(["verify-commit", "--raw", &commit.to_string()])
+            .output()
+            .context("running git verify-commit")?;
+        let text = String::from_utf8_lossy(&out.stderr).into_owned();
+        if !out.status.success() {
+            let reason = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("bad signature");
+            return Ok(Signature::Bad(reason.trim().to_owned()));
+        }
+        // ssh: `Good "git" signature for kim@qa.example.com with ED25519 key SHA256:…`;
+        // openpgp: `[GNUPG:] GOODSIG <id> Kim <kim@qa.example.com>`.
+        let signer = text
+            .lines()
+            .find_map(|l| {
+                l.split_once("signature for ")
+                    .and_then(|(_, rest)| rest.split_whitespace().next())
+                    .or_else(|| {
+                        l.strip_prefix("[GNUPG:] GOODSIG ")
+                            .and_then(|rest| rest.rsplit_once('<'))
+                            .map(|(_, email)| email.trim_end_matches('>'))
+                    })
+            })
+            .unwrap_or_default()
+            .to_owned();
+        Ok(Signature::Good { signer })
     }
 
     /// The full message of a commit.
@@ -512,16 +704,13 @@ impl Repo {
         tree: Oid,
         parents: &[Oid],
     ) -> Result<Oid> {
-        let mut a = gix::date::parse::TimeBuf::default();
-        let mut c = gix::date::parse::TimeBuf::default();
-        let commit = self.repo.new_commit_as(
-            who.committer.to_ref(&mut c),
-            who.author.to_ref(&mut a),
+        self.commit_object(
+            who.author.clone(),
+            who.committer.clone(),
             message,
             tree,
-            parents.iter().copied(),
-        )?;
-        Ok(commit.id)
+            parents,
+        )
     }
 
     /// Writes an annotated tag object (not its ref) for `target`.
@@ -641,6 +830,18 @@ impl Repo {
             }
             Ok(out)
         })
+    }
+
+    /// Every commit reachable from `tip`, with its parents, newest first.
+    pub fn history(&self, tip: Oid) -> Result<Vec<(Oid, Vec<Oid>)>> {
+        self.repo
+            .rev_walk([tip])
+            .all()?
+            .map(|info| {
+                info.map(|i| (i.id, i.parent_ids.to_vec()))
+                    .map_err(Into::into)
+            })
+            .collect()
     }
 
     /// Whether `ancestor` is reachable from `descendant` (cheap with a commit-graph).

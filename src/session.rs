@@ -106,6 +106,19 @@ impl Session {
     }
 }
 
+/// One sign-off and whether it counts toward gates: its author must be a member of the role,
+/// and with `[trust] require_signed`, its event commit must carry their good signature.
+#[derive(Clone, Debug, Serialize)]
+pub struct SignoffCheck {
+    pub role: String,
+    pub by: Actor,
+    pub time: String,
+    /// `good`, `unsigned`, `bad: …`, `signed by …` (checked only with `require_signed`).
+    pub signature: Option<String>,
+    pub counts: bool,
+    pub problem: Option<String>,
+}
+
 /// Whether a release may go to an environment now, and if not, why.
 #[derive(Serialize)]
 pub struct GateStatus {
@@ -136,6 +149,16 @@ impl Session {
 
     /// The unmet conditions for deploying `release` to `env`.
     pub fn gate(&self, release: &Release, env: &str, checklist: &Checklist) -> Result<Vec<Unmet>> {
+        self.gate_of_trusted(&self.trusted(release)?, env, checklist)
+    }
+
+    /// Like `gate`, for a release whose sign-offs were already checked.
+    fn gate_of_trusted(
+        &self,
+        release: &Release,
+        env: &str,
+        checklist: &Checklist,
+    ) -> Result<Vec<Unmet>> {
         let config = &self.config.config;
         let environment = self.environment(env)?;
         let names = config.environment_names();
@@ -147,14 +170,106 @@ impl Session {
         Ok(evaluate(release, env, &environment.requires, &ctx))
     }
 
+    /// Checks every sign-off of `release` (membership; signatures when required).
+    pub fn check_signoffs(&self, release: &Release) -> Result<Vec<SignoffCheck>> {
+        let config = &self.config.config;
+        let trust = &config.trust;
+        let signers_file = match (&trust.allowed_signers, trust.require_signed) {
+            (Some(path), true) => {
+                let text = crate::config::read_repo_file(&self.git, path)?.ok_or_else(|| {
+                    Failure::new(format!(
+                        "the allowed signers file {path} ([trust] allowed_signers) does not exist"
+                    ))
+                    .hint("create it: one `email ssh-ed25519 AAAA…` line per person")
+                })?;
+                let mut file = tempfile::NamedTempFile::new()?;
+                std::io::Write::write_all(&mut file, text.as_bytes())?;
+                Some(file)
+            }
+            _ => None,
+        };
+        let events = if trust.require_signed && self.store().exists(&release.name)? {
+            self.store().events(&release.name)?
+        } else {
+            Vec::new()
+        };
+        let mut checks = Vec::new();
+        for (role, signers) in &release.signoffs {
+            for s in signers {
+                let mut problem = match config.roles.get(role) {
+                    Some(r) if !r.admits(&s.email) => {
+                        Some(format!("{} is not a member of `{role}`", s.email))
+                    }
+                    _ => None,
+                };
+                let mut signature = None;
+                if trust.require_signed {
+                    let event = events.iter().find(|e| {
+                        e.time == s.time
+                            && e.actor.email == s.email
+                            && matches!(&e.kind, crate::release::EventKind::Signoff { role: r, .. } if r == role)
+                    });
+                    let verdict = match event {
+                        None => "no event found".to_owned(),
+                        Some(event) => match self.store().event_commit(&release.name, event)? {
+                            None => "no commit found".to_owned(),
+                            Some(commit) => {
+                                match self.git.verify_commit(
+                                    commit,
+                                    signers_file.as_ref().map(|f| f.path()),
+                                )? {
+                                    crate::git::Signature::Good { signer } if signer == s.email => {
+                                        "good".to_owned()
+                                    }
+                                    crate::git::Signature::Good { signer } => {
+                                        format!("signed by {signer}, not by {}", s.email)
+                                    }
+                                    crate::git::Signature::Unsigned => "unsigned".to_owned(),
+                                    crate::git::Signature::Bad(why) => format!("bad: {why}"),
+                                }
+                            }
+                        },
+                    };
+                    if verdict != "good" && problem.is_none() {
+                        problem = Some(format!("signature {verdict}"));
+                    }
+                    signature = Some(verdict);
+                }
+                checks.push(SignoffCheck {
+                    role: role.clone(),
+                    by: s.actor(),
+                    time: s.time.to_rfc3339(),
+                    signature,
+                    counts: problem.is_none(),
+                    problem,
+                });
+            }
+        }
+        Ok(checks)
+    }
+
+    /// `release` with only the sign-offs that count (what gates are evaluated on).
+    fn trusted(&self, release: &Release) -> Result<Release> {
+        let mut trusted = release.clone();
+        for check in self.check_signoffs(release)? {
+            if !check.counts {
+                if let Some(signers) = trusted.signoffs.get_mut(&check.role) {
+                    signers.retain(|s| s.email != check.by.email);
+                }
+            }
+        }
+        Ok(trusted)
+    }
+
     /// The gate of every environment, in deployment order.
     pub fn gates(&self, release: &Release, checklist: &Checklist) -> Result<Vec<GateStatus>> {
+        let release = &self.trusted(release)?;
         self.config
             .config
             .environments
             .iter()
             .map(|e| {
-                let unmet = self.gate(release, &e.name, checklist)?;
+                let unmet = self.gate_of_trusted(release, &e.name, checklist)?;
                 Ok(GateStatus {
                     environment: e.name.clone(),
                     met: unmet.is_empty(),

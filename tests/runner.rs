@@ -15,6 +15,7 @@ mod test_notes;
 mod test_process;
 mod test_render;
 mod test_rollforward;
+mod test_signing;
 mod test_start;
 mod test_status;
 mod test_sync;

@@ -23,6 +23,7 @@ pub mod status;
 pub mod sync;
 pub mod templates;
 pub mod verify;
+pub mod verify_signatures;
 pub mod wait;
 
 use anyhow::Result;

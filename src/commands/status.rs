@@ -96,9 +96,14 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
                 .as_deref()
                 .map(|n| format!(": {n}"))
                 .unwrap_or_default();
+            let problem = d
+                .problem
+                .as_deref()
+                .map(|p| format!(" — DOES NOT COUNT: {p}"))
+                .unwrap_or_default();
             writeln!(
                 out,
-                "  {label:<10} {} {} by {}{forced}{note}",
+                "  {label:<10} {} {} by {}{forced}{note}{problem}",
                 d.what,
                 when(&d.time),
                 d.by

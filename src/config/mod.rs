@@ -64,6 +64,21 @@ pub struct Config {
     /// Requests polled by `wait` until they pass (CI green, image pushed).
     #[serde(default)]
     pub gates: Vec<GateConfig>,
+    #[serde(default)]
+    pub trust: TrustConfig,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustConfig {
+    /// Sign-offs count toward gates only when their event commit carries a good signature
+    /// by the person who signed off.
+    #[serde(default)]
+    pub require_signed: bool,
+    /// An ssh allowed-signers file in the repository (`git help config`,
+    /// gpg.ssh.allowedSignersFile): which key belongs to which e-mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_signers: Option<String>,
 }
 
 /// Event names a hook can fire on (`deploy:stage` narrows `deploy` to one environment).
@@ -679,7 +694,7 @@ pub fn load_checklist(git: &Repo, config: &Config) -> Result<Checklist> {
 }
 
 /// A file of the repository: from the working tree, or from HEAD in a bare repository.
-fn read_repo_file(git: &Repo, path: &str) -> Result<Option<String>> {
+pub fn read_repo_file(git: &Repo, path: &str) -> Result<Option<String>> {
     if let Some(workdir) = git.workdir() {
         return match std::fs::read_to_string(workdir.join(path)) {
             Ok(text) => Ok(Some(text)),

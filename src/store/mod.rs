@@ -369,6 +369,31 @@ impl<'r> Store<'r> {
         Ok((commit, brought))
     }
 
+    /// The commit that recorded `event` (the one whose tree first has its file).
+    pub fn event_commit(&self, name: &str, event: &Event) -> Result<Option<Oid>> {
+        let head = self
+            .git
+            .ref_target(&release_ref(name))?
+            .ok_or_else(|| no_such_release(name))?;
+        let path = format!("{EVENTS_DIR}/{}", event.file_name());
+        for (commit, parents) in self.git.history(head)? {
+            if self.git.blob_at(commit, &path)?.is_none() {
+                continue;
+            }
+            let mut in_parent = false;
+            for p in &parents {
+                if self.git.blob_at(*p, &path)?.is_some() {
+                    in_parent = true;
+                    break;
+                }
+            }
+            if !in_parent {
+                return Ok(Some(commit));
+            }
+        }
+        Ok(None)
+    }
+
     /// Writes `release.toml` again from the events (after a tampered or torn state), as a
     /// commit of its own on top of the release.
     pub fn refold(&self, who: &Identity, name: &str) -> Result<Release> {

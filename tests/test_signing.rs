@@ -1,0 +1,159 @@
+//! Signed sign-offs with real ssh keys: good, unsigned, wrong key, forged.
+
+use std::process::Command;
+
+use crate::common::{TestEnv, json};
+
+const KIM: (&str, &str) = ("Kim Tester", "kim@qa.example.com");
+const LEE: (&str, &str) = ("Lee Lead", "lead@example.com");
+
+fn keygen(env: &TestEnv, name: &str) -> (String, String) {
+    let path = env.root.join(name);
+    let out = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&path)
+        .output()
+        .expect("ssh-keygen is installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let public = std::fs::read_to_string(path.with_extension("pub")).unwrap();
+    (
+        path.to_str().unwrap().to_owned(),
+        public
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+/// Signs with `key` from now on (repository config), or not at all.
+fn sign_with(env: &TestEnv, key: Option<&str>) {
+    match key {
+        Some(key) => {
+            env.git(&["config", "gpg.format", "ssh"]);
+            env.git(&["config", "user.signingkey", key]);
+            env.git(&["config", "commit.gpgsign", "true"]);
+        }
+        None => {
+            env.git(&["config", "commit.gpgsign", "false"]);
+        }
+    }
+}
+
+fn setup() -> (TestEnv, String, String) {
+    let env = TestEnv::new();
+    let (kim_key, kim_pub) = keygen(&env, "kim");
+    let (lee_key, lee_pub) = keygen(&env, "lee");
+    env.write(
+        ".release/allowed_signers",
+        &format!("{} {kim_pub}\n{} {lee_pub}\n", KIM.1, LEE.1),
+    );
+    env.write(
+        ".release/config.toml",
+        "[roles.qa]\nmembers = [\"*@qa.example.com\"]\n\n[[environments]]\nname = \"production\"\nrequires = { signoffs = [\"qa\"] }\n\n[trust]\nrequire_signed = true\nallowed_signers = \".release/allowed_signers\"\n",
+    );
+    env.ok(&["start", "--date", "2026-11-20"]);
+    (env, kim_key, lee_key)
+}
+
+fn counts(env: &TestEnv) -> bool {
+    json(&env.ok(&["status", "--json"]))["gates"][0]["met"] == true
+}
+
+#[test]
+fn a_good_signature_counts_and_git_agrees() {
+    let (env, kim_key, _) = setup();
+    sign_with(&env, Some(&kim_key));
+    env.ok_as(KIM, &["signoff", "qa"]);
+    assert!(counts(&env));
+    let out = env.ok(&["verify-signatures"]);
+    assert_eq!(
+        out,
+        "qa Kim Tester <kim@qa.example.com> [signature good]: counts\n"
+    );
+    // git itself verifies the event commit.
+    let signers = env.repo.join(".release/allowed_signers");
+    let verify = env.git_output(&[
+        "-c",
+        &format!("gpg.ssh.allowedSignersFile={}", signers.display()),
+        "verify-commit",
+        "refs/release/2026-11-20",
+    ]);
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&verify.stderr)
+            .contains("Good \"git\" signature for kim@qa.example.com")
+    );
+    env.ok(&["deploy", "production"]);
+    env.fsck();
+}
+
+#[test]
+fn an_unsigned_signoff_does_not_count() {
+    let (env, _, _) = setup();
+    sign_with(&env, None);
+    env.ok_as(KIM, &["signoff", "qa"]);
+    assert!(!counts(&env));
+    let (code, out, err) = env.run(&["verify-signatures"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("[signature unsigned]: DOES NOT COUNT: signature unsigned"),
+        "{out}"
+    );
+    let status = env.ok(&["status"]);
+    assert!(
+        status.contains("DOES NOT COUNT: signature unsigned"),
+        "{status}"
+    );
+    let err = env.fails(&["deploy", "production"], 3);
+    assert!(err.contains("sign-off `qa` missing"), "{err}");
+}
+
+#[test]
+fn a_signature_with_someone_else_s_key_does_not_count() {
+    let (env, _, lee_key) = setup();
+    sign_with(&env, Some(&lee_key));
+    env.ok_as(KIM, &["signoff", "qa"]);
+    assert!(!counts(&env));
+    let out = env.run(&["verify-signatures"]).1;
+    assert!(
+        out.contains("signed by lead@example.com, not by kim@qa.example.com"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_forged_signoff_by_a_non_member_does_not_count() {
+    let (env, kim_key, _) = setup();
+    // Someone edits the config to let themselves in, signs off with their own (valid, but
+    // unknown) key, and puts the config back: the event is there, but it does not count.
+    let real = env.read(".release/config.toml");
+    env.write(
+        ".release/config.toml",
+        &real.replace("members = [\"*@qa.example.com\"]", ""),
+    );
+    sign_with(&env, Some(&kim_key));
+    env.ok_as(("Mallory", "mallory@evil.example"), &["signoff", "qa"]);
+    env.write(".release/config.toml", &real);
+    assert!(!counts(&env));
+    let out = env.run(&["verify-signatures"]).1;
+    assert!(
+        out.contains("mallory@evil.example is not a member of `qa`"),
+        "{out}"
+    );
+
+    // Without require_signed, membership still decides.
+    env.write(
+        ".release/config.toml",
+        &real.replace("require_signed = true", "require_signed = false"),
+    );
+    assert!(!counts(&env));
+}
