@@ -6,9 +6,9 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    block, check, checklist, comment, config, deploy, finish, fsck, hooks, init, list, log, notes,
-    render, rollback_approve, rollforward, signoff, start, status, sync, templates, verify,
-    verify_signatures, wait,
+    block, check, checklist, comment, completions, config, demo, deploy, duty, finish, fsck, hooks,
+    init, list, log, man, notes, render, rollback_approve, rollforward, schedule, signoff, start,
+    status, sync, templates, verify, verify_signatures, wait,
 };
 
 /// Date-based release trains, kept in git.
@@ -27,6 +27,9 @@ pub struct Cli {
     /// Record events but send no hook requests.
     #[arg(long, global = true)]
     pub no_hooks: bool,
+    /// Print only the answer: no progress or confirmations on stderr (warnings still show).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -58,12 +61,20 @@ pub enum Command {
     Hooks(hooks::HooksArgs),
     Sync(sync::SyncArgs),
     VerifySignatures(verify_signatures::VerifySignaturesArgs),
+    Duty(duty::DutyArgs),
+    Schedule(schedule::ScheduleArgs),
+    Demo(demo::DemoArgs),
+    Man(man::ManArgs),
+    Completions(completions::CompletionsArgs),
     Fsck(fsck::FsckArgs),
 }
 
 pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
     if cli.no_hooks {
         hooks::disable();
+    }
+    if cli.quiet {
+        crate::output::set_quiet();
     }
     match &cli.command {
         Command::Init(args) => init::cmd_init(args, out),
@@ -91,6 +102,11 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Hooks(args) => hooks::cmd_hooks(args, out),
         Command::Sync(args) => sync::cmd_sync(args, out),
         Command::VerifySignatures(args) => verify_signatures::cmd_verify_signatures(args, out),
+        Command::Duty(args) => duty::cmd_duty(args, out),
+        Command::Schedule(args) => schedule::cmd_schedule(args, out),
+        Command::Demo(args) => demo::cmd_demo(args, out),
+        Command::Man(args) => man::cmd_man(args, out),
+        Command::Completions(args) => completions::cmd_completions(args, out),
         Command::Fsck(args) => fsck::cmd_fsck(args, out),
     }
 }

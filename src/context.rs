@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::changelog::{self, Entry};
 use crate::config::DateRule;
 use crate::git::Oid;
-use crate::release::schedule::{Rotation, next_weekday};
+use crate::release::schedule::next_weekday;
 use crate::release::state::Stamp;
 use crate::release::{Actor, Release};
 use crate::session::{GateStatus, Session};
@@ -43,6 +43,8 @@ pub struct ReleaseView {
     pub from: Option<String>,
     pub picks: Vec<Pick>,
     pub rollforwards: Vec<crate::release::state::Rollforward>,
+    /// Who has push duty on the release's day (with a `[duty]` rotation).
+    pub duty: Option<String>,
     /// Hooks whose request failed (`git release hooks retry`).
     pub failed_hooks: Vec<crate::release::state::FailedHook>,
     /// The latest result of each HTTP gate `git release wait` polled.
@@ -196,6 +198,13 @@ pub fn recorded_view(session: &Session, release: &Release) -> Result<ReleaseView
             })
             .collect::<Result<_>>()?,
         rollforwards: release.rollforwards.clone(),
+        duty: {
+            let day = session
+                .format()
+                .parse(&release.name)
+                .map_or_else(|| release.created.date_naive(), |n| n.date);
+            session.config.config.duty.as_ref().and_then(|d| d.on(day))
+        },
         failed_hooks: release.failed_hooks.clone(),
         http_gates: release.gates.clone(),
         unknown_events: release.unknown_kinds.clone(),
@@ -243,6 +252,7 @@ pub fn tag_only_view(session: &Session, asked: Option<&str>) -> Result<Option<Re
         from: None,
         picks: Vec::new(),
         rollforwards: Vec::new(),
+        duty: None,
         failed_hooks: Vec::new(),
         http_gates: BTreeMap::new(),
         unknown_events: Vec::new(),
@@ -434,9 +444,8 @@ pub fn template_context(
         .format()
         .parse(&release.name)
         .map_or_else(|| release.created.date_naive(), |n| n.date);
-    let rotation = config.duty.as_ref().map(|d| d.rotation());
-    let duty = rotation.as_ref().and_then(|r| r.on(day)).map(str::to_owned);
-    let next = next_push(session, today, rotation.as_ref());
+    let duty = config.duty.as_ref().and_then(|d| d.on(day));
+    let next = next_push(session, today);
     let checklist = session.checklist()?;
     let pad = PadView {
         name: release.name.clone(),
@@ -505,7 +514,7 @@ pub fn next_pad(context: &TemplateContext, checklist: &[PadItem]) -> PadView {
     }
 }
 
-fn next_push(session: &Session, today: NaiveDate, rotation: Option<&Rotation>) -> NextView {
+fn next_push(session: &Session, today: NaiveDate) -> NextView {
     let config = &session.config.config;
     let Some(schedule) = &config.schedule else {
         return NextView::default();
@@ -521,6 +530,6 @@ fn next_push(session: &Session, today: NaiveDate, rotation: Option<&Rotation>) -
         name: Some(session.format().name(named_after, 0)),
         push_date: Some(push.to_string()),
         tag_date: Some(tag.to_string()),
-        duty: rotation.and_then(|r| r.on(push)).map(str::to_owned),
+        duty: config.duty.as_ref().and_then(|d| d.on(push)),
     }
 }

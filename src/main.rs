@@ -9,6 +9,7 @@ mod error;
 mod files;
 mod git;
 mod hooks;
+mod output;
 mod release;
 mod render;
 mod rollforward;

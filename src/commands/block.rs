@@ -43,7 +43,7 @@ pub fn cmd_block(args: &BlockArgs, out: &mut dyn Write) -> Result<()> {
     session.record(&args.write, out, |name, release| {
         if let Some(open) = release.blockers.get(&args.id) {
             if open.title == args.title && open.url == args.url {
-                eprintln!(
+                crate::say!(
                     "{} already blocks release {name}; nothing to record",
                     args.id
                 );

@@ -63,7 +63,7 @@ fn tick(args: &Items, done: bool, out: &mut dyn Write) -> Result<()> {
         }
         if changed.is_empty() {
             let state = if done { "done" } else { "open" };
-            eprintln!(
+            crate::say!(
                 "Already {state} on release {name}: {}; nothing to record",
                 args.ids.join(" ")
             );
@@ -89,7 +89,7 @@ fn tick(args: &Items, done: bool, out: &mut dyn Write) -> Result<()> {
             .iter()
             .filter(|i| appended.release.checked.contains_key(&i.id))
             .count();
-        eprintln!("  checklist: {finished}/{total} done");
+        crate::say!("  checklist: {finished}/{total} done");
     }
     Ok(())
 }

@@ -82,7 +82,7 @@ pub fn cmd_checklist(args: &ChecklistArgs, out: &mut dyn Write) -> Result<()> {
         return Ok(());
     }
     if view.total == 0 {
-        eprintln!(
+        crate::say!(
             "No checklist: add [[checklist.items]] or checklist.file to .release/config.toml."
         );
         return Ok(());

@@ -86,7 +86,7 @@ pub fn cmd_config(args: &ConfigArgs, out: &mut dyn Write) -> Result<()> {
                 crate::files::write_diff(out, &old, &new, CONFIG_PATH)?;
             } else {
                 crate::files::write_atomically(&path, &new)?;
-                eprintln!("Set {key} in {CONFIG_PATH}; commit it so the team shares the change.");
+                crate::say!("Set {key} in {CONFIG_PATH}; commit it so the team shares the change.");
             }
         }
     }

@@ -63,7 +63,7 @@ pub fn cmd_deploy(args: &DeployArgs, out: &mut dyn Write) -> Result<()> {
     })?;
     if let Some(EventKind::Deploy { unmet, .. }) = appended.map(|a| a.event.kind) {
         for u in unmet {
-            eprintln!("  forced past: {u}");
+            crate::say!("  forced past: {u}");
         }
     }
     Ok(())

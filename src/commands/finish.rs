@@ -85,7 +85,7 @@ pub fn cmd_finish(args: &FinishArgs, out: &mut dyn Write) -> Result<()> {
             let mail_file = dir.join(format!("push-done-mail-{name}.eml"));
             crate::files::write_atomically(&pad_file, &pad)?;
             crate::files::write_atomically(&mail_file, &mail)?;
-            eprintln!("Wrote {} and {}", pad_file.display(), mail_file.display());
+            crate::say!("Wrote {} and {}", pad_file.display(), mail_file.display());
         }
         _ => {
             writeln!(out, "==> push pad for the next push, {next} <==")?;

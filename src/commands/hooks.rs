@@ -88,7 +88,7 @@ fn retry(session: &Session, asked: Option<&str>, dry_run: bool, out: &mut dyn Wr
     let name = session.select(asked)?;
     let release = super::load(session, &name)?;
     if release.failed_hooks.is_empty() {
-        eprintln!("No failed hooks on release {name}.");
+        crate::say!("No failed hooks on release {name}.");
         return Ok(());
     }
     let events = session.store().events(&name)?;
@@ -168,7 +168,7 @@ pub fn fire(
         return Ok(());
     }
     if DISABLED.load(Ordering::Relaxed) {
-        eprintln!("Skipped {} hook(s): --no-hooks", hooks.len());
+        crate::say!("Skipped {} hook(s): --no-hooks", hooks.len());
         return Ok(());
     }
     for (index, hook) in hooks {
@@ -234,9 +234,10 @@ fn send_hook(
     let shown_url = secrets.redact(&request.url);
     let outcome = match http.send(&request, &secrets, None) {
         Ok(response) if (200..300).contains(&response.status) => {
-            eprintln!(
+            crate::say!(
                 "Hook {name}: {} {shown_url} → {}",
-                request.method, response.status
+                request.method,
+                response.status
             );
             return Ok(Ok(()));
         }

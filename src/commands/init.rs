@@ -77,7 +77,7 @@ pub fn cmd_init(args: &InitArgs, out: &mut dyn Write) -> Result<()> {
         return Ok(());
     }
     crate::files::write_atomically(&path, new)?;
-    eprintln!("Wrote {CONFIG_PATH} ({} preset).", args.preset.name());
+    crate::say!("Wrote {CONFIG_PATH} ({} preset).", args.preset.name());
     eprintln!(
         "hint: review it, then commit it: git add {CONFIG_PATH} && git commit -m \"Add release config\""
     );

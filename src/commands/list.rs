@@ -81,7 +81,7 @@ pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
         return Ok(());
     }
     if entries.is_empty() {
-        eprintln!("No releases yet; start one with `git release start`.");
+        crate::say!("No releases yet; start one with `git release start`.");
     }
     let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
     for e in &entries {

@@ -5,18 +5,23 @@ pub mod block;
 pub mod check;
 pub mod checklist;
 pub mod comment;
+pub mod completions;
 pub mod config;
+pub mod demo;
 pub mod deploy;
+pub mod duty;
 pub mod finish;
 pub mod fsck;
 pub mod hooks;
 pub mod init;
 pub mod list;
 pub mod log;
+pub mod man;
 pub mod notes;
 pub mod render;
 pub mod rollback_approve;
 pub mod rollforward;
+pub mod schedule;
 pub mod signoff;
 pub mod start;
 pub mod status;
@@ -103,7 +108,7 @@ pub fn report_event(
         )?;
         write!(out, "{}", appended.event.to_toml())?;
     } else {
-        eprintln!(
+        crate::say!(
             "Recorded on release {name}: {}",
             appended.event.kind.summary()
         );

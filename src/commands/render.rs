@@ -75,7 +75,7 @@ pub fn cmd_render(args: &RenderArgs, out: &mut dyn Write) -> Result<()> {
         }
         Some(file) => {
             crate::files::write_atomically(file, &text)?;
-            eprintln!("Wrote {}", file.display());
+            crate::say!("Wrote {}", file.display());
         }
         None => write!(out, "{text}")?,
     }

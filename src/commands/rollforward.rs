@@ -154,9 +154,9 @@ pub fn cmd_rollforward(args: &RollforwardArgs, out: &mut dyn Write) -> Result<()
             reason: args.reason.clone(),
         }))
     })?;
-    eprintln!("Created branch {branch} at {}:", &outcome.tip[..7]);
+    crate::say!("Created branch {branch} at {}:", &outcome.tip[..7]);
     for m in &outcome.commits {
-        eprintln!("  {} {}", &m.id[..7], m.summary);
+        crate::say!("  {} {}", &m.id[..7], m.summary);
     }
     if !outcome.manual.is_empty() {
         eprintln!(

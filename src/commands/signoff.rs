@@ -54,7 +54,7 @@ pub fn cmd_signoff(args: &SignoffArgs, out: &mut dyn Write) -> Result<()> {
             .flatten()
             .find(|s| s.email == actor.email)
         {
-            eprintln!(
+            crate::say!(
                 "{actor} already signed off `{role}` on release {name} ({}); nothing to record",
                 human_time(mine.time)
             );

@@ -89,7 +89,7 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
                 .collect::<Result<Vec<_>>>()?;
             let (tip, made) = crate::rollforward::pick(git, &who, base, &picks)?;
             for m in &made {
-                eprintln!("  picked {} {}", &m.id[..7], m.summary);
+                crate::say!("  picked {} {}", &m.id[..7], m.summary);
             }
             (tip, picks)
         }
@@ -189,18 +189,18 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
             }
             Created::Taken => continue,
             Created::Done(created) => {
-                eprintln!(
+                crate::say!(
                     "Started release {name} at {} {}",
                     git.short(target),
                     target_info.subject
                 );
                 match &previous {
-                    Some(p) if count == 0 => eprintln!("  no commits since {p}"),
-                    Some(p) => eprintln!("  {count} commit(s) since {p}"),
-                    None => eprintln!("  first release: {count} commit(s)"),
+                    Some(p) if count == 0 => crate::say!("  no commits since {p}"),
+                    Some(p) => crate::say!("  {count} commit(s) since {p}"),
+                    None => crate::say!("  first release: {count} commit(s)"),
                 }
                 if tag {
-                    eprintln!("  tagged {name}; publish it with `git push origin {name}`");
+                    crate::say!("  tagged {name}; publish it with `git push origin {name}`");
                 }
                 writeln!(out, "{name}")?;
                 super::hooks::fire(&session, &created.release, &created.event, false, out)?;

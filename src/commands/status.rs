@@ -6,6 +6,7 @@ use anyhow::Result;
 
 use super::{Session, human_time};
 use crate::context::{Done, ReleaseView, recorded_view, tag_only_view};
+use crate::output::{Tone, paint};
 
 /// Show where a release stands: target, tag, previous release, stage, sign-offs, checklist,
 /// blockers. Defaults to the newest release.
@@ -45,6 +46,12 @@ fn when(time: &str) -> String {
         .map_or_else(|_| time.to_owned(), |t| human_time(t.to_utc()))
 }
 
+/// A time with how long ago it was, for the lines where that matters.
+fn when_ago(time: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(time)
+        .map_or_else(|_| time.to_owned(), |t| crate::output::when(t.to_utc()))
+}
+
 fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "release {}", v.name)?;
     writeln!(
@@ -64,6 +71,9 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
         v.previous.as_deref().unwrap_or("(first release)")
     )?;
     writeln!(out, "  stage      {}", v.stage)?;
+    if let Some(duty) = &v.duty {
+        writeln!(out, "  push hero  {duty}")?;
+    }
     if !v.recorded {
         writeln!(
             out,
@@ -72,7 +82,7 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
         return Ok(());
     }
     if let (Some(created), Some(by)) = (&v.created, &v.created_by) {
-        writeln!(out, "  started    {} by {by}", when(created))?;
+        writeln!(out, "  started    {} by {by}", when_ago(created))?;
     }
     if let Some(from) = &v.from {
         writeln!(
@@ -99,7 +109,7 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
             let problem = d
                 .problem
                 .as_deref()
-                .map(|p| format!(" — DOES NOT COUNT: {p}"))
+                .map(|p| format!(" — {}: {p}", paint("DOES NOT COUNT", Tone::Bad)))
                 .unwrap_or_default();
             writeln!(
                 out,
@@ -162,13 +172,19 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
     for (i, g) in v.gates.iter().enumerate() {
         let label = if i == 0 { "gates" } else { "" };
         if g.met {
-            writeln!(out, "  {label:<10} {}: open", g.environment)?;
+            writeln!(
+                out,
+                "  {label:<10} {}: {}",
+                g.environment,
+                paint("open", Tone::Good)
+            )?;
         } else {
             let reasons: Vec<&str> = g.unmet.iter().map(|u| u.reason.as_str()).collect();
             writeln!(
                 out,
-                "  {label:<10} {}: shut — {}",
+                "  {label:<10} {}: {} — {}",
                 g.environment,
+                paint("shut", Tone::Bad),
                 reasons.join("; ")
             )?;
         }

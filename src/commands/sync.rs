@@ -163,7 +163,7 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             store.update_note(name)?;
         }
         if raced {
-            eprintln!("A release changed here while syncing; starting over ({round}/{ROUNDS}).");
+            crate::say!("A release changed here while syncing; starting over ({round}/{ROUNDS}).");
             continue;
         }
         for p in &pushes {
@@ -218,7 +218,9 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             }
             return Ok(());
         }
-        eprintln!("{remote} moved while we pushed; fetching and merging again ({round}/{ROUNDS}).");
+        crate::say!(
+            "{remote} moved while we pushed; fetching and merging again ({round}/{ROUNDS})."
+        );
         for r in lost_race {
             if let Some(lines) = report.get_mut(r.trim_start_matches(RELEASE_PREFIX)) {
                 lines.retain(|l| l != "pushed");

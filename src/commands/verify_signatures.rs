@@ -31,7 +31,7 @@ pub fn cmd_verify_signatures(args: &VerifySignaturesArgs, out: &mut dyn Write) -
         writeln!(out)?;
     } else {
         if !session.config.config.trust.require_signed {
-            eprintln!("note: [trust] require_signed is off, so only membership is checked");
+            crate::say!("note: [trust] require_signed is off, so only membership is checked");
         }
         for c in &checks {
             let verdict = match &c.problem {

@@ -120,7 +120,7 @@ pub fn cmd_wait(args: &WaitArgs, out: &mut dyn Write) -> Result<()> {
             ) {
                 Seen::Passed(detail) => {
                     passed[i] = true;
-                    progress.suspend(|| eprintln!("Gate {} passed: {detail}", gate.name));
+                    progress.suspend(|| crate::say!("Gate {} passed: {detail}", gate.name));
                     record(&session, &name, &gate.name, true, detail)?;
                 }
                 Seen::Not(detail) => last[i] = Some(detail),

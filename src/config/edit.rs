@@ -81,3 +81,36 @@ fn set_in(table: &mut dyn TableLike, parts: &[&str], mut value: Value, key: &str
         None => Err(Failure::usage(format!("`{key}`: `{first}` is a value, not a table")).into()),
     }
 }
+
+/// Returns `text` with `item` appended to the array at dotted `key` (created if missing), as
+/// one line of its own.
+pub fn append(text: &str, key: &str, item: Value) -> Result<String> {
+    let mut doc: DocumentMut = text
+        .parse()
+        .map_err(|e| Failure::new(format!("{}: not valid TOML: {e}", super::CONFIG_PATH)))?;
+    let parts: Vec<&str> = key.split('.').collect();
+    let (last, path) = parts.split_last().expect("a key has a part");
+    let mut table: &mut dyn TableLike = doc.as_table_mut();
+    for part in path {
+        if table.get(part).is_none() {
+            table.insert(part, Item::Table(toml_edit::Table::new()));
+        }
+        table = table
+            .get_mut(part)
+            .and_then(Item::as_table_like_mut)
+            .ok_or_else(|| Failure::new(format!("`{part}` in {key} is not a table")))?;
+    }
+    if table.get(last).is_none() {
+        table.insert(last, Item::Value(Value::Array(toml_edit::Array::new())));
+    }
+    let array = table
+        .get_mut(last)
+        .and_then(Item::as_array_mut)
+        .ok_or_else(|| Failure::new(format!("{key} is not a list")))?;
+    let mut item = item;
+    item.decor_mut().set_prefix("\n    ");
+    array.push_formatted(item);
+    array.set_trailing("\n");
+    array.set_trailing_comma(true);
+    Ok(doc.to_string())
+}

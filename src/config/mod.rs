@@ -341,6 +341,12 @@ pub struct ScheduleConfig {
     pub tag: Day,
     /// The weekday it goes to production.
     pub push: Day,
+    /// When on those days (shown by `schedule`), e.g. "10:00".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// The team's UTC offset for that time, e.g. "+01:00".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc_offset: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize)]
@@ -391,6 +397,18 @@ pub struct DutyConfig {
     /// How long a turn lasts: `1d`, `1w`, `2w`.
     #[serde(default = "default_every")]
     pub every: Every,
+    /// Turns people traded (`git release duty swap`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub swaps: Vec<SwapConfig>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwapConfig {
+    /// A day in the week whose turn is traded.
+    pub week: ConfigDate,
+    pub a: String,
+    pub b: String,
 }
 
 /// A turn's length in days, written `3d` or `2w`.
@@ -416,6 +434,22 @@ impl From<Every> for String {
 }
 
 impl DutyConfig {
+    pub fn swaps(&self) -> Vec<crate::release::schedule::Swap> {
+        self.swaps
+            .iter()
+            .map(|s| crate::release::schedule::Swap {
+                week: s.week.0,
+                a: s.a.clone(),
+                b: s.b.clone(),
+            })
+            .collect()
+    }
+
+    /// Who has duty on `date`, swaps included.
+    pub fn on(&self, date: NaiveDate) -> Option<String> {
+        self.rotation().on_with_swaps(date, &self.swaps())
+    }
+
     pub fn rotation(&self) -> crate::release::schedule::Rotation {
         crate::release::schedule::Rotation {
             people: self.rotation.clone(),

@@ -34,18 +34,101 @@ pub struct Rotation {
     pub days: u32,
 }
 
+/// Two people trading turns: whoever of `a` and `b` has the turn containing `week` gives it to
+/// the other, and takes the other's next turn after it in exchange.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Swap {
+    pub week: NaiveDate,
+    pub a: String,
+    pub b: String,
+}
+
 impl Rotation {
-    /// Who has duty on `date` (the rotation runs backwards before `start` too).
+    /// Who has duty on `date` by the rotation alone (it runs backwards before `start` too).
     pub fn on(&self, date: NaiveDate) -> Option<&str> {
         if self.people.is_empty() || self.days == 0 {
             return None;
         }
-        let turn = (date - self.start)
-            .num_days()
-            .div_euclid(i64::from(self.days));
-        let index = turn.rem_euclid(self.people.len() as i64) as usize;
-        Some(&self.people[index])
+        Some(self.base(self.turn(date)))
     }
+
+    /// Who has duty on `date`, swaps included.
+    pub fn on_with_swaps(&self, date: NaiveDate, swaps: &[Swap]) -> Option<String> {
+        let mut person = self.on(date)?.to_owned();
+        let turn = self.turn(date);
+        for swap in swaps {
+            if let Some((t1, x, t2, y)) = self.traded_turns(swap) {
+                if turn == t1 {
+                    person = y.to_owned();
+                } else if turn == t2 {
+                    person = x.to_owned();
+                }
+            }
+        }
+        Some(person)
+    }
+
+    /// The first day of the turn that contains `date`.
+    pub fn turn_start(&self, date: NaiveDate) -> NaiveDate {
+        let offset = self.turn(date) * i64::from(self.days);
+        if offset >= 0 {
+            self.start + Days::new(offset as u64)
+        } else {
+            self.start - Days::new((-offset) as u64)
+        }
+    }
+
+    /// The turns a swap exchanges: (turn of its week, who had it, the other's next turn, the
+    /// other), or `None` when neither person has that week.
+    pub fn traded_turns<'a>(&'a self, swap: &'a Swap) -> Option<(i64, &'a str, i64, &'a str)> {
+        if self.people.is_empty() || self.days == 0 {
+            return None;
+        }
+        let t1 = self.turn(swap.week);
+        let x = self.base(t1);
+        let y = if x == swap.a {
+            swap.b.as_str()
+        } else if x == swap.b {
+            swap.a.as_str()
+        } else {
+            return None;
+        };
+        let t2 = (t1 + 1..=t1 + self.people.len() as i64).find(|t| self.base(*t) == y)?;
+        Some((t1, x, t2, y))
+    }
+
+    fn turn(&self, date: NaiveDate) -> i64 {
+        (date - self.start)
+            .num_days()
+            .div_euclid(i64::from(self.days.max(1)))
+    }
+
+    fn base(&self, turn: i64) -> &str {
+        &self.people[turn.rem_euclid(self.people.len() as i64) as usize]
+    }
+}
+
+/// One coming release on the calendar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Slot {
+    pub tag: NaiveDate,
+    pub push: NaiveDate,
+}
+
+/// The next `count` push days from `today`, each with the tag day before it (on or before the
+/// push, within the week).
+pub fn upcoming(today: NaiveDate, tag: Weekday, push: Weekday, count: usize) -> Vec<Slot> {
+    let first_push = next_weekday(today, push);
+    let back = (7 + push.num_days_from_monday() - tag.num_days_from_monday()) % 7;
+    (0..count)
+        .map(|i| {
+            let push_day = first_push + Days::new(7 * i as u64);
+            Slot {
+                tag: push_day - Days::new(back.into()),
+                push: push_day,
+            }
+        })
+        .collect()
 }
 
 /// The first `day` on or after `from`.
@@ -85,6 +168,101 @@ mod tests {
         assert_eq!(parse_every("2w"), Ok(14));
         assert!(parse_every("0d").is_err());
         assert!(parse_every("w").is_err());
+    }
+
+    #[test]
+    fn swaps_trade_two_turns() {
+        let r = Rotation {
+            people: vec!["a".into(), "b".into(), "c".into()],
+            start: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            days: 7,
+        };
+        let week = |n: u64| r.start + Days::new(7 * n);
+        // Base: a b c a b c …; b takes a's week 3, a takes b's week 4.
+        let swaps = [Swap {
+            week: week(3),
+            a: "a".into(),
+            b: "b".into(),
+        }];
+        let who: Vec<String> = (0..7)
+            .map(|n| r.on_with_swaps(week(n), &swaps).unwrap())
+            .collect();
+        assert_eq!(who, ["a", "b", "c", "b", "a", "c", "a"]);
+        // A swap naming people who do not have that week changes nothing.
+        let odd = [Swap {
+            week: week(3),
+            a: "b".into(),
+            b: "c".into(),
+        }];
+        assert_eq!(r.on_with_swaps(week(3), &odd).unwrap(), "a");
+        assert_eq!(r.turn_start(week(3) + Days::new(4)), week(3));
+        assert_eq!(r.turn_start(r.start - Days::new(1)), r.start - Days::new(7));
+    }
+
+    #[test]
+    fn the_calendar_pairs_tag_and_push_days() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(); // a Saturday
+        let slots = upcoming(today, Weekday::Tue, Weekday::Thu, 2);
+        assert_eq!(
+            slots[0].push,
+            NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
+        );
+        assert_eq!(slots[0].tag, NaiveDate::from_ymd_opt(2026, 11, 24).unwrap());
+        assert_eq!(slots[1].push, NaiveDate::from_ymd_opt(2026, 12, 3).unwrap());
+        // Train: tag on Friday, push the next Tuesday.
+        let slots = upcoming(today, Weekday::Fri, Weekday::Tue, 1);
+        assert_eq!(
+            slots[0].push,
+            NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+        );
+        assert_eq!(slots[0].tag, NaiveDate::from_ymd_opt(2026, 11, 20).unwrap());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_turn_has_one_person_and_swaps_keep_each_count(
+            people in 1usize..6,
+            days in 1u32..15,
+            offset in -400i64..400,
+            swap_week in 0u64..60,
+            pick in 0usize..6,
+        ) {
+            let r = Rotation {
+                people: (0..people).map(|i| format!("p{i}")).collect(),
+                start: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                days,
+            };
+            let date = if offset >= 0 {
+                r.start + Days::new(offset as u64)
+            } else {
+                r.start - Days::new((-offset) as u64)
+            };
+            let who = r.on(date).unwrap();
+            proptest::prop_assert!(r.people.iter().any(|p| p == who));
+            // Every day of a turn has the same person.
+            let first = r.turn_start(date);
+            for d in 0..days {
+                proptest::prop_assert_eq!(r.on(first + Days::new(d.into())).unwrap(), who);
+            }
+            // A swap moves duties between two turns and keeps how many each person has.
+            let week = r.start + Days::new(swap_week * u64::from(days));
+            let swap = Swap {
+                week,
+                a: r.on(week).unwrap().to_owned(),
+                b: r.people[pick % people].clone(),
+            };
+            let span = 3 * people as u64 + 4;
+            let count = |swaps: &[Swap], p: &str| {
+                (0..span)
+                    .filter(|t| {
+                        r.on_with_swaps(week + Days::new(t * u64::from(days)), swaps).as_deref() == Some(p)
+                    })
+                    .count()
+            };
+            for p in &r.people {
+                proptest::prop_assert_eq!(count(&[], p), count(std::slice::from_ref(&swap), p));
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,22 @@
+//! `git release completions`: shell completion scripts.
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::CommandFactory;
+
+/// Print the completion script for a shell.
+///
+/// Example: git release completions bash > ~/.local/share/bash-completion/completions/git-release
+///          git release completions zsh > ~/.zfunc/_git-release
+///          git release completions fish > ~/.config/fish/completions/git-release.fish
+#[derive(clap::Args, Debug)]
+pub struct CompletionsArgs {
+    shell: clap_complete::Shell,
+}
+
+pub fn cmd_completions(args: &CompletionsArgs, out: &mut dyn Write) -> Result<()> {
+    let mut command = crate::cli::Cli::command();
+    clap_complete::generate(args.shell, &mut command, "git-release", out);
+    Ok(())
+}

@@ -1,0 +1,30 @@
+//! `git release man`: the manual page, in roff.
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::CommandFactory;
+
+/// Print the manual page (roff). Install it so `man git-release` and `git help release` find
+/// it: `git release man > ~/.local/share/man/man1/git-release.1`.
+///
+/// Example: git release man | man -l -
+#[derive(clap::Args, Debug)]
+pub struct ManArgs {}
+
+pub fn cmd_man(_: &ManArgs, out: &mut dyn Write) -> Result<()> {
+    let command = crate::cli::Cli::command().name("git-release");
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command.clone()).render(&mut page)?;
+    // One section per subcommand, so the examples of each are in the page too.
+    for sub in command.get_subcommands() {
+        let name = format!("git-release-{}", sub.get_name());
+        let sub = sub
+            .clone()
+            .name(&*Box::leak(name.into_boxed_str()))
+            .disable_help_subcommand(true);
+        clap_mangen::Man::new(sub).render(&mut page)?;
+    }
+    out.write_all(&page)?;
+    Ok(())
+}

@@ -1,0 +1,216 @@
+//! The newcomer's first ten minutes: demo, help, man page, completions, duty, schedule, output.
+
+use chrono::{Datelike, Weekday};
+
+use crate::common::{TestEnv, json};
+
+#[test]
+fn the_demo_runs_both_processes_and_leaves_the_caller_alone() {
+    let env = TestEnv::new();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let before = env.snapshot();
+    let sandbox = env.root.join("demo");
+    let out = env.ok(&["demo", sandbox.to_str().unwrap()]);
+    for step in [
+        "$ git release init",
+        "$ git release notes",
+        "$ git release render stage-test-mail",
+        "cannot be deployed to production: 4 condition(s) not met",
+        "$ git release signoff qa",
+        "verified on production",
+        "Undo migration 000002_add_email",
+        "ALTER TABLE users DROP COLUMN email;",
+        "picked",
+        "has push duty",
+        "==> push pad for the next push",
+    ] {
+        assert!(out.contains(step), "the demo lacks {step:?}:\n{out}");
+    }
+    assert_eq!(
+        env.snapshot(),
+        before,
+        "the demo touched the caller's repository"
+    );
+    // The sandbox is a real repository the user can look at.
+    let shop = sandbox.join("shop");
+    let git = std::process::Command::new("git")
+        .args(["for-each-ref", "--format=%(refname)", "refs/release"])
+        .current_dir(&shop)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&git.stdout).lines().count() >= 3);
+    let err = env.fails(&["demo", sandbox.to_str().unwrap()], 2);
+    assert!(err.contains("is not empty"), "{err}");
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    let env = TestEnv::new();
+    let help = env.ok(&["--help"]);
+    let commands: Vec<String> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter(|l| !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(String::from))
+        .filter(|c| c != "help")
+        .collect();
+    assert!(commands.len() > 25, "{help}");
+    for command in commands {
+        let text = env.ok(&[&command, "--help"]);
+        assert!(
+            text.contains("Example:"),
+            "`git release {command} --help` has no example:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn man_page_and_completions() {
+    let env = TestEnv::new();
+    let page = env.ok(&["man"]);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH git-release 1"),
+        "{}",
+        &page[..200.min(page.len())]
+    );
+    assert!(
+        page.contains("git\\-release\\-rollforward") || page.contains("git-release-rollforward")
+    );
+    let groff = std::process::Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    if let Ok(mut child) = groff {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(page.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "groff: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef git-release"),
+        ("fish", "complete -c git-release"),
+    ] {
+        let script = env.ok(&["completions", shell]);
+        assert!(
+            script.contains(marker),
+            "{shell}: {}",
+            &script[..200.min(script.len())]
+        );
+        assert!(script.contains("rollforward"), "{shell}");
+    }
+    env.fails(&["completions", "tcsh"], 2);
+}
+
+fn push_duty() -> TestEnv {
+    let env = TestEnv::new();
+    env.ok(&["init", "--preset", "push-duty"]);
+    env
+}
+
+#[test]
+fn duty_rotates_weekly_and_swaps_are_config() {
+    let env = push_duty();
+    // The preset: alice, bob, carol from Thursday 2026-01-01, weekly.
+    assert_eq!(
+        env.ok(&["duty", "--date", "2026-01-07"]),
+        "alice has push duty (turn from 2026-01-01)\n"
+    );
+    let v = json(&env.ok(&["duty", "--date", "2026-01-08", "--next", "3", "--json"]));
+    let people: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["person"].as_str().unwrap())
+        .collect();
+    assert_eq!(people, ["bob", "carol", "alice", "bob"]);
+    assert_eq!(v[1]["starts"], "2026-01-15");
+
+    let before = env.read(".release/config.toml");
+    let diff = env.ok(&[
+        "duty",
+        "swap",
+        "bob",
+        "carol",
+        "--week",
+        "2026-01-08",
+        "--dry-run",
+    ]);
+    assert!(diff.contains("+swaps = ["), "{diff}");
+    assert_eq!(env.read(".release/config.toml"), before);
+    env.ok(&["duty", "swap", "bob", "carol", "--week", "2026-01-08"]);
+    let v = json(&env.ok(&["duty", "--date", "2026-01-08", "--next", "2", "--json"]));
+    let people: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["person"].as_str().unwrap())
+        .collect();
+    assert_eq!(people, ["carol", "bob", "alice"]);
+    let config = env.read(".release/config.toml");
+    assert!(
+        config.contains("# Push duty rotates through these people"),
+        "comments are kept"
+    );
+    let err = env.fails(
+        &["duty", "swap", "alice", "carol", "--week", "2026-01-29"],
+        1,
+    );
+    assert!(
+        err.contains("neither alice nor carol has the turn of 2026-01-29; bob has"),
+        "{err}"
+    );
+    let err = env.fails(&["duty", "swap", "alice", "zed", "--week", "2026-01-01"], 1);
+    assert!(err.contains("zed is not in the rotation"), "{err}");
+}
+
+#[test]
+fn schedule_lists_tag_days_push_days_names_and_heroes() {
+    let env = push_duty();
+    let v = json(&env.ok(&["schedule", "--count", "3", "--json"]));
+    let today = chrono::Local::now().date_naive();
+    let ahead =
+        (7 + Weekday::Thu.num_days_from_monday() - today.weekday().num_days_from_monday()) % 7;
+    let thursday = today + chrono::Days::new(ahead.into());
+    assert_eq!(v[0]["push"], thursday.to_string());
+    assert_eq!(v[0]["tag"], (thursday - chrono::Days::new(2)).to_string());
+    assert_eq!(v[0]["name"], thursday.format("%Y.%m.%d").to_string());
+    assert_eq!(v[1]["push"], (thursday + chrono::Days::new(7)).to_string());
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let hero = ["alice", "bob", "carol"]
+        [((thursday - start).num_days().div_euclid(7).rem_euclid(3)) as usize];
+    assert_eq!(v[0]["duty"], hero);
+    // The hero of a release's day shows in its status.
+    env.ok(&["start", "--date", "2026-01-15"]);
+    assert!(env.ok(&["status"]).contains("push hero  carol\n"));
+    let text = env.ok(&["schedule"]);
+    assert!(
+        text.starts_with("release      tag              push             duty\n"),
+        "{text}"
+    );
+    assert!(text.contains("Thu "), "{text}");
+}
+
+#[test]
+fn quiet_plain_output_and_relative_times() {
+    let env = TestEnv::new();
+    let (code, out, err) = env.run(&["start", "--date", "2026-11-20", "--quiet"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "2026-11-20\n", ""));
+    let (_, _, err) = env.run(&["-q", "comment", "shh"]);
+    assert_eq!(err, "");
+    let status = env.ok(&["status"]);
+    assert!(status.contains("(just now) by Ada Lovelace"), "{status}");
+    assert!(!status.contains('\u{1b}'), "colour codes in piped output");
+}
