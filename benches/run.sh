@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# Benchmarks git-release against the git command that does the same job, as whole processes.
-# Each pair runs several times; the table shows medians and the ratio (git-release / git).
+# Benchmarks git-release against the git command that does the same job, as whole processes,
+# on repositories made by benches/generate.py with git fast-import. Each pair runs several
+# times; the table shows medians and the ratio (git-release / git).
 #
-#   benches/run.sh            # full size (50,000-commit range)
+#   benches/run.sh            # full size: 100k commits, 10k tags, 2k releases, 10k events
 #   benches/run.sh --smoke    # tiny repositories: checks the benchmarks run (CI does this)
 #
 # Writes the table to benches/RESULTS.md with a description of the machine (not in smoke mode).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-commits=50000
-runs=7
-profile=release
-results=benches/RESULTS.md
-if [ "${1:-}" = "--smoke" ]; then commits=200; runs=2; profile=dev; results=/dev/null; fi
+commits=100000; tags=10000; releases=2000; events=10,1000,10000; diverged=500; notes_range=50000
+runs=7; profile=release; results="$PWD/benches/RESULTS.md"
+if [ "${1:-}" = "--smoke" ]; then
+  commits=400; tags=40; releases=20; events=10,100,200; diverged=10; notes_range=200
+  runs=2; profile=dev; results=/dev/null
+fi
 
 # Smoke mode reuses the debug build the tests made; the figures need the release build.
 cargo build --quiet --profile "$profile"
@@ -24,31 +26,18 @@ export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 TZ=UTC
 export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
 export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
 
-# A linear history made with fast-import: one small change per commit, a release tag at the
-# start and one at the end of the range.
-repo="$work/notes"
-git init -q -b main "$repo"
-awk -v n="$commits" 'BEGIN {
-  for (i = 1; i <= n + 1; i++) {
-    printf "commit refs/heads/main\nmark :%d\ncommitter Bench <bench@example.com> %d +0000\n", i, 1700000000 + i * 60
-    msg = sprintf("Change %d: fix #%d", i, i % 997)
-    printf "data %d\n%s\n", length(msg), msg
-    if (i > 1) printf "from :%d\n", i - 1
-    line = sprintf("line %d\n", i)
-    printf "M 644 inline file%d.txt\ndata %d\n%s\n", i % 100, length(line), line
-  }
-  printf "reset refs/tags/2026-01-06\nfrom :1\n\n"
-  printf "reset refs/tags/2026-06-02\nfrom :%d\n\n", n + 1
-}' | git -C "$repo" fast-import --quiet
-git -C "$repo" commit-graph write --reachable 2>/dev/null || true
-
-# Median wall time of a command, in milliseconds.
+echo "generating: $commits commits, $tags tags, $releases releases, events $events, $diverged diverged" >&2
+python3 benches/generate.py "$work/gen" --commits "$commits" --tags "$tags" --releases "$releases" \
+  --events "$events" --diverged "$diverged" --notes-range "$notes_range"
+repo="$work/gen/repo"
+# Median wall time in milliseconds of "$@", after running $setup (untimed) before each run.
+setup=true
 median_ms() {
-  local times=()
+  local times=() start end
   for _ in $(seq "$runs"); do
-    local start end
+    eval "$setup"
     start=$(date +%s%N)
-    "$@" >/dev/null
+    "$@" >/dev/null 2>"$work/stderr" || { echo "benchmark command failed: $*" >&2; cat "$work/stderr" >&2; exit 1; }
     end=$(date +%s%N)
     times+=($(( (end - start) / 1000000 )))
   done
@@ -56,27 +45,58 @@ median_ms() {
 }
 
 rows=()
+# compare LABEL TARGET DIR GIT-COMMAND -- GIT-RELEASE-ARGS…
 compare() {
-  local label=$1 target=$2; shift 2
-  local ours theirs
-  ours=$(cd "$repo" && median_ms "$bin" "${@}")
-  theirs=$(cd "$repo" && median_ms sh -c "$target")
-  local ratio
+  local label=$1 target=$2 dir=$3 git_cmd=$4; shift 4
+  local ours theirs ratio verdict
+  ours=$(cd "$dir" && median_ms "$bin" "$@")
+  theirs=$(cd "$dir" && median_ms sh -c "$git_cmd")
   ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { if (b == 0) b = 1; printf "%.2f", a / b }')
-  rows+=("| $label | $ours ms | $theirs ms | ${ratio}× |")
-  echo "$label: git-release ${ours} ms, git ${theirs} ms, ratio ${ratio}" >&2
+  verdict=$(awk -v r="$ratio" -v t="$target" 'BEGIN { print (r <= t) ? "met" : "not met" }')
+  rows+=("| $label | $ours ms | $theirs ms | ${ratio}× | ≤ ${target}× $verdict |")
+  echo "$label: git-release ${ours} ms, git ${theirs} ms, ${ratio}× (target ≤ ${target}×: $verdict)" >&2
 }
 
-compare "\`notes --format text\` over $commits commits vs \`git log --format='%H %s' A..B\`" \
-  "git log --format='%H %s' 2026-01-06..2026-06-02" notes --format text -r 2026-06-02
+IFS=, read -r -a event_counts <<< "$events"
+for k in "${!event_counts[@]}"; do
+  name=$(printf '2099-01-%02d' $(( k + 1 )))
+  compare "\`status\` of a release with ${event_counts[$k]} events vs \`git cat-file -p\` of its release.toml" 1.5 "$repo" \
+    "git cat-file -p refs/release/$name:release.toml" status -r "$name"
+done
+compare "\`notes --format text\` over $notes_range commits vs \`git log --format='%H %s' A..B\`" 1.0 "$repo" \
+  "git log --format='%H %s' 2030-01-01..2030-01-02" notes --format text -r 2030-01-02
+compare "\`start --dry-run\` (naming) with $tags tags vs \`git tag -l '2027*'\`" 1.5 "$repo" \
+  "git tag -l '2027*'" start --dry-run --no-tag --date 2027-06-01
+compare "\`list\` with $(( releases + ${#event_counts[@]} + diverged )) releases vs \`git for-each-ref refs/release\`" 2.0 "$repo" \
+  "git for-each-ref refs/release" list
+
+# One comment (an event commit, CAS) vs one git note, on the release with the most events.
+big=$(printf '2099-01-%02d' "${#event_counts[@]}")
+compare "one \`comment\` on the ${event_counts[-1]}-event release vs one \`git notes add\`" 1.0 "$repo" \
+  "git notes --ref=bench add -f -m 'a note' HEAD" comment -r "$big" "a note"
+
+# Sync of the diverged releases vs the bare fetch + push of the same refs; fresh copies each run.
+git init -q --bare "$work/remote.git"
+git -C "$repo" push -q "$work/remote.git" 'refs/bench-remote/*:refs/release/*'
+git -C "$repo" update-ref -d refs/notes/release 2>/dev/null || true
+for r in $(git -C "$repo" for-each-ref --format='%(refname)' refs/release | grep -v '/2098-'); do
+  git -C "$repo" update-ref -d "$r"
+done
+git -C "$repo" remote add origin "$work/remote.git"
+setup="rm -rf '$work/s'; mkdir '$work/s'; cp -a '$repo' '$work/s/repo'; cp -a '$work/remote.git' '$work/s/remote.git'; git -C '$work/s/repo' remote set-url origin '$work/s/remote.git'; cd '$work/s/repo'"
+eval "$setup"
+compare "\`sync\` of $diverged diverged releases vs \`git fetch\` + \`git push\` of them" 2.0 "$work/s/repo" \
+  "git fetch -q origin '+refs/release/*:refs/release-remotes/origin/*' && git push -q -f origin 'refs/release/*:refs/release/*'" sync
+setup=true
 
 {
   echo "# Benchmark results"
   echo
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr); $(git --version); $("$bin" --version)."
+  echo "Repository: $commits commits, $tags date tags, $releases releases (+ ${#event_counts[@]} with many events, $diverged diverged), made by \`benches/generate.py\`."
   echo "Median of $runs runs each, whole processes, $profile build. Made by \`benches/run.sh${1:+ $1}\`."
   echo
-  echo "| what | git-release | git | ratio |"
-  echo "| --- | --- | --- | --- |"
+  echo "| what | git-release | git | ratio | target |"
+  echo "| --- | --- | --- | --- | --- |"
   printf '%s\n' "${rows[@]}"
 } | tee "$results"

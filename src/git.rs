@@ -866,6 +866,54 @@ impl Repo {
             .map(|n| n.blob.data.to_str_lossy().into_owned()))
     }
 
+    /// Puts many notes into one commit on `notes_ref` (compare-and-swap on it): `render` gets
+    /// each target's current note and returns the new one.
+    pub fn set_notes(
+        &self,
+        notes_ref: &str,
+        targets: &[Oid],
+        message: &str,
+        mut render: impl FnMut(Oid, Option<String>) -> String,
+    ) -> Result<(), RefUpdateError> {
+        let fail = |e: anyhow::Error| RefUpdateError::Failed(e);
+        let before = self.ref_target(notes_ref).map_err(fail)?;
+        let root = match before {
+            Some(commit) => self.tree_of(commit).map_err(fail)?,
+            None => Oid::empty_tree(self.repo.object_hash()),
+        };
+        let mut work = || -> Result<Option<Oid>> {
+            let mut state = gix::note::plumbing::State::new(root, &self.repo)?;
+            let mut changed = false;
+            for &target in targets {
+                let existing = match state.get(&target, &self.repo)? {
+                    Some(blob) => Some(self.read_blob(blob)?.to_str_lossy().into_owned()),
+                    None => None,
+                };
+                let text = render(target, existing.clone());
+                if existing.as_deref() != Some(text.as_str()) {
+                    let blob = self.write_blob(text.as_bytes())?;
+                    state.edit(target, Some(blob), &self.repo)?;
+                    changed = true;
+                }
+            }
+            if !changed {
+                return Ok(None);
+            }
+            let tree = state.write(&self.repo)?;
+            let commit = self.repo.new_commit(message, tree, before)?;
+            Ok(Some(commit.id))
+        };
+        let Some(commit) = work().map_err(fail)? else {
+            return Ok(());
+        };
+        self.update_refs(&[RefUpdate {
+            name: notes_ref.to_owned(),
+            new: commit,
+            expect: before.map_or(Expect::Absent, Expect::At),
+            log: format!("notes: {message}"),
+        }])
+    }
+
     /// Replaces the note on `target` (one commit on `notes_ref`, compare-and-swap on it).
     pub fn set_note(
         &self,

@@ -104,31 +104,25 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             return Ok(());
         }
 
-        // Local moves first (compare-and-swap; a local writer racing us means: start over).
+        // Local moves first, all in one transaction: if a local writer raced us, start over.
         let mut pushes: Vec<Push> = Vec::new();
-        let mut raced = false;
+        let mut moves: Vec<crate::git::RefUpdate> = Vec::new();
         let mut changed: Vec<String> = Vec::new();
+        let mut lines: Vec<(String, String)> = Vec::new();
         for (name, mine, step) in &plan {
             let lease = Some(theirs.get(name).copied());
-            match step {
-                Step::Same => {}
-                Step::Take { theirs: t } => {
-                    let before = count_events(&session, name, *mine)?;
-                    match store.move_ref(name, *mine, *t, &format!("release: sync from {remote}")) {
-                        Ok(()) => {
-                            let after = count_events(&session, name, Some(*t))?;
-                            note(
-                                &mut report,
-                                name,
-                                format!("+{} event(s) from {remote}", after - before),
-                            );
-                            changed.push(name.clone());
-                        }
-                        Err(RefUpdateError::Raced) => raced = true,
-                        Err(RefUpdateError::Failed(e)) => return Err(e),
-                    }
+            let new = match step {
+                Step::Same => continue,
+                Step::Give => {
+                    pushes.push(release_push(name, lease));
+                    continue;
                 }
-                Step::Give => pushes.push(release_push(name, lease)),
+                Step::Take { theirs: t } => {
+                    let gained = count_events(&session, name, Some(*t))?
+                        - count_events(&session, name, *mine)?;
+                    lines.push((name.clone(), format!("+{gained} event(s) from {remote}")));
+                    *t
+                }
                 Step::Merge { theirs: t } => {
                     let m = mine.expect("a merge has both sides");
                     let (merged, brought) = store.merge(
@@ -138,34 +132,38 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
                         *t,
                         &format!("sync: merge {remote}'s events"),
                     )?;
-                    match store.move_ref(
-                        name,
-                        Some(m),
-                        merged,
-                        &format!("release: merge from {remote}"),
-                    ) {
-                        Ok(()) => {
-                            note(
-                                &mut report,
-                                name,
-                                format!("+{brought} event(s) from {remote}, merged"),
-                            );
-                            changed.push(name.clone());
-                            pushes.push(release_push(name, lease));
-                        }
-                        Err(RefUpdateError::Raced) => raced = true,
-                        Err(RefUpdateError::Failed(e)) => return Err(e),
-                    }
+                    lines.push((
+                        name.clone(),
+                        format!("+{brought} event(s) from {remote}, merged"),
+                    ));
+                    pushes.push(release_push(name, lease));
+                    merged
                 }
+            };
+            moves.push(crate::git::RefUpdate {
+                name: format!("{RELEASE_PREFIX}{name}"),
+                new,
+                expect: mine.map_or(crate::git::Expect::Absent, crate::git::Expect::At),
+                log: format!("release: sync with {remote}"),
+            });
+            changed.push(name.clone());
+        }
+        if !moves.is_empty() {
+            match git.update_refs(&moves) {
+                Ok(()) => {}
+                Err(RefUpdateError::Raced) => {
+                    crate::say!(
+                        "A release changed here while syncing; starting over ({round}/{ROUNDS})."
+                    );
+                    continue;
+                }
+                Err(RefUpdateError::Failed(e)) => return Err(e),
             }
         }
-        for name in &changed {
-            store.update_note(name)?;
+        for (name, line) in lines {
+            note(&mut report, &name, line);
         }
-        if raced {
-            crate::say!("A release changed here while syncing; starting over ({round}/{ROUNDS}).");
-            continue;
-        }
+        store.update_notes(&changed)?;
         for p in &pushes {
             note(
                 &mut report,

@@ -468,6 +468,52 @@ impl<'r> Store<'r> {
             .context("writing the event commit")
     }
 
+    /// Brings the notes of many releases up to date in one notes commit (after a sync).
+    pub fn update_notes(&self, names: &[String]) -> Result<()> {
+        let mut by_target: std::collections::BTreeMap<Oid, Vec<Release>> =
+            std::collections::BTreeMap::new();
+        for name in names {
+            if let Some(loaded) = self.load(name)? {
+                let target: Oid = loaded
+                    .release
+                    .target
+                    .parse()
+                    .with_context(|| format!("release {name} names a bad target"))?;
+                by_target.entry(target).or_default().push(loaded.release);
+            }
+        }
+        if by_target.is_empty() {
+            return Ok(());
+        }
+        let targets: Vec<Oid> = by_target.keys().copied().collect();
+        let started = Instant::now();
+        let mut attempt = 0;
+        loop {
+            let result =
+                self.git
+                    .set_notes(NOTES_REF, &targets, "release: sync", |target, existing| {
+                        let mut text = existing.unwrap_or_default();
+                        for release in &by_target[&target] {
+                            text = merge_note(Some(&text), release);
+                        }
+                        text
+                    });
+            match result {
+                Ok(()) => return Ok(()),
+                Err(RefUpdateError::Failed(e)) => return Err(e),
+                Err(RefUpdateError::Raced) if started.elapsed() < RACE_BUDGET => {
+                    attempt += 1;
+                    backoff(attempt);
+                }
+                Err(RefUpdateError::Raced) => {
+                    return Err(Failure::new("gave up updating refs/notes/release")
+                        .hint("`git release fsck --fix` rebuilds notes later")
+                        .into());
+                }
+            }
+        }
+    }
+
     /// Brings the note on the release's target up to date with the release's newest state.
     /// The note is derived, so on a lost race it is simply made again from the refs.
     pub fn update_note(&self, name: &str) -> Result<()> {
