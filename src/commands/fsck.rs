@@ -66,14 +66,14 @@ pub fn cmd_fsck(args: &FsckArgs, out: &mut dyn Write) -> Result<()> {
                 writeln!(
                     out,
                     "{name}: note on {} was stale; rewritten",
-                    &release.target[..7]
+                    super::short(&release.target)
                 )?;
             } else {
                 problems += 1;
                 writeln!(
                     out,
                     "{name}: note on {} is stale (`git release fsck --fix` rewrites it)",
-                    &release.target[..7]
+                    super::short(&release.target)
                 )?;
             }
             continue;

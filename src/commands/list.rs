@@ -93,7 +93,7 @@ pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
             out,
             "{:width$}  {}  {:20}  {}",
             e.name,
-            &e.target[..7],
+            super::short(&e.target),
             created,
             e.state
         )?;

@@ -116,6 +116,12 @@ pub fn report_event(
     Ok(())
 }
 
+/// The first 7 characters of a commit id read from a release (which may have been tampered
+/// with, so it is not trusted to be long or ASCII).
+pub fn short(id: &str) -> String {
+    id.chars().take(7).collect()
+}
+
 /// Human time: `2026-11-21 22:14 UTC`.
 pub fn human_time(time: chrono::DateTime<chrono::Utc>) -> String {
     time.format("%Y-%m-%d %H:%M UTC").to_string()

@@ -57,7 +57,7 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
     writeln!(
         out,
         "  target     {} {}",
-        &v.target[..7.min(v.target.len())],
+        super::short(&v.target),
         v.target_subject
     )?;
     writeln!(
@@ -219,7 +219,7 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
             out,
             "  {label:<10} branch {} at {}: {} revert(s), {} migration undo(s){forced}",
             r.branch,
-            &r.tip[..7.min(r.tip.len())],
+            super::short(&r.tip),
             r.reverted.len(),
             r.undone.len()
         )?;
