@@ -110,7 +110,7 @@ fn done(what: &str, stamp: &Stamp) -> Done {
 pub fn recorded_view(session: &Session, release: &Release) -> Result<ReleaseView> {
     let target = release.target.parse()?;
     let subject = session.git.commit_info(target)?.subject;
-    let checklist = session.checklist()?;
+    let checklist = session.checklist(release)?;
     let open: Vec<String> = checklist
         .items
         .iter()
@@ -446,7 +446,7 @@ pub fn template_context(
         .map_or_else(|| release.created.date_naive(), |n| n.date);
     let duty = config.duty.as_ref().and_then(|d| d.on(day));
     let next = next_push(session, today);
-    let checklist = session.checklist()?;
+    let checklist = session.checklist(release)?;
     let pad = PadView {
         name: release.name.clone(),
         date: Some(day.to_string()),

@@ -24,7 +24,13 @@ pub fn write_diff(out: &mut dyn Write, old: &str, new: &str, name: &str) -> Resu
 /// Writes `text` to `path` through a temporary file in the same directory, so a crash leaves
 /// the old file or the new one, never half of each.
 pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let dir = path.parent().expect("config path has a directory");
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        Some(_) => std::path::Path::new("."),
+        None => {
+            return Err(Failure::new(format!("{} is not a file to write", path.display())).into());
+        }
+    };
     std::fs::create_dir_all(dir)
         .map_err(|e| Failure::new(format!("cannot create {}: {e}", dir.display())))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)

@@ -308,8 +308,8 @@ impl Repo {
 
     /// `git push --porcelain` of `updates` to `remote`, each with a lease on the value the
     /// remote had when it was fetched (`None`: it must not exist there). Returns the refs the
-    /// remote refused.
-    pub fn push(&self, remote: &str, updates: &[Push]) -> Result<Vec<String>> {
+    /// remote refused, with git's reason.
+    pub fn push(&self, remote: &str, updates: &[Push]) -> Result<Vec<(String, String)>> {
         if updates.is_empty() {
             return Ok(Vec::new());
         }
@@ -336,12 +336,16 @@ impl Repo {
                     .into());
             }
         };
+        // `!<TAB>from:to<TAB>[rejected] (stale info)`
         Ok(output
             .lines()
             .filter(|l| l.starts_with("!\t"))
-            .filter_map(|l| l.split('\t').nth(1))
-            .filter_map(|spec| spec.split(':').nth(1))
-            .map(str::to_owned)
+            .filter_map(|l| {
+                let mut parts = l.split('\t');
+                let spec = parts.nth(1)?;
+                let reason = parts.next().unwrap_or_default().to_owned();
+                Some((spec.split(':').nth(1)?.to_owned(), reason))
+            })
             .collect())
     }
 
@@ -372,8 +376,17 @@ impl Repo {
 
     /// The commit `rev` names (tags are peeled), or `None` if it names nothing.
     pub fn resolve_commit(&self, rev: &str) -> Result<Option<Oid>> {
-        let Ok(id) = self.repo.rev_parse_single(rev) else {
-            return Ok(None);
+        let id = match self.repo.rev_parse_single(rev) {
+            Ok(id) => id,
+            Err(e) => {
+                let why = e.to_string();
+                if why.to_lowercase().contains("ambiguous") {
+                    return Err(Failure::new(format!("`{rev}` is ambiguous: {why}"))
+                        .hint("give more characters of the commit id")
+                        .into());
+                }
+                return Ok(None);
+            }
         };
         let object = id.object()?;
         match object.peel_to_commit() {

@@ -45,9 +45,12 @@ impl Http {
     /// Sends `request`; a transport failure (DNS, connection, TLS, timeout) is an error that
     /// says which, with secrets redacted.
     /// `timeout` shortens this request's time limit (a gate's deadline is near).
+    /// `shown_url` is the URL as it may be printed (secrets masked); errors name it, never the
+    /// real one.
     pub fn send(
         &self,
         request: &Request,
+        shown_url: &str,
         secrets: &Secrets,
         timeout: Option<Duration>,
     ) -> Result<Response, String> {
@@ -65,13 +68,13 @@ impl Http {
         }
         let response = builder
             .send()
-            .map_err(|e| secrets.redact(&self.describe(&e)))?;
+            .map_err(|e| secrets.redact(&self.describe(&e, shown_url)))?;
         let status = response.status().as_u16();
         let body = response.text().unwrap_or_default();
         Ok(Response { status, body })
     }
 
-    fn describe(&self, e: &reqwest::Error) -> String {
+    fn describe(&self, e: &reqwest::Error, url: &str) -> String {
         use std::error::Error as _;
         let mut cause = String::new();
         let mut source = e.source();
@@ -79,7 +82,6 @@ impl Http {
             cause = s.to_string();
             source = s.source();
         }
-        let url = e.url().map(|u| u.as_str().to_owned()).unwrap_or_default();
         let what = if e.is_timeout() {
             format!("timed out after {}s", self.timeout.as_secs_f32())
         } else if e.is_connect() {
@@ -119,7 +121,10 @@ impl Secrets {
             .iter()
             .filter_map(|name| std::env::var(name).ok())
             .filter(|v| !v.is_empty())
+            // As written, and as it looks inside a URL.
+            .flat_map(|v| [percent_encoded(&v), v])
             .collect();
+        values.dedup();
         // Longest first, so a secret that contains another is replaced whole.
         values.sort_by_key(|v| std::cmp::Reverse(v.len()));
         Secrets { values }
@@ -132,6 +137,18 @@ impl Secrets {
         }
         out
     }
+}
+
+fn percent_encoded(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Names of environment variables used in templates, in either syntax.
@@ -172,13 +189,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
     let (number, unit) = text.split_at(split);
     let n: u64 = number.parse().map_err(|_| bad())?;
-    let millis = match unit {
-        "ms" => n,
-        "s" => n * 1000,
-        "m" => n * 60_000,
-        "h" => n * 3_600_000,
+    let factor = match unit {
+        "ms" => 1,
+        "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
         _ => return Err(bad()),
     };
+    let millis = n.checked_mul(factor).ok_or_else(bad)?;
     Ok(Duration::from_millis(millis))
 }
 

@@ -128,8 +128,11 @@ pub struct GateStatus {
 }
 
 impl Session {
-    pub fn checklist(&self) -> Result<Checklist> {
-        crate::config::load_checklist(&self.git, &self.config.config)
+    /// The verification checklist of `release`: its plan as committed at the release's
+    /// target when it is there.
+    pub fn checklist(&self, release: &Release) -> Result<Checklist> {
+        let at = release.target.parse().ok();
+        crate::config::load_checklist(&self.git, &self.config.config, at)
     }
 
     /// An environment of the config, or an error listing the ones there are.

@@ -184,3 +184,21 @@ fn dry_run_and_plain_git() {
             .contains("release 2026-11-20")
     );
 }
+
+#[test]
+fn a_remote_that_refuses_is_an_error_not_a_race() {
+    let (origin, clones) = clones();
+    let a = &clones[0];
+    let hook = origin.root.join("remote.git/hooks/pre-receive");
+    std::fs::write(&hook, "#!/bin/sh\necho 'releases are frozen' >&2\nexit 1\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    a.ok(&["comment", "while frozen"]);
+    let err = a.fails(&["sync"], 1);
+    assert!(err.contains("origin refused"), "{err}");
+    assert!(!err.contains("kept moving"), "{err}");
+    assert!(
+        a.ok(&["log"]).contains("comment: while frozen"),
+        "local state is intact"
+    );
+}

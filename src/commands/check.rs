@@ -8,6 +8,7 @@ use super::{Session, WriteArgs};
 use crate::error::Failure;
 use crate::release::EventKind;
 use crate::release::checklist::Checklist;
+use crate::store::With;
 
 /// Tick verification checklist items as done.
 ///
@@ -52,9 +53,11 @@ pub fn cmd_uncheck(args: &UncheckArgs, out: &mut dyn Write) -> Result<()> {
 
 fn tick(args: &Items, done: bool, out: &mut dyn Write) -> Result<()> {
     let session = Session::open()?;
-    let checklist = session.checklist()?;
+    let name = session.select(args.write.release.as_deref())?;
+    let checklist = session.checklist(&super::load(&session, &name)?)?;
     known_items(&checklist, &args.ids)?;
-    let appended = session.record(&args.write, out, |name, release| {
+    let dry_run = args.write.dry_run;
+    let appended = session.record_on(&name, dry_run, &With::default(), out, |name, release| {
         let mut changed: Vec<String> = Vec::new();
         for id in &args.ids {
             if release.checked.contains_key(id) != done && !changed.contains(id) {

@@ -47,7 +47,7 @@ pub fn cmd_checklist(args: &ChecklistArgs, out: &mut dyn Write) -> Result<()> {
     let session = Session::open()?;
     let name = session.select(args.release.as_deref())?;
     let release = super::load(&session, &name)?;
-    let checklist = session.checklist()?;
+    let checklist = session.checklist(&release)?;
     let items: Vec<ItemView> = checklist
         .items
         .iter()

@@ -38,9 +38,11 @@ pub fn cmd_deploy(args: &DeployArgs, out: &mut dyn Write) -> Result<()> {
     }
     let session = Session::open()?;
     session.environment(&args.env)?;
-    let checklist = session.checklist()?;
+    let name = session.select(args.write.release.as_deref())?;
+    let checklist = session.checklist(&super::load(&session, &name)?)?;
     let env = &args.env;
-    let appended = session.record(&args.write, out, |name, release| {
+    let with = crate::store::With::default();
+    let appended = session.record_on(&name, args.write.dry_run, &with, out, |name, release| {
         let unmet = session.gate(release, env, &checklist)?;
         if !unmet.is_empty() && !args.force {
             let mut message = format!(

@@ -29,8 +29,8 @@ pub struct DutyArgs {
     #[arg(long, value_name = "YYYY-MM-DD")]
     date: Option<NaiveDate>,
     /// Also list the next N turns.
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    next: usize,
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=520))]
+    next: u16,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -127,7 +127,9 @@ pub fn cmd_duty(args: &DutyArgs, out: &mut dyn Write) -> Result<()> {
     let first = rotation.turn_start(day);
     let turns: Vec<Turn> = (0..=args.next)
         .map(|i| {
-            let starts = first + chrono::Days::new(i as u64 * u64::from(rotation.days));
+            let starts = first
+                .checked_add_days(chrono::Days::new(u64::from(i) * u64::from(rotation.days)))
+                .unwrap_or(first);
             Turn {
                 starts: starts.to_string(),
                 person: duty.on(starts).unwrap_or_default(),

@@ -55,6 +55,24 @@ pub fn cmd_finish(args: &FinishArgs, out: &mut dyn Write) -> Result<()> {
     let next = context.pad.name.clone();
 
     let dry = args.write.dry_run;
+    // The files are written first: if that fails, nothing is recorded and finish can run again.
+    if let (Some(dir), false) = (&args.out, dry) {
+        let pad_file = dir.join(format!("push-pad-{next}.md"));
+        let mail_file = dir.join(format!("push-done-mail-{name}.eml"));
+        crate::files::write_atomically(&pad_file, &pad)?;
+        crate::files::write_atomically(&mail_file, &mail)?;
+        crate::say!("Wrote {} and {}", pad_file.display(), mail_file.display());
+    }
+    let still_open = |name: &str, release: &crate::release::Release| -> Result<()> {
+        match &release.finished {
+            Some(done) => Err(Failure::new(format!(
+                "release {name} was just finished by {}",
+                done.actor()
+            ))
+            .into()),
+            None => Ok(()),
+        }
+    };
     for (template, text) in [("push-done-mail", &mail), ("push-pad", &pad)] {
         let path = artifact_path(template);
         let files = [(path.clone(), text.clone().into_bytes())];
@@ -62,7 +80,8 @@ pub fn cmd_finish(args: &FinishArgs, out: &mut dyn Write) -> Result<()> {
             files: &files,
             refs: &[],
         };
-        session.record_on(&name, dry, &with, out, |_, _| {
+        session.record_on(&name, dry, &with, out, |name, release| {
+            still_open(name, release)?;
             Ok(Some(EventKind::Artifact {
                 template: template.to_owned(),
                 path: path.clone(),
@@ -70,29 +89,16 @@ pub fn cmd_finish(args: &FinishArgs, out: &mut dyn Write) -> Result<()> {
         })?;
     }
     session.record_on(&name, dry, &With::default(), out, |name, release| {
-        if release.finished.is_some() {
-            return Err(
-                Failure::new(format!("release {name} was just finished by someone else")).into(),
-            );
-        }
+        still_open(name, release)?;
         Ok(Some(EventKind::Finished {
             note: args.note.clone(),
         }))
     })?;
-    match &args.out {
-        Some(dir) if !dry => {
-            let pad_file = dir.join(format!("push-pad-{next}.md"));
-            let mail_file = dir.join(format!("push-done-mail-{name}.eml"));
-            crate::files::write_atomically(&pad_file, &pad)?;
-            crate::files::write_atomically(&mail_file, &mail)?;
-            crate::say!("Wrote {} and {}", pad_file.display(), mail_file.display());
-        }
-        _ => {
-            writeln!(out, "==> push pad for the next push, {next} <==")?;
-            write!(out, "{pad}")?;
-            writeln!(out, "\n==> push-done mail for {name} <==")?;
-            write!(out, "{mail}")?;
-        }
+    if args.out.is_none() || dry {
+        writeln!(out, "==> push pad for the next push, {next} <==")?;
+        write!(out, "{pad}")?;
+        writeln!(out, "\n==> push-done mail for {name} <==")?;
+        write!(out, "{mail}")?;
     }
     Ok(())
 }

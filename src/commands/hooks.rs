@@ -207,8 +207,17 @@ fn send_hook(
         body: hook.body.as_deref(),
     };
     let secrets = template.secrets();
-    let request = match template.render(session, release, &format!("hook {name}"), Some(event)) {
-        Ok(r) => r,
+    let label = format!("hook {name}");
+    let rendered = template
+        .render(session, release, &label, Some(event), false)
+        .and_then(|real| {
+            Ok((
+                real,
+                template.render(session, release, &label, Some(event), true)?,
+            ))
+        });
+    let (request, shown) = match rendered {
+        Ok(pair) => pair,
         Err(e) => {
             let error = secrets.redact(&format!("{e:#}"));
             eprintln!("warning: hook {name} was not sent: {error}");
@@ -219,20 +228,19 @@ fn send_hook(
         writeln!(
             out,
             "would send hook {name}: {} {}",
-            request.method,
-            secrets.redact(&request.url)
+            shown.method, shown.url
         )?;
-        for (k, v) in &request.headers {
-            writeln!(out, "  {k}: {}", secrets.redact(v))?;
+        for (k, v) in &shown.headers {
+            writeln!(out, "  {k}: {v}")?;
         }
-        if let Some(body) = &request.body {
-            writeln!(out, "  body: {}", secrets.redact(body))?;
+        if let Some(body) = &shown.body {
+            writeln!(out, "  body: {body}")?;
         }
         return Ok(Ok(()));
     }
     let http = Http::new(HOOK_TIMEOUT)?;
-    let shown_url = secrets.redact(&request.url);
-    let outcome = match http.send(&request, &secrets, None) {
+    let shown_url = &shown.url;
+    let outcome = match http.send(&request, shown_url, &secrets, None) {
         Ok(response) if (200..300).contains(&response.status) => {
             crate::say!(
                 "Hook {name}: {} {shown_url} → {}",
@@ -241,11 +249,12 @@ fn send_hook(
             );
             return Ok(Ok(()));
         }
+        // Redact the whole answer before cutting it, so no part of a secret survives the cut.
         Ok(response) => format!(
             "{} {shown_url} answered {}: {}",
             request.method,
             response.status,
-            secrets.redact(&excerpt(&response.body, 200))
+            excerpt(&secrets.redact(&response.body), 200)
         ),
         Err(error) => error,
     };
@@ -285,19 +294,28 @@ impl RequestTemplate<'_> {
     }
 
     /// Renders it over the release (and, for a hook, the event that fired it); `label`
-    /// (`hook jenkins-stage`) says where it is in errors.
+    /// (`hook jenkins-stage`) says where it is in errors. `masked` renders the copy that may be
+    /// shown: every environment value is `***`.
     pub fn render(
         &self,
         session: &Session,
         release: &Release,
         label: &str,
         event: Option<&Event>,
+        masked: bool,
     ) -> Result<Request> {
         let base = template_context(session, release, &[])?;
         let context = RequestContext {
             base: &base,
             event: event.map(EventView::of).transpose()?,
-            env: env_context(&self.sources())?,
+            env: {
+                // The copy that may be printed has every secret replaced.
+                let mut env = env_context(&self.sources())?;
+                if masked {
+                    env.values_mut().for_each(|v| *v = "***".into());
+                }
+                env
+            },
         };
         let templates = Templates::load(&session.git)?;
         let render = |what: &str, source: &str| {

@@ -113,6 +113,9 @@ pub fn report_event(
             appended.event.kind.summary()
         );
     }
+    if let Some(e) = &appended.note_error {
+        eprintln!("warning: the event is recorded, but its note in refs/notes/release is not: {e}");
+    }
     Ok(())
 }
 

@@ -50,6 +50,18 @@ pub fn cmd_render(args: &RenderArgs, out: &mut dyn Write) -> Result<()> {
     let name = session.select(args.write.release.as_deref())?;
     let release = super::load(&session, &name)?;
     let text = render(&session, &args.template, &release, &args.vars)?;
+    // The file first: if writing it fails, nothing is recorded.
+    match &args.out {
+        Some(file) if args.write.dry_run => {
+            let old = std::fs::read_to_string(file).unwrap_or_default();
+            crate::files::write_diff(out, &old, &text, &file.display().to_string())?;
+        }
+        Some(file) => {
+            crate::files::write_atomically(file, &text)?;
+            crate::say!("Wrote {}", file.display());
+        }
+        None => {}
+    }
     if args.record {
         let path = artifact_path(&args.template);
         session.record_on(
@@ -68,16 +80,8 @@ pub fn cmd_render(args: &RenderArgs, out: &mut dyn Write) -> Result<()> {
             },
         )?;
     }
-    match &args.out {
-        Some(file) if args.write.dry_run => {
-            let old = std::fs::read_to_string(file).unwrap_or_default();
-            crate::files::write_diff(out, &old, &text, &file.display().to_string())?;
-        }
-        Some(file) => {
-            crate::files::write_atomically(file, &text)?;
-            crate::say!("Wrote {}", file.display());
-        }
-        None => write!(out, "{text}")?,
+    if args.out.is_none() {
+        write!(out, "{text}")?;
     }
     Ok(())
 }

@@ -79,6 +79,12 @@ pub fn cmd_rollforward(args: &RollforwardArgs, out: &mut dyn Write) -> Result<()
         .branch
         .clone()
         .unwrap_or_else(|| format!("rollforward/{name}"));
+    if let Some(why) = branch
+        .split('/')
+        .find_map(|part| crate::release::name::check_ref_component(part).err())
+    {
+        return Err(Failure::usage(format!("`{branch}` cannot be a branch name: {why}")).into());
+    }
     let branch_ref = format!("refs/heads/{branch}");
     if git.ref_target(&branch_ref)?.is_some() {
         return Err(Failure::new(format!("branch {branch} already exists"))

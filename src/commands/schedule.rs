@@ -16,8 +16,8 @@ use crate::release::schedule::upcoming;
 #[derive(clap::Args, Debug)]
 pub struct ScheduleArgs {
     /// How many releases to list.
-    #[arg(long, default_value_t = 4)]
-    count: usize,
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=520))]
+    count: u16,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -51,7 +51,7 @@ pub fn cmd_schedule(args: &ScheduleArgs, out: &mut dyn Write) -> Result<()> {
                 .unwrap_or_default()
         )
     });
-    let planned: Vec<Planned> = upcoming(today, schedule.tag.0, schedule.push.0, args.count)
+    let planned: Vec<Planned> = upcoming(today, schedule.tag.0, schedule.push.0, args.count.into())
         .into_iter()
         .map(|slot| {
             let named_after = match config.release.date.get_ref() {

@@ -179,7 +179,22 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
             super::hooks::fire(&session, &draft, &draft_event, true, out)?;
             return Ok(());
         }
-        match store.create(&who, &plan)? {
+        let created = store.create(&who, &plan)?;
+        if matches!(created, Created::Taken) {
+            // A lock nobody releases looks like a lost race; say so instead of trying names.
+            for refname in [format!("refs/release/{name}"), format!("refs/tags/{name}")] {
+                let lock = git.lock_path(&refname);
+                if lock.exists() && git.ref_target(&refname)?.is_none() {
+                    return Err(Failure::new(format!("{refname} is locked"))
+                        .hint(format!(
+                            "if no other git process is running, a crashed one left {}; remove it and try again",
+                            lock.display()
+                        ))
+                        .into());
+                }
+            }
+        }
+        match created {
             Created::Taken if args.name.is_some() => {
                 return Err(Failure::new(format!(
                     "a release or tag named {name} was just created by someone else"
@@ -203,6 +218,11 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
                     crate::say!("  tagged {name}; publish it with `git push origin {name}`");
                 }
                 writeln!(out, "{name}")?;
+                if let Some(e) = &created.note_error {
+                    eprintln!(
+                        "warning: the release is recorded, but its note in refs/notes/release is not: {e}"
+                    );
+                }
                 super::hooks::fire(&session, &created.release, &created.event, false, out)?;
                 return Ok(());
             }

@@ -190,23 +190,48 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             });
         }
         let rejected = git.push(&remote, &pushes)?;
-        let lost_race: Vec<&String> = rejected
+        let raced = |reason: &str| {
+            // The lease failed here, or there (the remote saw the ref move under it).
+            [
+                "stale info",
+                "fetch first",
+                "non-fast-forward",
+                "failed to update ref",
+                "cannot lock ref",
+            ]
             .iter()
-            .filter(|r| !r.starts_with(TAG_PREFIX))
-            .collect();
-        let tags: Vec<&String> = rejected
+            .any(|r| reason.contains(r))
+        };
+        let tags: Vec<&str> = rejected
             .iter()
-            .filter(|r| r.starts_with(TAG_PREFIX))
+            .filter(|(r, _)| r.starts_with(TAG_PREFIX))
+            .map(|(r, _)| r.trim_start_matches(TAG_PREFIX))
             .collect();
         if !tags.is_empty() {
             eprintln!(
                 "warning: {remote} has different tags named {}; they were not overwritten",
-                tags.iter()
-                    .map(|t| t.trim_start_matches(TAG_PREFIX))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                tags.join(", ")
             );
         }
+        let refused: Vec<String> = rejected
+            .iter()
+            .filter(|(r, reason)| !r.starts_with(TAG_PREFIX) && !raced(reason))
+            .map(|(r, reason)| format!("{r} {reason}"))
+            .collect();
+        if !refused.is_empty() {
+            return Err(
+                Failure::new(format!("{remote} refused: {}", refused.join("; ")))
+                    .hint(
+                        "your local releases are intact; check the remote's permissions and hooks",
+                    )
+                    .into(),
+            );
+        }
+        let lost_race: Vec<&String> = rejected
+            .iter()
+            .filter(|(r, reason)| !r.starts_with(TAG_PREFIX) && raced(reason))
+            .map(|(r, _)| r)
+            .collect();
         if lost_race.is_empty() {
             if report.is_empty() {
                 writeln!(out, "Releases are the same here and on {remote}.")?;

@@ -75,21 +75,19 @@ pub fn cmd_wait(args: &WaitArgs, out: &mut dyn Write) -> Result<()> {
                 })
         })
         .collect::<Result<_>>()?;
-    let prepared: Vec<(&GateConfig, Request, Secrets)> = gates
+    let prepared: Vec<(&GateConfig, Request, String, Secrets)> = gates
         .iter()
         .map(|g| {
-            let (request, secrets) = render_gate(&session, &release, g)?;
-            Ok((*g, request, secrets))
+            let (request, shown, secrets) = render_gate(&session, &release, g)?;
+            Ok((*g, request, shown, secrets))
         })
         .collect::<Result<_>>()?;
     if args.dry_run {
-        for (gate, request, secrets) in &prepared {
+        for (gate, request, shown, _) in &prepared {
             writeln!(
                 out,
-                "would poll gate {}: {} {}",
-                gate.name,
-                request.method,
-                secrets.redact(&request.url)
+                "would poll gate {}: {} {shown}",
+                gate.name, request.method
             )?;
         }
         return Ok(());
@@ -97,7 +95,11 @@ pub fn cmd_wait(args: &WaitArgs, out: &mut dyn Write) -> Result<()> {
 
     let http = Http::new(Duration::from_secs(30))?;
     let started = Instant::now();
-    let progress = indicatif::ProgressBar::new_spinner();
+    let progress = if crate::output::quiet() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new_spinner()
+    };
     progress.set_style(
         indicatif::ProgressStyle::with_template("{spinner} {msg}")
             .expect("a valid progress template"),
@@ -106,7 +108,7 @@ pub fn cmd_wait(args: &WaitArgs, out: &mut dyn Write) -> Result<()> {
     let mut last: Vec<Option<String>> = vec![None; prepared.len()];
     let mut passed = vec![false; prepared.len()];
     loop {
-        for (i, (gate, request, secrets)) in prepared.iter().enumerate() {
+        for (i, (gate, request, shown, secrets)) in prepared.iter().enumerate() {
             if passed[i] {
                 continue;
             }
@@ -115,6 +117,7 @@ pub fn cmd_wait(args: &WaitArgs, out: &mut dyn Write) -> Result<()> {
                 &http,
                 gate,
                 request,
+                shown,
                 secrets,
                 remaining.max(Duration::from_millis(1)),
             ) {
@@ -131,7 +134,7 @@ pub fn cmd_wait(args: &WaitArgs, out: &mut dyn Write) -> Result<()> {
             .zip(&passed)
             .zip(&last)
             .filter(|((_, p), _)| !**p)
-            .map(|(((g, _, _), _), l)| format!("{}: {}", g.name, l.as_deref().unwrap_or("…")))
+            .map(|(((g, _, _, _), _), l)| format!("{}: {}", g.name, l.as_deref().unwrap_or("…")))
             .collect();
         if waiting.is_empty() {
             progress.finish_and_clear();
@@ -145,7 +148,7 @@ pub fn cmd_wait(args: &WaitArgs, out: &mut dyn Write) -> Result<()> {
         ));
         if elapsed >= args.timeout {
             progress.finish_and_clear();
-            for (i, (gate, _, _)) in prepared.iter().enumerate() {
+            for (i, (gate, _, _, _)) in prepared.iter().enumerate() {
                 if !passed[i] {
                     let detail = last[i].clone().unwrap_or_default();
                     record(
@@ -173,10 +176,11 @@ fn poll(
     http: &Http,
     gate: &GateConfig,
     request: &Request,
+    shown_url: &str,
     secrets: &Secrets,
     timeout: Duration,
 ) -> Seen {
-    let response = match http.send(request, secrets, Some(timeout)) {
+    let response = match http.send(request, shown_url, secrets, Some(timeout)) {
         Ok(r) => r,
         Err(e) => return Seen::Not(e),
     };
@@ -194,16 +198,20 @@ fn poll(
         return Seen::Not(format!(
             "HTTP {}, not JSON: {}",
             response.status,
-            secrets.redact(&excerpt(&response.body, 80))
+            excerpt(&secrets.redact(&response.body), 80)
         ));
     };
     let expected = serde_json::to_value(&check.equals).unwrap_or(serde_json::Value::Null);
-    match json.pointer(&check.pointer) {
-        Some(found) if *found == expected => Seen::Passed(format!(
+    // What the service answered may echo a secret; it is recorded, so redact it.
+    let found = json
+        .pointer(&check.pointer)
+        .map(|v| (v == &expected, secrets.redact(&v.to_string())));
+    match found {
+        Some((true, found)) => Seen::Passed(format!(
             "HTTP {}, {} = {found}",
             response.status, check.pointer
         )),
-        Some(found) => Seen::Not(format!(
+        Some((false, found)) => Seen::Not(format!(
             "{} = {found}, waiting for {expected}",
             check.pointer
         )),
@@ -215,15 +223,17 @@ fn render_gate(
     session: &Session,
     release: &Release,
     gate: &GateConfig,
-) -> Result<(Request, Secrets)> {
+) -> Result<(Request, String, Secrets)> {
     let template = super::hooks::RequestTemplate {
         method: &gate.method,
         url: &gate.url,
         headers: &gate.headers,
         body: gate.body.as_deref(),
     };
-    let request = template.render(session, release, &format!("gate {}", gate.name), None)?;
-    Ok((request, template.secrets()))
+    let label = format!("gate {}", gate.name);
+    let request = template.render(session, release, &label, None, false)?;
+    let shown = template.render(session, release, &label, None, true)?;
+    Ok((request, shown.url, template.secrets()))
 }
 
 fn record(session: &Session, name: &str, gate: &str, passed: bool, detail: String) -> Result<()> {

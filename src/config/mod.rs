@@ -692,9 +692,14 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Failure> {
     Ok(config)
 }
 
-/// The checklist in force: the config's items, then the steps of its Markdown plan (read from
-/// the working tree, or from HEAD without one).
-pub fn load_checklist(git: &Repo, config: &Config) -> Result<Checklist> {
+/// The checklist in force: the config's items, then the steps of its Markdown plan — as it is
+/// at `at` (the release's commit) when the plan is committed there, so ids and ticks stay
+/// with the steps they were made for; else from the working tree (or HEAD without one).
+pub fn load_checklist(
+    git: &Repo,
+    config: &Config,
+    at: Option<crate::git::Oid>,
+) -> Result<Checklist> {
     let mut list = Checklist::default();
     let from_config = config
         .checklist
@@ -713,7 +718,17 @@ pub fn load_checklist(git: &Repo, config: &Config) -> Result<Checklist> {
     list.extend(from_config)
         .map_err(|why| Failure::new(format!("{CONFIG_PATH}: {why}")))?;
     if let Some(file) = &config.checklist.file {
-        let text = read_repo_file(git, file)?.ok_or_else(|| {
+        let committed = match at {
+            Some(commit) => git
+                .blob_at(commit, file)?
+                .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned()),
+            None => None,
+        };
+        let text = match committed {
+            Some(text) => Some(text),
+            None => read_repo_file(git, file)?,
+        };
+        let text = text.ok_or_else(|| {
             Failure::new(format!(
                 "the checklist file {file} (checklist.file in {CONFIG_PATH}) does not exist"
             ))

@@ -184,7 +184,7 @@ impl EventKind {
             EventKind::Started {
                 target, previous, ..
             } => {
-                let short = &target[..target.len().min(7)];
+                let short: String = target.chars().take(7).collect();
                 match previous {
                     Some(p) => format!("start at {short} (previous {p})"),
                     None => format!("start at {short} (first release)"),

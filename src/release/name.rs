@@ -8,14 +8,26 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate};
 
 /// A strftime pattern that turns a date into a release name, e.g. `%Y-%m-%d` or `%Y.%m.%d`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NameFormat(String);
+#[derive(Clone, Debug)]
+pub struct NameFormat(String, Vec<chrono::format::Item<'static>>);
+
+impl PartialEq for NameFormat {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for NameFormat {}
 
 impl NameFormat {
     /// Accepts a pattern only if every date formats to a valid ref name and parses back to itself.
     pub fn new(pattern: &str) -> Result<Self, String> {
         use std::fmt::Write as _;
-        let format = NameFormat(pattern.to_owned());
+        let items = chrono::format::StrftimeItems::new(pattern)
+            .parse_to_owned()
+            .map_err(|_| format!("`{pattern}` is not a valid strftime pattern"))?;
+        // Parsed once: reading thousands of tag names must not parse the pattern each time.
+        let format = NameFormat(pattern.to_owned(), items);
         // Probe dates with one- and two-digit months and days, so unpadded or ambiguous patterns
         // (`%Y%-m%-d` makes 2026-1-11 and 2026-11-1 the same name) are caught.
         let probes = [(2026, 1, 11), (2026, 11, 1), (2026, 12, 31), (1999, 2, 3)];
@@ -59,7 +71,9 @@ impl NameFormat {
 
     /// Reads `text` as a release name of this format, or `None` if it is not one.
     pub fn parse(&self, text: &str) -> Option<ReleaseName> {
-        let (date, rest) = NaiveDate::parse_and_remainder(text, &self.0).ok()?;
+        let mut parsed = chrono::format::Parsed::new();
+        let rest = chrono::format::parse_and_remainder(&mut parsed, text, self.1.iter()).ok()?;
+        let date = parsed.to_naive_date().ok()?;
         let suffix = match rest.strip_prefix('-') {
             None if rest.is_empty() => 0,
             Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {

@@ -13,7 +13,10 @@ pub fn parse_weekday(text: &str) -> Result<Weekday, String> {
 pub fn parse_every(text: &str) -> Result<u32, String> {
     let bad = || format!("`{text}` is not a length of turn; use days or weeks like 1d, 1w, 2w");
     let text = text.trim();
-    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let (number, unit) = match text.char_indices().last() {
+        Some((at, _)) => text.split_at(at),
+        None => return Err(bad()),
+    };
     let n: u32 = number.parse().map_err(|_| bad())?;
     let days = match unit {
         "d" => n,

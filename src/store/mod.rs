@@ -68,6 +68,9 @@ pub struct With<'a> {
 pub struct Appended {
     pub event: Event,
     pub release: Release,
+    /// The event is recorded, but the derived note could not be brought up to date (a stale
+    /// lock, say); `git release fsck --fix` makes it again.
+    pub note_error: Option<String>,
 }
 
 impl<'r> Store<'r> {
@@ -215,8 +218,13 @@ impl<'r> Store<'r> {
             Err(RefUpdateError::Raced) => return Ok(Created::Taken),
             Err(RefUpdateError::Failed(e)) => return Err(e),
         }
-        self.update_note(&new.name)?;
-        Ok(Created::Done(Box::new(Appended { event, release })))
+        // The release is recorded: the note is derived, so its failure is only a warning.
+        let note_error = self.update_note(&new.name).err().map(|e| format!("{e:#}"));
+        Ok(Created::Done(Box::new(Appended {
+            event,
+            release,
+            note_error,
+        })))
     }
 
     /// Appends one event to a release. `decide` sees the current state and returns the event to
@@ -250,6 +258,7 @@ impl<'r> Store<'r> {
                 return Ok(Some(Appended {
                     event,
                     release: next,
+                    note_error: None,
                 }));
             }
             for other in with.refs {
@@ -277,10 +286,12 @@ impl<'r> Store<'r> {
             updates.extend(with.refs.iter().cloned());
             match self.git.update_refs(&updates) {
                 Ok(()) => {
-                    self.update_note(name)?;
+                    // Recorded: the note is derived, so its failure is only a warning.
+                    let note_error = self.update_note(name).err().map(|e| format!("{e:#}"));
                     return Ok(Some(Appended {
                         event,
                         release: next,
+                        note_error,
                     }));
                 }
                 Err(RefUpdateError::Failed(e)) => return Err(e),
@@ -344,7 +355,7 @@ impl<'r> Store<'r> {
         let our_events = self.events_at(name, ours)?;
         let their_events = self.events_at(name, theirs)?;
         let all = merge(&our_events, &their_events);
-        let brought = all.len() - our_events.len();
+        let brought = all.len().saturating_sub(our_events.len());
         let release = Release::fold(name, &all)?;
         let mut blobs = Vec::new();
         for dir in [EVENTS_DIR, ARTIFACTS_DIR] {
@@ -541,9 +552,21 @@ impl<'r> Store<'r> {
                     Ok(()) => {}
                     Err(RefUpdateError::Failed(e)) => return Err(e),
                     Err(RefUpdateError::Raced) => {
+                        let lock = self.git.lock_path(NOTES_REF);
+                        if started.elapsed() > STALE_LOCK && lock.exists() {
+                            return Err(Failure::new(format!(
+                                "{NOTES_REF} has been locked for {}s",
+                                started.elapsed().as_secs()
+                            ))
+                            .hint(format!(
+                                "if no other git process is running, remove {}; `git release fsck --fix` then makes the notes again",
+                                lock.display()
+                            ))
+                            .into());
+                        }
                         if started.elapsed() > RACE_BUDGET {
                             return Err(Failure::new("gave up updating refs/notes/release")
-                                .hint("`git release fsck` rebuilds notes later")
+                                .hint("`git release fsck --fix` makes the notes again")
                                 .into());
                         }
                         attempt += 1;
