@@ -786,6 +786,11 @@ impl Repo {
         }
     }
 
+    /// The repository's own directory (`.git`, shared by all worktrees), for local caches.
+    pub fn common_dir(&self) -> &Path {
+        self.repo.common_dir()
+    }
+
     /// Where git keeps the lock file of a ref.
     pub fn lock_path(&self, name: &str) -> PathBuf {
         self.repo.common_dir().join(format!("{name}.lock"))

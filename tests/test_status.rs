@@ -104,3 +104,21 @@ fn list_in_a_repository_without_releases_is_empty() {
     assert_eq!(env.ok(&["list"]), "");
     assert_eq!(json(&env.ok(&["list", "--json"])), serde_json::json!([]));
 }
+
+#[test]
+fn list_follows_new_events_through_its_cache() {
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        "[[environments]]\nname = \"stage\"\n",
+    );
+    env.ok(&["start", "--date", "2026-11-20"]);
+    assert!(env.ok(&["list"]).contains("started"));
+    assert!(env.repo.join(".git/release-list-cache.json").exists());
+    env.ok(&["deploy", "stage"]);
+    let list = env.ok(&["list"]);
+    assert!(list.contains("deployed to stage"), "{list}");
+    // A cache that lies is not believed: it is keyed by the commit the release points at.
+    std::fs::write(env.repo.join(".git/release-list-cache.json"), "not json").unwrap();
+    assert!(env.ok(&["list"]).contains("deployed to stage"));
+}

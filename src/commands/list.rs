@@ -36,29 +36,24 @@ pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
         session.format(),
         known.all().map(str::to_owned).collect::<Vec<_>>(),
     );
+    let mut summaries = store.summaries()?;
     let mut entries = Vec::with_capacity(names.len());
     for name in names {
-        // One damaged release must not hide the others.
-        let loaded = match store.load(&name) {
-            Ok(loaded) => loaded,
-            Err(e) => {
-                entries.push(ListEntry {
-                    name,
-                    target: "0".repeat(40),
-                    created: None,
-                    state: format!("damaged: {e}"),
-                    events: 0,
-                });
-                continue;
-            }
-        };
-        let entry = match loaded {
-            Some(loaded) => ListEntry {
+        let entry = match summaries.remove(&name) {
+            Some(Ok(summary)) => ListEntry {
                 name,
-                target: loaded.release.target.clone(),
-                created: Some(loaded.release.created.to_rfc3339()),
-                state: loaded.release.stage().to_owned(),
-                events: loaded.release.events,
+                target: summary.target,
+                created: Some(summary.created),
+                state: summary.stage,
+                events: summary.events,
+            },
+            // One damaged release must not hide the others.
+            Some(Err(e)) => ListEntry {
+                name,
+                target: "0".repeat(40),
+                created: None,
+                state: format!("damaged: {e}"),
+                events: 0,
             },
             None => {
                 let Some(target) = session.git.peel_ref(&format!("refs/tags/{name}"))? else {

@@ -65,6 +65,19 @@ pub struct With<'a> {
     pub refs: &'a [RefUpdate],
 }
 
+/// What `list` shows of a release. Cached in `.git/release-list-cache.json` by the commit the
+/// release's ref points at, so listing thousands of releases does not read thousands of
+/// blobs; the cache is local, derived, and checked against the refs every time.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Summary {
+    pub target: String,
+    pub created: String,
+    pub stage: String,
+    pub events: u64,
+}
+
+const LIST_CACHE: &str = "release-list-cache.json";
+
 pub struct Appended {
     pub event: Event,
     pub release: Release,
@@ -100,6 +113,48 @@ impl<'r> Store<'r> {
 
     pub fn exists(&self, name: &str) -> Result<bool> {
         Ok(self.git.ref_target(&release_ref(name))?.is_some())
+    }
+
+    /// The summary of every recorded release (or why it cannot be read), by name.
+    pub fn summaries(&self) -> Result<std::collections::BTreeMap<String, Result<Summary, String>>> {
+        type Cache = std::collections::BTreeMap<String, (String, Summary)>;
+        let path = self.git.common_dir().join(LIST_CACHE);
+        let cached: Cache = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default();
+        let mut fresh = Cache::new();
+        let mut out = std::collections::BTreeMap::new();
+        for (name, head) in self.git.refs_under(RELEASE_PREFIX)? {
+            let head = head.to_string();
+            if let Some((seen, summary)) = cached.get(&name).filter(|(seen, _)| *seen == head) {
+                fresh.insert(name.clone(), (seen.clone(), summary.clone()));
+                out.insert(name, Ok(summary.clone()));
+                continue;
+            }
+            match self.state_at(&name, head.parse()?) {
+                Ok(release) => {
+                    let summary = Summary {
+                        target: release.target.clone(),
+                        created: release.created.to_rfc3339(),
+                        stage: release.stage(),
+                        events: release.events,
+                    };
+                    fresh.insert(name.clone(), (head, summary.clone()));
+                    out.insert(name, Ok(summary));
+                }
+                Err(e) => {
+                    out.insert(name, Err(format!("{e:#}")));
+                }
+            }
+        }
+        if fresh != cached {
+            // Only a cache: a read-only repository just goes without.
+            if let Ok(json) = serde_json::to_vec(&fresh) {
+                let _ = crate::files::write_atomically(&path, &String::from_utf8_lossy(&json));
+            }
+        }
+        Ok(out)
     }
 
     /// Reads a release's state from `release.toml` alone (one blob, however long the history).
