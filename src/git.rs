@@ -428,6 +428,35 @@ impl Repo {
         Ok(out)
     }
 
+    /// Names (without `prefix`) and the commits of every ref under it, tags peeled — from the
+    /// packed-refs' peeled values when there are some, reading a tag object only when it must.
+    pub fn commits_under(&self, prefix: &str) -> Result<Vec<(String, Oid)>> {
+        let platform = self.repo.references()?;
+        let mut out = Vec::new();
+        for r in platform.prefixed(prefix)? {
+            let mut r = r.map_err(|e| anyhow!("reading refs under {prefix}: {e}"))?;
+            let full = r.name().as_bstr().to_str_lossy().into_owned();
+            let Some(short) = full.strip_prefix(prefix).map(str::to_owned) else {
+                continue;
+            };
+            let commit = match (r.inner.peeled, r.target().try_id().map(ToOwned::to_owned)) {
+                (Some(peeled), _) => peeled,
+                (None, Some(id))
+                    if self.repo.find_header(id)?.kind() == gix::object::Kind::Commit =>
+                {
+                    id
+                }
+                (None, Some(_)) => match r.peel_to_commit() {
+                    Ok(c) => c.id,
+                    Err(_) => continue,
+                },
+                (None, None) => continue,
+            };
+            out.push((short, commit));
+        }
+        Ok(out)
+    }
+
     pub fn read_blob(&self, id: Oid) -> Result<Vec<u8>> {
         Ok(self.repo.find_blob(id)?.take_data())
     }

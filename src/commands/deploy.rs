@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::{Session, WriteArgs};
+use super::{ForceArgs, Session, WriteArgs};
 use crate::error::Failure;
 use crate::release::EventKind;
 
@@ -22,20 +22,14 @@ use crate::release::EventKind;
 pub struct DeployArgs {
     /// The environment, as named in [[environments]].
     env: String,
-    /// Deploy past a shut gate; needs --reason.
-    #[arg(long, requires = "reason")]
-    force: bool,
-    /// Why the gate is overridden (recorded).
-    #[arg(long, requires = "force")]
-    reason: Option<String>,
+    #[command(flatten)]
+    force: ForceArgs,
     #[command(flatten)]
     write: WriteArgs,
 }
 
 pub fn cmd_deploy(args: &DeployArgs, out: &mut dyn Write) -> Result<()> {
-    if args.reason.as_deref().is_some_and(|r| r.trim().is_empty()) {
-        return Err(Failure::usage("--reason is empty; say why the gate is overridden").into());
-    }
+    args.force.check()?;
     let session = Session::open()?;
     session.environment(&args.env)?;
     let name = session.select(args.write.release.as_deref())?;
@@ -44,7 +38,7 @@ pub fn cmd_deploy(args: &DeployArgs, out: &mut dyn Write) -> Result<()> {
     let with = crate::store::With::default();
     let appended = session.record_on(&name, args.write.dry_run, &with, out, |name, release| {
         let unmet = session.gate(release, env, &checklist)?;
-        if !unmet.is_empty() && !args.force {
+        if !unmet.is_empty() && !args.force.force {
             let mut message = format!(
                 "release {name} cannot be deployed to {env}: {} condition(s) not met",
                 unmet.len()
@@ -58,8 +52,8 @@ pub fn cmd_deploy(args: &DeployArgs, out: &mut dyn Write) -> Result<()> {
         }
         Ok(Some(EventKind::Deploy {
             env: env.clone(),
-            forced: args.force,
-            reason: args.reason.clone(),
+            forced: args.force.force,
+            reason: args.force.reason.clone(),
             unmet: unmet.into_iter().map(|u| u.reason).collect(),
         }))
     })?;

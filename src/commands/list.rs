@@ -37,6 +37,11 @@ pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
         known.all().map(str::to_owned).collect::<Vec<_>>(),
     );
     let mut summaries = store.summaries()?;
+    let mut tags: std::collections::HashMap<String, crate::git::Oid> = session
+        .git
+        .commits_under("refs/tags/")?
+        .into_iter()
+        .collect();
     let mut entries = Vec::with_capacity(names.len());
     for name in names {
         let entry = match summaries.remove(&name) {
@@ -56,7 +61,7 @@ pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
                 events: 0,
             },
             None => {
-                let Some(target) = session.git.peel_ref(&format!("refs/tags/{name}"))? else {
+                let Some(target) = tags.remove(&name) else {
                     continue;
                 };
                 ListEntry {

@@ -93,6 +93,27 @@ impl Session {
     }
 }
 
+/// Going ahead although a gate is shut (or an approval missing), on the record.
+#[derive(clap::Args, Debug)]
+pub struct ForceArgs {
+    /// Go ahead anyway; needs --reason, and both are recorded.
+    #[arg(long, requires = "reason")]
+    pub force: bool,
+    /// Why (recorded with the event).
+    #[arg(long, requires = "force")]
+    pub reason: Option<String>,
+}
+
+impl ForceArgs {
+    /// Refuses `--force` with an empty reason.
+    pub fn check(&self) -> Result<()> {
+        if self.force && self.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            return Err(Failure::usage("--reason is empty; say why").into());
+        }
+        Ok(())
+    }
+}
+
 /// Says what was recorded (stderr), or with `--dry-run` shows the event (stdout).
 pub fn report_event(
     out: &mut dyn std::io::Write,

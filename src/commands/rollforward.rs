@@ -6,7 +6,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::{Session, WriteArgs};
+use super::{ForceArgs, Session, WriteArgs};
 use crate::error::Failure;
 use crate::git::{Expect, Oid, RefUpdate};
 use crate::release::EventKind;
@@ -39,12 +39,8 @@ pub struct RollforwardArgs {
     /// Write an undo file with a loud TODO for migrations that cannot be undone automatically.
     #[arg(long)]
     allow_manual_undo: bool,
-    /// Roll forward without an approval; needs --reason.
-    #[arg(long, requires = "reason")]
-    force: bool,
-    /// Why there is no approval (recorded).
-    #[arg(long, requires = "force")]
-    reason: Option<String>,
+    #[command(flatten)]
+    force: ForceArgs,
     #[command(flatten)]
     write: WriteArgs,
 }
@@ -156,8 +152,8 @@ pub fn cmd_rollforward(args: &RollforwardArgs, out: &mut dyn Write) -> Result<()
             reverted: outcome.reverted.clone(),
             undone: outcome.undone.clone(),
             manual: outcome.manual.clone(),
-            forced: args.force,
-            reason: args.reason.clone(),
+            forced: args.force.force,
+            reason: args.force.reason.clone(),
         }))
     })?;
     crate::say!("Created branch {branch} at {}:", &outcome.tip[..7]);
@@ -181,11 +177,8 @@ fn approved(
     release: &crate::release::Release,
     args: &RollforwardArgs,
 ) -> Result<()> {
-    if args.force {
-        if args.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-            return Err(Failure::usage("--reason is empty; say why there is no approval").into());
-        }
-        return Ok(());
+    if args.force.force {
+        return args.force.check();
     }
     let role_name = &session.config.config.rollback.role;
     let role = session.config.config.roles.get(role_name);
