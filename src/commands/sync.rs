@@ -59,19 +59,18 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
     }
     let tracking = format!("refs/release-remotes/{remote}/");
     let notes_tracking = format!("refs/release-remotes/{remote}-notes/release");
+    // The notes ref as a pattern: a remote without notes yet is not an error, and one fetch
+    // does it all.
     let refspecs = vec![
         format!("+{RELEASE_PREFIX}*:{tracking}*"),
-        format!("+{NOTES_REF}:{notes_tracking}"),
+        format!("+{NOTES_REF}*:{notes_tracking}*"),
     ];
     let who = git.identity()?;
     let store = session.store();
     let mut report: BTreeMap<String, Vec<String>> = BTreeMap::new();
 
     for round in 1..=ROUNDS {
-        // A remote without notes yet is fine: fetch what exists.
-        if git.fetch(&remote, &refspecs).is_err() {
-            git.fetch(&remote, &refspecs[..1])?;
-        }
+        git.fetch(&remote, &refspecs)?;
         let theirs: BTreeMap<String, Oid> = git.refs_under(&tracking)?.into_iter().collect();
         let ours: BTreeMap<String, Oid> = git.refs_under(RELEASE_PREFIX)?.into_iter().collect();
         let names: BTreeSet<&String> = theirs.keys().chain(ours.keys()).collect();
@@ -171,9 +170,13 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
                 "pushed".into(),
             );
         }
-        // Tags of releases travel with them; a tag the remote has differently is refused, not
-        // overwritten.
-        for (name, _) in git.refs_under(RELEASE_PREFIX)? {
+        // The tags of the releases pushed travel with them; a tag the remote has differently is
+        // refused, not overwritten.
+        let pushed: Vec<String> = pushes
+            .iter()
+            .map(|p| p.remote_ref.trim_start_matches(RELEASE_PREFIX).to_owned())
+            .collect();
+        for name in pushed {
             if git.ref_target(&format!("{TAG_PREFIX}{name}"))?.is_some() {
                 pushes.push(Push {
                     local_ref: format!("{TAG_PREFIX}{name}"),
