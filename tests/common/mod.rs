@@ -72,22 +72,22 @@ impl TestEnv {
 
     /// `git` in the repository; panics with its stderr if it fails. Returns trimmed stdout.
     pub fn git(&self, args: &[&str]) -> String {
-        let out = self.git_output(args);
-        assert!(
-            out.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
+        checked(args, self.git_output(args))
     }
 
     pub fn git_output(&self, args: &[&str]) -> Output {
-        let mut cmd = Command::new("git");
-        pin(&mut cmd, &self.root);
-        cmd.current_dir(&self.repo)
+        self.git_command(&self.repo)
             .args(args)
             .output()
             .expect("git runs")
+    }
+
+    /// A pinned `git` command running in `dir`.
+    fn git_command(&self, dir: &Path) -> Command {
+        let mut cmd = Command::new("git");
+        pin(&mut cmd, &self.root);
+        cmd.current_dir(dir);
+        cmd
     }
 
     /// Commits a change to `file.txt` with `subject`; returns the new commit's id.
@@ -109,21 +109,14 @@ impl TestEnv {
             .fetch_add(60, std::sync::atomic::Ordering::SeqCst)
             + 60;
         let date = format!("@{t} +0000");
-        let mut cmd = Command::new("git");
-        pin(&mut cmd, &self.root);
-        let out = cmd
-            .current_dir(&self.repo)
+        let out = self
+            .git_command(&self.repo)
             .env("GIT_AUTHOR_DATE", &date)
             .env("GIT_COMMITTER_DATE", &date)
             .args(args)
             .output()
             .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
+        checked(args, out)
     }
 
     /// The real binary, ready to run in the repository.
@@ -211,13 +204,12 @@ impl TestEnv {
 
     pub fn git_stdin(&self, args: &[&str], input: &str) -> String {
         use std::io::Write;
-        let mut cmd = Command::new("git");
-        pin(&mut cmd, &self.root);
-        let mut child = cmd
-            .current_dir(&self.repo)
+        let mut child = self
+            .git_command(&self.repo)
             .args(args)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
         child
@@ -226,9 +218,7 @@ impl TestEnv {
             .unwrap()
             .write_all(input.as_bytes())
             .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "git {args:?} failed");
-        String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
+        checked(args, child.wait_with_output().unwrap())
     }
 }
 
@@ -382,18 +372,22 @@ impl Drop for TestServer {
 impl TestEnv {
     /// `git ARGS` in the directory above the repository (to clone into it).
     pub fn git_in_root(&self, args: &[&str]) -> String {
-        let mut cmd = Command::new("git");
-        pin(&mut cmd, &self.root);
-        let out = cmd
-            .current_dir(&self.root)
-            .args(args)
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
+        checked(
+            args,
+            self.git_command(&self.root)
+                .args(args)
+                .output()
+                .expect("git runs"),
+        )
     }
+}
+
+/// The trimmed stdout of a git run that must have succeeded; its stderr if it did not.
+fn checked(args: &[&str], out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
 }
