@@ -961,38 +961,6 @@ impl Repo {
         }])
     }
 
-    /// Replaces the note on `target` (one commit on `notes_ref`, compare-and-swap on it).
-    pub fn set_note(
-        &self,
-        notes_ref: &str,
-        target: Oid,
-        text: &str,
-        message: &str,
-    ) -> Result<(), RefUpdateError> {
-        let before = self.ref_target(notes_ref).map_err(RefUpdateError::Failed)?;
-        let result = self
-            .repo
-            .notes()
-            .and_then(|n| n.with_refs([notes_ref]))
-            .and_then(|n| {
-                n.with_commit_message(message)
-                    .replace(notes_ref, target, text)
-            });
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let after = self.ref_target(notes_ref).map_err(RefUpdateError::Failed)?;
-                if after != before || self.lock_path(notes_ref).exists() {
-                    Err(RefUpdateError::Raced)
-                } else {
-                    Err(RefUpdateError::Failed(
-                        anyhow::Error::new(e).context("writing the note"),
-                    ))
-                }
-            }
-        }
-    }
-
     /// The fetch URL of a remote, as configured (`git remote get-url NAME`).
     pub fn remote_url(&self, name: &str) -> Result<Option<String>> {
         let Ok(remote) = self.repo.find_remote(name) else {

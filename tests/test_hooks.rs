@@ -264,7 +264,9 @@ fn a_gate_that_never_passes_times_out_with_exit_3() {
     );
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("gave up after 1s: image: HTTP 404"), "{err}");
-    assert!(server.received().len() >= 2);
+    // How many polls fit in a second depends on the machine's load; repeated polling is
+    // proven by the gate that turns green on its third poll.
+    assert!(!server.received().is_empty());
     assert_eq!(server.received()[0].method, "HEAD");
     let (_, log, _) = run(&env, &["log"]);
     assert!(log.contains("gate image timed out"), "{log}");

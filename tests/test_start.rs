@@ -237,3 +237,30 @@ fn a_missing_identity_is_explained() {
         "refs/heads/main ".to_owned() + &env.git(&["rev-parse", "HEAD"])
     );
 }
+
+#[test]
+fn a_lock_left_on_the_tag_is_reported_and_a_released_one_is_waited_for() {
+    let env = TestEnv::new();
+    env.commit("Add login page");
+    let lock = env.repo.join(".git/refs/tags/2026-11-20.lock");
+    std::fs::write(&lock, "").unwrap();
+    let before = env.refs();
+    // A lock nobody releases: the name is not taken, so no `-1` either; the lock is named.
+    let err = env.fails(&["start", "--date", "2026-11-20"], 1);
+    assert!(
+        err.contains("refs/tags/2026-11-20 has been locked"),
+        "{err}"
+    );
+    assert!(err.contains("2026-11-20.lock"), "{err}");
+    assert_eq!(env.refs(), before);
+
+    // A lock that another writer drops while we wait: the name is still ours.
+    let name = std::thread::scope(|s| {
+        let waiter = s.spawn(|| env.ok(&["start", "--date", "2026-11-20"]));
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        std::fs::remove_file(&lock).unwrap();
+        waiter.join().unwrap()
+    });
+    assert_eq!(name, "2026-11-20\n");
+    assert_eq!(env.git(&["tag", "-l"]), "2026-11-20");
+}

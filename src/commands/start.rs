@@ -180,20 +180,6 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
             return Ok(());
         }
         let created = store.create(&who, &plan)?;
-        if matches!(created, Created::Taken) {
-            // A lock nobody releases looks like a lost race; say so instead of trying names.
-            for refname in [format!("refs/release/{name}"), format!("refs/tags/{name}")] {
-                let lock = git.lock_path(&refname);
-                if lock.exists() && git.ref_target(&refname)?.is_none() {
-                    return Err(Failure::new(format!("{refname} is locked"))
-                        .hint(format!(
-                            "if no other git process is running, a crashed one left {}; remove it and try again",
-                            lock.display()
-                        ))
-                        .into());
-                }
-            }
-        }
         match created {
             Created::Taken if args.name.is_some() => {
                 return Err(Failure::new(format!(

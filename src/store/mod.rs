@@ -4,6 +4,7 @@
 //! event when another writer got there first. A summary note on the target commit is kept in
 //! `refs/notes/release`.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -268,10 +269,41 @@ impl<'r> Store<'r> {
                 log: format!("release: tag {}", new.name),
             });
         }
-        match self.git.update_refs(&updates) {
-            Ok(()) => {}
-            Err(RefUpdateError::Raced) => return Ok(Created::Taken),
-            Err(RefUpdateError::Failed(e)) => return Err(e),
+        // Another writer holding a lock on one of these refs may still roll back, so a lock alone
+        // does not mean the name is taken: only a ref that exists does. Wait out a live lock;
+        // report one that outlives STALE_LOCK as left behind by a crashed process.
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        loop {
+            match self.git.update_refs(&updates) {
+                Ok(()) => break,
+                Err(RefUpdateError::Failed(e)) => return Err(e),
+                Err(RefUpdateError::Raced) => {}
+            }
+            for u in &updates {
+                if self.git.ref_target(&u.name)?.is_some() {
+                    return Ok(Created::Taken);
+                }
+            }
+            if started.elapsed() > STALE_LOCK {
+                let locked = updates
+                    .iter()
+                    .map(|u| (u.name.as_str(), self.git.lock_path(&u.name)))
+                    .find(|(_, lock)| lock.exists());
+                if let Some((refname, lock)) = locked {
+                    return Err(stale_lock(
+                        refname,
+                        &lock,
+                        started,
+                        "remove it and try again",
+                    ));
+                }
+            }
+            if started.elapsed() > RACE_BUDGET {
+                return Ok(Created::Taken);
+            }
+            attempt += 1;
+            backoff(attempt);
         }
         // The release is recorded: the note is derived, so its failure is only a warning.
         let note_error = self.update_note(&new.name).err().map(|e| format!("{e:#}"));
@@ -372,15 +404,12 @@ impl<'r> Store<'r> {
         match stuck {
             Some((seen, since)) if *seen == head => {
                 if since.elapsed() > STALE_LOCK && lock.exists() {
-                    return Err(Failure::new(format!(
-                        "{refname} has been locked for {}s without moving",
-                        since.elapsed().as_secs()
-                    ))
-                    .hint(format!(
-                        "if no other git process is running, a crashed one left {}; remove it and try again",
-                        lock.display()
-                    ))
-                    .into());
+                    return Err(stale_lock(
+                        refname,
+                        &lock,
+                        *since,
+                        "remove it and try again",
+                    ));
                 }
             }
             _ => *stuck = Some((head, Instant::now())),
@@ -595,39 +624,34 @@ impl<'r> Store<'r> {
                 .target
                 .parse()
                 .with_context(|| format!("release {name} names a bad target"))?;
-            let existing = self.git.note(NOTES_REF, target)?;
-            let text = merge_note(existing.as_deref(), &loaded.release);
-            if existing.as_deref() != Some(text.as_str()) {
-                match self.git.set_note(
-                    NOTES_REF,
-                    target,
-                    &text,
-                    &format!("release {name}: {}", loaded.release.stage()),
-                ) {
-                    Ok(()) => {}
-                    Err(RefUpdateError::Failed(e)) => return Err(e),
-                    Err(RefUpdateError::Raced) => {
-                        let lock = self.git.lock_path(NOTES_REF);
-                        if started.elapsed() > STALE_LOCK && lock.exists() {
-                            return Err(Failure::new(format!(
-                                "{NOTES_REF} has been locked for {}s",
-                                started.elapsed().as_secs()
-                            ))
-                            .hint(format!(
-                                "if no other git process is running, remove {}; `git release fsck --fix` then makes the notes again",
-                                lock.display()
-                            ))
-                            .into());
-                        }
-                        if started.elapsed() > RACE_BUDGET {
-                            return Err(Failure::new("gave up updating refs/notes/release")
-                                .hint("`git release fsck --fix` makes the notes again")
-                                .into());
-                        }
-                        attempt += 1;
-                        backoff(attempt);
-                        continue;
+            // The note is made from the notes tree the compare-and-swap expects, so a note
+            // another writer added meanwhile is never overwritten with a stale one.
+            match self.git.set_notes(
+                NOTES_REF,
+                &[target],
+                &format!("release {name}: {}", loaded.release.stage()),
+                |_, existing| merge_note(existing.as_deref(), &loaded.release),
+            ) {
+                Ok(()) => {}
+                Err(RefUpdateError::Failed(e)) => return Err(e),
+                Err(RefUpdateError::Raced) => {
+                    let lock = self.git.lock_path(NOTES_REF);
+                    if started.elapsed() > STALE_LOCK && lock.exists() {
+                        return Err(stale_lock(
+                            NOTES_REF,
+                            &lock,
+                            started,
+                            "remove it; `git release fsck --fix` then makes the notes again",
+                        ));
                     }
+                    if started.elapsed() > RACE_BUDGET {
+                        return Err(Failure::new("gave up updating refs/notes/release")
+                            .hint("`git release fsck --fix` makes the notes again")
+                            .into());
+                    }
+                    attempt += 1;
+                    backoff(attempt);
+                    continue;
                 }
             }
             // Someone recorded a newer event meanwhile: make sure the note shows it.
@@ -636,6 +660,19 @@ impl<'r> Store<'r> {
             }
         }
     }
+}
+
+/// The error for a lock that has outlived every writer we could be waiting for.
+fn stale_lock(refname: &str, lock: &Path, since: Instant, remedy: &str) -> anyhow::Error {
+    Failure::new(format!(
+        "{refname} has been locked for {}s",
+        since.elapsed().as_secs()
+    ))
+    .hint(format!(
+        "if no other git process is running, a crashed one left {}; {remedy}",
+        lock.display()
+    ))
+    .into()
 }
 
 fn no_such_release(name: &str) -> anyhow::Error {
