@@ -227,7 +227,7 @@ pub fn tag_only_view(session: &Session, asked: Option<&str>) -> Result<Option<Re
     let known = session.known_names()?;
     let previous = session
         .format()
-        .previous(&parsed, known.all())
+        .previous(&parsed, &known.parsed)
         .map(|p| p.text);
     Ok(Some(ReleaseView {
         name: name.to_owned(),

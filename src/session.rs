@@ -11,6 +11,7 @@ use crate::error::Failure;
 use crate::git::Repo;
 use crate::release::checklist::Checklist;
 use crate::release::gate::{GateContext, Unmet, evaluate};
+use crate::release::name::ReleaseName;
 use crate::release::{Actor, NameFormat, Release};
 use crate::store::Store;
 
@@ -96,13 +97,11 @@ impl Session {
     /// (releases made before the tool, "tag only").
     pub fn known_names(&self) -> Result<Known> {
         let store = self.store();
-        let recorded: BTreeSet<String> = store.names()?.into_iter().collect();
-        let tags: BTreeSet<String> = store
-            .tag_names()?
-            .into_iter()
-            .filter(|t| self.format().parse(t).is_some())
-            .collect();
-        Ok(Known { recorded, tags })
+        Ok(Known::new(
+            self.format(),
+            store.names()?,
+            store.tag_names()?,
+        ))
     }
 }
 
@@ -311,13 +310,39 @@ impl Session {
 
 pub struct Known {
     pub recorded: BTreeSet<String>,
-    /// Tags that parse as release names, recorded or not.
-    pub tags: BTreeSet<String>,
+    /// Every recorded release and every tag that reads as a release name, each once, read once:
+    /// with thousands of tags, reading names is what naming a release costs.
+    pub parsed: Vec<ReleaseName>,
+    /// Recorded releases whose names do not read as release names (`--name hotfix`).
+    other: Vec<String>,
 }
 
 impl Known {
-    pub fn all(&self) -> impl Iterator<Item = &str> {
-        self.recorded.union(&self.tags).map(String::as_str)
+    pub fn new(format: &NameFormat, recorded: Vec<String>, tags: Vec<String>) -> Known {
+        let mut parsed = Vec::with_capacity(tags.len() + recorded.len());
+        let mut other = Vec::new();
+        let recorded: BTreeSet<String> = recorded.into_iter().collect();
+        for name in &recorded {
+            match format.parse(name) {
+                Some(n) => parsed.push(n),
+                None => other.push(name.clone()),
+            }
+        }
+        parsed.extend(
+            tags.iter()
+                .filter(|t| !recorded.contains(*t))
+                .filter_map(|t| format.parse(t)),
+        );
+        Known {
+            recorded,
+            parsed,
+            other,
+        }
+    }
+
+    /// Every name, newest first (see `newest_first`).
+    pub fn newest_first(self) -> Vec<String> {
+        order(self.parsed, self.other)
     }
 }
 
@@ -332,7 +357,11 @@ pub fn newest_first(format: &NameFormat, names: impl IntoIterator<Item = String>
             None => other.push(name),
         }
     }
-    parsed.sort_by(|a, b| b.cmp(a));
-    other.sort_by(|a, b| b.cmp(a));
+    order(parsed, other)
+}
+
+fn order(mut parsed: Vec<ReleaseName>, mut other: Vec<String>) -> Vec<String> {
+    parsed.sort_unstable_by(|a, b| b.cmp(a));
+    other.sort_unstable_by(|a, b| b.cmp(a));
     parsed.into_iter().map(|n| n.text).chain(other).collect()
 }

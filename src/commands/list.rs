@@ -5,7 +5,9 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{Session, human_time, newest_first};
+use super::{Session, human_time};
+use crate::git::RefEntry;
+use crate::session::Known;
 
 /// List releases, newest first: recorded ones and tags made before git-release ("tag only").
 ///
@@ -31,17 +33,18 @@ pub struct ListEntry {
 pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
     let session = Session::open()?;
     let store = session.store();
-    let known = session.known_names()?;
-    let names = newest_first(
+    // Each ref is read once: the releases, then the tags (thousands, in an old repository).
+    let heads = store.heads()?;
+    let tags = session.git.refs_under_peeled("refs/tags/")?;
+    let names = Known::new(
         session.format(),
-        known.all().map(str::to_owned).collect::<Vec<_>>(),
-    );
-    let mut summaries = store.summaries()?;
-    let mut tags: std::collections::HashMap<String, crate::git::Oid> = session
-        .git
-        .commits_under("refs/tags/")?
-        .into_iter()
-        .collect();
+        heads.iter().map(|(name, _)| name.clone()).collect(),
+        tags.iter().map(|t| t.name.clone()).collect(),
+    )
+    .newest_first();
+    let mut summaries = store.summaries(&heads)?;
+    let mut tags: std::collections::HashMap<String, RefEntry> =
+        tags.into_iter().map(|t| (t.name.clone(), t)).collect();
     let mut entries = Vec::with_capacity(names.len());
     for name in names {
         let entry = match summaries.remove(&name) {
@@ -61,7 +64,10 @@ pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
                 events: 0,
             },
             None => {
-                let Some(target) = tags.remove(&name) else {
+                let Some(target) = tags.remove(&name).map(|t| session.git.commit_of(&t)) else {
+                    continue;
+                };
+                let Some(target) = target? else {
                     continue;
                 };
                 ListEntry {

@@ -112,7 +112,7 @@ fn tag_only_notes(session: &Session, name: &str, remote: &str) -> Result<NotesVi
         );
     };
     let known = session.known_names()?;
-    let previous = format.previous(&parsed, known.all()).map(|p| p.text);
+    let previous = format.previous(&parsed, &known.parsed).map(|p| p.text);
     notes_view(session, name, target, previous.as_deref(), remote)
 }
 

@@ -124,13 +124,13 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
                 }
                 name.clone()
             }
-            None => format.next_name(date, known.all()),
+            None => format.next_name(date, &known.parsed),
         };
         let parsed = format.parse(&name).expect("release names parse");
         // A cherry-pick release follows the release it was cut from.
         let previous = match &args.from {
             Some(from) => Some(from.clone()),
-            None => format.previous(&parsed, known.all()).map(|p| p.text),
+            None => format.previous(&parsed, &known.parsed).map(|p| p.text),
         };
         let (draft, draft_event) = draft(
             &session,

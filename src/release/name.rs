@@ -9,7 +9,37 @@ use chrono::{Datelike, NaiveDate};
 
 /// A strftime pattern that turns a date into a release name, e.g. `%Y-%m-%d` or `%Y.%m.%d`.
 #[derive(Clone, Debug)]
-pub struct NameFormat(String, Vec<chrono::format::Item<'static>>);
+pub struct NameFormat(
+    String,
+    Vec<chrono::format::Item<'static>>,
+    /// The pattern as fixed-width pieces, when it is only zero-padded year, month, day and
+    /// literal text: names in their canonical form are then read without chrono.
+    Option<Vec<Piece>>,
+);
+
+#[derive(Clone, Debug)]
+enum Piece {
+    Year,
+    Month,
+    Day,
+    Literal(String),
+}
+
+/// `items` as fixed-width pieces, or `None` if any item is something else.
+fn pieces(items: &[chrono::format::Item<'_>]) -> Option<Vec<Piece>> {
+    use chrono::format::{Item, Numeric, Pad};
+    items
+        .iter()
+        .map(|item| match item {
+            Item::Numeric(Numeric::Year, Pad::Zero) => Some(Piece::Year),
+            Item::Numeric(Numeric::Month, Pad::Zero) => Some(Piece::Month),
+            Item::Numeric(Numeric::Day, Pad::Zero) => Some(Piece::Day),
+            Item::Literal(text) if text.is_ascii() => Some(Piece::Literal((*text).to_owned())),
+            Item::OwnedLiteral(text) if text.is_ascii() => Some(Piece::Literal(text.to_string())),
+            _ => None,
+        })
+        .collect()
+}
 
 impl PartialEq for NameFormat {
     fn eq(&self, other: &Self) -> bool {
@@ -27,7 +57,8 @@ impl NameFormat {
             .parse_to_owned()
             .map_err(|_| format!("`{pattern}` is not a valid strftime pattern"))?;
         // Parsed once: reading thousands of tag names must not parse the pattern each time.
-        let format = NameFormat(pattern.to_owned(), items);
+        let fast = pieces(&items);
+        let format = NameFormat(pattern.to_owned(), items, fast);
         // Probe dates with one- and two-digit months and days, so unpadded or ambiguous patterns
         // (`%Y%-m%-d` makes 2026-1-11 and 2026-11-1 the same name) are caught.
         let probes = [(2026, 1, 11), (2026, 11, 1), (2026, 12, 31), (1999, 2, 3)];
@@ -71,9 +102,10 @@ impl NameFormat {
 
     /// Reads `text` as a release name of this format, or `None` if it is not one.
     pub fn parse(&self, text: &str) -> Option<ReleaseName> {
-        let mut parsed = chrono::format::Parsed::new();
-        let rest = chrono::format::parse_and_remainder(&mut parsed, text, self.1.iter()).ok()?;
-        let date = parsed.to_naive_date().ok()?;
+        let (date, rest) = match self.read_canonical(text) {
+            Some(found) => found,
+            None => self.read_with_chrono(text)?,
+        };
         let suffix = match rest.strip_prefix('-') {
             None if rest.is_empty() => 0,
             Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
@@ -92,16 +124,53 @@ impl NameFormat {
         })
     }
 
+    /// The date at the start of `text` when it is written exactly as this format writes dates
+    /// (four-digit year, two-digit month and day), with what follows it. Anything else, even
+    /// what chrono would still accept (`2017-12-1`), is left to chrono; so where this finds a
+    /// date, chrono finds the same one.
+    fn read_canonical<'t>(&self, text: &'t str) -> Option<(NaiveDate, &'t str)> {
+        let pieces = self.2.as_ref()?;
+        let (mut year, mut month, mut day) = (None, None, None);
+        let mut rest = text;
+        for piece in pieces {
+            let width = match piece {
+                Piece::Literal(literal) => {
+                    rest = rest.strip_prefix(literal.as_str())?;
+                    continue;
+                }
+                Piece::Year => 4,
+                Piece::Month | Piece::Day => 2,
+            };
+            let digits = rest.get(..width)?;
+            if !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let value: u32 = digits.parse().ok()?;
+            match piece {
+                Piece::Year => year = Some(value as i32),
+                Piece::Month => month = Some(value),
+                _ => day = Some(value),
+            }
+            rest = &rest[width..];
+        }
+        Some((NaiveDate::from_ymd_opt(year?, month?, day?)?, rest))
+    }
+
+    fn read_with_chrono<'t>(&self, text: &'t str) -> Option<(NaiveDate, &'t str)> {
+        let mut parsed = chrono::format::Parsed::new();
+        let rest = chrono::format::parse_and_remainder(&mut parsed, text, self.1.iter()).ok()?;
+        Some((parsed.to_naive_date().ok()?, rest))
+    }
+
     /// The name for a new release on `date`, given every name already taken (releases and tags):
     /// the bare date if free, else one more than the highest suffix used that day.
     pub fn next_name<'a>(
         &self,
         date: NaiveDate,
-        taken: impl IntoIterator<Item = &'a str>,
+        taken: impl IntoIterator<Item = &'a ReleaseName>,
     ) -> String {
         let highest = taken
             .into_iter()
-            .filter_map(|t| self.parse(t))
             .filter(|n| n.date == date)
             .map(|n| n.suffix)
             .max();
@@ -116,13 +185,9 @@ impl NameFormat {
     pub fn previous<'a>(
         &self,
         name: &ReleaseName,
-        existing: impl IntoIterator<Item = &'a str>,
+        existing: impl IntoIterator<Item = &'a ReleaseName>,
     ) -> Option<ReleaseName> {
-        existing
-            .into_iter()
-            .filter_map(|t| self.parse(t))
-            .filter(|n| n < name)
-            .max()
+        existing.into_iter().filter(|n| *n < name).max().cloned()
     }
 }
 
@@ -196,6 +261,11 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
+    /// The names among `texts` that read as release names.
+    fn names<'a>(f: &NameFormat, texts: impl IntoIterator<Item = &'a str>) -> Vec<ReleaseName> {
+        texts.into_iter().filter_map(|t| f.parse(t)).collect()
+    }
+
     #[test]
     fn parses_plain_and_suffixed_names() {
         let f = dash();
@@ -239,14 +309,15 @@ mod tests {
     fn next_name_counts_up_from_the_highest_suffix() {
         let f = dash();
         let day = d(2026, 11, 20);
-        assert_eq!(f.next_name(day, ["2026-11-19"]), "2026-11-20");
-        assert_eq!(f.next_name(day, ["2026-11-20"]), "2026-11-20-1");
+        let next = |taken: &[&str]| f.next_name(day, &names(&f, taken.iter().copied()));
+        assert_eq!(next(&["2026-11-19"]), "2026-11-20");
+        assert_eq!(next(&["2026-11-20"]), "2026-11-20-1");
         assert_eq!(
-            f.next_name(day, ["2026-11-20", "2026-11-20-3", "2026-11-20-1"]),
+            next(&["2026-11-20", "2026-11-20-3", "2026-11-20-1"]),
             "2026-11-20-4"
         );
         // A suffixed tag alone (the bare name was deleted) still counts.
-        assert_eq!(f.next_name(day, ["2026-11-20-2"]), "2026-11-20-3");
+        assert_eq!(next(&["2026-11-20-2"]), "2026-11-20-3");
     }
 
     #[test]
@@ -261,6 +332,7 @@ mod tests {
             "2017-12-12",
             "2017-12-12-1",
         ];
+        let tags = &names(&f, tags);
         let this = f.parse("2017-12-19").unwrap();
         assert_eq!(f.previous(&this, tags).unwrap().text, "2017-12-12-1");
         let this = f.parse("2017-12-12-1").unwrap();
@@ -301,6 +373,18 @@ mod tests {
             }
         }
 
+        /// Where the canonical reading finds a date, chrono finds the same one: the fast path
+        /// never changes which tags count as releases.
+        #[test]
+        fn canonical_reading_agrees_with_chrono(text in "[0-9.x-]{0,16}") {
+            for pattern in ["%Y-%m-%d", "%Y.%m.%d", "%Y%m%d", "x%Y-%m-%d"] {
+                let f = NameFormat::new(pattern).unwrap();
+                if let Some(found) = f.read_canonical(&text) {
+                    prop_assert_eq!(Some(found), f.read_with_chrono(&text), "{}", pattern);
+                }
+            }
+        }
+
         #[test]
         fn next_name_is_new_and_after_every_name_that_day(
             suffixes in proptest::collection::vec(0u32..50, 0..10)
@@ -308,7 +392,7 @@ mod tests {
             let f = dash();
             let day = d(2026, 11, 20);
             let taken: Vec<String> = suffixes.iter().map(|s| f.name(day, *s)).collect();
-            let next = f.next_name(day, taken.iter().map(String::as_str));
+            let next = f.next_name(day, &names(&f, taken.iter().map(String::as_str)));
             prop_assert!(!taken.contains(&next));
             let parsed = f.parse(&next).unwrap();
             for t in &taken {
@@ -323,15 +407,16 @@ mod tests {
         ) {
             let f = dash();
             let base = d(2015, 1, 1);
-            let names: Vec<String> = days.iter().map(|(n, s)| f.name(base + chrono::Days::new(*n), *s)).collect();
+            let texts: Vec<String> = days.iter().map(|(n, s)| f.name(base + chrono::Days::new(*n), *s)).collect();
             let this = f.parse(&f.name(base + chrono::Days::new(probe.0), probe.1)).unwrap();
-            let prev = f.previous(&this, names.iter().map(String::as_str));
-            let below: Vec<_> = names.iter().filter_map(|n| f.parse(n)).filter(|n| *n < this).collect();
+            let parsed = names(&f, texts.iter().map(String::as_str));
+            let prev = f.previous(&this, &parsed);
+            let below: Vec<_> = parsed.iter().filter(|n| **n < this).collect();
             match prev {
                 None => prop_assert!(below.is_empty()),
                 Some(p) => {
                     prop_assert!(p < this);
-                    prop_assert!(below.iter().all(|b| *b <= p));
+                    prop_assert!(below.iter().all(|b| **b <= p));
                 }
             }
         }

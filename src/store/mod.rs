@@ -116,8 +116,16 @@ impl<'r> Store<'r> {
         Ok(self.git.ref_target(&release_ref(name))?.is_some())
     }
 
-    /// The summary of every recorded release (or why it cannot be read), by name.
-    pub fn summaries(&self) -> Result<std::collections::BTreeMap<String, Result<Summary, String>>> {
+    /// Every release ref with the commit it points at.
+    pub fn heads(&self) -> Result<Vec<(String, Oid)>> {
+        self.git.refs_under(RELEASE_PREFIX)
+    }
+
+    /// The summary of every release in `heads` (or why it cannot be read), by name.
+    pub fn summaries(
+        &self,
+        heads: &[(String, Oid)],
+    ) -> Result<std::collections::BTreeMap<String, Result<Summary, String>>> {
         type Cache = std::collections::BTreeMap<String, (String, Summary)>;
         let path = self.git.common_dir().join(LIST_CACHE);
         let cached: Cache = std::fs::read(&path)
@@ -126,7 +134,8 @@ impl<'r> Store<'r> {
             .unwrap_or_default();
         let mut fresh = Cache::new();
         let mut out = std::collections::BTreeMap::new();
-        for (name, head) in self.git.refs_under(RELEASE_PREFIX)? {
+        for (name, head) in heads {
+            let name = name.clone();
             let head = head.to_string();
             if let Some((seen, summary)) = cached.get(&name).filter(|(seen, _)| *seen == head) {
                 fresh.insert(name.clone(), (seen.clone(), summary.clone()));
