@@ -5,7 +5,7 @@
 
 DIR/repo: N linear commits; a date tag (2000-01-01 onwards) every N/T commits; release refs
 for the newest R tags (one `started` event each); releases 2099-01-0k with E1, E2, … events;
-tags 2030-01-01 and 2030-01-02 NOTES_RANGE commits apart; D releases `2098-…` with one event
+tags 2030-01-01 and 2030-01-02 NOTES_RANGE commits apart; D releases `2090-…` with one event
 more on each side: refs/release/* (ours) and
 refs/bench-remote/* (theirs), to push to a remote as its side.
 Everything is in git-release's storage format (format = 1), so git-release reads it as its own.
@@ -128,7 +128,8 @@ def main():
         files.append(("release.toml", state(name, head, t, t + count - 1, count, count - 1)))
         release_commit(out, f"refs/release/{name}", files, t)
     for k in range(args.diverged):
-        name = (datetime.date(2098, 1, 1) + datetime.timedelta(days=k)).isoformat()
+        # From 2090 on, so 500 of them stay clear of the 2099-01-0k releases above.
+        name = (datetime.date(2090, 1, 1) + datetime.timedelta(days=k)).isoformat()
         t = T0
         start = event("started", t, n, f'target = "{head}"\n')
         n += 1

@@ -79,9 +79,10 @@ compare "one \`comment\` on the ${event_counts[-1]}-event release vs one \`git n
 git init -q --bare "$work/remote.git"
 git -C "$repo" push -q "$work/remote.git" 'refs/bench-remote/*:refs/release/*'
 git -C "$repo" update-ref -d refs/notes/release 2>/dev/null || true
-for r in $(git -C "$repo" for-each-ref --format='%(refname)' refs/release | grep -v '/2098-'); do
-  git -C "$repo" update-ref -d "$r"
-done
+# Keep only the diverged releases (those the remote has too), so sync's work is the merges.
+git -C "$repo" for-each-ref --format='%(refname:lstrip=2)' refs/bench-remote | sort > "$work/diverged"
+git -C "$repo" for-each-ref --format='%(refname:lstrip=2)' refs/release | sort \
+  | comm -23 - "$work/diverged" | sed 's|^|delete refs/release/|' | git -C "$repo" update-ref --stdin
 git -C "$repo" remote add origin "$work/remote.git"
 setup="rm -rf '$work/s'; mkdir '$work/s'; cp -a '$repo' '$work/s/repo'; cp -a '$work/remote.git' '$work/s/remote.git'; git -C '$work/s/repo' remote set-url origin '$work/s/remote.git'; cd '$work/s/repo'"
 eval "$setup"

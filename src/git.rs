@@ -16,6 +16,18 @@ pub struct Repo {
     repo: gix::Repository,
 }
 
+/// A pack just written, kept from `git gc` until this is dropped.
+#[must_use = "drop it only once refs point at the objects"]
+pub struct KeptPack(Option<PathBuf>);
+
+impl Drop for KeptPack {
+    fn drop(&mut self) {
+        if let Some(keep) = self.0.take() {
+            let _ = std::fs::remove_file(keep);
+        }
+    }
+}
+
 /// A ref as `refs_under_peeled` lists it: its name under the prefix, its target, and the
 /// commit it peels to when packed-refs says so.
 pub struct RefEntry {
@@ -197,6 +209,71 @@ impl Repo {
     /// and trees and leave the repository exactly as it was.
     pub fn keep_objects_in_memory(&mut self) {
         self.repo = self.repo.clone().with_object_memory();
+    }
+
+    /// Another handle on this repository whose object writes stay in memory until
+    /// `write_kept_objects`: for commands that write many objects at once.
+    pub fn batch(&self) -> Repo {
+        Repo {
+            repo: self.repo.clone().with_object_memory(),
+        }
+    }
+
+    /// Writes the objects kept in memory (see `batch`) to the object database,
+    /// and keeps later ones in memory again. Many objects go into one pack with its index — a
+    /// file per object costs more than the work that made them — few go loose, as git does with
+    /// what it fetches (`transfer.unpackLimit`, 100). The returned guard holds the new pack's
+    /// `.keep` file, which stops a concurrent `git gc` from dropping the not yet referenced
+    /// objects; drop it once the refs point at them.
+    pub fn write_kept_objects(&mut self) -> Result<KeptPack> {
+        const UNPACK_LIMIT: usize = 100;
+        let Some(kept) = self.repo.objects.take_object_memory() else {
+            return Ok(KeptPack(None));
+        };
+        if kept.len() < UNPACK_LIMIT {
+            use gix::objs::Write as _;
+            for (kind, data) in kept.values() {
+                self.repo.write_buf(*kind, data)?;
+            }
+            self.repo.objects.enable_object_memory();
+            return Ok(KeptPack(None));
+        }
+        use gix_pack::data::output;
+        let entries = kept
+            .iter()
+            .map(|(id, (kind, data))| {
+                let count = output::Count {
+                    id: *id,
+                    entry_pack_location: output::count::PackLocation::NotLookedUp,
+                };
+                let object = gix::objs::Data::new(data, *kind, self.repo.object_hash());
+                output::Entry::from_data(&count, &object, gix::zlib::Compression::BEST_SPEED)
+                    .map_err(|e| anyhow!("packing {id}: {e}"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut pack = Vec::new();
+        let count = u32::try_from(entries.len()).context("too many objects for one pack")?;
+        for written in output::bytes::FromEntriesIter::new(
+            std::iter::once(Ok::<_, gix::Error>(entries)),
+            &mut pack,
+            count,
+            gix_pack::data::Version::V2,
+            self.repo.object_hash(),
+        ) {
+            written.map_err(|e| anyhow!("writing the pack: {e}"))?;
+        }
+        let outcome = gix_pack::Bundle::write_to_directory(
+            &mut pack.as_slice(),
+            Some(&self.repo.objects.store_ref().path().join("pack")),
+            &mut gix::progress::Discard,
+            &std::sync::atomic::AtomicBool::new(false),
+            None::<gix::objs::find::Never>,
+            self.repo.object_hash(),
+            Default::default(),
+        )
+        .map_err(|e| anyhow!("writing a pack of {count} objects: {e}"))?;
+        self.repo.objects.enable_object_memory();
+        Ok(KeptPack(outcome.keep_path))
     }
 
     /// Runs `command` (with `sh -c`) in a temporary detached worktree at `commit`, and returns
@@ -1002,45 +1079,60 @@ impl Repo {
             Some(commit) => self.tree_of(commit).map_err(fail)?,
             None => Oid::empty_tree(self.repo.object_hash()),
         };
-        let mut work = || -> Result<Option<Oid>> {
-            let mut state = gix::note::plumbing::State::new(root, &self.repo)?;
-            let mut changed = false;
-            for &target in targets {
-                let existing = match state.get(&target, &self.repo)? {
-                    Some(blob) => Some(self.read_blob(blob)?.to_str_lossy().into_owned()),
-                    None => None,
-                };
-                let text = render(target, existing.clone());
-                if existing.as_deref() != Some(text.as_str()) {
-                    let blob = self.write_blob(text.as_bytes())?;
-                    state.edit(target, Some(blob), &self.repo)?;
-                    changed = true;
-                }
-            }
-            if !changed {
-                return Ok(None);
-            }
-            let tree = state.write(&self.repo)?;
-            let who = self.identity()?;
-            let (mut author_time, mut committer_time) = Default::default();
-            let commit = self.repo.new_commit_as(
-                who.committer.to_ref(&mut committer_time),
-                who.author.to_ref(&mut author_time),
-                message,
-                tree,
-                before,
-            )?;
-            Ok(Some(commit.id))
-        };
-        let Some(commit) = work().map_err(fail)? else {
+        // A sync can change hundreds of notes: their objects go out as one pack.
+        let mut batch = self.batch();
+        let Some(commit) = batch
+            .write_notes_commit(root, before, targets, message, &mut render)
+            .map_err(fail)?
+        else {
             return Ok(());
         };
+        let _kept = batch.write_kept_objects().map_err(fail)?;
         self.update_refs(&[RefUpdate {
             name: notes_ref.to_owned(),
             new: commit,
             expect: before.map_or(Expect::Absent, Expect::At),
             log: format!("notes: {message}"),
         }])
+    }
+
+    /// The notes commit for `set_notes`: `None` when no note changes.
+    fn write_notes_commit(
+        &self,
+        root: Oid,
+        parent: Option<Oid>,
+        targets: &[Oid],
+        message: &str,
+        render: &mut impl FnMut(Oid, Option<String>) -> String,
+    ) -> Result<Option<Oid>> {
+        let mut state = gix::note::plumbing::State::new(root, &self.repo)?;
+        let mut changed = false;
+        for &target in targets {
+            let existing = match state.get(&target, &self.repo)? {
+                Some(blob) => Some(self.read_blob(blob)?.to_str_lossy().into_owned()),
+                None => None,
+            };
+            let text = render(target, existing.clone());
+            if existing.as_deref() != Some(text.as_str()) {
+                let blob = self.write_blob(text.as_bytes())?;
+                state.edit(target, Some(blob), &self.repo)?;
+                changed = true;
+            }
+        }
+        if !changed {
+            return Ok(None);
+        }
+        let tree = state.write(&self.repo)?;
+        let who = self.identity()?;
+        let (mut author_time, mut committer_time) = Default::default();
+        let commit = self.repo.new_commit_as(
+            who.committer.to_ref(&mut committer_time),
+            who.author.to_ref(&mut author_time),
+            message,
+            tree,
+            parent,
+        )?;
+        Ok(Some(commit.id))
     }
 
     /// The fetch URL of a remote, as configured (`git remote get-url NAME`).

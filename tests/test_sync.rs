@@ -202,3 +202,69 @@ fn a_remote_that_refuses_is_an_error_not_a_race() {
         "local state is intact"
     );
 }
+
+#[test]
+fn many_diverged_releases_merge_into_one_pack() {
+    let (_origin, clones) = clones();
+    let (a, b) = (&clones[0], &clones[1]);
+    // 30 more releases, known to both clones.
+    let names: Vec<String> = (1..=30).map(|d| format!("2026-10-{d:02}")).collect();
+    for name in &names {
+        a.ok(&["start", "--date", name, "--no-tag"]);
+    }
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    // Both clones record an event on each, so every one of them diverges.
+    for name in &names {
+        a.ok(&["comment", "-r", name, "from a"]);
+        b.ok(&["comment", "-r", name, "from b"]);
+    }
+    b.ok(&["sync"]);
+    let packs = |env: &TestEnv| {
+        std::fs::read_dir(env.repo.join(".git/objects/pack"))
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.file_name().into_string().unwrap())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let before = packs(a);
+    let out = a.ok(&["sync"]);
+    assert_eq!(out.matches("merged, pushed").count(), 30, "{out}");
+    // 30 merges (a commit, two trees and a blob each) went out in a pack of their own (the
+    // fetch may have kept one too), with no .keep left once the refs pointed at them.
+    let new: Vec<String> = packs(a)
+        .into_iter()
+        .filter(|p| !before.contains(p))
+        .collect();
+    assert!(!new.iter().any(|p| p.ends_with(".keep")), "{new:?}");
+    let merge = a.git(&["rev-parse", "refs/release/2026-10-07"]);
+    let holding: Vec<&String> = new
+        .iter()
+        .filter(|p| p.ends_with(".idx"))
+        .filter(|p| {
+            a.git(&["verify-pack", "-v", &format!(".git/objects/pack/{p}")])
+                .contains(&merge)
+        })
+        .collect();
+    assert_eq!(holding.len(), 1, "the merge {merge} is in none of {new:?}");
+    let loose = a
+        .repo
+        .join(format!(".git/objects/{}/{}", &merge[..2], &merge[2..]));
+    assert!(!loose.exists(), "the merge was also written loose");
+    a.fsck();
+    b.ok(&["sync"]);
+    for name in &names {
+        let log = b.ok(&["log", "-r", name]);
+        assert!(
+            log.contains("comment: from a") && log.contains("comment: from b"),
+            "{log}"
+        );
+        assert_eq!(
+            a.git(&["rev-parse", &format!("refs/release/{name}")]),
+            b.git(&["rev-parse", &format!("refs/release/{name}")])
+        );
+    }
+    b.fsck();
+}

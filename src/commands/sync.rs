@@ -1,5 +1,5 @@
 //! `git release sync`: share releases through a git remote — fetch, merge what diverged (the
-//! union of events), push with a lease; notes are made again, never merged as text.
+//! union of events), push fast-forwards only; notes are made again, never merged as text.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -13,7 +13,7 @@ use crate::store::{NOTES_REF, RELEASE_PREFIX, TAG_PREFIX};
 
 /// Share releases with a remote: fetch its refs/release/* into refs/release-remotes/<remote>/,
 /// merge every release that diverged (the union of both sides' events), and push the result
-/// with a lease, so nothing anyone recorded is ever overwritten. Tags of releases are pushed
+/// as fast-forwards only, so nothing anyone recorded is ever overwritten. Tags of releases are pushed
 /// too; notes are made again from the releases.
 ///
 /// Example: git release sync
@@ -108,12 +108,15 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
         let mut moves: Vec<crate::git::RefUpdate> = Vec::new();
         let mut changed: Vec<String> = Vec::new();
         let mut lines: Vec<(String, String)> = Vec::new();
+        let mut to_push: Vec<String> = Vec::new();
+        // Hundreds of merges make thousands of objects: written as one pack, not a file each.
+        let mut batch = git.batch();
+        let merges = crate::store::Store::new(&batch);
         for (name, mine, step) in &plan {
-            let lease = Some(theirs.get(name).copied());
             let new = match step {
                 Step::Same => continue,
                 Step::Give => {
-                    pushes.push(release_push(name, lease));
+                    to_push.push(name.clone());
                     continue;
                 }
                 Step::Take { theirs: t } => {
@@ -124,7 +127,7 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
                 }
                 Step::Merge { theirs: t } => {
                     let m = mine.expect("a merge has both sides");
-                    let (merged, brought) = store.merge(
+                    let (merged, brought) = merges.merge(
                         &who,
                         name,
                         m,
@@ -135,7 +138,7 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
                         name.clone(),
                         format!("+{brought} event(s) from {remote}, merged"),
                     ));
-                    pushes.push(release_push(name, lease));
+                    to_push.push(name.clone());
                     merged
                 }
             };
@@ -147,6 +150,7 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             });
             changed.push(name.clone());
         }
+        let _kept = batch.write_kept_objects()?;
         if !moves.is_empty() {
             match git.update_refs(&moves) {
                 Ok(()) => {}
@@ -163,20 +167,23 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             note(&mut report, &name, line);
         }
         store.update_notes(&changed)?;
-        for p in &pushes {
-            note(
-                &mut report,
-                p.remote_ref.trim_start_matches(RELEASE_PREFIX),
-                "pushed".into(),
-            );
+        for name in &to_push {
+            note(&mut report, name, "pushed".into());
+        }
+        // Every release goes in one refspec, not forced: each now contains what the remote had
+        // when fetched (we took it or merged it), so a push that is not a fast-forward means the
+        // remote moved meanwhile, and git refuses it — a lease on every ref at once. (One
+        // explicit refspec per release costs git a scan of all local refs each: seconds.)
+        if !to_push.is_empty() {
+            pushes.push(Push {
+                local_ref: format!("{RELEASE_PREFIX}*"),
+                remote_ref: format!("{RELEASE_PREFIX}*"),
+                lease: None,
+            });
         }
         // The tags of the releases pushed travel with them; a tag the remote has differently is
         // refused, not overwritten.
-        let pushed: Vec<String> = pushes
-            .iter()
-            .map(|p| p.remote_ref.trim_start_matches(RELEASE_PREFIX).to_owned())
-            .collect();
-        for name in pushed {
+        for name in &to_push {
             if git.ref_target(&format!("{TAG_PREFIX}{name}"))?.is_some() {
                 pushes.push(Push {
                     local_ref: format!("{TAG_PREFIX}{name}"),
@@ -258,14 +265,6 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
     ))
     .hint("your local releases are intact; run `git release sync` again")
     .into())
-}
-
-fn release_push(name: &str, lease: Option<Option<Oid>>) -> Push {
-    Push {
-        local_ref: format!("{RELEASE_PREFIX}{name}"),
-        remote_ref: format!("{RELEASE_PREFIX}{name}"),
-        lease,
-    }
 }
 
 fn note(report: &mut BTreeMap<String, Vec<String>>, name: &str, line: String) {
