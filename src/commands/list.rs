@@ -43,8 +43,8 @@ pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
     )
     .newest_first();
     let mut summaries = store.summaries(&heads)?;
-    let mut tags: std::collections::HashMap<String, RefEntry> =
-        tags.into_iter().map(|t| (t.name.clone(), t)).collect();
+    let tags: std::collections::HashMap<&str, &RefEntry> =
+        tags.iter().map(|t| (t.name.as_str(), t)).collect();
     let mut entries = Vec::with_capacity(names.len());
     for name in names {
         let entry = match summaries.remove(&name) {
@@ -64,7 +64,7 @@ pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
                 events: 0,
             },
             None => {
-                let Some(target) = tags.remove(&name).map(|t| session.git.commit_of(&t)) else {
+                let Some(target) = tags.get(name.as_str()).map(|t| session.git.commit_of(t)) else {
                     continue;
                 };
                 let Some(target) = target? else {
@@ -89,20 +89,38 @@ pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
     if entries.is_empty() {
         crate::say!("No releases yet; start one with `git release start`.");
     }
+    // Thousands of lines: each is put together by hand rather than through format machinery.
     let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
+    let mut line = String::with_capacity(128);
     for e in &entries {
+        line.clear();
+        line.push_str(&e.name);
+        pad(&mut line, width - e.name.len() + 2);
+        line.push_str(e.target.get(..7).unwrap_or(&e.target));
+        line.push_str("  ");
         let created = match &e.created {
+            // Recorded times are stored in UTC (`…+00:00`): their human form is a slice of them.
+            Some(c) if c.len() >= 16 && c.ends_with("+00:00") => {
+                format!("{} {} UTC", &c[..10], &c[11..16])
+            }
             Some(c) => human_time(chrono::DateTime::parse_from_rfc3339(c)?.to_utc()),
             None => "-".into(),
         };
-        writeln!(
-            out,
-            "{:width$}  {}  {:20}  {}",
-            e.name,
-            super::short(&e.target),
-            created,
-            e.state
-        )?;
+        line.push_str(&created);
+        pad(&mut line, 20usize.saturating_sub(created.len()) + 2);
+        line.push_str(&e.state);
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
     }
     Ok(())
+}
+
+fn pad(line: &mut String, spaces: usize) {
+    const SPACES: &str = "                                ";
+    let mut left = spaces;
+    while left > 0 {
+        let n = left.min(SPACES.len());
+        line.push_str(&SPACES[..n]);
+        left -= n;
+    }
 }

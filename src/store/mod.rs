@@ -125,40 +125,42 @@ impl<'r> Store<'r> {
     pub fn summaries(
         &self,
         heads: &[(String, Oid)],
-    ) -> Result<std::collections::BTreeMap<String, Result<Summary, String>>> {
-        type Cache = std::collections::BTreeMap<String, (String, Summary)>;
+    ) -> Result<std::collections::HashMap<String, Result<Summary, String>>> {
+        type Cache = std::collections::HashMap<String, (String, Summary)>;
         let path = self.git.common_dir().join(LIST_CACHE);
-        let cached: Cache = std::fs::read(&path)
+        let mut cached: Cache = std::fs::read(&path)
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .unwrap_or_default();
-        let mut fresh = Cache::new();
-        let mut out = std::collections::BTreeMap::new();
+        let mut stale = false;
+        let mut out = std::collections::HashMap::with_capacity(heads.len());
         for (name, head) in heads {
-            let name = name.clone();
-            let head = head.to_string();
-            if let Some((seen, summary)) = cached.get(&name).filter(|(seen, _)| *seen == head) {
-                fresh.insert(name.clone(), (seen.clone(), summary.clone()));
-                out.insert(name, Ok(summary.clone()));
-                continue;
-            }
-            match self.state_at(&name, head.parse()?) {
-                Ok(release) => {
-                    let summary = Summary {
-                        target: release.target.clone(),
-                        created: release.created.to_rfc3339(),
-                        stage: release.stage(),
-                        events: release.events,
-                    };
-                    fresh.insert(name.clone(), (head, summary.clone()));
-                    out.insert(name, Ok(summary));
+            let hex = head.to_string();
+            let summary = match cached.remove(name) {
+                Some((seen, summary)) if seen == hex => Ok(summary),
+                _ => {
+                    stale = true;
+                    self.state_at(name, *head)
+                        .map(|release| Summary {
+                            target: release.target.clone(),
+                            created: release.created.to_rfc3339(),
+                            stage: release.stage(),
+                            events: release.events,
+                        })
+                        .map_err(|e| format!("{e:#}"))
                 }
-                Err(e) => {
-                    out.insert(name, Err(format!("{e:#}")));
-                }
-            }
+            };
+            out.insert(name.clone(), summary);
         }
-        if fresh != cached {
+        // Entries left over belong to releases that are gone.
+        if stale || !cached.is_empty() {
+            let fresh: Cache = heads
+                .iter()
+                .filter_map(|(name, head)| match out.get(name) {
+                    Some(Ok(summary)) => Some((name.clone(), (head.to_string(), summary.clone()))),
+                    _ => None,
+                })
+                .collect();
             // Only a cache: a read-only repository just goes without.
             if let Ok(json) = serde_json::to_vec(&fresh) {
                 let _ = crate::files::write_atomically(&path, &String::from_utf8_lossy(&json));
