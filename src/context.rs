@@ -224,11 +224,7 @@ pub fn tag_only_view(session: &Session, asked: Option<&str>) -> Result<Option<Re
     let Some(target) = session.git.peel_ref(&format!("refs/tags/{name}"))? else {
         return Ok(None);
     };
-    let known = session.known_names()?;
-    let previous = session
-        .format()
-        .previous(&parsed, &known.parsed)
-        .map(|p| p.text);
+    let previous = session.previous_release(&parsed, None)?;
     Ok(Some(ReleaseView {
         name: name.to_owned(),
         recorded: false,

@@ -530,15 +530,21 @@ impl Repo {
 
     /// Names (without `prefix`) and direct targets of every ref under `prefix` (e.g. `refs/tags/`).
     pub fn refs_under(&self, prefix: &str) -> Result<Vec<(String, Oid)>> {
+        self.refs_starting(prefix, "")
+    }
+
+    /// Like `refs_under(dir)`, but only the names that begin with `start`: a binary search in
+    /// packed-refs rather than a pass over all of them.
+    pub fn refs_starting(&self, dir: &str, start: &str) -> Result<Vec<(String, Oid)>> {
         let platform = self.repo.references()?;
         let mut out = Vec::new();
-        for r in platform.prefixed(prefix)? {
+        let prefix = format!("{dir}{start}");
+        for r in platform.prefixed(prefix.as_str())? {
             let r = r.map_err(|e| anyhow!("reading refs under {prefix}: {e}"))?;
-            let full = r.name().as_bstr().to_str_lossy().into_owned();
             let Some(id) = r.target().try_id().map(ToOwned::to_owned) else {
                 continue;
             };
-            if let Some(short) = full.strip_prefix(prefix) {
+            if let Some(short) = r.name().as_bstr().to_str_lossy().strip_prefix(dir) {
                 out.push((short.to_owned(), id));
             }
         }

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use anyhow::Result;
+use chrono::Datelike;
 use serde::Serialize;
 
 use crate::config::{EnvironmentConfig, Loaded as LoadedConfig};
@@ -102,6 +103,47 @@ impl Session {
             store.names()?,
             store.tag_names()?,
         ))
+    }
+
+    /// The names of `year` — all of them when the pattern does not begin with the year. With
+    /// ten thousand tags, reading one year's is what keeps naming a release quick.
+    pub fn known_names_in(&self, year: i32) -> Result<Known> {
+        let Some(prefix) = self.format().year_prefix(year) else {
+            return self.known_names();
+        };
+        let (recorded, tags) = self.store().names_starting(&prefix)?;
+        Ok(Known {
+            complete: false,
+            ..Known::new(self.format(), recorded, tags)
+        })
+    }
+
+    /// The release before `name`: the greatest release name below it, recorded or tag. Looked
+    /// for among `name`'s year first (`near`, when given, is that year's names already read):
+    /// any name found there is greater than every name of an earlier year.
+    pub fn previous_release(
+        &self,
+        name: &ReleaseName,
+        near: Option<&Known>,
+    ) -> Result<Option<String>> {
+        let format = self.format();
+        let read;
+        let year = match near {
+            Some(known) => known,
+            None => {
+                read = self.known_names_in(name.date.year())?;
+                &read
+            }
+        };
+        if let Some(previous) = format.previous(name, &year.parsed) {
+            return Ok(Some(previous.text));
+        }
+        if year.complete {
+            return Ok(None);
+        }
+        Ok(format
+            .previous(name, &self.known_names()?.parsed)
+            .map(|p| p.text))
     }
 }
 
@@ -309,12 +351,13 @@ impl Session {
 }
 
 pub struct Known {
-    pub recorded: BTreeSet<String>,
     /// Every recorded release and every tag that reads as a release name, each once, read once:
     /// with thousands of tags, reading names is what naming a release costs.
     pub parsed: Vec<ReleaseName>,
     /// Recorded releases whose names do not read as release names (`--name hotfix`).
     other: Vec<String>,
+    /// Whether these are all the names, or one year's (`Session::known_names_in`).
+    complete: bool,
 }
 
 impl Known {
@@ -334,9 +377,9 @@ impl Known {
                 .filter_map(|t| format.parse(t)),
         );
         Known {
-            recorded,
             parsed,
             other,
+            complete: true,
         }
     }
 

@@ -264,3 +264,33 @@ fn a_lock_left_on_the_tag_is_reported_and_a_released_one_is_waited_for() {
     assert_eq!(name, "2026-11-20\n");
     assert_eq!(env.git(&["tag", "-l"]), "2026-11-20");
 }
+
+#[test]
+fn naming_reads_one_year_of_tags_and_misses_nothing() {
+    let env = TestEnv::new();
+    // Old tags, one unpadded (from before the tool), one recorded release, and a tag whose
+    // year is written with a sign — not a release name.
+    for tag in ["2025-12-30", "2026-1-2", "+2026-01-04", "v2026.1"] {
+        env.git(&["tag", tag]);
+    }
+    env.ok(&["start", "--date", "2025-06-01", "--no-tag"]);
+    let dry = |date: &str| env.ok(&["start", "--dry-run", "--no-tag", "--date", date]);
+
+    // The unpadded tag counts as that day's first release, and so as the previous one.
+    let out = dry("2026-01-02");
+    assert!(out.contains("would start release 2026-01-02-1 "), "{out}");
+    assert!(out.contains("previous release: 2026-1-2"), "{out}");
+    let out = dry("2026-01-05");
+    assert!(out.contains("would start release 2026-01-05 "), "{out}");
+    assert!(out.contains("previous release: 2026-1-2"), "{out}");
+    // Nothing earlier that year: the previous release is found in an earlier one.
+    let out = dry("2025-12-31");
+    assert!(out.contains("previous release: 2025-12-30"), "{out}");
+    let out = dry("2025-12-29");
+    assert!(out.contains("previous release: 2025-06-01"), "{out}");
+    let out = dry("2025-01-01");
+    assert!(out.contains("previous release: none"), "{out}");
+    // Notes of a tag made before the tool find its previous release the same way.
+    let notes = env.ok(&["notes", "-r", "2026-1-2", "--format", "text"]);
+    assert!(notes.contains("since 2025-12-30"), "{notes}");
+}

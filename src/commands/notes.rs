@@ -111,8 +111,7 @@ fn tag_only_notes(session: &Session, name: &str, remote: &str) -> Result<NotesVi
                 .into(),
         );
     };
-    let known = session.known_names()?;
-    let previous = format.previous(&parsed, &known.parsed).map(|p| p.text);
+    let previous = session.previous_release(&parsed, None)?;
     notes_view(session, name, target, previous.as_deref(), remote)
 }
 

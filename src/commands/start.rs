@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use anyhow::Result;
+use chrono::Datelike;
 use chrono::NaiveDate;
 
 use super::Session;
@@ -112,10 +113,10 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
 
     // Choosing a name and writing it race with other writers; on a lost race, choose again.
     for _ in 0..10 {
-        let known = session.known_names()?;
+        let known = session.known_names_in(date.year())?;
         let name = match &args.name {
             Some(name) => {
-                if known.recorded.contains(name) || store.tag_names()?.contains(name) {
+                if store.exists(name)? || git.ref_target(&format!("refs/tags/{name}"))?.is_some() {
                     return Err(Failure::new(format!(
                         "a release or tag named {name} already exists"
                     ))
@@ -130,7 +131,10 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
         // A cherry-pick release follows the release it was cut from.
         let previous = match &args.from {
             Some(from) => Some(from.clone()),
-            None => format.previous(&parsed, &known.parsed).map(|p| p.text),
+            None => {
+                let near = (parsed.date.year() == date.year()).then_some(&known);
+                session.previous_release(&parsed, near)?
+            }
         };
         let (draft, draft_event) = draft(
             &session,

@@ -13,8 +13,8 @@ use crate::store::{NOTES_REF, RELEASE_PREFIX, TAG_PREFIX};
 
 /// Share releases with a remote: fetch its refs/release/* into refs/release-remotes/<remote>/,
 /// merge every release that diverged (the union of both sides' events), and push the result
-/// as fast-forwards only, so nothing anyone recorded is ever overwritten. Tags of releases are pushed
-/// too; notes are made again from the releases.
+/// as fast-forwards only, so nothing anyone recorded is ever overwritten. Tags of releases
+/// are pushed too; notes are made again from the releases.
 ///
 /// Example: git release sync
 ///          git release sync upstream --dry-run

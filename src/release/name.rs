@@ -106,6 +106,13 @@ impl NameFormat {
             Some(found) => found,
             None => self.read_with_chrono(text)?,
         };
+        // chrono also reads a signed year (`+2026-11-20`); a release name's year is four digits
+        // where the pattern puts it.
+        if let Some(prefix) = self.year_prefix(date.year()) {
+            if !text.starts_with(&prefix) {
+                return None;
+            }
+        }
         let suffix = match rest.strip_prefix('-') {
             None if rest.is_empty() => 0,
             Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
@@ -122,6 +129,22 @@ impl NameFormat {
             suffix,
             text: text.to_owned(),
         })
+    }
+
+    /// What every name of `year` begins with — the pattern's literal text before the year, and
+    /// the year — when the pattern begins that way (`%Y-%m-%d`, `rel-%Y%m%d`); `None` otherwise.
+    /// `parse` holds names to it, so listing the refs that begin with it finds all of that
+    /// year's names, however they are written (`2017-12-1` too).
+    pub fn year_prefix(&self, year: i32) -> Option<String> {
+        let mut prefix = String::new();
+        for piece in self.2.as_ref()? {
+            match piece {
+                Piece::Literal(text) => prefix.push_str(text),
+                Piece::Year => return Some(format!("{prefix}{year:04}")),
+                Piece::Month | Piece::Day => return None,
+            }
+        }
+        None
     }
 
     /// The date at the start of `text` when it is written exactly as this format writes dates
@@ -344,6 +367,20 @@ mod tests {
     }
 
     #[test]
+    fn every_name_of_a_year_begins_with_its_prefix() {
+        let f = dash();
+        assert_eq!(f.year_prefix(2027).as_deref(), Some("2027"));
+        for name in ["2027-06-01", "2027-6-1", "2027-06-01-3"] {
+            assert!(f.parse(name).is_some(), "{name}");
+        }
+        assert!(f.parse("+2027-06-01").is_none());
+        let rel = NameFormat::new("rel-%Y%m%d").unwrap();
+        assert_eq!(rel.year_prefix(2027).as_deref(), Some("rel-2027"));
+        let day_first = NameFormat::new("%d.%m.%Y").unwrap();
+        assert_eq!(day_first.year_prefix(2027), None);
+    }
+
+    #[test]
     fn suffixes_order_numerically() {
         let f = dash();
         assert!(f.parse("2026-11-20-10").unwrap() > f.parse("2026-11-20-9").unwrap());
@@ -381,6 +418,19 @@ mod tests {
                 let f = NameFormat::new(pattern).unwrap();
                 if let Some(found) = f.read_canonical(&text) {
                     prop_assert_eq!(Some(found), f.read_with_chrono(&text), "{}", pattern);
+                }
+            }
+        }
+
+        /// Whatever reads as a release name begins with its year's prefix: a listing by
+        /// prefix misses none.
+        #[test]
+        fn parsed_names_begin_with_their_year_prefix(text in "[+0-9.x-]{0,16}") {
+            for pattern in ["%Y-%m-%d", "%Y.%m.%d", "%Y%m%d", "x%Y-%m-%d"] {
+                let f = NameFormat::new(pattern).unwrap();
+                if let Some(name) = f.parse(&text) {
+                    let prefix = f.year_prefix(name.date.year()).unwrap();
+                    prop_assert!(text.starts_with(&prefix), "{} {}", pattern, text);
                 }
             }
         }

@@ -102,6 +102,19 @@ impl<'r> Store<'r> {
             .collect())
     }
 
+    /// Names of the releases, and of the tags, that begin with `start`.
+    pub fn names_starting(&self, start: &str) -> Result<(Vec<String>, Vec<String>)> {
+        let names = |dir| -> Result<Vec<String>> {
+            Ok(self
+                .git
+                .refs_starting(dir, start)?
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect())
+        };
+        Ok((names(RELEASE_PREFIX)?, names(TAG_PREFIX)?))
+    }
+
     /// Names of every tag, unordered.
     pub fn tag_names(&self) -> Result<Vec<String>> {
         Ok(self
