@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use regex::Regex;
 use serde::Serialize;
 
-use crate::git::{CommitInfo, Oid};
+use crate::git::{CommitInfo, Oid, OidMap};
 use crate::release::Actor;
 
 /// A pattern in commit messages that becomes a link: `#(\d+)` → `…/pull/{1}`.
@@ -53,7 +53,9 @@ pub struct Changes {
 /// other parents bring in (and no earlier merge took) becomes its children. Commits reached
 /// neither way stay at the top level, so nothing is lost.
 pub fn fold(commits: Vec<CommitInfo>, tip: Oid, rules: &[LinkRule]) -> Changes {
-    let index: HashMap<Oid, usize> = commits.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    let mut index = OidMap::default();
+    index.reserve(commits.len());
+    index.extend(commits.iter().enumerate().map(|(i, c)| (c.id, i)));
     let mut mainline: Vec<usize> = Vec::new();
     let mut cursor = index.get(&tip).copied();
     while let Some(i) = cursor {
@@ -63,7 +65,10 @@ pub fn fold(commits: Vec<CommitInfo>, tip: Oid, rules: &[LinkRule]) -> Changes {
             .first()
             .and_then(|p| index.get(p).copied());
     }
-    let mut taken: HashSet<usize> = mainline.iter().copied().collect();
+    let mut taken = vec![false; commits.len()];
+    for &i in &mainline {
+        taken[i] = true;
+    }
     let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
     // Oldest merge first, so a commit merged twice belongs to the merge that brought it first.
     for &m in mainline.iter().rev() {
@@ -71,7 +76,7 @@ pub fn fold(commits: Vec<CommitInfo>, tip: Oid, rules: &[LinkRule]) -> Changes {
         let mut stack: Vec<Oid> = commits[m].parents.iter().skip(1).copied().collect();
         while let Some(id) = stack.pop() {
             let Some(&i) = index.get(&id) else { continue };
-            if !taken.insert(i) {
+            if std::mem::replace(&mut taken[i], true) {
                 continue;
             }
             children.push(i);
@@ -81,7 +86,7 @@ pub fn fold(commits: Vec<CommitInfo>, tip: Oid, rules: &[LinkRule]) -> Changes {
         groups.insert(m, children);
     }
     let mut top: Vec<usize> = mainline.clone();
-    top.extend((0..commits.len()).filter(|i| !taken.contains(i)));
+    top.extend((0..commits.len()).filter(|&i| !taken[i]));
     top.sort_unstable();
 
     let mut seen: HashSet<&str> = HashSet::new();

@@ -9,6 +9,10 @@ use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 
 pub use gix::ObjectId as Oid;
 
+/// A map keyed by object id, hashed for ids (they are random already): folding 50,000
+/// commits looks each one up several times.
+pub type OidMap<V> = gix::hashtable::HashMap<Oid, V>;
+
 use crate::error::Failure;
 use crate::release::Actor;
 
@@ -1005,34 +1009,63 @@ impl Repo {
                 gix::traverse::commit::simple::CommitTimeOrder::NewestFirst,
             ))
             .all()?;
-        let walked: Vec<(Oid, Vec<Oid>)> = walk
-            .take(limit)
-            .map(|info| info.map(|i| (i.id, i.parent_ids.to_vec())))
-            .collect::<Result<_, _>>()?;
         // The walk knows the parents (from the commit-graph when there is one); each commit
         // is then read once for its message and author. Inflating commits is most of the
-        // work, so a long range is read on every core.
+        // work, so a long range is read on every core, batch by batch while the walk goes on.
+        const BATCH: usize = 2048;
+        let mut walk = walk
+            .take(limit)
+            .map(|info| info.map(|i| (i.id, i.parent_ids.to_vec())));
+        let first: Vec<(Oid, Vec<Oid>)> = walk.by_ref().take(BATCH).collect::<Result<_, _>>()?;
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(8);
-        if walked.len() < 2048 || threads < 2 {
+        if first.len() < BATCH || threads < 2 {
+            let mut walked = first;
+            for info in walk {
+                walked.push(info?);
+            }
             return read_commits(&self.repo, &walked);
         }
-        let chunk = walked.len().div_ceil(threads);
+        type Batch = (usize, Vec<(Oid, Vec<Oid>)>);
+        let (work, jobs) = std::sync::mpsc::channel::<Batch>();
+        let jobs = std::sync::Mutex::new(jobs);
+        let (finished, results) = std::sync::mpsc::channel();
         std::thread::scope(|scope| {
-            let parts: Vec<_> = walked
-                .chunks(chunk)
-                .map(|part| {
-                    let mut repo = self.repo.clone();
-                    repo.object_cache_size(None);
-                    scope.spawn(move || read_commits(&repo, part))
-                })
-                .collect();
-            let mut out = Vec::with_capacity(walked.len());
-            for part in parts {
-                out.extend(part.join().expect("reading commits does not panic")?);
+            for _ in 0..threads {
+                let (jobs, finished) = (&jobs, finished.clone());
+                let mut repo = self.repo.clone();
+                repo.object_cache_size(None);
+                scope.spawn(move || {
+                    loop {
+                        let job = jobs.lock().expect("no worker panics").recv();
+                        let Ok((n, batch)) = job else { break };
+                        if finished.send((n, read_commits(&repo, &batch))).is_err() {
+                            break;
+                        }
+                    }
+                });
             }
-            Ok(out)
+            drop(finished);
+            let mut batches = 0;
+            let mut batch = first;
+            loop {
+                let full = batch.len() == BATCH;
+                if !batch.is_empty() {
+                    work.send((batches, batch)).expect("workers wait for work");
+                    batches += 1;
+                }
+                if !full {
+                    break;
+                }
+                batch = walk.by_ref().take(BATCH).collect::<Result<_, _>>()?;
+            }
+            drop(work);
+            let mut parts: Vec<Option<Vec<CommitInfo>>> = (0..batches).map(|_| None).collect();
+            for (n, part) in results {
+                parts[n] = Some(part?);
+            }
+            Ok(parts.into_iter().flatten().flatten().collect())
         })
     }
 

@@ -219,10 +219,11 @@ fn compare_links_follow_the_remote() {
 
 #[test]
 fn long_ranges_list_exactly_what_git_log_lists() {
-    // Long enough that the commits are read on several threads.
+    // Long enough that the commits are read on several threads, in three batches of up to
+    // 2,048 while the walk goes on, so the order they are put back in is tested too.
     let env = TestEnv::new();
     let mut stream = String::new();
-    for i in 1..=3000 {
+    for i in 1..=5000 {
         let msg = format!("Change {i}");
         stream.push_str(&format!(
             "commit refs/heads/main\ncommitter Bench <bench@example.com> {} +0000\ndata {}\n{msg}\n",
@@ -240,7 +241,7 @@ fn long_ranges_list_exactly_what_git_log_lists() {
         ));
     }
     env.git_stdin(&["fast-import", "--quiet"], &stream);
-    env.git(&["tag", "2026-01-06", "main~3000"]);
+    env.git(&["tag", "2026-01-06", "main~5000"]);
     env.git(&["tag", "2026-06-02", "main"]);
     let v = json(&env.ok(&["notes", "--format", "json", "-r", "2026-06-02"]));
     let ours: Vec<&str> = v["entries"]
@@ -251,7 +252,7 @@ fn long_ranges_list_exactly_what_git_log_lists() {
         .collect();
     let log = env.git(&["log", "--format=%H", "2026-01-06..2026-06-02"]);
     let git: Vec<&str> = log.lines().collect();
-    assert_eq!(ours.len(), 3000);
+    assert_eq!(ours.len(), 5000);
     assert_eq!(ours, git, "same commits, same order as git log");
-    assert_eq!(v["entries"][0]["subject"], "Change 3000");
+    assert_eq!(v["entries"][0]["subject"], "Change 5000");
 }
