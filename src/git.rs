@@ -189,6 +189,15 @@ pub struct Push {
     pub lease: Option<Option<Oid>>,
 }
 
+/// What a push did on the remote.
+#[derive(Default)]
+pub struct Pushed {
+    /// Remote refs created or moved.
+    pub updated: Vec<String>,
+    /// Remote refs refused, with git's reason.
+    pub rejected: Vec<(String, String)>,
+}
+
 pub struct CommitInfo {
     pub id: Oid,
     pub parents: Vec<Oid>,
@@ -396,11 +405,11 @@ impl Repo {
     }
 
     /// `git push --porcelain` of `updates` to `remote`, each with a lease on the value the
-    /// remote had when it was fetched (`None`: it must not exist there). Returns the refs the
-    /// remote refused, with git's reason.
-    pub fn push(&self, remote: &str, updates: &[Push]) -> Result<Vec<(String, String)>> {
+    /// remote had when it was fetched (`None`: it must not exist there). Says which remote refs
+    /// moved and which the remote refused, with git's reason.
+    pub fn push(&self, remote: &str, updates: &[Push]) -> Result<Pushed> {
         if updates.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Pushed::default());
         }
         let mut args: Vec<String> = vec!["push".into(), "--porcelain".into()];
         for u in updates {
@@ -425,17 +434,25 @@ impl Repo {
                     .into());
             }
         };
-        // `!<TAB>from:to<TAB>[rejected] (stale info)`
-        Ok(output
-            .lines()
-            .filter(|l| l.starts_with("!\t"))
-            .filter_map(|l| {
-                let mut parts = l.split('\t');
-                let spec = parts.nth(1)?;
-                let reason = parts.next().unwrap_or_default().to_owned();
-                Some((spec.split(':').nth(1)?.to_owned(), reason))
-            })
-            .collect())
+        // `<flag><TAB>from:to<TAB>summary`: `!` refused (`[rejected] (stale info)`), `*` new,
+        // ` ` fast-forward, `+` forced, `=` up to date.
+        let mut pushed = Pushed::default();
+        for line in output.lines() {
+            let mut parts = line.split('\t');
+            let (Some(flag), Some(spec)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            let Some(to) = spec.split(':').nth(1) else {
+                continue;
+            };
+            let reason = parts.next().unwrap_or_default().to_owned();
+            match flag {
+                "!" => pushed.rejected.push((to.to_owned(), reason)),
+                "*" | " " | "+" => pushed.updated.push(to.to_owned()),
+                _ => {}
+            }
+        }
+        Ok(pushed)
     }
 
     pub fn workdir(&self) -> Option<&Path> {
@@ -954,25 +971,34 @@ impl Repo {
         let who = self.identity().ok();
         let mut time = gix::date::parse::TimeBuf::default();
         let committer = who.as_ref().map(|w| w.committer.to_ref(&mut time));
-        match self.repo.edit_references_as(edits, committer) {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                // Decide by looking, not by parsing the message: a ref that moved, or one whose
-                // lock someone holds, is a lost race.
-                for u in updates {
-                    let current = self.ref_target(&u.name).map_err(RefUpdateError::Failed)?;
-                    let moved = match u.expect {
-                        Expect::Absent => current.is_some_and(|c| c != u.new),
-                        Expect::At(old) => current != Some(old),
-                    };
-                    if moved || self.lock_path(&u.name).exists() {
-                        return Err(RefUpdateError::Raced);
-                    }
+        // A failure nothing explains when we look (no ref moved, no lock left) may still be a
+        // writer that held a lock and rolled back just before we looked: try again, a few times,
+        // before calling it an error; a real one fails the same way each time.
+        let mut tries = 0;
+        loop {
+            let error = match self.repo.edit_references_as(edits.clone(), committer) {
+                Ok(_) => return Ok(()),
+                Err(e) => e,
+            };
+            // Decide by looking, not by parsing the message: a ref that moved, or one whose
+            // lock someone holds, is a lost race.
+            for u in updates {
+                let current = self.ref_target(&u.name).map_err(RefUpdateError::Failed)?;
+                let moved = match u.expect {
+                    Expect::Absent => current.is_some_and(|c| c != u.new),
+                    Expect::At(old) => current != Some(old),
+                };
+                if moved || self.lock_path(&u.name).exists() {
+                    return Err(RefUpdateError::Raced);
                 }
-                Err(RefUpdateError::Failed(
-                    anyhow::Error::new(e).context("updating refs"),
-                ))
             }
+            tries += 1;
+            if tries == 3 {
+                return Err(RefUpdateError::Failed(
+                    anyhow::Error::new(error).context("updating refs"),
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5 * tries));
         }
     }
 

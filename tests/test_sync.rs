@@ -88,17 +88,14 @@ fn three_clones_converge_in_any_order() {
     }
 }
 
-#[test]
-fn a_push_race_is_merged_and_retried() {
-    let (_origin, clones) = clones();
-    let (a, b) = (&clones[0], &clones[1]);
-    // Just before a pushes, b records an event and syncs: the remote moves under a.
+/// Makes `a`'s next push first run `args` in `b` and sync `b`: the remote moves under `a`.
+fn race_on_push(a: &TestEnv, b: &TestEnv, args: &str) {
     let hook = a.repo.join(".git/hooks/pre-push");
     let bin = assert_cmd::cargo::cargo_bin("git-release");
     std::fs::write(
         &hook,
         format!(
-            "#!/bin/sh\n[ -f \"$GIT_DIR/raced\" ] && exit 0\ntouch \"$GIT_DIR/raced\"\ncd '{}' && env -u GIT_DIR '{}' comment 'from b, during the race' >/dev/null 2>&1 && env -u GIT_DIR '{}' sync >/dev/null 2>&1\nexit 0\n",
+            "#!/bin/sh\n[ -f \"$GIT_DIR/raced\" ] && exit 0\ntouch \"$GIT_DIR/raced\"\ncd '{}' && env -u GIT_DIR '{}' {args} >/dev/null 2>&1 && env -u GIT_DIR '{}' sync >/dev/null 2>&1\nexit 0\n",
             b.repo.display(),
             bin.display(),
             bin.display()
@@ -107,7 +104,14 @@ fn a_push_race_is_merged_and_retried() {
     .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
 
+#[test]
+fn a_push_race_is_merged_and_retried() {
+    let (_origin, clones) = clones();
+    let (a, b) = (&clones[0], &clones[1]);
+    // Just before a pushes, b records an event and syncs: the remote moves under a.
+    race_on_push(a, b, "comment 'from b, during the race'");
     a.ok(&["comment", "from a"]);
     let (code, out, err) = a.run(&["sync"]);
     assert_eq!(code, 0, "{err}");
@@ -120,6 +124,38 @@ fn a_push_race_is_merged_and_retried() {
         assert!(log.contains("comment: from b, during the race"), "{log}");
     }
     assert_eq!(state(a), state(b));
+}
+
+#[test]
+fn a_release_we_did_not_push_moving_meanwhile_is_no_race() {
+    let (_origin, clones) = clones();
+    let (a, b) = (&clones[0], &clones[1]);
+    a.ok(&["start", "--date", "2026-11-27", "--no-tag"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    // a has something to push on 2026-11-27; while it pushes, b moves 2026-11-20 on the
+    // remote, which a had nothing to push for.
+    race_on_push(a, b, "comment -r 2026-11-20 'from b, meanwhile'");
+    a.ok(&["comment", "-r", "2026-11-27", "from a"]);
+    let (code, out, err) = a.run(&["sync"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !err.contains("moved while we pushed"),
+        "one round is enough: {err}"
+    );
+    assert_eq!(out, "2026-11-27: pushed\n");
+    // The next sync takes what b did.
+    let out = a.ok(&["sync"]);
+    assert_eq!(out, "2026-11-20: +1 event(s) from origin\n");
+    assert!(
+        a.ok(&["log", "-r", "2026-11-20"])
+            .contains("comment: from b, meanwhile")
+    );
+    b.ok(&["sync"]);
+    assert!(
+        b.ok(&["log", "-r", "2026-11-27"])
+            .contains("comment: from a")
+    );
 }
 
 #[test]

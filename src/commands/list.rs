@@ -100,7 +100,7 @@ pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
         line.push_str("  ");
         let created = match &e.created {
             // Recorded times are stored in UTC (`…+00:00`): their human form is a slice of them.
-            Some(c) if c.len() >= 16 && c.ends_with("+00:00") => {
+            Some(c) if c.len() >= 16 && c.is_ascii() && c.ends_with("+00:00") => {
                 format!("{} {} UTC", &c[..10], &c[11..16])
             }
             Some(c) => human_time(chrono::DateTime::parse_from_rfc3339(c)?.to_utc()),

@@ -183,15 +183,7 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
         }
         // The tags of the releases pushed travel with them; a tag the remote has differently is
         // refused, not overwritten.
-        for name in &to_push {
-            if git.ref_target(&format!("{TAG_PREFIX}{name}"))?.is_some() {
-                pushes.push(Push {
-                    local_ref: format!("{TAG_PREFIX}{name}"),
-                    remote_ref: format!("{TAG_PREFIX}{name}"),
-                    lease: None,
-                });
-            }
-        }
+        pushes.extend(tag_pushes(git, &to_push)?);
         if git.ref_target(NOTES_REF)?.is_some() {
             pushes.push(Push {
                 local_ref: NOTES_REF.into(),
@@ -199,7 +191,29 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
                 lease: Some(git.ref_target(&notes_tracking)?),
             });
         }
-        let rejected = git.push(&remote, &pushes)?;
+        let pushed = git.push(&remote, &pushes)?;
+        // The glob also carries releases we did not plan to push. One recorded here while we
+        // synced went too (a fast-forward): its tag follows, and it is reported. One the remote
+        // moved meanwhile is refused, which is no race of ours: the next sync takes it.
+        let planned: BTreeSet<String> = to_push
+            .iter()
+            .map(|name| format!("{RELEASE_PREFIX}{name}"))
+            .collect();
+        let extra: Vec<String> = pushed
+            .updated
+            .iter()
+            .filter(|r| r.starts_with(RELEASE_PREFIX) && !planned.contains(*r))
+            .map(|r| r.trim_start_matches(RELEASE_PREFIX).to_owned())
+            .collect();
+        for name in &extra {
+            note(&mut report, name, "pushed".into());
+        }
+        let mut rejected: Vec<(String, String)> = pushed
+            .rejected
+            .into_iter()
+            .filter(|(r, _)| !r.starts_with(RELEASE_PREFIX) || planned.contains(r))
+            .collect();
+        rejected.extend(git.push(&remote, &tag_pushes(git, &extra)?)?.rejected);
         let raced = |reason: &str| {
             // The lease failed here, or there (the remote saw the ref move under it).
             [
@@ -265,6 +279,21 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
     ))
     .hint("your local releases are intact; run `git release sync` again")
     .into())
+}
+
+/// Pushes of the local tags of `releases` (those that have one), not forced.
+fn tag_pushes(git: &crate::git::Repo, releases: &[String]) -> Result<Vec<Push>> {
+    let mut pushes = Vec::new();
+    for name in releases {
+        if git.ref_target(&format!("{TAG_PREFIX}{name}"))?.is_some() {
+            pushes.push(Push {
+                local_ref: format!("{TAG_PREFIX}{name}"),
+                remote_ref: format!("{TAG_PREFIX}{name}"),
+                lease: None,
+            });
+        }
+    }
+    Ok(pushes)
 }
 
 fn note(report: &mut BTreeMap<String, Vec<String>>, name: &str, line: String) {

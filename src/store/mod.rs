@@ -4,7 +4,7 @@
 //! event when another writer got there first. A summary note on the target commit is kept in
 //! `refs/notes/release`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -151,8 +151,8 @@ impl<'r> Store<'r> {
             let hex = head.to_string();
             let summary = match cached.remove(name) {
                 Some((seen, summary)) if seen == hex => Ok(summary),
-                _ => {
-                    stale = true;
+                outdated => {
+                    stale |= outdated.is_some();
                     self.state_at(name, *head)
                         .map(|release| Summary {
                             target: release.target.clone(),
@@ -161,6 +161,9 @@ impl<'r> Store<'r> {
                             events: release.events,
                         })
                         .map_err(|e| format!("{e:#}"))
+                        // A damaged release is not cached: it alone does not make the cache
+                        // worth writing again.
+                        .inspect(|_| stale = true)
                 }
             };
             out.insert(name.clone(), summary);
@@ -295,9 +298,10 @@ impl<'r> Store<'r> {
         }
         // Another writer holding a lock on one of these refs may still roll back, so a lock alone
         // does not mean the name is taken: only a ref that exists does. Wait out a live lock;
-        // report one that outlives STALE_LOCK as left behind by a crashed process.
+        // report one that the same lock file outlives STALE_LOCK, as left by a crashed process.
         let started = Instant::now();
         let mut attempt = 0u32;
+        let mut stuck: Option<(PathBuf, Option<std::time::SystemTime>, Instant)> = None;
         loop {
             match self.git.update_refs(&updates) {
                 Ok(()) => break,
@@ -309,22 +313,37 @@ impl<'r> Store<'r> {
                     return Ok(Created::Taken);
                 }
             }
-            if started.elapsed() > STALE_LOCK {
-                let locked = updates
-                    .iter()
-                    .map(|u| (u.name.as_str(), self.git.lock_path(&u.name)))
-                    .find(|(_, lock)| lock.exists());
-                if let Some((refname, lock)) = locked {
-                    return Err(stale_lock(
-                        refname,
-                        &lock,
-                        started,
-                        "remove it and try again",
-                    ));
+            let locked = updates
+                .iter()
+                .map(|u| (u.name.as_str(), self.git.lock_path(&u.name)))
+                .find_map(|(name, lock)| {
+                    let modified = std::fs::metadata(&lock).ok()?.modified().ok();
+                    Some((name, lock, modified))
+                });
+            match (locked, &stuck) {
+                (Some((refname, lock, modified)), Some((seen, seen_modified, since)))
+                    if *seen == lock && *seen_modified == modified =>
+                {
+                    if since.elapsed() > STALE_LOCK {
+                        return Err(stale_lock(
+                            refname,
+                            &lock,
+                            *since,
+                            "remove it and try again",
+                        ));
+                    }
                 }
+                (Some((_, lock, modified)), _) => stuck = Some((lock, modified, Instant::now())),
+                (None, _) => stuck = None,
             }
             if started.elapsed() > RACE_BUDGET {
-                return Ok(Created::Taken);
+                return Err(Failure::new(format!(
+                    "gave up recording release {}: other writers kept its refs locked for {}s",
+                    new.name,
+                    RACE_BUDGET.as_secs()
+                ))
+                .hint("try again when the other writers are done")
+                .into());
             }
             attempt += 1;
             backoff(attempt);
