@@ -18,6 +18,8 @@ use crate::release::Actor;
 
 pub struct Repo {
     repo: gix::Repository,
+    /// Whether object writes stay in memory (`batch`, `keep_objects_in_memory`).
+    in_memory: bool,
 }
 
 /// A pack just written, kept from `git gc` until this is dropped.
@@ -215,13 +217,17 @@ impl Repo {
                 .hint("run `git release` inside a clone, or `git init` one first")
         })?;
         repo.object_cache_size_if_unset(64 << 20);
-        Ok(Repo { repo })
+        Ok(Repo {
+            repo,
+            in_memory: false,
+        })
     }
 
     /// From now on, objects are written to memory only: a dry run can plan with real commits
     /// and trees and leave the repository exactly as it was.
     pub fn keep_objects_in_memory(&mut self) {
         self.repo = self.repo.clone().with_object_memory();
+        self.in_memory = true;
     }
 
     /// Another handle on this repository whose object writes stay in memory until
@@ -229,6 +235,7 @@ impl Repo {
     pub fn batch(&self) -> Repo {
         Repo {
             repo: self.repo.clone().with_object_memory(),
+            in_memory: true,
         }
     }
 
@@ -244,9 +251,8 @@ impl Repo {
             return Ok(KeptPack(None));
         };
         if kept.len() < UNPACK_LIMIT {
-            use gix::objs::Write as _;
-            for (kind, data) in kept.values() {
-                self.repo.write_buf(*kind, data)?;
+            for (id, (kind, data)) in kept.iter() {
+                self.write_loose(*kind, data, *id)?;
             }
             self.repo.objects.enable_object_memory();
             return Ok(KeptPack(None));
@@ -658,7 +664,78 @@ impl Repo {
     fn write_new(&self, kind: gix::object::Kind, data: &[u8]) -> Result<Oid> {
         use gix::objs::Write as _;
         let id = gix::objs::compute_hash(self.repo.object_hash(), kind, data)?;
-        Ok(self.repo.objects.write_buf_with_known_id(kind, data, id)?)
+        if self.in_memory {
+            return Ok(self.repo.objects.write_buf_with_known_id(kind, data, id)?);
+        }
+        self.write_loose(kind, data, id)?;
+        Ok(id)
+    }
+
+    /// Writes a loose object as git does (zlib level 1, a temporary file renamed into place,
+    /// read-only), with one compressor for the whole process: gix sets up a new one for every
+    /// object, and zeroing its fresh tables was half the page faults of a `comment`.
+    fn write_loose(&self, kind: gix::object::Kind, data: &[u8], id: Oid) -> Result<()> {
+        use std::io::Write as _;
+        thread_local! {
+            static COMPRESSOR: std::cell::RefCell<gix::zlib::stream::deflate::Compress> =
+                std::cell::RefCell::new(gix::zlib::stream::deflate::Compress::new(
+                    gix::zlib::Compression::BEST_SPEED,
+                ));
+        }
+        let objects = self.repo.objects.store_ref().path();
+        let hex = id.to_hex().to_string();
+        let (fan, rest) = hex.split_at(2);
+        let target = objects.join(fan).join(rest);
+        if target.exists() {
+            return Ok(());
+        }
+        let mut input = Vec::with_capacity(data.len() + 32);
+        input.extend_from_slice(kind.as_bytes());
+        input.extend_from_slice(format!(" {}\0", data.len()).as_bytes());
+        input.extend_from_slice(data);
+        // Room for incompressible input: zlib's bound is a few bytes per 16 KiB plus 13.
+        let mut out = vec![0u8; input.len() + input.len() / 1024 + 64];
+        let written = COMPRESSOR.with_borrow_mut(|compressor| -> Result<usize> {
+            compressor.reset();
+            let before = compressor.total_out();
+            let status = compressor
+                .compress(
+                    &input,
+                    &mut out,
+                    gix::zlib::stream::deflate::FlushCompress::Finish,
+                )
+                .map_err(|e| anyhow!("compressing {id}: {e}"))?;
+            if status != gix::zlib::Status::StreamEnd {
+                bail!("compressing {id} did not finish");
+            }
+            Ok((compressor.total_out() - before) as usize)
+        })?;
+        out.truncate(written);
+        // Read-only for everyone the umask allows, as git makes them (0444).
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("tmp_obj_");
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o444));
+        let mut file = builder
+            .tempfile_in(objects)
+            .with_context(|| format!("writing object {id} into {}", objects.display()))?;
+        file.write_all(&out)?;
+        #[cfg(not(unix))]
+        {
+            let mut permissions = file.as_file().metadata()?.permissions();
+            permissions.set_readonly(true);
+            file.as_file().set_permissions(permissions)?;
+        }
+        match std::fs::create_dir(objects.join(fan)) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                return Err(anyhow::Error::new(e)
+                    .context(format!("making {}", objects.join(fan).display())));
+            }
+            _ => {}
+        }
+        file.persist(&target)
+            .map_err(|e| anyhow!("writing object {id}: {}", e.error))?;
+        Ok(())
     }
 
     /// `write_new` for an object to encode first.

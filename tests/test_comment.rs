@@ -28,6 +28,15 @@ fn comment_appends_one_event() {
         "2026-11-27: ok (1 events)\n2026-11-20: ok (2 events)\n"
     );
     env.fsck();
+    // Our loose objects look like git's own: same permissions as one git writes.
+    let mode = |id: &str| {
+        use std::os::unix::fs::PermissionsExt;
+        let path = env.repo.join(format!(".git/objects/{}/{}", &id[..2], &id[2..]));
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    };
+    let ours = env.git(&["rev-parse", "refs/release/2026-11-20"]);
+    let gits = env.git_stdin(&["hash-object", "-w", "--stdin"], "written by git\n");
+    assert_eq!(mode(&ours), mode(&gits));
 }
 
 #[test]
