@@ -31,7 +31,9 @@ fn comment_appends_one_event() {
     // Our loose objects look like git's own: same permissions as one git writes.
     let mode = |id: &str| {
         use std::os::unix::fs::PermissionsExt;
-        let path = env.repo.join(format!(".git/objects/{}/{}", &id[..2], &id[2..]));
+        let path = env
+            .repo
+            .join(format!(".git/objects/{}/{}", &id[..2], &id[2..]));
         std::fs::metadata(path).unwrap().permissions().mode() & 0o777
     };
     let ours = env.git(&["rev-parse", "refs/release/2026-11-20"]);
