@@ -115,7 +115,8 @@ enum Signer {
 impl Signer {
     /// An armored signature of `payload`, from the same program with the same arguments git
     /// uses.
-    fn sign(&self, payload: &[u8]) -> Result<String> {
+    /// Signs `payload`; `switch` is the setting that asked for it, named if signing fails.
+    fn sign(&self, payload: &[u8], switch: &str) -> Result<String> {
         match self {
             Signer::Ssh { program, key } => {
                 let dir = tempfile::tempdir().context("making a temporary directory")?;
@@ -138,10 +139,12 @@ impl Signer {
                     .with_context(|| format!("running {program}"))?;
                 if !out.status.success() {
                     return Err(Failure::new(format!(
-                        "signing the event failed: {}",
+                        "signing failed: {}",
                         String::from_utf8_lossy(&out.stderr).trim()
                     ))
-                    .hint("check user.signingkey, or turn commit.gpgsign off; nothing was written")
+                    .hint(format!(
+                        "check user.signingkey, or turn {switch} off; nothing was written"
+                    ))
                     .into());
                 }
                 Ok(std::fs::read_to_string(dir.path().join("commit.sig"))?)
@@ -163,10 +166,12 @@ impl Signer {
                 let out = child.wait_with_output()?;
                 if !out.status.success() {
                     return Err(Failure::new(format!(
-                        "signing the event failed: {}",
+                        "signing failed: {}",
                         String::from_utf8_lossy(&out.stderr).trim()
                     ))
-                    .hint("check user.signingkey and gpg, or turn commit.gpgsign off; nothing was written")
+                    .hint(format!(
+                        "check user.signingkey and gpg, or turn {switch} off; nothing was written"
+                    ))
                     .into());
                 }
                 Ok(String::from_utf8_lossy(&out.stdout).into_owned())
@@ -907,10 +912,10 @@ impl Repo {
             message: message.into(),
             extra_headers: Vec::new(),
         };
-        if let Some(signer) = self.signer()? {
+        if let Some(signer) = self.signer("commit.gpgsign")? {
             let mut payload = Vec::new();
             gix::objs::WriteTo::write_to(&commit, &mut payload)?;
-            let signature = signer.sign(&payload)?;
+            let signature = signer.sign(&payload, "commit.gpgsign")?;
             commit
                 .extra_headers
                 .push(("gpgsig".into(), signature.into()));
@@ -918,10 +923,10 @@ impl Repo {
         self.write_new_object(&commit)
     }
 
-    /// How git is set up to sign commits, if it is.
-    fn signer(&self) -> Result<Option<Signer>> {
+    /// How git is set up to sign, if `switch` (`commit.gpgsign`, `tag.gpgsign`) turns it on.
+    fn signer(&self, switch: &str) -> Result<Option<Signer>> {
         let config = self.repo.config_snapshot();
-        if !config.boolean("commit.gpgsign").unwrap_or(false) {
+        if !config.boolean(switch).unwrap_or(false) {
             return Ok(None);
         }
         let key = config.string("user.signingkey").map(|k| k.to_string());
@@ -931,8 +936,10 @@ impl Repo {
         match format.as_str() {
             "ssh" => {
                 let key = key.ok_or_else(|| {
-                    Failure::new("commit.gpgsign is on with gpg.format = ssh, but user.signingkey is not set")
-                        .hint("git config user.signingkey ~/.ssh/id_ed25519.pub")
+                    Failure::new(format!(
+                        "{switch} is on with gpg.format = ssh, but user.signingkey is not set"
+                    ))
+                    .hint("git config user.signingkey ~/.ssh/id_ed25519.pub")
                 })?;
                 let program = config
                     .string("gpg.ssh.program")
@@ -946,9 +953,11 @@ impl Repo {
                 Ok(Some(Signer::OpenPgp { program, key }))
             }
             other => Err(Failure::new(format!(
-                "gpg.format = {other} is not supported for signing events"
+                "gpg.format = {other} is not supported for signing"
             ))
-            .hint("use gpg.format = ssh or openpgp, or turn commit.gpgsign off")
+            .hint(format!(
+                "use gpg.format = ssh or openpgp, or turn {switch} off"
+            ))
             .into()),
         }
     }
@@ -1023,9 +1032,10 @@ impl Repo {
         )
     }
 
-    /// Writes an annotated tag object (not its ref) for `target`.
+    /// Writes an annotated tag object (not its ref) for `target`, signed as `git tag` signs
+    /// when `tag.gpgSign` is set.
     pub fn write_tag(&self, who: &Identity, name: &str, target: Oid, message: &str) -> Result<Oid> {
-        let tag = gix::objs::Tag {
+        let mut tag = gix::objs::Tag {
             target,
             target_kind: gix::object::Kind::Commit,
             name: name.into(),
@@ -1033,6 +1043,16 @@ impl Repo {
             message: message.into(),
             signature: None,
         };
+        if let Some(signer) = self.signer("tag.gpgsign")? {
+            // git signs the object up to the end of its message and appends the signature;
+            // gix writes a newline between message and signature, so the message goes without
+            // its own and the newline is part of what is signed.
+            tag.message = message.trim_end_matches('\n').into();
+            let mut payload = Vec::new();
+            gix::objs::WriteTo::write_to(&tag, &mut payload)?;
+            payload.push(b'\n');
+            tag.signature = Some(signer.sign(&payload, "tag.gpgSign")?.into());
+        }
         self.write_new_object(&tag)
     }
 

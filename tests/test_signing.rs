@@ -157,3 +157,58 @@ fn a_forged_signoff_by_a_non_member_does_not_count() {
     );
     assert!(!counts(&env));
 }
+
+#[test]
+fn release_tags_are_signed_when_git_signs_tags() {
+    let env = TestEnv::new();
+    let (key, public) = keygen(&env, "ada");
+    let signers = env.root.join("allowed_signers");
+    std::fs::write(&signers, format!("ada@example.com {public}\n")).unwrap();
+    let verify = |tag: &str| {
+        env.git_output(&[
+            "-c",
+            &format!("gpg.ssh.allowedSignersFile={}", signers.display()),
+            "verify-tag",
+            tag,
+        ])
+    };
+    // Not asked to: an ordinary annotated tag.
+    env.ok(&["start", "--date", "2026-11-13"]);
+    assert!(!verify("2026-11-13").status.success());
+
+    env.commit("Add checkout page");
+    env.git(&["config", "gpg.format", "ssh"]);
+    env.git(&["config", "user.signingkey", &key]);
+    env.git(&["config", "tag.gpgSign", "true"]);
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let out = verify("2026-11-20");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Good \"git\" signature for ada@example.com")
+    );
+    // The message is still the release notes, and the event commit is not signed (only
+    // commit.gpgsign asks for that).
+    let message = env.git(&["tag", "-l", "--format=%(contents:subject)", "2026-11-20"]);
+    assert!(message.starts_with("Release 2026-11-20"), "{message}");
+    let body = env.git(&["tag", "-l", "--format=%(contents:body)", "2026-11-20"]);
+    assert!(body.contains("Add checkout page"), "{body}");
+    assert!(!body.contains("BEGIN SSH SIGNATURE"), "{body}");
+    assert!(
+        !env.git_output(&["verify-commit", "refs/release/2026-11-20"])
+            .status
+            .success()
+    );
+
+    // A key that cannot sign stops the release before anything is written.
+    env.git(&["config", "user.signingkey", "/nonexistent/key"]);
+    let before = env.refs();
+    let err = env.fails(&["start", "--date", "2026-11-27"], 1);
+    assert!(err.contains("signing failed"), "{err}");
+    assert!(err.contains("tag.gpgSign"), "{err}");
+    assert_eq!(env.refs(), before);
+    env.fsck();
+}
