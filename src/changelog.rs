@@ -122,14 +122,19 @@ pub fn fold(commits: Vec<CommitInfo>, tip: Oid, rules: &[LinkRule]) -> Changes {
 }
 
 fn make_entry(c: CommitInfo, rules: &[LinkRule], children: Vec<Entry>) -> Entry {
-    let (subject, pr) = pull_request(&c);
+    let id = c.id;
+    let (subject, pr, author) = match pull_request(&c) {
+        Some((title, pr)) => (title, Some(pr), c.author),
+        // Most commits are not merges of a pull request: their subject is moved, not copied.
+        None => (c.subject, None, c.author),
+    };
     let links = links(&subject, rules);
     Entry {
-        id: c.id.to_string(),
-        short: c.id.to_hex_with_len(7).to_string(),
+        id: id.to_string(),
+        short: id.to_hex_with_len(7).to_string(),
         subject_md: markdown_links(&subject, rules),
         subject,
-        author: c.author,
+        author,
         pr,
         links,
         children,
@@ -138,14 +143,15 @@ fn make_entry(c: CommitInfo, rules: &[LinkRule], children: Vec<Entry>) -> Entry 
 
 /// A merge of a pull request reads as the pull request's title: GitHub's
 /// `Merge pull request #932 from o/branch` + title line, GitLab's `See merge request g/p!12`.
-fn pull_request(c: &CommitInfo) -> (String, Option<String>) {
+/// `None` for any other commit.
+fn pull_request(c: &CommitInfo) -> Option<(String, String)> {
     let subject = &c.subject;
-    let body_first = c.body.lines().map(str::trim).find(|l| !l.is_empty());
     if let Some(rest) = subject.strip_prefix("Merge pull request #") {
         let number: String = rest.chars().take_while(char::is_ascii_digit).collect();
         if !number.is_empty() {
+            let body_first = c.body.lines().map(str::trim).find(|l| !l.is_empty());
             let title = body_first.map_or_else(|| subject.clone(), |t| format!("{t} (#{number})"));
-            return (title, Some(format!("#{number}")));
+            return Some((title, format!("#{number}")));
         }
     }
     if subject.starts_with("Merge branch ") {
@@ -161,10 +167,10 @@ fn pull_request(c: &CommitInfo) -> (String, Option<String>) {
                 .map(str::trim)
                 .find(|l| !l.is_empty() && !l.starts_with("See merge request"))
                 .map_or_else(|| subject.clone(), |t| format!("{t} (!{number})"));
-            return (title, Some(format!("!{number}")));
+            return Some((title, format!("!{number}")));
         }
     }
-    (subject.clone(), None)
+    None
 }
 
 /// Every link the rules find in `text`; `{0}` is the whole match, `{1}`… its groups.

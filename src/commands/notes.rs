@@ -95,6 +95,9 @@ pub fn cmd_notes(args: &NotesArgs, out: &mut dyn Write) -> Result<()> {
             }
         }
     }
+    // Tens of thousands of entries, about to be handed back to the system whole when the
+    // process ends: freeing them one by one first took a sixth of the time after the walk.
+    std::mem::forget(notes);
     Ok(())
 }
 
