@@ -698,22 +698,34 @@ impl Repo {
         input.extend_from_slice(kind.as_bytes());
         input.extend_from_slice(format!(" {}\0", data.len()).as_bytes());
         input.extend_from_slice(data);
-        // Room for incompressible input: zlib's bound is a few bytes per 16 KiB plus 13.
-        let mut out = vec![0u8; input.len() + input.len() / 1024 + 64];
+        // Level 1 codes with fixed Huffman tables, up to 9 bits a byte for incompressible
+        // input (hashes in trees): start with that much room, and grow if it ever is not.
+        let mut out = vec![0u8; input.len() + input.len() / 8 + 128];
         let written = COMPRESSOR.with_borrow_mut(|compressor| -> Result<usize> {
             compressor.reset();
-            let before = compressor.total_out();
-            let status = compressor
-                .compress(
-                    &input,
-                    &mut out,
-                    gix::zlib::stream::deflate::FlushCompress::Finish,
-                )
-                .map_err(|e| anyhow!("compressing {id}: {e}"))?;
-            if status != gix::zlib::Status::StreamEnd {
-                bail!("compressing {id} did not finish");
+            let (mut read, mut written) = (0, 0);
+            loop {
+                let (in_before, out_before) = (compressor.total_in(), compressor.total_out());
+                let status = compressor
+                    .compress(
+                        &input[read..],
+                        &mut out[written..],
+                        gix::zlib::stream::deflate::FlushCompress::Finish,
+                    )
+                    .map_err(|e| anyhow!("compressing {id}: {e}"))?;
+                let progress = (compressor.total_in() - in_before) as usize;
+                let produced = (compressor.total_out() - out_before) as usize;
+                read += progress;
+                written += produced;
+                if status == gix::zlib::Status::StreamEnd {
+                    return Ok(written);
+                }
+                if written == out.len() {
+                    out.resize(out.len() * 2, 0);
+                } else if progress == 0 && produced == 0 {
+                    bail!("compressing {id} made no progress");
+                }
             }
-            Ok((compressor.total_out() - before) as usize)
         })?;
         out.truncate(written);
         // Read-only for everyone the umask allows, as git makes them (0444).

@@ -376,3 +376,39 @@ fn finish_closes_the_release_and_renders_the_next_pad() {
         "{status}"
     );
 }
+
+#[test]
+fn an_artifact_that_does_not_compress_is_kept_whole() {
+    // Text of characters outside ASCII, in no order: each byte costs zlib's fixed codes 9 bits,
+    // so the loose object is larger than its content. It must still be written whole.
+    let env = TestEnv::new();
+    let mut seed: u64 = 0x2026_1122;
+    let noise: String = (0..40_000)
+        .map(|_| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            char::from_u32(0x100 + (seed >> 33) as u32 % 0x700).unwrap()
+        })
+        .collect();
+    env.write(".release/templates/noise.j2", &format!("{noise}\n"));
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let sent = env.ok(&["render", "noise", "--record"]);
+    let files = env.git(&[
+        "ls-tree",
+        "-r",
+        "--name-only",
+        "refs/release/2026-11-20",
+        "artifacts",
+    ]);
+    let kept = env.git(&["show", &format!("refs/release/2026-11-20:{files}")]);
+    assert_eq!(kept, sent.trim_end());
+    assert_eq!(kept, noise);
+    // The case this is about: the loose object is larger than what it holds.
+    let blob = env.git(&["rev-parse", &format!("refs/release/2026-11-20:{files}")]);
+    let loose = env
+        .repo
+        .join(format!(".git/objects/{}/{}", &blob[..2], &blob[2..]));
+    assert!(std::fs::metadata(loose).unwrap().len() > kept.len() as u64 + 64);
+    env.fsck();
+}
