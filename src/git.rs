@@ -483,18 +483,26 @@ impl Repo {
             let now = chrono::Local::now();
             gix::date::Time::new(now.timestamp(), now.offset().local_minus_utc())
         };
-        let time = |key: &str| -> Result<gix::date::Time> {
-            match config.string(key) {
+        let time = |role: &str| -> Result<gix::date::Time> {
+            let key = format!("gitoxide.commit.{role}Date");
+            match config.string(key.as_str()) {
                 None => Ok(now()),
                 Some(date) => {
                     let date = date.to_str_lossy();
                     gix::date::parse(&date, None)
                         .or_else(|_| gix::date::parse(&date, Some(gix::date::Zoned::now())))
-                        .map_err(|e| anyhow!("the date `{date}` git was given ({key}): {e}"))
+                        .map_err(|e| {
+                            let var = format!("GIT_{}_DATE", role.to_uppercase());
+                            Failure::new(format!("{var} = `{date}` is not a date git reads: {e}"))
+                                .hint(format!(
+                                    "unset {var}, or give it as `2026-11-20T10:00:00+01:00`"
+                                ))
+                                .into()
+                        })
                 }
             }
         };
-        let person = |role: &str, date_key: &str| -> Result<gix::actor::Signature> {
+        let person = |role: &str| -> Result<gix::actor::Signature> {
             let name = value(&[
                 &format!("{role}.name"),
                 "user.name",
@@ -514,12 +522,12 @@ impl Repo {
             Ok(gix::actor::Signature {
                 name,
                 email,
-                time: time(date_key)?,
+                time: time(role)?,
             })
         };
         Ok(Identity {
-            author: person("author", "gitoxide.commit.authorDate")?,
-            committer: person("committer", "gitoxide.commit.committerDate")?,
+            author: person("author")?,
+            committer: person("committer")?,
         })
     }
 

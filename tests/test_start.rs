@@ -236,6 +236,25 @@ fn a_missing_identity_is_explained() {
         env.refs(),
         "refs/heads/main ".to_owned() + &env.git(&["rev-parse", "HEAD"])
     );
+
+    // A date git would not read is named by the variable it came from.
+    let out = env
+        .cmd()
+        .env("GIT_AUTHOR_DATE", "the day after tomorrow-ish")
+        .args(["start"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("GIT_AUTHOR_DATE = `the day after tomorrow-ish`"),
+        "{err}"
+    );
+    assert!(err.contains("hint: unset GIT_AUTHOR_DATE"), "{err}");
+    assert_eq!(
+        env.refs(),
+        "refs/heads/main ".to_owned() + &env.git(&["rev-parse", "HEAD"])
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{Session, human_time};
+use super::{Session, human_time_of};
 use crate::git::RefEntry;
 use crate::session::Known;
 
@@ -98,14 +98,10 @@ pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
         pad(&mut line, width - e.name.len() + 2);
         line.push_str(e.target.get(..7).unwrap_or(&e.target));
         line.push_str("  ");
-        let created = match &e.created {
-            // Recorded times are stored in UTC (`…+00:00`): their human form is a slice of them.
-            Some(c) if c.len() >= 16 && c.is_ascii() && c.ends_with("+00:00") => {
-                format!("{} {} UTC", &c[..10], &c[11..16])
-            }
-            Some(c) => human_time(chrono::DateTime::parse_from_rfc3339(c)?.to_utc()),
-            None => "-".into(),
-        };
+        let created = e
+            .created
+            .as_deref()
+            .map_or_else(|| "-".into(), human_time_of);
         line.push_str(&created);
         pad(&mut line, 20usize.saturating_sub(created.len()) + 2);
         line.push_str(&e.state);
@@ -116,11 +112,5 @@ pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
 }
 
 fn pad(line: &mut String, spaces: usize) {
-    const SPACES: &str = "                                ";
-    let mut left = spaces;
-    while left > 0 {
-        let n = left.min(SPACES.len());
-        line.push_str(&SPACES[..n]);
-        left -= n;
-    }
+    line.extend(std::iter::repeat_n(' ', spaces));
 }

@@ -150,3 +150,14 @@ pub fn short(id: &str) -> String {
 pub fn human_time(time: chrono::DateTime<chrono::Utc>) -> String {
     time.format("%Y-%m-%d %H:%M UTC").to_string()
 }
+
+/// `human_time` of a time as stored (RFC 3339); text that is not one is shown as it is.
+pub fn human_time_of(stored: &str) -> String {
+    // Recorded times are UTC (`…+00:00`): their human form is a slice of them, which matters
+    // when `list` shows thousands.
+    if stored.len() >= 16 && stored.is_ascii() && stored.ends_with("+00:00") {
+        return format!("{} {} UTC", &stored[..10], &stored[11..16]);
+    }
+    chrono::DateTime::parse_from_rfc3339(stored)
+        .map_or_else(|_| stored.to_owned(), |t| human_time(t.to_utc()))
+}

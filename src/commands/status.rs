@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::{Session, human_time};
+use super::{Session, human_time_of};
 use crate::context::{Done, ReleaseView, recorded_view, tag_only_view};
 use crate::output::{Tone, paint};
 
@@ -39,11 +39,6 @@ pub fn cmd_status(args: &StatusArgs, out: &mut dyn Write) -> Result<()> {
         print_human(&view, out)?;
     }
     Ok(())
-}
-
-fn when(time: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(time)
-        .map_or_else(|_| time.to_owned(), |t| human_time(t.to_utc()))
 }
 
 /// A time with how long ago it was, for the lines where that matters.
@@ -115,7 +110,7 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
                 out,
                 "  {label:<10} {} {} by {}{forced}{note}{problem}",
                 d.what,
-                when(&d.time),
+                human_time_of(&d.time),
                 d.by
             )?;
         }
@@ -202,7 +197,7 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
         writeln!(
             out,
             "  http gate  {name}: {state} {}{detail}",
-            when(&g.by.time.to_rfc3339())
+            super::human_time(g.by.time.to_utc())
         )?;
     }
     for f in &v.failed_hooks {
