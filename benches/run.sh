@@ -71,6 +71,9 @@ compare "\`start --dry-run\` (naming) with $tags tags vs \`git tag -l '2027*'\`"
   "git tag -l '2027*'" start --dry-run --no-tag --date 2027-06-01
 compare "\`list\` with $(( releases + ${#event_counts[@]} + diverged )) releases vs \`git for-each-ref refs/release\`" 2.0 "$repo" \
   "git for-each-ref refs/release" list
+# With --all, the tags that read as release names too, each shown with the commit it peels to.
+compare "\`list --all\` with $(( releases + ${#event_counts[@]} + diverged )) releases and $tags tags vs \`git for-each-ref\` of both, peeled" 2.0 "$repo" \
+  "git for-each-ref --format='%(refname) %(objectname) %(*objectname)' refs/release refs/tags" list --all
 
 # One comment (an event commit, CAS) vs one git note: on a release of ordinary size, and on
 # the one with the most events (its flat events/ tree is rewritten whole, as the format says).

@@ -62,7 +62,7 @@ fn status_without_releases_says_what_to_do() {
 }
 
 #[test]
-fn list_shows_recorded_and_tag_only_releases_newest_first() {
+fn list_shows_recorded_releases_and_with_all_tag_only_ones_newest_first() {
     let env = TestEnv::new();
     for tag in ["2025-12-30", "2026-1-6", "junk", "2026-11-20-garbage"] {
         env.git(&["tag", tag]);
@@ -71,13 +71,22 @@ fn list_shows_recorded_and_tag_only_releases_newest_first() {
     env.ok(&["start", "--date", "2026-11-20"]);
     env.ok(&["start", "--date", "2026-11-20"]);
     env.ok(&["start", "--date", "2026-02-03"]);
+    let first_words = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| l.split_whitespace().next().unwrap().to_owned())
+            .collect()
+    };
+
     let text = env.ok(&["list"]);
-    let names: Vec<&str> = text
-        .lines()
-        .map(|l| l.split_whitespace().next().unwrap())
-        .collect();
     assert_eq!(
-        names,
+        first_words(&text),
+        ["2026-11-20-1", "2026-11-20", "2026-02-03"]
+    );
+    assert!(text.lines().next().unwrap().ends_with("started"), "{text}");
+
+    let text = env.ok(&["list", "--all"]);
+    assert_eq!(
+        first_words(&text),
         [
             "2026-11-20-1",
             "2026-11-20",
@@ -87,15 +96,32 @@ fn list_shows_recorded_and_tag_only_releases_newest_first() {
         ]
     );
     assert!(text.lines().nth(3).unwrap().ends_with("tag only"), "{text}");
-    assert!(text.lines().next().unwrap().ends_with("started"), "{text}");
+    // The tag-only release shows the commit its tag points at.
+    let tagged = env.git(&["rev-parse", "--short=7", "2026-1-6^{commit}"]);
+    assert!(
+        text.lines().nth(3).unwrap().contains(tagged.trim()),
+        "{text}"
+    );
 
     let v = json(&env.ok(&["list", "--json"]));
+    assert_eq!(v.as_array().unwrap().len(), 3);
+    let v = json(&env.ok(&["list", "--all", "--json"]));
     let entries = v.as_array().unwrap();
     assert_eq!(entries.len(), 5);
     assert_eq!(entries[0]["name"], "2026-11-20-1");
     assert_eq!(entries[0]["state"], "started");
     assert_eq!(entries[4]["state"], "tag only");
     assert_eq!(entries[4]["created"], serde_json::Value::Null);
+}
+
+#[test]
+fn list_without_recorded_releases_points_to_the_tags() {
+    let env = TestEnv::new();
+    env.git(&["tag", "2025-12-30"]);
+    let (code, out, err) = env.run(&["list"]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    assert!(err.contains("git release list --all"), "{err}");
+    assert!(env.ok(&["list", "--all"]).contains("2025-12-30"));
 }
 
 #[test]
@@ -114,11 +140,30 @@ fn list_follows_new_events_through_its_cache() {
     );
     env.ok(&["start", "--date", "2026-11-20"]);
     assert!(env.ok(&["list"]).contains("started"));
-    assert!(env.repo.join(".git/release-list-cache.json").exists());
+    let cache = env.repo.join(".git/release-list-cache");
+    let head = env.git(&["rev-parse", "refs/release/2026-11-20"]);
+    let written = std::fs::read_to_string(&cache).unwrap();
+    assert!(written.contains(head.trim()), "{written}");
     env.ok(&["deploy", "stage"]);
     let list = env.ok(&["list"]);
     assert!(list.contains("deployed to stage"), "{list}");
+
     // A cache that lies is not believed: it is keyed by the commit the release points at.
-    std::fs::write(env.repo.join(".git/release-list-cache.json"), "not json").unwrap();
+    let head = env.git(&["rev-parse", "refs/release/2026-11-20"]);
+    let lie = std::fs::read_to_string(&cache)
+        .unwrap()
+        .replace(head.trim(), &"0".repeat(40))
+        .replace("deployed to stage", "finished");
+    assert!(lie.contains("finished"), "{lie}");
+    std::fs::write(&cache, lie).unwrap();
+    let list = env.ok(&["list"]);
+    assert!(list.contains("deployed to stage"), "{list}");
+    // Nor is one that cannot be read; either way it is made again.
+    std::fs::write(&cache, "not a cache").unwrap();
     assert!(env.ok(&["list"]).contains("deployed to stage"));
+    assert!(
+        std::fs::read_to_string(&cache)
+            .unwrap()
+            .contains(head.trim())
+    );
 }

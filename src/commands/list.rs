@@ -1,4 +1,5 @@
-//! `git release list`: every release, newest first, including tags from before the tool.
+//! `git release list`: the recorded releases, newest first; with `--all`, tags from before
+//! the tool too.
 
 use std::io::Write;
 
@@ -9,12 +10,17 @@ use super::{Session, human_time_of};
 use crate::git::RefEntry;
 use crate::session::Known;
 
-/// List releases, newest first: recorded ones and tags made before git-release ("tag only").
+/// List the recorded releases, newest first; with --all, also tags made before git-release
+/// that read as release names ("tag only").
 ///
 /// Example: git release list
+///          git release list --all
 ///          git release list --json | jq -r '.[0].name'
 #[derive(clap::Args, Debug)]
 pub struct ListArgs {
+    /// Also list tags from before git-release that read as release names ("tag only").
+    #[arg(long)]
+    all: bool,
     /// Print a JSON array instead of text.
     #[arg(long)]
     json: bool,
@@ -33,9 +39,14 @@ pub struct ListEntry {
 pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
     let session = Session::open()?;
     let store = session.store();
-    // Each ref is read once: the releases, then the tags (thousands, in an old repository).
+    // Each ref is read once: the releases, then, with --all, the tags (thousands, in an old
+    // repository).
     let heads = store.heads()?;
-    let tags = session.git.refs_under_peeled("refs/tags/")?;
+    let tags = if args.all {
+        session.git.refs_under_peeled("refs/tags/")?
+    } else {
+        Vec::new()
+    };
     let names = Known::new(
         session.format(),
         heads.iter().map(|(name, _)| name.clone()).collect(),
@@ -88,6 +99,9 @@ pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
     }
     if entries.is_empty() {
         crate::say!("No releases yet; start one with `git release start`.");
+        if !args.all && !session.known_names()?.parsed.is_empty() {
+            crate::say!("Tags from before git-release read as releases: `git release list --all`.");
+        }
     }
     // Thousands of lines: each is put together by hand rather than through format machinery.
     let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);

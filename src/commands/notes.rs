@@ -110,7 +110,7 @@ fn tag_only_notes(session: &Session, name: &str, remote: &str) -> Result<NotesVi
     ) else {
         return Err(
             Failure::new(format!("no release or release tag named {name}"))
-                .hint("`git release list` shows the releases")
+                .hint("`git release list --all` shows the releases and the release tags")
                 .into(),
         );
     };

@@ -81,7 +81,7 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
             }
             let base = session.release_commit(from)?.ok_or_else(|| {
                 Failure::new(format!("no release or release tag named {from}"))
-                    .hint("`git release list` shows the releases")
+                    .hint("`git release list --all` shows the releases and the release tags")
             })?;
             let picks = args
                 .picks

@@ -103,16 +103,20 @@ impl NameFormat {
     /// Reads `text` as a release name of this format, or `None` if it is not one.
     pub fn parse(&self, text: &str) -> Option<ReleaseName> {
         let (date, rest) = match self.read_canonical(text) {
+            // Four digits of year where the pattern puts them: the year prefix holds.
             Some(found) => found,
-            None => self.read_with_chrono(text)?,
-        };
-        // chrono also reads a signed year (`+2026-11-20`); a release name's year is four digits
-        // where the pattern puts it.
-        if let Some(prefix) = self.year_prefix(date.year()) {
-            if !text.starts_with(&prefix) {
-                return None;
+            None => {
+                let (date, rest) = self.read_with_chrono(text)?;
+                // chrono also reads a signed year (`+2026-11-20`); a release name's year is
+                // four digits where the pattern puts it.
+                if let Some(prefix) = self.year_prefix(date.year()) {
+                    if !text.starts_with(&prefix) {
+                        return None;
+                    }
+                }
+                (date, rest)
             }
-        }
+        };
         let suffix = match rest.strip_prefix('-') {
             None if rest.is_empty() => 0,
             Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {

@@ -66,10 +66,10 @@ pub struct With<'a> {
     pub refs: &'a [RefUpdate],
 }
 
-/// What `list` shows of a release. Cached in `.git/release-list-cache.json` by the commit the
+/// What `list` shows of a release. Cached in `.git/release-list-cache` by the commit the
 /// release's ref points at, so listing thousands of releases does not read thousands of
 /// blobs; the cache is local, derived, and checked against the refs every time.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Summary {
     pub target: String,
     pub created: String,
@@ -77,7 +77,75 @@ pub struct Summary {
     pub events: u64,
 }
 
-const LIST_CACHE: &str = "release-list-cache.json";
+/// A summary as read from the cache, borrowing the cache's text.
+#[derive(Clone, Copy)]
+struct CachedSummary<'t> {
+    target: &'t str,
+    created: &'t str,
+    stage: &'t str,
+    events: u64,
+}
+
+impl CachedSummary<'_> {
+    fn to_owned(self) -> Summary {
+        Summary {
+            target: self.target.to_owned(),
+            created: self.created.to_owned(),
+            stage: self.stage.to_owned(),
+            events: self.events,
+        }
+    }
+}
+
+/// The list cache is lines of tab-separated fields: name, head, target, created, events,
+/// stage. Reading it is most of what `list` does with two thousand releases, so it is plain
+/// text rather than a serialization format.
+const LIST_CACHE: &str = "release-list-cache";
+const LIST_CACHE_HEADER: &str = "git-release list cache 1\n";
+
+/// The cached summaries by name, with the head each was read at. A cache of another version,
+/// or damaged, reads as empty (or loses the damaged lines): it is made again.
+fn read_list_cache(text: &str) -> std::collections::HashMap<&str, (&str, CachedSummary<'_>)> {
+    let Some(lines) = text.strip_prefix(LIST_CACHE_HEADER) else {
+        return Default::default();
+    };
+    let mut cached = std::collections::HashMap::new();
+    for line in lines.lines() {
+        let mut fields = line.split('\t');
+        let mut next = || fields.next();
+        let (Some(name), Some(head), Some(target), Some(created), Some(events), Some(stage), None) =
+            (next(), next(), next(), next(), next(), next(), next())
+        else {
+            continue;
+        };
+        let Ok(events) = events.parse() else {
+            continue;
+        };
+        let summary = CachedSummary {
+            target,
+            created,
+            stage,
+            events,
+        };
+        cached.insert(name, (head, summary));
+    }
+    cached
+}
+
+/// Adds one release to the cache's text, unless a field could not be read back (a tab or a
+/// line break in a stage made from a config's environment name): that one goes uncached.
+fn write_list_cache_line(cache: &mut String, name: &str, head: Oid, summary: &Summary) {
+    let fields = [name, &summary.target, &summary.created, &summary.stage];
+    if fields.iter().any(|f| f.contains(['\t', '\n', '\r'])) {
+        return;
+    }
+    use std::fmt::Write;
+    let _ = writeln!(
+        cache,
+        "{name}\t{head}\t{}\t{}\t{}\t{}",
+        summary.target, summary.created, summary.events, summary.stage
+    );
+}
 
 pub struct Appended {
     pub event: Event,
@@ -139,18 +207,16 @@ impl<'r> Store<'r> {
         &self,
         heads: &[(String, Oid)],
     ) -> Result<std::collections::HashMap<String, Result<Summary, String>>> {
-        type Cache = std::collections::HashMap<String, (String, Summary)>;
         let path = self.git.common_dir().join(LIST_CACHE);
-        let mut cached: Cache = std::fs::read(&path)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .unwrap_or_default();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let mut cached = read_list_cache(&text);
         let mut stale = false;
         let mut out = std::collections::HashMap::with_capacity(heads.len());
+        let mut hex = [0u8; 40];
         for (name, head) in heads {
-            let hex = head.to_string();
-            let summary = match cached.remove(name) {
-                Some((seen, summary)) if seen == hex => Ok(summary),
+            let head_hex = &*head.hex_to_buf(&mut hex);
+            let summary = match cached.remove(name.as_str()) {
+                Some((seen, summary)) if seen == head_hex => Ok(summary.to_owned()),
                 outdated => {
                     stale |= outdated.is_some();
                     self.state_at(name, *head)
@@ -170,17 +236,14 @@ impl<'r> Store<'r> {
         }
         // Entries left over belong to releases that are gone.
         if stale || !cached.is_empty() {
-            let fresh: Cache = heads
-                .iter()
-                .filter_map(|(name, head)| match out.get(name) {
-                    Some(Ok(summary)) => Some((name.clone(), (head.to_string(), summary.clone()))),
-                    _ => None,
-                })
-                .collect();
-            // Only a cache: a read-only repository just goes without.
-            if let Ok(json) = serde_json::to_vec(&fresh) {
-                let _ = crate::files::write_atomically(&path, &String::from_utf8_lossy(&json));
+            let mut fresh = String::from(LIST_CACHE_HEADER);
+            for (name, head) in heads {
+                if let Some(Ok(summary)) = out.get(name) {
+                    write_list_cache_line(&mut fresh, name, *head, summary);
+                }
             }
+            // Only a cache: a read-only repository just goes without.
+            let _ = crate::files::write_atomically(&path, &fresh);
         }
         Ok(out)
     }
@@ -759,4 +822,40 @@ fn backoff(attempt: u32) {
     let cap_ms = (2u64 << attempt.min(6)).min(100);
     let ms = 1 + random_u64() % cap_ms;
     std::thread::sleep(Duration::from_millis(ms));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(stage: &str) -> Summary {
+        Summary {
+            target: "1".repeat(40),
+            created: "2026-11-20T10:00:00+00:00".into(),
+            stage: stage.into(),
+            events: 7,
+        }
+    }
+
+    #[test]
+    fn the_list_cache_reads_back_what_it_wrote() {
+        let head = Oid::from_hex(&[b'2'; 40]).unwrap();
+        let mut text = String::from(LIST_CACHE_HEADER);
+        write_list_cache_line(&mut text, "2026-11-20", head, &summary("deployed to stage"));
+        write_list_cache_line(&mut text, "2026-11-21", head, &summary("odd\tstage"));
+        let cached = read_list_cache(&text);
+        assert_eq!(cached.len(), 1, "a field with a tab is not cached: {text}");
+        let (seen, read) = cached["2026-11-20"];
+        assert_eq!(seen, head.to_string());
+        assert_eq!(read.to_owned(), summary("deployed to stage"));
+    }
+
+    #[test]
+    fn a_list_cache_of_another_version_or_damaged_reads_as_empty() {
+        assert!(read_list_cache("").is_empty());
+        assert!(read_list_cache("{\"2026-11-20\": []}").is_empty());
+        let damaged =
+            format!("{LIST_CACHE_HEADER}2026-11-20\tabc\tdef\n2026-11-21\ta\tb\tc\tx\ts\n");
+        assert!(read_list_cache(&damaged).is_empty());
+    }
 }
