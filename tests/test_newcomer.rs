@@ -129,12 +129,7 @@ fn duty_rotates_weekly_and_swaps_are_config() {
         "alice has push duty (turn from 2026-01-01)\n"
     );
     let v = json(&env.ok(&["duty", "--date", "2026-01-08", "--next", "3", "--json"]));
-    let people: Vec<&str> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["person"].as_str().unwrap())
-        .collect();
+    let people = people_of(&v);
     assert_eq!(people, ["bob", "carol", "alice", "bob"]);
     assert_eq!(v[1]["starts"], "2026-01-15");
 
@@ -152,12 +147,7 @@ fn duty_rotates_weekly_and_swaps_are_config() {
     assert_eq!(env.read(".release/config.toml"), before);
     env.ok(&["duty", "swap", "bob", "carol", "--week", "2026-01-08"]);
     let v = json(&env.ok(&["duty", "--date", "2026-01-08", "--next", "2", "--json"]));
-    let people: Vec<&str> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["person"].as_str().unwrap())
-        .collect();
+    let people = people_of(&v);
     assert_eq!(people, ["carol", "bob", "alice"]);
     let config = env.read(".release/config.toml");
     assert!(
@@ -213,4 +203,14 @@ fn quiet_plain_output_and_relative_times() {
     let status = env.ok(&["status"]);
     assert!(status.contains("(just now) by Ada Lovelace"), "{status}");
     assert!(!status.contains('\u{1b}'), "colour codes in piped output");
+}
+
+/// The people of `duty --json`'s turns, in order.
+fn people_of(turns: &serde_json::Value) -> Vec<&str> {
+    turns
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["person"].as_str().unwrap())
+        .collect()
 }

@@ -14,24 +14,17 @@ url = "https://bugzilla.example.com/show_bug.cgi?id={1}"
 fn history() -> TestEnv {
     let env = TestEnv::new();
     env.write(".release/config.toml", LINKS);
-    env.git(&["add", "."]);
-    env.git_at_next_time(&["commit", "-q", "-m", "Release config"]);
+    env.commit_all("Release config");
     env.git(&["tag", "2026-11-13"]);
     env.commit("Fix checkout, bug 1234");
     env.git(&["checkout", "-q", "-b", "dark"]);
     env.commit("Dark mode toggle");
     env.commit("Dark mode colors");
     env.git(&["checkout", "-q", "main"]);
-    env.git_at_next_time(&[
-        "merge",
-        "-q",
-        "--no-ff",
+    env.merge_no_ff(
         "dark",
-        "-m",
-        "Merge pull request #932 from acme/dark",
-        "-m",
-        "Add dark mode",
-    ]);
+        &["Merge pull request #932 from acme/dark", "Add dark mode"],
+    );
     env.git(&["remote", "add", "origin", "git@github.com:acme/shop.git"]);
     env
 }

@@ -48,23 +48,16 @@ url = "https://github.com/acme/shop/pull/{1}"
 fn push_repo() -> TestEnv {
     let env = TestEnv::new();
     env.write(".release/config.toml", CONFIG);
-    env.git(&["add", "."]);
-    env.git_at_next_time(&["commit", "-q", "-m", "Release config"]);
+    env.commit_all("Release config");
     env.git(&["tag", "2026.11.12"]);
     env.commit("Fix checkout rounding");
     env.git(&["checkout", "-q", "-b", "dark"]);
     env.commit("Dark mode toggle");
     env.git(&["checkout", "-q", "main"]);
-    env.git_at_next_time(&[
-        "merge",
-        "-q",
-        "--no-ff",
+    env.merge_no_ff(
         "dark",
-        "-m",
-        "Merge pull request #932 from acme/dark",
-        "-m",
-        "Add dark mode",
-    ]);
+        &["Merge pull request #932 from acme/dark", "Add dark mode"],
+    );
     env.git(&["remote", "add", "origin", "git@github.com:acme/shop.git"]);
     env.ok(&["start", "--date", "2026-11-19"]);
     env.ok(&[
@@ -283,13 +276,7 @@ fn record_keeps_what_was_sent() {
     env.ok(&["render", "stage-test-mail", "--record", "--dry-run"]);
     assert_eq!(env.refs(), before);
     let sent = env.ok(&["render", "stage-test-mail", "--record"]);
-    let files = env.git(&[
-        "ls-tree",
-        "-r",
-        "--name-only",
-        "refs/release/2026.11.19",
-        "artifacts",
-    ]);
+    let files = artifacts(&env, "refs/release/2026.11.19");
     assert_eq!(files.lines().count(), 1, "{files}");
     assert!(
         files.starts_with("artifacts/stage-test-mail-") && files.ends_with(".eml"),
@@ -347,13 +334,7 @@ fn finish_closes_the_release_and_renders_the_next_pad() {
     );
 
     // Recorded, and no longer the default release.
-    let files = env.git(&[
-        "ls-tree",
-        "-r",
-        "--name-only",
-        "refs/release/2026.11.19",
-        "artifacts",
-    ]);
+    let files = artifacts(&env, "refs/release/2026.11.19");
     assert_eq!(files.lines().count(), 2, "{files}");
     let status = env.ok(&["status", "-r", "2026.11.19"]);
     assert!(status.contains("stage      finished"), "{status}");
@@ -394,13 +375,7 @@ fn an_artifact_that_does_not_compress_is_kept_whole() {
     env.write(".release/templates/noise.j2", &format!("{noise}\n"));
     env.ok(&["start", "--date", "2026-11-20"]);
     let sent = env.ok(&["render", "noise", "--record"]);
-    let files = env.git(&[
-        "ls-tree",
-        "-r",
-        "--name-only",
-        "refs/release/2026-11-20",
-        "artifacts",
-    ]);
+    let files = artifacts(&env, "refs/release/2026-11-20");
     let kept = env.git(&["show", &format!("refs/release/2026-11-20:{files}")]);
     assert_eq!(kept, sent.trim_end());
     assert_eq!(kept, noise);
@@ -411,4 +386,9 @@ fn an_artifact_that_does_not_compress_is_kept_whole() {
         .join(format!(".git/objects/{}/{}", &blob[..2], &blob[2..]));
     assert!(std::fs::metadata(loose).unwrap().len() > kept.len() as u64 + 64);
     env.fsck();
+}
+
+/// The files under `artifacts/` in the tree of `release_ref`, one per line.
+fn artifacts(env: &TestEnv, release_ref: &str) -> String {
+    env.git(&["ls-tree", "-r", "--name-only", release_ref, "artifacts"])
 }

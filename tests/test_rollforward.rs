@@ -91,17 +91,12 @@ fn scenarios() -> Vec<Scenario> {
 fn build(s: &Scenario) -> (TestEnv, String, String) {
     let env = TestEnv::new();
     (s.base)(&env);
-    env.git(&["add", "-A"]);
-    env.git_at_next_time(&["commit", "-q", "-m", "base"]);
+    env.commit_all("base");
     env.git(&["tag", "2026-11-13"]);
     (s.change)(&env);
-    env.git(&["add", "-A"]);
-    env.git_at_next_time(&["commit", "-q", "-m", &format!("Change: {}", s.name)]);
-    let c = env.git(&["rev-parse", "HEAD"]);
+    let c = env.commit_all(&format!("Change: {}", s.name));
     (s.later)(&env);
-    env.git(&["add", "-A"]);
-    env.git_at_next_time(&["commit", "-q", "-m", "later"]);
-    let later = env.git(&["rev-parse", "HEAD"]);
+    let later = env.commit_all("later");
     (env, c, later)
 }
 
@@ -295,13 +290,9 @@ fn a_cherry_pick_release_records_its_picks() {
     env.commit("Shipped");
     env.ok(&["start", "--date", "2026-11-13"]);
     env.write("risky.txt", "risky\n");
-    env.git(&["add", "-A"]);
-    env.git_at_next_time(&["commit", "-q", "-m", "Risky feature"]);
-    let risky = env.git(&["rev-parse", "HEAD"]);
+    let risky = env.commit_all("Risky feature");
     env.write("checkout.txt", "fixed\n");
-    env.git(&["add", "-A"]);
-    env.git_at_next_time(&["commit", "-q", "-m", "Fix checkout"]);
-    let fix = env.git(&["rev-parse", "HEAD"]);
+    let fix = env.commit_all("Fix checkout");
     let before = env.git(&["count-objects"]);
     let out = env.ok(&[
         "start",
@@ -376,8 +367,7 @@ fn golang_repo() -> (TestEnv, String) {
     );
     env.write("db/migrations/000001_users.down.sql", "DROP TABLE users;\n");
     env.write("app.txt", "v1\n");
-    env.git(&["add", "-A"]);
-    env.git_at_next_time(&["commit", "-q", "-m", "Users"]);
+    env.commit_all("Users");
     env.write(
         "db/migrations/000002_add_email.up.sql",
         "ALTER TABLE users ADD COLUMN email TEXT;\nCREATE INDEX users_email ON users(email);\n",
@@ -387,9 +377,7 @@ fn golang_repo() -> (TestEnv, String) {
         "DROP INDEX users_email;\nALTER TABLE users DROP COLUMN email;\n",
     );
     env.write("app.txt", "v2 uses email\n");
-    env.git(&["add", "-A"]);
-    env.git_at_next_time(&["commit", "-q", "-m", "Add email"]);
-    let bad = env.git(&["rev-parse", "HEAD"]);
+    let bad = env.commit_all("Add email");
     env.ok(&["start", "--date", "2026-11-20"]);
     (env, bad)
 }
@@ -520,12 +508,9 @@ fn dbmate_and_goose_roll_forward_through_the_command() {
     ] {
         let env = TestEnv::new();
         env.write(&format!("migrations/{}", first.0), first.1);
-        env.git(&["add", "-A"]);
-        env.git_at_next_time(&["commit", "-q", "-m", "Users"]);
+        env.commit_all("Users");
         env.write(&format!("migrations/{bad_file}"), bad_sql);
-        env.git(&["add", "-A"]);
-        env.git_at_next_time(&["commit", "-q", "-m", "Orders"]);
-        let bad = env.git(&["rev-parse", "HEAD"]);
+        let bad = env.commit_all("Orders");
         env.ok(&["start", "--date", "2026-11-20"]);
         env.ok(&["rollforward", &bad, "--force", "--reason", "test"]);
         let branch = "rollforward/2026-11-20";
@@ -563,15 +548,12 @@ fn forward_only_migrations_need_a_manual_undo() {
         "[[migrations]]\nsystem = \"plain-sql\"\ndir = \"sql\"\n",
     );
     env.write("sql/001-users.sql", "CREATE TABLE users (id INTEGER);\n");
-    env.git(&["add", "-A"]);
-    env.git_at_next_time(&["commit", "-q", "-m", "Users"]);
+    env.commit_all("Users");
     env.write(
         "sql/002-add-index.sql",
         "CREATE INDEX users_id ON users(id);\n",
     );
-    env.git(&["add", "-A"]);
-    env.git_at_next_time(&["commit", "-q", "-m", "Index"]);
-    let bad = env.git(&["rev-parse", "HEAD"]);
+    let bad = env.commit_all("Index");
     env.ok(&["start", "--date", "2026-11-20"]);
     let before = env.snapshot();
     let err = env.fails(&["rollforward", &bad, "--force", "--reason", "t"], 1);
@@ -611,13 +593,10 @@ fn orm_undo_is_generated_in_a_temporary_worktree() {
     );
     env.write("models.txt", "name\n");
     env.write("shop/migrations/0015_initial.py", "# initial\n");
-    env.git(&["add", "-A"]);
-    env.git_at_next_time(&["commit", "-q", "-m", "Shop"]);
+    env.commit_all("Shop");
     env.write("models.txt", "name\nemail\n");
     env.write("shop/migrations/0016_email.py", "# add email\n");
-    env.git(&["add", "-A"]);
-    env.git_at_next_time(&["commit", "-q", "-m", "Email"]);
-    let bad = env.git(&["rev-parse", "HEAD"]);
+    let bad = env.commit_all("Email");
     env.ok(&["start", "--date", "2026-11-20"]);
     env.ok(&["rollforward", &bad, "--force", "--reason", "t"]);
     let branch = "rollforward/2026-11-20";

@@ -15,8 +15,7 @@ fn clones() -> (TestEnv, Vec<TestEnv>) {
     }
     origin.write("plan.md", &plan);
     origin.write(".release/config.toml", CONFIG);
-    origin.git(&["add", "-A"]);
-    origin.git_at_next_time(&["commit", "-q", "-m", "Release process"]);
+    origin.commit_all("Release process");
     let bare = origin.root.join("remote.git");
     origin.git(&["clone", "-q", "--bare", ".", bare.to_str().unwrap()]);
     origin.git(&["remote", "add", "origin", bare.to_str().unwrap()]);

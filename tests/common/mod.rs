@@ -102,6 +102,24 @@ impl TestEnv {
         self.git(&["rev-parse", "HEAD"])
     }
 
+    /// Commits every change in the working tree with `subject` (`git add -A`, then a commit a
+    /// minute after the previous one); returns the new commit's id.
+    pub fn commit_all(&self, subject: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git_at_next_time(&["commit", "-q", "-m", subject]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    /// Merges `branch` into the current branch with a merge commit (`--no-ff`), its message
+    /// made of `paragraphs`, as a pull request's merge button does.
+    pub fn merge_no_ff(&self, branch: &str, paragraphs: &[&str]) {
+        let mut args = vec!["merge", "-q", "--no-ff", branch];
+        for p in paragraphs {
+            args.extend(["-m", p]);
+        }
+        self.git_at_next_time(&args);
+    }
+
     /// `git ARGS` with author and committer dates one minute after the previous such call.
     pub fn git_at_next_time(&self, args: &[&str]) -> String {
         let t = self
