@@ -415,6 +415,42 @@ impl Repo {
         Ok(())
     }
 
+    /// The tags among `names` that `remote` has (`git ls-remote`), by name.
+    pub fn remote_tags(&self, remote: &str, names: &[String]) -> Result<Vec<String>> {
+        let patterns: Vec<String> = names.iter().map(|n| format!("refs/tags/{n}")).collect();
+        let mut args = vec!["ls-remote", "--refs", remote];
+        args.extend(patterns.iter().map(String::as_str));
+        let listing = self.git_binary(&args).map_err(|e| {
+            Failure::new(format!("cannot list the tags of {remote}: {e}"))
+                .hint(format!("check that {remote} is reachable"))
+        })?;
+        let wanted: std::collections::HashSet<&str> = patterns.iter().map(String::as_str).collect();
+        Ok(listing
+            .lines()
+            .filter_map(|line| line.split_once('\t').map(|(_, name)| name))
+            .filter(|name| wanted.contains(name))
+            .map(|name| name.trim_start_matches("refs/tags/").to_owned())
+            .collect())
+    }
+
+    /// `git fetch` of the tags `names` from `remote`, each into the local tag of the same
+    /// name, never forced: a local tag that is different stays, and the fetch fails.
+    pub fn fetch_tags(&self, remote: &str, names: &[String]) -> Result<(), String> {
+        let refspecs: Vec<String> = names
+            .iter()
+            .map(|n| format!("refs/tags/{n}:refs/tags/{n}"))
+            .collect();
+        let mut args = vec![
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            remote,
+        ];
+        args.extend(refspecs.iter().map(String::as_str));
+        self.git_binary(&args).map(drop)
+    }
+
     /// `git push --porcelain` of `updates` to `remote`, each with a lease on the value the
     /// remote had when it was fetched (`None`: it must not exist there). Says which remote refs
     /// moved and which the remote refused, with git's reason.

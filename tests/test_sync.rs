@@ -303,3 +303,51 @@ fn many_diverged_releases_merge_into_one_pack() {
     }
     b.fsck();
 }
+
+#[test]
+fn a_release_taken_from_the_remote_brings_its_tag() {
+    let (_origin, clones) = clones();
+    let (a, b, c) = (&clones[0], &clones[1], &clones[2]);
+    a.commit("Next week's work");
+    a.ok(&["start", "--date", "2026-11-27"]);
+    a.ok(&["sync"]);
+    // c already has a tag of that name, made by hand: it is kept, not replaced.
+    c.git(&["tag", "2026-11-27", "HEAD"]);
+    let own = c.git(&["rev-parse", "refs/tags/2026-11-27"]);
+
+    let out = b.ok(&["sync"]);
+    assert!(
+        out.contains("2026-11-27: +1 event(s) from origin, tag from origin"),
+        "{out}"
+    );
+    assert_eq!(
+        b.git(&["rev-parse", "refs/tags/2026-11-27"]),
+        a.git(&["rev-parse", "refs/tags/2026-11-27"])
+    );
+    assert_eq!(b.git(&["cat-file", "-t", "refs/tags/2026-11-27"]), "tag");
+    b.fsck();
+
+    let (code, out, err) = c.run(&["sync"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("tag from"), "{out}");
+    assert_eq!(c.git(&["rev-parse", "refs/tags/2026-11-27"]), own);
+}
+
+#[test]
+fn a_release_whose_tag_the_remote_lacks_comes_without_it() {
+    let (_origin, clones) = clones();
+    let (a, b) = (&clones[0], &clones[1]);
+    a.ok(&["start", "--date", "2026-11-27"]);
+    a.ok(&["sync"]);
+    a.git(&["push", "-q", "origin", ":refs/tags/2026-11-27"]);
+    let (code, out, err) = b.run(&["sync"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2026-11-27: +1 event(s) from origin"), "{out}");
+    assert!(!out.contains("tag from"), "{out}");
+    assert_eq!(
+        b.git_output(&["rev-parse", "--verify", "-q", "refs/tags/2026-11-27"])
+            .status
+            .code(),
+        Some(1)
+    );
+}

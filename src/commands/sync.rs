@@ -14,7 +14,8 @@ use crate::store::{NOTES_REF, RELEASE_PREFIX, TAG_PREFIX};
 /// Share releases with a remote: fetch its refs/release/* into refs/release-remotes/<remote>/,
 /// merge every release that diverged (the union of both sides' events), and push the result
 /// as fast-forwards only, so nothing anyone recorded is ever overwritten. Tags of releases
-/// are pushed too; notes are made again from the releases.
+/// travel both ways (never replacing one of the same name); notes are made again from the
+/// releases.
 ///
 /// Example: git release sync
 ///          git release sync upstream --dry-run
@@ -167,6 +168,10 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             note(&mut report, &name, line);
         }
         store.update_notes(&changed)?;
+        // A release another clone started comes with its tag.
+        for name in bring_tags(&session, &remote, &changed)? {
+            note(&mut report, &name, format!("tag from {remote}"));
+        }
         for name in &to_push {
             note(&mut report, name, "pushed".into());
         }
@@ -279,6 +284,38 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
     ))
     .hint("your local releases are intact; run `git release sync` again")
     .into())
+}
+
+/// Fetches the tags of `releases` (those taken or merged from the remote) that this clone
+/// lacks and the remote has; says which came. A tag is only ever added here, never replaced.
+fn bring_tags(session: &Session, remote: &str, releases: &[String]) -> Result<Vec<String>> {
+    let git = &session.git;
+    let mut missing = Vec::new();
+    for name in releases {
+        let Some(loaded) = session.store().load(name)? else {
+            continue;
+        };
+        if let Some(tag) = loaded.release.tag {
+            if git.ref_target(&format!("{TAG_PREFIX}{tag}"))?.is_none() {
+                missing.push(tag);
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(missing);
+    }
+    let there = git.remote_tags(remote, &missing)?;
+    if there.is_empty() {
+        return Ok(there);
+    }
+    if let Err(e) = git.fetch_tags(remote, &there) {
+        eprintln!(
+            "warning: the tags {} did not come from {remote}: {e}",
+            there.join(", ")
+        );
+        return Ok(Vec::new());
+    }
+    Ok(there)
 }
 
 /// Pushes of the local tags of `releases` (those that have one), not forced.
