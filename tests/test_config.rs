@@ -40,6 +40,16 @@ fn set_keeps_comments_and_layout() {
         err.contains("`stage` is not an environment listed before it"),
         "{err}"
     );
+    // Said where: the line and column of `"stage"` in the second environment's requires.
+    let config = env.read(".release/config.toml");
+    let (line, text) = config
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("deployed = [\"stage\"]"))
+        .unwrap();
+    let column = text.find("\"stage\"").unwrap() + 1;
+    let place = format!(": .release/config.toml:{}:{column}: environment", line + 1);
+    assert!(err.contains(&place), "{place}\n{err}");
     assert_eq!(env.ok(&["config", "get", "environments.0.name"]), "stage\n");
 }
 

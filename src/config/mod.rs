@@ -568,51 +568,82 @@ impl Config {
 
     /// Checks that names used across sections exist: roles in gates, environments in
     /// `deployed` (earlier ones only) and checklist items.
-    fn check_references(&self) -> Result<(), String> {
+    fn check_references(&self) -> Result<(), Misreference> {
+        use Step::{Index, Key};
         let mut seen: Vec<&str> = Vec::new();
-        for env in &self.environments {
+        for (i, env) in self.environments.iter().enumerate() {
+            let here = |rest: &[Step]| [&[Key("environments"), Index(i)], rest].concat();
             if seen.contains(&env.name.as_str()) {
-                return Err(format!("environment `{}` is listed twice", env.name));
+                return Err(Misreference::new(
+                    format!("environment `{}` is listed twice", env.name),
+                    here(&[Key("name")]),
+                ));
             }
-            for role in env.requires.signoffs.iter().chain(&env.verify_role) {
+            let signoffs = env.requires.signoffs.iter().enumerate();
+            let roles = signoffs
+                .map(|(j, r)| (r, here(&[Key("requires"), Key("signoffs"), Index(j)])))
+                .chain(
+                    env.verify_role
+                        .iter()
+                        .map(|r| (r, here(&[Key("verify_role")]))),
+                );
+            for (role, at) in roles {
                 if !self.roles.contains_key(role) {
-                    return Err(format!(
-                        "environment `{}` names role `{role}`, which is not defined; add a [roles.{role}] table",
-                        env.name
+                    return Err(Misreference::new(
+                        format!(
+                            "environment `{}` names role `{role}`, which is not defined; add a [roles.{role}] table",
+                            env.name
+                        ),
+                        at,
                     ));
                 }
             }
-            for earlier in &env.requires.deployed {
+            for (j, earlier) in env.requires.deployed.iter().enumerate() {
                 if !seen.contains(&earlier.as_str()) {
-                    return Err(format!(
-                        "environment `{}` requires `deployed = [\"{earlier}\"]`, but `{earlier}` is not an environment listed before it",
-                        env.name
+                    return Err(Misreference::new(
+                        format!(
+                            "environment `{}` requires `deployed = [\"{earlier}\"]`, but `{earlier}` is not an environment listed before it",
+                            env.name
+                        ),
+                        here(&[Key("requires"), Key("deployed"), Index(j)]),
                     ));
                 }
             }
             seen.push(&env.name);
         }
-        for hook in &self.hooks {
+        for (i, hook) in self.hooks.iter().enumerate() {
             let kind = hook.on.split(':').next().unwrap_or_default();
             if !HOOK_EVENTS.contains(&kind) {
-                return Err(format!(
-                    "hook `on = \"{}\"` names no event; use one of {} (optionally `:<environment>` or `:<role>`)",
-                    hook.on,
-                    HOOK_EVENTS.join(", ")
+                return Err(Misreference::new(
+                    format!(
+                        "hook `on = \"{}\"` names no event; use one of {} (optionally `:<environment>` or `:<role>`)",
+                        hook.on,
+                        HOOK_EVENTS.join(", ")
+                    ),
+                    vec![Key("hooks"), Index(i), Key("on")],
                 ));
             }
         }
-        for env in &self.environments {
-            for gate in &env.requires.gates {
+        for (i, env) in self.environments.iter().enumerate() {
+            for (j, gate) in env.requires.gates.iter().enumerate() {
                 if !self.gates.iter().any(|g| &g.name == gate) {
-                    return Err(format!(
-                        "environment `{}` requires gate `{gate}`, which is not defined; add a [[gates]] entry named \"{gate}\"",
-                        env.name
+                    return Err(Misreference::new(
+                        format!(
+                            "environment `{}` requires gate `{gate}`, which is not defined; add a [[gates]] entry named \"{gate}\"",
+                            env.name
+                        ),
+                        vec![
+                            Key("environments"),
+                            Index(i),
+                            Key("requires"),
+                            Key("gates"),
+                            Index(j),
+                        ],
                     ));
                 }
             }
         }
-        for m in &self.migrations {
+        for (i, m) in self.migrations.iter().enumerate() {
             if m.generate.is_none()
                 && crate::rollforward::migrations::System::parse(&m.system).is_none()
             {
@@ -620,27 +651,82 @@ impl Config {
                     .iter()
                     .map(|s| s.name())
                     .collect();
-                return Err(format!(
-                    "[[migrations]] system `{}` is not one git-release can undo by itself ({}); for an ORM, add `generate = \"<command>\"`",
-                    m.system,
-                    known.join(", ")
+                return Err(Misreference::new(
+                    format!(
+                        "[[migrations]] system `{}` is not one git-release can undo by itself ({}); for an ORM, add `generate = \"<command>\"`",
+                        m.system,
+                        known.join(", ")
+                    ),
+                    vec![Key("migrations"), Index(i), Key("system")],
                 ));
             }
         }
-        for item in &self.checklist.items {
+        for (i, item) in self.checklist.items.iter().enumerate() {
+            let here = |key| vec![Key("checklist"), Key("items"), Index(i), Key(key)];
             if let Some(env) = &item.env {
                 if self.environment(env).is_none() {
-                    return Err(format!(
-                        "checklist item `{}` names environment `{env}`, which is not defined",
-                        item.id
+                    return Err(Misreference::new(
+                        format!(
+                            "checklist item `{}` names environment `{env}`, which is not defined",
+                            item.id
+                        ),
+                        here("env"),
                     ));
                 }
             }
             if item.id.is_empty() || item.id.contains(char::is_whitespace) {
-                return Err(format!("checklist item id `{}` must be one word", item.id));
+                return Err(Misreference::new(
+                    format!("checklist item id `{}` must be one word", item.id),
+                    here("id"),
+                ));
             }
         }
         Ok(())
+    }
+}
+
+/// One step of the way from the top of the config to a value: a key, or a place in an array.
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    Key(&'static str),
+    Index(usize),
+}
+
+/// A name one section of the config uses that another does not define, and where it is.
+#[derive(Debug)]
+struct Misreference {
+    why: String,
+    at: Vec<Step>,
+}
+
+impl Misreference {
+    fn new(why: String, at: Vec<Step>) -> Misreference {
+        Misreference { why, at }
+    }
+
+    /// Where the value is written in `text`, as a byte offset (toml_edit keeps the spans that
+    /// serde's reading does not).
+    fn offset_in(&self, text: &str) -> Option<usize> {
+        let document = toml_edit::Document::parse(text).ok()?;
+        let mut item = document.as_item();
+        for step in &self.at {
+            item = match step {
+                Step::Key(key) => item.get(key)?,
+                Step::Index(i) => item.get(i)?,
+            };
+        }
+        // An array element's span begins with what comes before it (spaces, line breaks,
+        // comments): the place shown is the value itself.
+        let mut at = item.span()?.start;
+        loop {
+            let rest = text.get(at..)?;
+            let trimmed = rest.trim_start();
+            at += rest.len() - trimmed.len();
+            if !trimmed.starts_with('#') {
+                return Some(at);
+            }
+            at += trimmed.find('\n').unwrap_or(trimmed.len());
+        }
     }
 }
 
@@ -677,10 +763,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Failure> {
             "`date = \"push\"` names releases after the push day, but there is no [schedule] with `push = \"<weekday>\"`",
         ));
     }
-    config.check_references().map_err(|why| {
-        Failure::new(format!("{}: {why}", path.display()))
-            .hint(format!("fix {} and run the command again", path.display()))
-    })?;
+    config
+        .check_references()
+        .map_err(|wrong| match wrong.offset_in(text) {
+            Some(at) => located(path, text, at, &wrong.why),
+            None => Failure::new(format!("{}: {}", path.display(), wrong.why))
+                .hint(format!("fix {} and run the command again", path.display())),
+        })?;
     if let Some(duty) = &config.duty {
         if duty.rotation.is_empty() {
             return Err(Failure::new(format!(
@@ -840,6 +929,63 @@ mod tests {
         .unwrap_err();
         assert!(err.message.starts_with("c.toml:3:8: "), "{}", err.message);
         assert!(err.message.contains("not a weekday"), "{}", err.message);
+    }
+
+    #[test]
+    fn misreferences_point_at_the_name_that_is_wrong() {
+        let cases = [
+            (
+                "[roles.qa]\n[[environments]]\nname = \"stage\"\nrequires = { signoffs = [\"qa\", \"eng\"] }\n",
+                "c.toml:4:32: ",
+                "role `eng`",
+            ),
+            (
+                "[[environments]]\nname = \"stage\"\nverify_role = \"qa\"\n",
+                "c.toml:3:15: ",
+                "role `qa`",
+            ),
+            (
+                "[[environments]]\nname = \"prod\"\n\n[environments.requires]\ndeployed = [\"stage\"]\n",
+                "c.toml:5:13: ",
+                "`stage` is not an environment listed before it",
+            ),
+            (
+                "[[environments]]\nname = \"a\"\n[[environments]]\nname = \"a\"\n",
+                "c.toml:4:8: ",
+                "listed twice",
+            ),
+            (
+                "[[hooks]]\non = \"deploy\"\nurl = \"http://x\"\n[[hooks]]\non = \"depoly\"\nurl = \"http://x\"\n",
+                "c.toml:5:6: ",
+                "names no event",
+            ),
+            (
+                "[[environments]]\nname = \"prod\"\nrequires = { gates = [\"ci\"] }\n",
+                "c.toml:3:23: ",
+                "gate `ci`",
+            ),
+            (
+                "[[migrations]]\nsystem = \"liquibase\"\ndir = \"db\"\n",
+                "c.toml:2:10: ",
+                "`liquibase` is not one",
+            ),
+            (
+                "[checklist]\nitems = [{ id = \"smoke\", text = \"x\", env = \"stage\" }]\n",
+                "c.toml:2:44: ",
+                "names environment `stage`",
+            ),
+        ];
+        // In a long array, past the comment before the element.
+        let cases = cases.into_iter().chain([(
+            "[roles.qa]\n[[environments]]\nname = \"stage\"\nrequires.signoffs = [\n  \"qa\",\n  # the engineers\n  \"eng\",\n]\n",
+            "c.toml:7:3: ",
+            "role `eng`",
+        )]);
+        for (text, place, what) in cases {
+            let err = parse(text, Path::new("c.toml")).unwrap_err();
+            assert!(err.message.starts_with(place), "{text}\n{}", err.message);
+            assert!(err.message.contains(what), "{}", err.message);
+        }
     }
 
     #[test]
