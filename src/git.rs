@@ -415,8 +415,8 @@ impl Repo {
         Ok(())
     }
 
-    /// The tags among `names` that `remote` has (`git ls-remote`), by name.
-    pub fn remote_tags(&self, remote: &str, names: &[String]) -> Result<Vec<String>> {
+    /// The tags among `names` that `remote` has (`git ls-remote`), with what each points at.
+    pub fn remote_tags(&self, remote: &str, names: &[String]) -> Result<Vec<(String, Oid)>> {
         let patterns: Vec<String> = names.iter().map(|n| format!("refs/tags/{n}")).collect();
         let mut args = vec!["ls-remote", "--refs", remote];
         args.extend(patterns.iter().map(String::as_str));
@@ -427,9 +427,13 @@ impl Repo {
         let wanted: std::collections::HashSet<&str> = patterns.iter().map(String::as_str).collect();
         Ok(listing
             .lines()
-            .filter_map(|line| line.split_once('\t').map(|(_, name)| name))
-            .filter(|name| wanted.contains(name))
-            .map(|name| name.trim_start_matches("refs/tags/").to_owned())
+            .filter_map(|line| {
+                let (id, name) = line.split_once('\t')?;
+                let id = Oid::from_hex(id.as_bytes()).ok()?;
+                wanted
+                    .contains(name)
+                    .then(|| (name.trim_start_matches("refs/tags/").to_owned(), id))
+            })
             .collect())
     }
 

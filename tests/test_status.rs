@@ -64,9 +64,11 @@ fn status_without_releases_says_what_to_do() {
 #[test]
 fn list_shows_recorded_releases_and_with_all_tag_only_ones_newest_first() {
     let env = TestEnv::new();
-    for tag in ["2025-12-30", "2026-1-6", "junk", "2026-11-20-garbage"] {
+    for tag in ["2025-12-30", "junk", "2026-11-20-garbage"] {
         env.git(&["tag", tag]);
     }
+    // An annotated tag: listed with the commit it peels to, not the tag object.
+    env.git(&["tag", "-a", "-m", "Release 2026-1-6", "2026-1-6"]);
     env.commit("More");
     env.ok(&["start", "--date", "2026-11-20"]);
     env.ok(&["start", "--date", "2026-11-20"]);
@@ -97,9 +99,10 @@ fn list_shows_recorded_releases_and_with_all_tag_only_ones_newest_first() {
     );
     assert!(text.lines().nth(3).unwrap().ends_with("tag only"), "{text}");
     // The tag-only release shows the commit its tag points at.
-    let tagged = env.git(&["rev-parse", "--short=7", "2026-1-6^{commit}"]);
+    let tagged = env.git(&["rev-parse", "2026-1-6^{commit}"]);
+    assert_ne!(tagged, env.git(&["rev-parse", "refs/tags/2026-1-6"]));
     assert!(
-        text.lines().nth(3).unwrap().contains(tagged.trim()),
+        text.lines().nth(3).unwrap().contains(&tagged[..7]),
         "{text}"
     );
 
@@ -110,6 +113,7 @@ fn list_shows_recorded_releases_and_with_all_tag_only_ones_newest_first() {
     assert_eq!(entries.len(), 5);
     assert_eq!(entries[0]["name"], "2026-11-20-1");
     assert_eq!(entries[0]["state"], "started");
+    assert_eq!(entries[3]["target"], tagged.as_str());
     assert_eq!(entries[4]["state"], "tag only");
     assert_eq!(entries[4]["created"], serde_json::Value::Null);
 }
@@ -158,6 +162,14 @@ fn list_follows_new_events_through_its_cache() {
     std::fs::write(&cache, lie).unwrap();
     let list = env.ok(&["list"]);
     assert!(list.contains("deployed to stage"), "{list}");
+    // It is read: a line for the release's current commit is believed (which is why it is
+    // keyed by that commit, and local).
+    let believed = std::fs::read_to_string(&cache)
+        .unwrap()
+        .replace("deployed to stage", "believed");
+    std::fs::write(&cache, believed).unwrap();
+    let list = env.ok(&["list"]);
+    assert!(list.contains("believed"), "{list}");
     // Nor is one that cannot be read; either way it is made again.
     std::fs::write(&cache, "not a cache").unwrap();
     assert!(env.ok(&["list"]).contains("deployed to stage"));

@@ -330,6 +330,10 @@ fn a_release_taken_from_the_remote_brings_its_tag() {
     let (code, out, err) = c.run(&["sync"]);
     assert_eq!(code, 0, "{err}");
     assert!(!out.contains("tag from"), "{out}");
+    assert!(
+        err.contains("warning: origin has different tags named 2026-11-27; yours were kept"),
+        "{err}"
+    );
     assert_eq!(c.git(&["rev-parse", "refs/tags/2026-11-27"]), own);
 }
 

@@ -286,36 +286,69 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
     .into())
 }
 
-/// Fetches the tags of `releases` (those taken or merged from the remote) that this clone
-/// lacks and the remote has; says which came. A tag is only ever added here, never replaced.
+/// The tags of `releases` (those taken or merged from the remote): one this clone lacks is
+/// fetched, never forced; one it has differently is kept, and said. Returns the releases whose
+/// tag came. A tag travels with its release but is not its record, so nothing here fails the
+/// sync: what goes wrong is a warning with the way to do it by hand.
 fn bring_tags(session: &Session, remote: &str, releases: &[String]) -> Result<Vec<String>> {
     let git = &session.git;
-    let mut missing = Vec::new();
+    // Tag name → release name (they are the same unless a foreign tool wrote otherwise).
+    let mut release_of = BTreeMap::new();
     for name in releases {
-        let Some(loaded) = session.store().load(name)? else {
-            continue;
-        };
-        if let Some(tag) = loaded.release.tag {
-            if git.ref_target(&format!("{TAG_PREFIX}{tag}"))?.is_none() {
-                missing.push(tag);
-            }
+        if let Some(tag) = session.store().load(name)?.and_then(|l| l.release.tag) {
+            release_of.insert(tag, name.clone());
         }
     }
-    if missing.is_empty() {
-        return Ok(missing);
-    }
-    let there = git.remote_tags(remote, &missing)?;
-    if there.is_empty() {
-        return Ok(there);
-    }
-    if let Err(e) = git.fetch_tags(remote, &there) {
-        eprintln!(
-            "warning: the tags {} did not come from {remote}: {e}",
-            there.join(", ")
-        );
+    if release_of.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(there)
+    let tags: Vec<String> = release_of.keys().cloned().collect();
+    let there = match git.remote_tags(remote, &tags) {
+        Ok(there) => there,
+        Err(e) => {
+            eprintln!("warning: the tags of the releases taken were not fetched: {e:#}");
+            eprintln!("hint: `git fetch {remote} tag <name>` fetches one");
+            return Ok(Vec::new());
+        }
+    };
+    let mut missing = Vec::new();
+    let mut different = Vec::new();
+    for (tag, id) in there {
+        match git.ref_target(&format!("{TAG_PREFIX}{tag}"))? {
+            None => missing.push(tag),
+            Some(ours) if ours != id => different.push(tag),
+            Some(_) => {}
+        }
+    }
+    if !different.is_empty() {
+        eprintln!(
+            "warning: {remote} has different tags named {}; yours were kept",
+            different.join(", ")
+        );
+    }
+    if missing.is_empty() {
+        return Ok(Vec::new());
+    }
+    let fetched = git.fetch_tags(remote, &missing);
+    // A fetch of several refs can bring some and refuse others: what came is what is here now.
+    let mut came = Vec::new();
+    let mut left = Vec::new();
+    for tag in missing {
+        match git.ref_target(&format!("{TAG_PREFIX}{tag}"))? {
+            Some(_) => came.push(release_of[&tag].clone()),
+            None => left.push(tag),
+        }
+    }
+    if let Err(e) = fetched {
+        if !left.is_empty() {
+            eprintln!(
+                "warning: the tags {} did not come from {remote}: {e}",
+                left.join(", ")
+            );
+            eprintln!("hint: `git fetch {remote} tag <name>` fetches one");
+        }
+    }
+    Ok(came)
 }
 
 /// Pushes of the local tags of `releases` (those that have one), not forced.

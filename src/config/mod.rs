@@ -566,8 +566,9 @@ impl Config {
         self.environments.iter().map(|e| e.name.clone()).collect()
     }
 
-    /// Checks that names used across sections exist: roles in gates, environments in
-    /// `deployed` (earlier ones only) and checklist items.
+    /// Checks that names used across sections exist (roles and gates in requirements,
+    /// environments in `deployed` — earlier ones only — and in checklist items) and that the
+    /// lists that must not be empty are not.
     fn check_references(&self) -> Result<(), Misreference> {
         use Step::{Index, Key};
         let mut seen: Vec<&str> = Vec::new();
@@ -609,6 +610,17 @@ impl Config {
                     ));
                 }
             }
+            for (j, gate) in env.requires.gates.iter().enumerate() {
+                if !self.gates.iter().any(|g| &g.name == gate) {
+                    return Err(Misreference::new(
+                        format!(
+                            "environment `{}` requires gate `{gate}`, which is not defined; add a [[gates]] entry named \"{gate}\"",
+                            env.name
+                        ),
+                        here(&[Key("requires"), Key("gates"), Index(j)]),
+                    ));
+                }
+            }
             seen.push(&env.name);
         }
         for (i, hook) in self.hooks.iter().enumerate() {
@@ -622,25 +634,6 @@ impl Config {
                     ),
                     vec![Key("hooks"), Index(i), Key("on")],
                 ));
-            }
-        }
-        for (i, env) in self.environments.iter().enumerate() {
-            for (j, gate) in env.requires.gates.iter().enumerate() {
-                if !self.gates.iter().any(|g| &g.name == gate) {
-                    return Err(Misreference::new(
-                        format!(
-                            "environment `{}` requires gate `{gate}`, which is not defined; add a [[gates]] entry named \"{gate}\"",
-                            env.name
-                        ),
-                        vec![
-                            Key("environments"),
-                            Index(i),
-                            Key("requires"),
-                            Key("gates"),
-                            Index(j),
-                        ],
-                    ));
-                }
             }
         }
         for (i, m) in self.migrations.iter().enumerate() {
@@ -660,6 +653,12 @@ impl Config {
                     vec![Key("migrations"), Index(i), Key("system")],
                 ));
             }
+        }
+        if self.duty.as_ref().is_some_and(|d| d.rotation.is_empty()) {
+            return Err(Misreference::new(
+                "[duty] rotation is empty; list who takes push duty, in turn".into(),
+                vec![Key("duty"), Key("rotation")],
+            ));
         }
         for (i, item) in self.checklist.items.iter().enumerate() {
             let here = |key| vec![Key("checklist"), Key("items"), Index(i), Key(key)];
@@ -692,7 +691,8 @@ enum Step {
     Index(usize),
 }
 
-/// A name one section of the config uses that another does not define, and where it is.
+/// What is wrong with how the config's sections fit together (a name one uses that another
+/// does not define, say), and where it is written.
 #[derive(Debug)]
 struct Misreference {
     why: String,
@@ -770,14 +770,6 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Failure> {
             None => Failure::new(format!("{}: {}", path.display(), wrong.why))
                 .hint(format!("fix {} and run the command again", path.display())),
         })?;
-    if let Some(duty) = &config.duty {
-        if duty.rotation.is_empty() {
-            return Err(Failure::new(format!(
-                "{}: [duty] rotation is empty; list who takes push duty, in turn",
-                path.display()
-            )));
-        }
-    }
     Ok(config)
 }
 
@@ -975,6 +967,11 @@ mod tests {
                 "names environment `stage`",
             ),
         ];
+        let cases = cases.into_iter().chain([(
+            "[duty]\nrotation = []\nstart = 2026-01-01\n",
+            "c.toml:2:12: ",
+            "rotation is empty",
+        )]);
         // In a long array, past the comment before the element.
         let cases = cases.into_iter().chain([(
             "[roles.qa]\n[[environments]]\nname = \"stage\"\nrequires.signoffs = [\n  \"qa\",\n  # the engineers\n  \"eng\",\n]\n",

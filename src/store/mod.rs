@@ -87,7 +87,7 @@ struct CachedSummary<'t> {
 }
 
 impl CachedSummary<'_> {
-    fn to_owned(self) -> Summary {
+    fn into_summary(self) -> Summary {
         Summary {
             target: self.target.to_owned(),
             created: self.created.to_owned(),
@@ -212,11 +212,11 @@ impl<'r> Store<'r> {
         let mut cached = read_list_cache(&text);
         let mut stale = false;
         let mut out = std::collections::HashMap::with_capacity(heads.len());
-        let mut hex = [0u8; 40];
         for (name, head) in heads {
-            let head_hex = &*head.hex_to_buf(&mut hex);
             let summary = match cached.remove(name.as_str()) {
-                Some((seen, summary)) if seen == head_hex => Ok(summary.to_owned()),
+                Some((seen, summary)) if Oid::from_hex(seen.as_bytes()).ok() == Some(*head) => {
+                    Ok(summary.into_summary())
+                }
                 outdated => {
                     stale |= outdated.is_some();
                     self.state_at(name, *head)
@@ -847,7 +847,7 @@ mod tests {
         assert_eq!(cached.len(), 1, "a field with a tab is not cached: {text}");
         let (seen, read) = cached["2026-11-20"];
         assert_eq!(seen, head.to_string());
-        assert_eq!(read.to_owned(), summary("deployed to stage"));
+        assert_eq!(read.into_summary(), summary("deployed to stage"));
     }
 
     #[test]
