@@ -19,12 +19,10 @@ mod store;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use crate::error::{ExitKind, Failure};
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::parse();
     // Buffered: a long `log` or `notes` is one write, not one per line.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let result = cli::run(&cli, &mut out).and_then(|()| out.flush().map_err(Into::into));

@@ -98,8 +98,40 @@ fn help_and_version() {
     ] {
         assert!(help.contains(verb), "{verb} missing from help:\n{help}");
     }
-    let help = env.ok(&["start", "--help"]);
-    assert!(help.contains("Example:"), "{help}");
+    // Each subcommand is listed with its one line of help (they are defined up front for the
+    // listing, and only the invoked one otherwise).
+    let commands = help
+        .split("Commands:")
+        .nth(1)
+        .unwrap()
+        .split("Options:")
+        .next()
+        .unwrap();
+    for line in commands
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+    {
+        assert!(
+            line.split_whitespace().count() > 1,
+            "no help for `{line}`:\n{help}"
+        );
+    }
+    for (args, expect) in [
+        (&["start", "--help"][..], "Example:"),
+        (
+            &["help", "comment"],
+            "Usage: git release comment [OPTIONS] <MESSAGE>",
+        ),
+        (&["-q", "list", "--help"], "--all"),
+    ] {
+        let help = env.ok(args);
+        assert!(help.contains(expect), "{args:?}:\n{help}");
+    }
     let err = env.fails(&["no-such-verb"], 2);
     assert!(err.contains("unrecognized subcommand"), "{err}");
+    // A typo is told its near misses, and an option of the subcommand invoked is known.
+    let err = env.fails(&["statsu"], 2);
+    assert!(err.contains("'status'"), "{err}");
+    let err = env.fails(&["list", "--al"], 2);
+    assert!(err.contains("--all"), "{err}");
 }

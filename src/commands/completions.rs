@@ -3,7 +3,6 @@
 use std::io::Write;
 
 use anyhow::Result;
-use clap::CommandFactory;
 
 /// Print the completion script for a shell.
 ///
@@ -16,7 +15,7 @@ pub struct CompletionsArgs {
 }
 
 pub fn cmd_completions(args: &CompletionsArgs, out: &mut dyn Write) -> Result<()> {
-    let mut command = crate::cli::Cli::command();
+    let mut command = crate::cli::full_command();
     clap_complete::generate(args.shell, &mut command, "git-release", out);
     Ok(())
 }

@@ -3,7 +3,6 @@
 use std::io::Write;
 
 use anyhow::Result;
-use clap::CommandFactory;
 
 /// Print the manual page (roff). Install it so `man git-release` and `git help release` find
 /// it: `git release man > ~/.local/share/man/man1/git-release.1`.
@@ -13,7 +12,7 @@ use clap::CommandFactory;
 pub struct ManArgs {}
 
 pub fn cmd_man(_: &ManArgs, out: &mut dyn Write) -> Result<()> {
-    let command = crate::cli::Cli::command().name("git-release");
+    let command = crate::cli::full_command().name("git-release");
     let mut page = Vec::new();
     clap_mangen::Man::new(command.clone()).render(&mut page)?;
     // One section per subcommand, so the examples of each are in the page too.
