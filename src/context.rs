@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::changelog::{self, Entry};
 use crate::config::DateRule;
 use crate::git::Oid;
-use crate::release::schedule::next_weekday;
+use crate::release::schedule::next_slot;
 use crate::release::state::Stamp;
 use crate::release::{Actor, Release};
 use crate::session::{GateStatus, Session};
@@ -441,7 +441,7 @@ pub fn template_context(
         .parse(&release.name)
         .map_or_else(|| release.created.date_naive(), |n| n.date);
     let duty = config.duty.as_ref().and_then(|d| d.on(day));
-    let next = next_push(session, today);
+    let next = next_push(session, today, day);
     let checklist = session.checklist(release)?;
     let pad = PadView {
         name: release.name.clone(),
@@ -510,22 +510,19 @@ pub fn next_pad(context: &TemplateContext, checklist: &[PadItem]) -> PadView {
     }
 }
 
-fn next_push(session: &Session, today: NaiveDate) -> NextView {
+/// The release after the one of `day`, as `git release schedule` lists the coming ones.
+fn next_push(session: &Session, today: NaiveDate, day: NaiveDate) -> NextView {
     let config = &session.config.config;
     let Some(schedule) = &config.schedule else {
         return NextView::default();
     };
-    let tomorrow = today + chrono::Days::new(1);
-    let push = next_weekday(tomorrow, schedule.push.0);
-    let tag = next_weekday(tomorrow, schedule.tag.0);
-    let named_after = match config.release.date.get_ref() {
-        DateRule::Push => push,
-        DateRule::Today => tag,
-    };
+    let by_push = *config.release.date.get_ref() == DateRule::Push;
+    let slot = next_slot(today, day, schedule.tag.0, schedule.push.0, by_push);
+    let named_after = if by_push { slot.push } else { slot.tag };
     NextView {
         name: Some(session.format().name(named_after, 0)),
-        push_date: Some(push.to_string()),
-        tag_date: Some(tag.to_string()),
-        duty: config.duty.as_ref().and_then(|d| d.on(push)),
+        push_date: Some(slot.push.to_string()),
+        tag_date: Some(slot.tag.to_string()),
+        duty: config.duty.as_ref().and_then(|d| d.on(slot.push)),
     }
 }

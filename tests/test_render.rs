@@ -1,6 +1,4 @@
-use chrono::{Datelike, Weekday};
-
-use crate::common::TestEnv;
+use crate::common::{TestEnv, json};
 
 const CONFIG: &str = r##"
 [release]
@@ -308,15 +306,19 @@ fn finish_closes_the_release_and_renders_the_next_pad() {
         "smooth push",
     ]);
 
-    let today = chrono::Local::now().date_naive();
-    let tomorrow = today + chrono::Days::new(1);
-    let ahead =
-        (7 + Weekday::Thu.num_days_from_monday() - tomorrow.weekday().num_days_from_monday()) % 7;
-    let next = tomorrow + chrono::Days::new(ahead.into());
-    let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-    let hero =
-        ["alice", "bob", "carol"][((next - start).num_days().div_euclid(7).rem_euclid(3)) as usize];
-    let next_name = next.format("%Y.%m.%d").to_string();
+    // The next push is the first one `git release schedule` lists after the finished release.
+    let schedule = json(&env.ok(&["schedule", "--json", "--count", "3"]));
+    let slot = schedule
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"].as_str().unwrap() > "2026.11.19")
+        .unwrap();
+    let (next_name, next, hero) = (
+        slot["name"].as_str().unwrap(),
+        slot["push"].as_str().unwrap(),
+        slot["duty"].as_str().unwrap(),
+    );
 
     let pad = std::fs::read_to_string(dir.join(format!("push-pad-{next_name}.md"))).unwrap();
     assert!(
@@ -350,7 +352,7 @@ fn finish_closes_the_release_and_renders_the_next_pad() {
 
     // The next release becomes the default.
     env.commit("Next sprint");
-    env.ok(&["start", "--date", &next.to_string()]);
+    env.ok(&["start", "--date", next]);
     let status = env.ok(&["status"]);
     assert!(
         status.starts_with(&format!("release {next_name}\n")),

@@ -134,6 +134,33 @@ pub fn upcoming(today: NaiveDate, tag: Weekday, push: Weekday, count: usize) -> 
         .collect()
 }
 
+/// The release after the one named for `after`: the first coming slot (its push on or after
+/// `today`) whose name's day — its push day when `named_after_push`, else its tag day — is
+/// later than `after`. Finishing a release before its own push day still points past it.
+pub fn next_slot(
+    today: NaiveDate,
+    after: NaiveDate,
+    tag: Weekday,
+    push: Weekday,
+    named_after_push: bool,
+) -> Slot {
+    let first = upcoming(today, tag, push, 1).remove(0);
+    let named = if named_after_push {
+        first.push
+    } else {
+        first.tag
+    };
+    if named > after {
+        return first;
+    }
+    let weeks = (after - named).num_days() / 7 + 1;
+    let later = Days::new(7 * weeks as u64);
+    Slot {
+        tag: first.tag + later,
+        push: first.push + later,
+    }
+}
+
 /// The first `day` on or after `from`.
 pub fn next_weekday(from: NaiveDate, day: Weekday) -> NaiveDate {
     let ahead = (7 + day.num_days_from_monday() - from.weekday().num_days_from_monday()) % 7;
@@ -143,6 +170,46 @@ pub fn next_weekday(from: NaiveDate, day: Weekday) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn the_next_slot_comes_after_the_release_finished() {
+        // The train: tag Friday, push Tuesday, named after the tag day. Release 2026-11-20
+        // (Fri) is pushed Tue 11-24; finished that Tuesday, or early on Sunday, or late.
+        for today in [day(2026, 11, 24), day(2026, 11, 22), day(2026, 11, 28)] {
+            let next = next_slot(today, day(2026, 11, 20), Weekday::Fri, Weekday::Tue, false);
+            assert_eq!(
+                (next.tag, next.push),
+                (day(2026, 11, 27), day(2026, 12, 1)),
+                "{today}"
+            );
+        }
+        // Push duty: tag Tuesday, push Thursday, named after the push day. 2026.11.26
+        // finished on its Thursday, or before it.
+        for today in [day(2026, 11, 26), day(2026, 11, 22)] {
+            let next = next_slot(today, day(2026, 11, 26), Weekday::Tue, Weekday::Thu, true);
+            assert_eq!(
+                (next.tag, next.push),
+                (day(2026, 12, 1), day(2026, 12, 3)),
+                "{today}"
+            );
+        }
+        // A release far behind: the next one is simply the coming slot.
+        let next = next_slot(
+            day(2026, 11, 22),
+            day(2025, 1, 1),
+            Weekday::Fri,
+            Weekday::Tue,
+            false,
+        );
+        assert_eq!(
+            (next.tag, next.push),
+            (day(2026, 11, 20), day(2026, 11, 24))
+        );
+    }
 
     #[test]
     fn parses_weekdays() {
