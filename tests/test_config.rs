@@ -98,6 +98,23 @@ fn get_reports_defaults_and_origin() {
     );
     let err = env.fails(&["config", "get", "release.colour"], 1);
     assert!(err.contains("not a setting"), "{err}");
+    // A setting without a value and without a default: exit 1 and nothing on stdout, as
+    // `git config` does; once set, it is there.
+    for key in [
+        "release.compare_url",
+        "trust.allowed_signers",
+        "mail.from",
+        "duty.every",
+    ] {
+        let (code, out, err) = env.run(&["config", "get", key]);
+        assert_eq!((code, out.as_str()), (1, ""), "{key}: {err}");
+        assert!(err.contains(&format!("`{key}` is not set")), "{err}");
+    }
+    env.ok(&["config", "set", "mail.from", "releases@example.com"]);
+    assert_eq!(
+        env.ok(&["config", "get", "mail.from"]),
+        "releases@example.com\n"
+    );
 }
 
 #[test]

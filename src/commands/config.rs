@@ -47,8 +47,14 @@ pub fn cmd_config(args: &ConfigArgs, out: &mut dyn Write) -> Result<()> {
             let session = Session::open()?;
             let value = toml::Value::try_from(&session.config.config)?;
             let found = edit::lookup(&value, key).ok_or_else(|| {
-                Failure::new(format!("`{key}` is not a setting"))
-                    .hint("settings are listed in the README's configuration reference")
+                if crate::config::is_setting(key) {
+                    // As `git config` does for an unset key: exit 1, nothing on stdout.
+                    Failure::new(format!("`{key}` is not set, and has no default"))
+                        .hint(format!("`git release config set {key} VALUE` sets it"))
+                } else {
+                    Failure::new(format!("`{key}` is not a setting"))
+                        .hint("settings are listed in the README's configuration reference")
+                }
             })?;
             if *show_origin {
                 let origin = match &session.config.source {

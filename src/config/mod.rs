@@ -749,6 +749,22 @@ pub fn load(git: &Repo) -> Result<Loaded> {
     })
 }
 
+/// Whether `key` names a setting, set or not, as the config's own reading knows them: a file
+/// that sets only `key` to 0 is not refused for an unknown key, nor for a table where a value
+/// belongs (`release.name.x`); it may be for the 0.
+pub fn is_setting(key: &str) -> bool {
+    let Ok(text) = edit::set("", key, "0") else {
+        return false;
+    };
+    match toml::from_str::<Config>(&text) {
+        Ok(_) => true,
+        Err(e) => {
+            let why = e.message();
+            !why.starts_with("unknown field") && !why.starts_with("invalid type: map")
+        }
+    }
+}
+
 /// Parses and checks a config text; errors say `path:line:column: what is wrong`.
 pub fn parse(text: &str, path: &Path) -> Result<Config, Failure> {
     let config: Config = toml::from_str(text).map_err(|e| {
@@ -982,6 +998,33 @@ mod tests {
             let err = parse(text, Path::new("c.toml")).unwrap_err();
             assert!(err.message.starts_with(place), "{text}\n{}", err.message);
             assert!(err.message.contains(what), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn settings_are_known_whether_set_or_not() {
+        for key in [
+            "release.name",
+            "release.compare_url",
+            "schedule.tag",
+            "schedule.utc_offset",
+            "mail.from",
+            "checklist.file",
+            "trust.allowed_signers",
+            "duty.every",
+            "duty.rotation",
+            "roles.eng.members",
+        ] {
+            assert!(is_setting(key), "{key}");
+        }
+        for key in [
+            "release.nmae",
+            "nothing.here",
+            "duty.rotation.x",
+            "release.name.x",
+            "",
+        ] {
+            assert!(!is_setting(key), "{key}");
         }
     }
 
