@@ -50,6 +50,8 @@ pub struct Templates {
     origins: BTreeMap<String, Origin>,
     /// Templates that did not compile, with the reason; reported when they are used.
     broken: BTreeMap<String, String>,
+    /// Each template's text, for errors that quote it.
+    sources: BTreeMap<String, String>,
 }
 
 impl Templates {
@@ -59,6 +61,7 @@ impl Templates {
             env: environment(),
             origins: BTreeMap::new(),
             broken: BTreeMap::new(),
+            sources: BTreeMap::new(),
         };
         for (name, source) in BUILTIN {
             templates.add(name, source.to_string(), Origin::BuiltIn);
@@ -81,8 +84,9 @@ impl Templates {
     fn add(&mut self, name: &str, source: String, origin: Origin) {
         self.env.remove_template(name);
         self.broken.remove(name);
+        self.sources.insert(name.to_owned(), source.clone());
         if let Err(e) = self.env.add_template_owned(name.to_owned(), source) {
-            self.broken.insert(name.to_owned(), describe(&e, &origin));
+            self.broken.insert(name.to_owned(), describe(&e, &origin, None));
         }
         self.origins.insert(name.to_owned(), origin);
     }
@@ -109,10 +113,16 @@ impl Templates {
         let value = minijinja::Value::from(minijinja::value::Serde(context));
         self.env.render_str(source, value).map_err(|e| {
             let origin = Origin::Custom(label.to_owned());
-            Failure::new(describe(&e, &origin))
+            let text = self.source_of(&e).or(Some(source));
+            Failure::new(describe(&e, &origin, text))
                 .hint("fix it in .release/config.toml")
                 .into()
         })
+    }
+
+    /// The text of the named template an error is in (not of an inline one).
+    fn source_of(&self, e: &minijinja::Error) -> Option<&str> {
+        self.sources.get(e.name()?).map(String::as_str)
     }
 
     pub fn render(&self, name: &str, context: &impl Serialize) -> Result<String> {
@@ -133,7 +143,7 @@ impl Templates {
         template.render(value).map_err(|e| {
             // An error inside an included template belongs to that one.
             let origin = e.name().and_then(|n| self.origins.get(n)).unwrap_or(origin);
-            Failure::new(describe(&e, origin))
+            Failure::new(describe(&e, origin, self.source_of(&e)))
                 .hint(fix_hint(origin))
                 .into()
         })
@@ -144,6 +154,9 @@ impl Templates {
 /// do not leave blank lines behind.
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
+    // minijinja keeps debug information in debug builds only; errors must read the same in
+    // the binary people install as in the tests (`describe` has the sources it needs).
+    env.set_debug(false);
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
     env.set_syntax(
         SyntaxConfig::builder()
@@ -166,7 +179,8 @@ fn fix_hint(origin: &Origin) -> String {
 }
 
 /// `template `push-pad` (.release/templates/push-pad.j2), line 3: undefined value `duty.nextt``.
-fn describe(e: &minijinja::Error, origin: &Origin) -> String {
+/// `source` is the text of the template the error is in, when known.
+fn describe(e: &minijinja::Error, origin: &Origin, source: Option<&str>) -> String {
     let name = e.name().unwrap_or("?");
     let place = match origin {
         Origin::BuiltIn => format!("template `{name}` (built in)"),
@@ -179,7 +193,7 @@ fn describe(e: &minijinja::Error, origin: &Origin) -> String {
             // dotted expression so the message names the variable as written.
             let expr = e
                 .range()
-                .zip(e.template_source())
+                .zip(source)
                 .and_then(|(range, source)| {
                     let start = source[..range.start]
                         .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
