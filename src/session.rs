@@ -63,6 +63,7 @@ impl Session {
             );
         };
         // A finished release is no longer the one people mean.
+        let mut damaged = Vec::new();
         for name in &names {
             match store.load(name) {
                 Ok(loaded)
@@ -74,8 +75,19 @@ impl Session {
                 }
                 Ok(_) => {}
                 // A damaged release is skipped here; naming it with -r shows what is wrong.
-                Err(e) => eprintln!("warning: {e}"),
+                Err(e) => {
+                    eprintln!("warning: {e}");
+                    damaged.push(name.as_str());
+                }
             }
+        }
+        if !damaged.is_empty() {
+            return Err(Failure::new(format!(
+                "no release is both readable and unfinished; damaged: {}",
+                damaged.join(", ")
+            ))
+            .hint("`git release fsck` shows what is wrong, `git release fsck --fix` repairs it")
+            .into());
         }
         Err(
             Failure::new(format!("every release is finished; the newest is {newest}"))

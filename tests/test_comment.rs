@@ -185,6 +185,40 @@ fn a_damaged_release_does_not_hide_the_others() {
 }
 
 #[test]
+fn fsck_shows_how_a_stored_state_differs_from_its_events() {
+    let env = TestEnv::new();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    env.ok(&["comment", "one"]);
+    let stored = env.git(&["show", "refs/release/2026-11-20:release.toml"]);
+    assert!(stored.contains("\ncomments = 1\n"), "{stored}");
+    let edited = format!("{}\n", stored.replace("comments = 1", "comments = 7"));
+    tamper(&env, "2026-11-20", None, "release.toml", &edited);
+    let (code, out, _) = env.run(&["fsck"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("--- release.toml (stored)\n+++ folded from events/\n"),
+        "{out}"
+    );
+    assert!(out.contains("\n-comments = 7\n+comments = 1\n"), "{out}");
+    // Only the lines around the difference, not both files whole.
+    assert!(!out.contains("name = \"2026-11-20\""), "{out}");
+}
+
+#[test]
+fn a_lone_damaged_release_is_named_with_the_way_to_repair_it() {
+    let env = TestEnv::new();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    tamper(&env, "2026-11-20", None, "release.toml", "garbage = [\n");
+    let err = env.fails(&["status"], 1);
+    assert!(
+        err.contains("no release is both readable and unfinished; damaged: 2026-11-20"),
+        "{err}"
+    );
+    assert!(err.contains("hint: `git release fsck`"), "{err}");
+    assert!(!err.contains("every release is finished"), "{err}");
+}
+
+#[test]
 fn events_of_a_newer_version_are_shown_not_dropped() {
     let env = TestEnv::new();
     env.ok(&["start", "--date", "2026-11-20"]);

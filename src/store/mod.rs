@@ -321,10 +321,16 @@ impl<'r> Store<'r> {
         if folded == stored {
             Ok(Ok(stored))
         } else {
+            let (stored, folded) = (stored.to_toml(), folded.to_toml());
+            let diff = similar::TextDiff::from_lines(&stored, &folded);
+            let diff = diff
+                .unified_diff()
+                .context_radius(2)
+                .header(&format!("{STATE_FILE} (stored)"), "folded from events/")
+                .to_string();
             Ok(Err(format!(
-                "{STATE_FILE} does not match its events:\n--- stored\n{}--- folded\n{}",
-                stored.to_toml(),
-                folded.to_toml()
+                "{STATE_FILE} does not match its events:\n{}",
+                diff.trim_end()
             )))
         }
     }
