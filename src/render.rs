@@ -86,7 +86,8 @@ impl Templates {
         self.broken.remove(name);
         self.sources.insert(name.to_owned(), source.clone());
         if let Err(e) = self.env.add_template_owned(name.to_owned(), source) {
-            self.broken.insert(name.to_owned(), describe(&e, &origin, None));
+            self.broken
+                .insert(name.to_owned(), describe(&e, &origin, None));
         }
         self.origins.insert(name.to_owned(), origin);
     }

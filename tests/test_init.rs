@@ -117,7 +117,7 @@ fn help_and_version() {
         );
     }
     for (args, expect) in [
-        (&["start", "--help"][..], "Example:"),
+        (&["start", "--help"][..], "Examples:\n  git release start "),
         (
             &["help", "comment"],
             "Usage: git release comment [OPTIONS] <MESSAGE>",

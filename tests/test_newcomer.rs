@@ -58,11 +58,31 @@ fn every_command_has_help_with_an_example() {
         .collect();
     assert!(commands.len() > 25, "{help}");
     for command in commands {
+        // The help ends with its examples, one command line each.
         let text = env.ok(&[&command, "--help"]);
+        let examples: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !matches!(*l, "Example:" | "Examples:"))
+            .skip(1)
+            .collect();
         assert!(
-            text.contains("Example:"),
-            "`git release {command} --help` has no example:\n{text}"
+            !examples.is_empty() && examples.iter().all(|l| l.starts_with("  git release ")),
+            "`git release {command} --help` does not end with examples:\n{text}"
         );
+        // Every argument and option says what it is for.
+        let short = env.ok(&[&command, "-h"]);
+        let arguments = short
+            .lines()
+            .filter(|l| l.starts_with("  ") && l.trim_start().starts_with(['-', '<', '[']));
+        for line in arguments {
+            let words = line
+                .split_whitespace()
+                .filter(|w| !w.starts_with(['-', '<', '[']));
+            assert!(
+                words.count() > 0,
+                "`git release {command} -h`: `{line}` has no help"
+            );
+        }
     }
 }
 

@@ -52,6 +52,13 @@ fn train_repo() -> TestEnv {
         "[\"lead@example.com\"]",
     ]);
     env.ok(&["config", "set", "checklist.file", "docs/verification.md"]);
+    // The plan's "After production" steps come after production: it needs the rest.
+    env.ok(&[
+        "config",
+        "set",
+        "environments.1.requires.checklist",
+        "[\"firefox\", \"chrome\"]",
+    ]);
     env.write("docs/verification.md", PLAN);
     env.git(&["add", "."]);
     env.git(&["commit", "-q", "-m", "Release process"]);
@@ -74,7 +81,10 @@ fn train_stage_checklist_signoffs_production_verify() {
     assert!(err.contains("run: git release deploy stage"), "{err}");
     assert!(err.contains("sign-off `qa` missing"), "{err}");
     assert!(err.contains("run: git release signoff eng"), "{err}");
-    assert!(err.contains("7 checklist item(s) open"), "{err}");
+    assert!(
+        err.contains("6 checklist item(s) open: firefox-1, firefox-2, firefox-3, firefox-4, chrome-1, chrome-2 run"),
+        "{err}"
+    );
 
     env.ok(&["deploy", "stage"]);
     let status = json(&env.ok(&["status", "--json"]));
@@ -102,7 +112,11 @@ fn train_stage_checklist_signoffs_production_verify() {
         ]
     );
     let mut args = vec!["check"];
-    args.extend(open.iter().map(String::as_str));
+    args.extend(
+        open.iter()
+            .map(String::as_str)
+            .filter(|id| *id != "after-production-1"),
+    );
     env.ok_as(QA, &args);
     env.ok_as(QA, &["signoff", "qa", "--note", "plan green on stage"]);
     env.ok_as(LEAD, &["signoff", "eng"]);
@@ -111,6 +125,10 @@ fn train_stage_checklist_signoffs_production_verify() {
     assert_eq!(status["gates"][1]["met"], true, "{status}");
 
     env.ok(&["deploy", "production"]);
+    env.ok_as(
+        QA,
+        &["check", "after-production-1", "--note", "error rate 0.2%"],
+    );
     env.ok_as(QA, &["verify", "production", "--note", "smoke green"]);
     let status = json(&env.ok(&["status", "--json"]));
     assert_eq!(status["stage"], "verified on production");
@@ -138,7 +156,8 @@ fn train_stage_checklist_signoffs_production_verify() {
     assert_eq!(subjects[3], "Kim Tester|signoff qa");
     assert_eq!(subjects[4], "Lee Lead|signoff eng");
     assert_eq!(subjects[5], "Ada Lovelace|deploy production");
-    assert_eq!(subjects[6], "Kim Tester|verify production");
+    assert_eq!(subjects[6], "Kim Tester|check after-production-1");
+    assert_eq!(subjects[7], "Kim Tester|verify production");
     let note = env.git(&["log", "-1", "--notes=release", "--format=%N", &target]);
     assert!(note.contains("stage: verified on production"), "{note}");
     assert!(
@@ -146,7 +165,7 @@ fn train_stage_checklist_signoffs_production_verify() {
         "{note}"
     );
     assert!(note.contains("deployed production:"), "{note}");
-    assert_eq!(env.ok(&["fsck"]), "2026-11-20: ok (7 events)\n");
+    assert_eq!(env.ok(&["fsck"]), "2026-11-20: ok (8 events)\n");
     env.fsck();
 }
 

@@ -9,14 +9,16 @@ use crate::error::Failure;
 use crate::release::EventKind;
 
 /// Record a bug that blocks the release. Blocking an id again updates its title and link.
-///
-/// Example: git release block 1234 --title "checkout 500s on stage" --url https://bugs.example.com/1234
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Example:
+  git release block 1234 --title "checkout 500s on stage" --url https://bugs.example.com/1234"#)]
 pub struct BlockArgs {
     /// The bug's id in your tracker.
     id: String,
+    /// What the bug is, in a few words.
     #[arg(long)]
     title: Option<String>,
+    /// Where the bug is tracked.
     #[arg(long)]
     url: Option<String>,
     #[command(flatten)]
@@ -24,11 +26,13 @@ pub struct BlockArgs {
 }
 
 /// Mark a blocking bug as resolved for this release.
-///
-/// Example: git release unblock 1234 --note "fixed in 9f1c2ab, verified on stage"
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Example:
+  git release unblock 1234 --note "fixed in 9f1c2ab, verified on stage""#)]
 pub struct UnblockArgs {
+    /// The bug's id, as given to `block`.
     id: String,
+    /// Why it no longer blocks (fixed in …, not a blocker after all).
     #[arg(long)]
     note: Option<String>,
     #[command(flatten)]

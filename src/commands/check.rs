@@ -14,18 +14,18 @@ use crate::store::With;
 ///
 /// Item ids come from `git release checklist`: config items keep their `id`; steps of the
 /// Markdown plan are `<heading slug>-<n>` (`firefox-3`).
-///
-/// Example: git release check firefox-1 firefox-2 --note "Firefox 128 on Linux"
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Example:
+  git release check firefox-1 firefox-2 --note "Firefox 128 on Linux""#)]
 pub struct CheckArgs {
     #[command(flatten)]
     items: Items,
 }
 
 /// Reopen checklist items (e.g. after a fix landed on stage).
-///
-/// Example: git release uncheck firefox-3 --note "re-test after the upload fix"
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Example:
+  git release uncheck firefox-3 --note "re-test after the upload fix""#)]
 pub struct UncheckArgs {
     #[command(flatten)]
     items: Items,

@@ -8,10 +8,10 @@ use serde::Serialize;
 use super::{Session, human_time};
 
 /// Show the verification checklist of a release: each item, done or open, and by whom.
-///
-/// Example: git release checklist
-///          git release checklist --json | jq '.open'
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Examples:
+  git release checklist
+  git release checklist --json | jq '.open'"#)]
 pub struct ChecklistArgs {
     /// The release (default: the newest).
     #[arg(short, long = "release", value_name = "NAME")]

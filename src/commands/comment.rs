@@ -9,9 +9,9 @@ use crate::error::Failure;
 use crate::release::EventKind;
 
 /// Add a comment to a release's audit trail — what the team used to write on the push pad.
-///
-/// Example: git release comment "ops delayed stage to 3pm"
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Example:
+  git release comment "ops delayed stage to 3pm""#)]
 pub struct CommentArgs {
     /// The text to record.
     message: String,

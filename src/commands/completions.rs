@@ -5,11 +5,11 @@ use std::io::Write;
 use anyhow::Result;
 
 /// Print the completion script for a shell.
-///
-/// Example: git release completions bash > ~/.local/share/bash-completion/completions/git-release
-///          git release completions zsh > ~/.zfunc/_git-release
-///          git release completions fish > ~/.config/fish/completions/git-release.fish
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Examples:
+  git release completions bash > ~/.local/share/bash-completion/completions/git-release
+  git release completions zsh > ~/.zfunc/_git-release
+  git release completions fish > ~/.config/fish/completions/git-release.fish"#)]
 pub struct CompletionsArgs {
     shell: clap_complete::Shell,
 }

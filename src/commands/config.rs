@@ -11,10 +11,10 @@ use crate::error::Failure;
 /// Read or change one setting of .release/config.toml; comments and layout are kept.
 ///
 /// Keys are dotted paths: `release.name`, `schedule.push`, `environments.0.name`.
-///
-/// Example: git release config get release.name
-///          git release config set schedule.push thursday
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Examples:
+  git release config get release.name
+  git release config set schedule.push thursday"#)]
 pub struct ConfigArgs {
     #[command(subcommand)]
     action: ConfigAction,
@@ -33,7 +33,9 @@ enum ConfigAction {
     /// Set a value in the file. VALUE is read as TOML when it is one (true, 3, ["a","b"]),
     /// else as a string.
     Set {
+        /// Dotted key, e.g. schedule.push or environments.1.requires.no_blockers.
         key: String,
+        /// The new value: TOML (true, 3, ["a","b"]) or else a string.
         value: String,
         /// Show the change as a diff; write nothing.
         #[arg(long)]

@@ -13,10 +13,10 @@ use crate::error::Failure;
 /// a refused deploy, the checklist, sign-offs, production, a roll-forward that undoes a
 /// database migration, a cherry-pick release, push duty and finish — each with the real
 /// command, printed before its output. Your own repository is never touched.
-///
-/// Example: git release demo
-///          git release demo /tmp/release-demo --step
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Examples:
+  git release demo
+  git release demo /tmp/release-demo --step"#)]
 pub struct DemoArgs {
     /// Where to make the sandbox (must not exist yet, or be empty); default: a new temporary
     /// directory, printed at the start.

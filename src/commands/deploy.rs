@@ -15,10 +15,10 @@ use crate::release::EventKind;
 /// items, no open blockers, earlier environments. When it is shut, every unmet condition is
 /// listed with the command that meets it, and the exit code is 3. `--force --reason` records
 /// the deployment anyway, marked as forced, with the reason and what was unmet.
-///
-/// Example: git release deploy stage
-///          git release deploy production --force --reason "security fix, QA on call"
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Examples:
+  git release deploy stage
+  git release deploy production --force --reason "security fix, QA on call""#)]
 pub struct DeployArgs {
     /// The environment, as named in [[environments]].
     env: String,

@@ -17,10 +17,10 @@ use crate::error::Failure;
 /// Swaps are written to [duty] swaps in .release/config.toml (comments kept) rather than
 /// recorded as events: the rotation is team config, reviewed and shared like the code, and a
 /// swap belongs next to it; commit the change so everyone sees it.
-///
-/// Example: git release duty --next 4
-///          git release duty swap alice bob --week 2026-12-03
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Examples:
+  git release duty --next 4
+  git release duty swap alice bob --week 2026-12-03"#)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct DutyArgs {
     #[command(subcommand)]
@@ -40,7 +40,9 @@ pub struct DutyArgs {
 enum DutyAction {
     /// Two people trade turns.
     Swap {
+        /// One of the two, as written in the rotation.
         a: String,
+        /// The other.
         b: String,
         /// A day in the week whose turn they trade.
         #[arg(long, value_name = "YYYY-MM-DD")]

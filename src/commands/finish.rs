@@ -17,9 +17,9 @@ use crate::store::With;
 /// [schedule] and [duty]) and the push-done mail, keeps both in the release's history, and
 /// prints them (or writes them into --out DIR). A finished release is no longer the default
 /// release of other commands.
-///
-/// Example: git release finish --out /tmp/push
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Example:
+  git release finish --out /tmp/push"#)]
 pub struct FinishArgs {
     /// Write `push-pad-<next>.md` and `push-done-mail-<release>.eml` into this directory.
     #[arg(long, value_name = "DIR")]

@@ -10,9 +10,9 @@ use crate::store::NOTES_REF;
 /// Check that each release's events read, fold to its release.toml, and that its summary note
 /// in refs/notes/release is current. With --fix, a release.toml that does not match its
 /// events is folded again (a commit of its own) and stale notes are made again.
-///
-/// Example: git release fsck
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Example:
+  git release fsck"#)]
 pub struct FsckArgs {
     /// Check only this release.
     #[arg(short, long = "release", value_name = "NAME")]

@@ -26,10 +26,10 @@ pub fn disable() {
 const HOOK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// List the hooks, or send again the ones that failed.
-///
-/// Example: git release hooks list
-///          git release hooks retry
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Examples:
+  git release hooks list
+  git release hooks retry"#)]
 pub struct HooksArgs {
     #[command(subcommand)]
     action: HooksAction,
@@ -39,11 +39,13 @@ pub struct HooksArgs {
 enum HooksAction {
     /// The configured hooks, and those that failed for the release.
     List {
+        /// The release (default: the newest).
         #[arg(short, long = "release", value_name = "NAME")]
         release: Option<String>,
     },
     /// Send every failed hook of the release again, with the release as it is now.
     Retry {
+        /// The release (default: the newest).
         #[arg(short, long = "release", value_name = "NAME")]
         release: Option<String>,
         /// Show the requests; send and record nothing.

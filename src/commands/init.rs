@@ -13,9 +13,9 @@ use crate::git::Repo;
 /// `train`: releases named by date (%Y-%m-%d), tagged at the end of the sprint, stage then
 /// production. `push-duty`: releases named after Thursday's push (%Y.%m.%d), cut on Tuesday,
 /// with a push-duty rotation. Commit the file: the process is reviewed like code.
-///
-/// Example: git release init --preset push-duty
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Example:
+  git release init --preset push-duty"#)]
 pub struct InitArgs {
     /// Which process to start from.
     #[arg(long, value_enum, default_value_t = Preset::Train)]

@@ -12,11 +12,11 @@ use crate::session::Known;
 
 /// List the recorded releases, newest first; with --all, also tags made before git-release
 /// that read as release names ("tag only").
-///
-/// Example: git release list
-///          git release list --all
-///          git release list --json | jq -r '.[0].name'
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Examples:
+  git release list
+  git release list --all
+  git release list --json | jq -r '.[0].name'"#)]
 pub struct ListArgs {
     /// Also list tags from before git-release that read as release names ("tag only").
     #[arg(long)]

@@ -9,10 +9,10 @@ use anyhow::Result;
 /// Show a release's audit trail, oldest first: when, who, what.
 ///
 /// The same trail is in git itself: `git log refs/release/<name>`.
-///
-/// Example: git release log
-///          git release log -r 2026-11-20 --json
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Examples:
+  git release log
+  git release log -r 2026-11-20 --json"#)]
 pub struct LogArgs {
     /// The release (default: the newest).
     #[arg(short, long = "release", value_name = "NAME")]

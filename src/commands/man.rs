@@ -6,9 +6,9 @@ use anyhow::Result;
 
 /// Print the manual page (roff). Install it so `man git-release` and `git help release` find
 /// it: `git release man > ~/.local/share/man/man1/git-release.1`.
-///
-/// Example: git release man | man -l -
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Example:
+  git release man | man -l -"#)]
 pub struct ManArgs {}
 
 pub fn cmd_man(_: &ManArgs, out: &mut dyn Write) -> Result<()> {

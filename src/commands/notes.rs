@@ -14,10 +14,10 @@ use crate::render::Templates;
 /// release that this one no longer contains.
 ///
 /// `md` renders the `release-notes` template (override it in .release/templates/).
-///
-/// Example: git release notes
-///          git release notes -r 2026-11-20 --format json
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Examples:
+  git release notes
+  git release notes -r 2026-11-20 --format json"#)]
 pub struct NotesArgs {
     /// The release (default: the newest); a tag from before git-release works too.
     #[arg(short, long = "release", value_name = "NAME")]

@@ -18,10 +18,10 @@ use crate::store::With;
 /// Mail templates (`…-mail`) come out as RFC 5322 messages, ready for `sendmail -t`.
 /// `--record` keeps the rendered text in the release (`artifacts/…`), so what was sent is on
 /// record.
-///
-/// Example: git release render stage-test-mail --var bug=https://bugs.example.com/1234 | sendmail -t
-///          git release render push-pad --out pad.md
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Examples:
+  git release render stage-test-mail --var bug=https://bugs.example.com/1234 | sendmail -t
+  git release render push-pad --out pad.md"#)]
 pub struct RenderArgs {
     /// The template's name (`git release templates` lists them).
     template: String,

@@ -9,10 +9,11 @@ use crate::release::EventKind;
 
 /// Approve rolling this release back. Engineering approves every roll-back: when the role
 /// named by `rollback.role` (default `eng`) is defined, only its members may approve.
-///
-/// Example: git release rollback-approve --note "checkout errors since 14:02, revert 9f1c2ab"
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Example:
+  git release rollback-approve --note "checkout errors since 14:02, revert 9f1c2ab""#)]
 pub struct RollbackApproveArgs {
+    /// Why, or under which conditions.
     #[arg(long)]
     note: Option<String>,
     #[command(flatten)]

@@ -22,10 +22,10 @@ use crate::store::With;
 /// unless --force --reason. Your worktree and index are not touched; the branch is created
 /// only when every step succeeded. Migration directories come from [[migrations]] in the
 /// config, or are detected.
-///
-/// Example: git release rollforward 9f1c2ab
-///          git release rollforward 9f1c2ab 41d0e7c --onto main --branch fix/checkout --dry-run
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Examples:
+  git release rollforward 9f1c2ab
+  git release rollforward 9f1c2ab 41d0e7c --onto main --branch fix/checkout --dry-run"#)]
 pub struct RollforwardArgs {
     /// The commits to revert.
     #[arg(required = true, value_name = "SHA")]

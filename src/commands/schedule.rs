@@ -11,9 +11,9 @@ use crate::error::Failure;
 use crate::release::schedule::upcoming;
 
 /// List the coming releases: tag day, push day, the release name, and who has push duty.
-///
-/// Example: git release schedule --count 6
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Example:
+  git release schedule --count 6"#)]
 pub struct ScheduleArgs {
     /// How many releases to list.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=520))]

@@ -12,10 +12,10 @@ use crate::release::EventKind;
 ///
 /// Your identity is git's (user.name / user.email). If the role lists members in
 /// .release/config.toml, only they may sign or revoke. Signing twice changes nothing.
-///
-/// Example: git release signoff qa --note "stage verified, plan 100% green"
-///          git release signoff qa --revoke --note "found a regression"
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Examples:
+  git release signoff qa --note "stage verified, plan 100% green"
+  git release signoff qa --revoke --note "found a regression""#)]
 pub struct SignoffArgs {
     /// The role to sign for, as named in [roles.<name>].
     role: String,

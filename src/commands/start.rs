@@ -27,11 +27,11 @@ use crate::store::{Created, NewRelease};
 /// When master cannot ship, `--from RELEASE --pick SHA…` starts from that release's commit
 /// and cherry-picks the commits that must go, in order, without touching your worktree; the
 /// picked commits are tagged and recorded, and RELEASE is the previous release.
-///
-/// Example: git release start            # tag HEAD as today's release
-///          git release start v-fix~2 --date 2026-11-24
-///          git release start --from 2026.11.12 --pick 9f1c2ab 41d0e7c
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Examples:
+  git release start            # tag HEAD as today's release
+  git release start v-fix~2 --date 2026-11-24
+  git release start --from 2026.11.12 --pick 9f1c2ab 41d0e7c"#)]
 pub struct StartArgs {
     /// The commit to release.
     #[arg(default_value = "HEAD", conflicts_with = "from")]

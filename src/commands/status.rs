@@ -10,10 +10,10 @@ use crate::output::{Tone, paint};
 
 /// Show where a release stands: target, tag, previous release, stage, sign-offs, checklist,
 /// blockers. Defaults to the newest release.
-///
-/// Example: git release status
-///          git release status -r 2026-11-20 --json
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Examples:
+  git release status
+  git release status -r 2026-11-20 --json"#)]
 pub struct StatusArgs {
     /// The release (default: the newest).
     #[arg(short, long = "release", value_name = "NAME")]

@@ -16,10 +16,10 @@ use crate::store::{NOTES_REF, RELEASE_PREFIX, TAG_PREFIX};
 /// as fast-forwards only, so nothing anyone recorded is ever overwritten. Tags of releases
 /// travel both ways (never replacing one of the same name); notes are made again from the
 /// releases.
-///
-/// Example: git release sync
-///          git release sync upstream --dry-run
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Examples:
+  git release sync
+  git release sync upstream --dry-run"#)]
 pub struct SyncArgs {
     /// The remote (default: release.remote in the config, else origin).
     remote: Option<String>,

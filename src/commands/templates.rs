@@ -8,9 +8,9 @@ use serde::Serialize;
 use crate::render::{Origin, Templates};
 
 /// List the templates: built in, overridden by a file in .release/templates/, or your own.
-///
-/// Example: git release templates
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Example:
+  git release templates"#)]
 pub struct TemplatesArgs {
     /// Print a JSON array instead of text.
     #[arg(long)]

@@ -11,11 +11,13 @@ use crate::release::EventKind;
 /// Record that the release was verified on an environment after it was deployed there.
 ///
 /// If the environment has `verify_role`, only that role's members may verify.
-///
-/// Example: git release verify production --note "smoke tests green, dashboards flat"
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Example:
+  git release verify production --note "smoke tests green, dashboards flat""#)]
 pub struct VerifyArgs {
+    /// The environment, as named in [[environments]].
     env: String,
+    /// What was checked, and how it went.
     #[arg(long)]
     note: Option<String>,
     #[command(flatten)]

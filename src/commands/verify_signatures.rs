@@ -10,10 +10,11 @@ use crate::error::Failure;
 /// Check every sign-off of a release: its author must be a member of the role and, with
 /// `[trust] require_signed = true`, its event commit must carry a good signature by that
 /// person (ssh keys from `[trust] allowed_signers`, or gpg). Exit code 1 if one does not count.
-///
-/// Example: git release verify-signatures -r 2026-11-20
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Example:
+  git release verify-signatures -r 2026-11-20"#)]
 pub struct VerifySignaturesArgs {
+    /// The release (default: the newest).
     #[arg(short, long = "release", value_name = "NAME")]
     release: Option<String>,
     /// Print a JSON array instead of text.

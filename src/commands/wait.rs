@@ -17,13 +17,14 @@ use crate::store::With;
 ///
 /// Gates are `[[gates]]` in .release/config.toml; an environment that requires them
 /// (`requires = { gates = ["ci"] }`) refuses deploys until they passed.
-///
-/// Example: git release wait ci image --timeout 45m
 #[derive(clap::Args, Debug)]
+#[command(after_help = r#"Example:
+  git release wait ci image --timeout 45m"#)]
 pub struct WaitArgs {
     /// Gate names, as in [[gates]].
     #[arg(required = true, value_name = "GATE")]
     gates: Vec<String>,
+    /// The release (default: the newest).
     #[arg(short, long = "release", value_name = "NAME")]
     release: Option<String>,
     /// Give up after this long (30s, 45m, 2h).
