@@ -173,6 +173,18 @@ fn pull_request(c: &CommitInfo) -> Option<(String, String)> {
     None
 }
 
+/// The commit a cherry-pick was taken from, as `git cherry-pick -x` (and `start --pick`)
+/// records it in the message: the last `(cherry picked from commit <sha>)` line.
+pub fn picked_from(body: &str) -> Option<Oid> {
+    body.lines().rev().find_map(|line| {
+        let sha = line
+            .trim()
+            .strip_prefix("(cherry picked from commit ")?
+            .strip_suffix(')')?;
+        Oid::from_hex(sha.as_bytes()).ok()
+    })
+}
+
 /// Every link the rules find in `text`; `{0}` is the whole match, `{1}`… its groups.
 pub fn links(text: &str, rules: &[LinkRule]) -> Vec<Link> {
     let mut out = Vec::new();
@@ -290,6 +302,20 @@ fn host_and_path(url: &str) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn picked_from_reads_the_last_cherry_pick_line() {
+        let a = "1".repeat(40);
+        let b = "2".repeat(40);
+        let body =
+            format!("Fix it\n\n(cherry picked from commit {a})\n(cherry picked from commit {b})\n");
+        assert_eq!(
+            picked_from(&body),
+            Some(Oid::from_hex(b.as_bytes()).unwrap())
+        );
+        assert_eq!(picked_from("no trailer here"), None);
+        assert_eq!(picked_from("(cherry picked from commit abc)"), None);
+    }
 
     fn oid(n: u8) -> Oid {
         Oid::from_bytes_or_panic(&[n; 20])

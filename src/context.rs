@@ -338,7 +338,14 @@ pub fn notes_view(
         // proving it is far cheaper than walking `this..prev`.
         Some(prev) if git.is_ancestor(prev, target)? => Vec::new(),
         Some(prev) => {
-            let gone = git.commits_between(prev, Some(target), usize::MAX)?;
+            let mut gone = git.commits_between(prev, Some(target), usize::MAX)?;
+            // A commit picked into the previous release is not dropped when this release has
+            // the commit it was picked from (the next release from master, say). An original
+            // that is not in this repository is not in the release either.
+            gone.retain(|c| {
+                changelog::picked_from(&c.body)
+                    .is_none_or(|original| !git.is_ancestor(original, target).unwrap_or(false))
+            });
             changelog::fold(gone, prev, &rules).entries
         }
         None => Vec::new(),

@@ -145,6 +145,65 @@ fn a_cherry_pick_release_lists_what_it_dropped() {
 }
 
 #[test]
+fn a_pick_whose_original_is_in_the_release_is_not_dropped() {
+    let env = history();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    // A fix on master goes out at once as a cherry-pick release…
+    let fix = env.commit("Fix login, bug 77");
+    env.ok(&[
+        "start",
+        "--date",
+        "2026-11-21",
+        "--from",
+        "2026-11-20",
+        "--pick",
+        &fix,
+    ]);
+    // …and the next release from master has the original.
+    let left = env.commit("Still only on master");
+    env.git(&["revert", "--no-edit", &left]);
+    env.ok(&["start", "--date", "2026-11-27"]);
+    let v = json(&env.ok(&["notes", "--format", "json", "-r", "2026-11-27"]));
+    assert_eq!(v["previous"], "2026-11-21");
+    assert_eq!(v["dropped"], serde_json::json!([]), "{v}");
+    // git agrees that the pick itself is not in 2026-11-27, only its original is.
+    assert_eq!(
+        env.git(&["rev-list", "--count", "2026-11-27..2026-11-21"]),
+        "1"
+    );
+}
+
+#[test]
+fn a_pick_whose_original_is_not_in_the_release_is_dropped() {
+    let env = history();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let fix = env.commit("Fix login, bug 77");
+    env.ok(&[
+        "start",
+        "--date",
+        "2026-11-21",
+        "--from",
+        "2026-11-20",
+        "--pick",
+        &fix,
+    ]);
+    // The next one is cut from a branch of 2026-11-20 without the fix: the pick is gone.
+    env.git(&["checkout", "-q", "-b", "other", "2026-11-20"]);
+    env.write("search.txt", "fixed\n");
+    env.commit_all("Fix search");
+    env.ok(&["start", "--date", "2026-11-22"]);
+    let v = json(&env.ok(&["notes", "--format", "json", "-r", "2026-11-22"]));
+    assert_eq!(v["previous"], "2026-11-21");
+    let dropped: Vec<&str> = v["dropped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["subject"].as_str().unwrap())
+        .collect();
+    assert!(dropped.contains(&"Fix login, bug 77"), "{v}");
+}
+
+#[test]
 fn first_release_and_tag_only_notes() {
     let env = history();
     // A tag from before the tool has notes too.
