@@ -126,13 +126,10 @@ fn a_cherry_pick_release_lists_what_it_dropped() {
         .map(|e| e["subject"].as_str().unwrap())
         .collect();
     assert_eq!(subjects, ["Fix login, bug 77"]);
-    let dropped: Vec<&str> = v["dropped"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["subject"].as_str().unwrap())
-        .collect();
-    assert_eq!(dropped, ["Add dark mode (#932)", "Fix checkout, bug 1234"]);
+    assert_eq!(
+        dropped(&v),
+        ["Add dark mode (#932)", "Fix checkout, bug 1234"]
+    );
     assert_eq!(
         env.git(&["rev-list", "--count", "2026-11-21..2026-11-20"]),
         "4"
@@ -144,28 +141,36 @@ fn a_cherry_pick_release_lists_what_it_dropped() {
     );
 }
 
-#[test]
-fn a_pick_whose_original_is_in_the_release_is_not_dropped() {
+/// Release 2026-11-20 of `history()`, then a fix on master that goes out at once as the
+/// cherry-pick release 2026-11-21.
+fn a_pick_release() -> TestEnv {
     let env = history();
     env.ok(&["start", "--date", "2026-11-20"]);
-    // A fix on master goes out at once as a cherry-pick release…
     let fix = env.commit("Fix login, bug 77");
-    env.ok(&[
-        "start",
-        "--date",
-        "2026-11-21",
-        "--from",
-        "2026-11-20",
-        "--pick",
-        &fix,
-    ]);
-    // …and the next release from master has the original.
+    let pick = ["--from", "2026-11-20", "--pick", &fix];
+    env.ok(&[&["start", "--date", "2026-11-21"][..], &pick].concat());
+    env
+}
+
+/// The subjects of the `dropped` entries of `notes --format json`.
+fn dropped(notes: &serde_json::Value) -> Vec<&str> {
+    let entries = notes["dropped"].as_array().unwrap();
+    entries
+        .iter()
+        .map(|e| e["subject"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_pick_whose_original_is_in_the_release_is_not_dropped() {
+    let env = a_pick_release();
+    // The next release from master has the original.
     let left = env.commit("Still only on master");
     env.git(&["revert", "--no-edit", &left]);
     env.ok(&["start", "--date", "2026-11-27"]);
     let v = json(&env.ok(&["notes", "--format", "json", "-r", "2026-11-27"]));
     assert_eq!(v["previous"], "2026-11-21");
-    assert_eq!(v["dropped"], serde_json::json!([]), "{v}");
+    assert!(dropped(&v).is_empty(), "{v}");
     // git agrees that the pick itself is not in 2026-11-27, only its original is.
     assert_eq!(
         env.git(&["rev-list", "--count", "2026-11-27..2026-11-21"]),
@@ -175,18 +180,7 @@ fn a_pick_whose_original_is_in_the_release_is_not_dropped() {
 
 #[test]
 fn a_pick_whose_original_is_not_in_the_release_is_dropped() {
-    let env = history();
-    env.ok(&["start", "--date", "2026-11-20"]);
-    let fix = env.commit("Fix login, bug 77");
-    env.ok(&[
-        "start",
-        "--date",
-        "2026-11-21",
-        "--from",
-        "2026-11-20",
-        "--pick",
-        &fix,
-    ]);
+    let env = a_pick_release();
     // The next one is cut from a branch of 2026-11-20 without the fix: the pick is gone.
     env.git(&["checkout", "-q", "-b", "other", "2026-11-20"]);
     env.write("search.txt", "fixed\n");
@@ -194,13 +188,7 @@ fn a_pick_whose_original_is_not_in_the_release_is_dropped() {
     env.ok(&["start", "--date", "2026-11-22"]);
     let v = json(&env.ok(&["notes", "--format", "json", "-r", "2026-11-22"]));
     assert_eq!(v["previous"], "2026-11-21");
-    let dropped: Vec<&str> = v["dropped"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["subject"].as_str().unwrap())
-        .collect();
-    assert!(dropped.contains(&"Fix login, bug 77"), "{v}");
+    assert_eq!(dropped(&v), ["Fix login, bug 77"], "{v}");
 }
 
 #[test]
