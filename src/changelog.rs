@@ -181,7 +181,7 @@ pub fn picked_from(body: &str) -> Option<Oid> {
             .trim()
             .strip_prefix("(cherry picked from commit ")?
             .strip_suffix(')')?;
-        Oid::from_hex(sha.as_bytes()).ok()
+        sha.parse().ok()
     })
 }
 
@@ -309,10 +309,7 @@ mod tests {
         let b = "2".repeat(40);
         let body =
             format!("Fix it\n\n(cherry picked from commit {a})\n(cherry picked from commit {b})\n");
-        assert_eq!(
-            picked_from(&body),
-            Some(Oid::from_hex(b.as_bytes()).unwrap())
-        );
+        assert_eq!(picked_from(&body), Some(b.parse().unwrap()));
         assert_eq!(picked_from("no trailer here"), None);
         assert_eq!(picked_from("(cherry picked from commit abc)"), None);
     }

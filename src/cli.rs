@@ -119,19 +119,20 @@ impl<T: clap::FromArgMatches> clap::FromArgMatches for Deferred<T> {
 
 impl<T: clap::Args> clap::Args for Deferred<T> {
     fn augment_args(cmd: clap::Command) -> clap::Command {
-        if DEFINE_ALL.load(Ordering::Relaxed) {
-            T::augment_args(cmd)
-        } else {
-            cmd.defer(T::augment_args)
-        }
+        define(cmd, T::augment_args)
     }
 
     fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        if DEFINE_ALL.load(Ordering::Relaxed) {
-            T::augment_args_for_update(cmd)
-        } else {
-            cmd.defer(T::augment_args_for_update)
-        }
+        define(cmd, T::augment_args_for_update)
+    }
+}
+
+/// Defines a subcommand's arguments with `arguments`: now, or when clap enters it.
+fn define(cmd: clap::Command, arguments: fn(clap::Command) -> clap::Command) -> clap::Command {
+    if DEFINE_ALL.load(Ordering::Relaxed) {
+        arguments(cmd)
+    } else {
+        cmd.defer(arguments)
     }
 }
 

@@ -50,8 +50,6 @@ pub struct Templates {
     origins: BTreeMap<String, Origin>,
     /// Templates that did not compile, with the reason; reported when they are used.
     broken: BTreeMap<String, String>,
-    /// Each template's text, for errors that quote it.
-    sources: BTreeMap<String, String>,
 }
 
 impl Templates {
@@ -61,7 +59,6 @@ impl Templates {
             env: environment(),
             origins: BTreeMap::new(),
             broken: BTreeMap::new(),
-            sources: BTreeMap::new(),
         };
         for (name, source) in BUILTIN {
             templates.add(name, source.to_string(), Origin::BuiltIn);
@@ -84,7 +81,6 @@ impl Templates {
     fn add(&mut self, name: &str, source: String, origin: Origin) {
         self.env.remove_template(name);
         self.broken.remove(name);
-        self.sources.insert(name.to_owned(), source.clone());
         if let Err(e) = self.env.add_template_owned(name.to_owned(), source) {
             self.broken
                 .insert(name.to_owned(), describe(&e, &origin, None));
@@ -114,16 +110,17 @@ impl Templates {
         let value = minijinja::Value::from(minijinja::value::Serde(context));
         self.env.render_str(source, value).map_err(|e| {
             let origin = Origin::Custom(label.to_owned());
-            let text = self.source_of(&e).or(Some(source));
-            Failure::new(describe(&e, &origin, text))
+            let text = self.source_of(&e);
+            Failure::new(describe(&e, &origin, text.as_deref().or(Some(source))))
                 .hint("fix it in .release/config.toml")
                 .into()
         })
     }
 
     /// The text of the named template an error is in (not of an inline one).
-    fn source_of(&self, e: &minijinja::Error) -> Option<&str> {
-        self.sources.get(e.name()?).map(String::as_str)
+    fn source_of(&self, e: &minijinja::Error) -> Option<String> {
+        let template = self.env.get_template(e.name()?).ok()?;
+        Some(template.source().to_owned())
     }
 
     pub fn render(&self, name: &str, context: &impl Serialize) -> Result<String> {
@@ -144,7 +141,7 @@ impl Templates {
         template.render(value).map_err(|e| {
             // An error inside an included template belongs to that one.
             let origin = e.name().and_then(|n| self.origins.get(n)).unwrap_or(origin);
-            Failure::new(describe(&e, origin, self.source_of(&e)))
+            Failure::new(describe(&e, origin, self.source_of(&e).as_deref()))
                 .hint(fix_hint(origin))
                 .into()
         })
@@ -185,6 +182,8 @@ fn describe(e: &minijinja::Error, origin: &Origin, source: Option<&str>) -> Stri
     let name = e.name().unwrap_or("?");
     let place = match origin {
         Origin::BuiltIn => format!("template `{name}` (built in)"),
+        // A template written inline in the config has no name of its own, only its place.
+        Origin::Custom(label) if name == "<string>" => label.clone(),
         Origin::Override(path) | Origin::Custom(path) => format!("template `{name}` ({path})"),
     };
     let line = e.line().map(|l| format!(", line {l}")).unwrap_or_default();
@@ -354,6 +353,24 @@ mod tests {
 
     fn date() -> chrono::DateTime<chrono::FixedOffset> {
         chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").unwrap()
+    }
+
+    #[test]
+    fn an_inline_template_error_names_the_variable() {
+        let templates = Templates {
+            env: environment(),
+            origins: BTreeMap::new(),
+            broken: BTreeMap::new(),
+        };
+        let context = serde_json::json!({ "release": { "name": "2026-11-20" } });
+        let err = templates
+            .render_inline("hook `ci` url", "https://ci/{{ release.nmae }}", &context)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("hook `ci` url, line 1: undefined value `release.nmae`"),
+            "{err}"
+        );
     }
 
     #[test]

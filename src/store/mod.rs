@@ -214,7 +214,7 @@ impl<'r> Store<'r> {
         let mut out = std::collections::HashMap::with_capacity(heads.len());
         for (name, head) in heads {
             let summary = match cached.remove(name.as_str()) {
-                Some((seen, summary)) if Oid::from_hex(seen.as_bytes()).ok() == Some(*head) => {
+                Some((seen, summary)) if seen.parse::<Oid>().ok() == Some(*head) => {
                     Ok(summary.into_summary())
                 }
                 outdated => {
@@ -845,7 +845,7 @@ mod tests {
 
     #[test]
     fn the_list_cache_reads_back_what_it_wrote() {
-        let head = Oid::from_hex(&[b'2'; 40]).unwrap();
+        let head: Oid = "2".repeat(40).parse().unwrap();
         let mut text = String::from(LIST_CACHE_HEADER);
         write_list_cache_line(&mut text, "2026-11-20", head, &summary("deployed to stage"));
         write_list_cache_line(&mut text, "2026-11-21", head, &summary("odd\tstage"));
