@@ -234,3 +234,22 @@ fn people_of(turns: &serde_json::Value) -> Vec<&str> {
         .map(|t| t["person"].as_str().unwrap())
         .collect()
 }
+
+/// On Linux the binary is linked at a fixed address (build.rs), so the loader has no
+/// relocations to apply at every start; `GIT_RELEASE_PIE=1` builds it position-independent.
+#[test]
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn the_binary_is_linked_at_a_fixed_address() {
+    use std::io::Read;
+    if std::env::var_os("GIT_RELEASE_PIE").is_some_and(|v| !v.is_empty() && v != "0") {
+        return;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("git-release");
+    let mut header = [0u8; 18];
+    std::fs::File::open(&bin)
+        .and_then(|mut f| f.read_exact(&mut header))
+        .unwrap();
+    assert_eq!(&header[..4], b"\x7fELF", "{}", bin.display());
+    // e_type: 2 is an executable at a fixed address, 3 a position-independent one.
+    assert_eq!(u16::from_le_bytes([header[16], header[17]]), 2);
+}
