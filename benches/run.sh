@@ -65,6 +65,12 @@ for k in "${!event_counts[@]}"; do
   compare "\`status\` of a release with ${event_counts[$k]} events vs \`git cat-file -p\` of its release.toml" 1.5 "$repo" \
     "git cat-file -p refs/release/$name:release.toml" status -r "$name"
 done
+# The rows above read the release's state and its target's subject from what status remembered
+# (.git/release-commit-cache) on its first run; this is that first run, every time.
+setup="rm -f '$repo/.git/release-commit-cache'"
+compare "\`status\` of the ${event_counts[0]}-event release, nothing remembered, vs \`git cat-file -p\` of its release.toml" 1.5 "$repo" \
+  "git cat-file -p refs/release/2099-01-01:release.toml" status -r 2099-01-01
+setup=true
 compare "\`notes --format text\` over $notes_range commits vs \`git log --format='%H %s' A..B\`" 1.0 "$repo" \
   "git log --format='%H %s' 2030-01-01..2030-01-02" notes --format text -r 2030-01-02
 compare "\`start --dry-run\` (naming) with $tags tags vs \`git tag -l '2027*'\`" 1.5 "$repo" \

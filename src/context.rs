@@ -109,7 +109,7 @@ fn done(what: &str, stamp: &Stamp) -> Done {
 
 pub fn recorded_view(session: &Session, release: &Release) -> Result<ReleaseView> {
     let target = release.target.parse()?;
-    let subject = session.git.commit_info(target)?.subject;
+    let subject = session.subject(target)?;
     let checklist = session.checklist(release)?;
     let open: Vec<String> = checklist
         .items
@@ -193,7 +193,7 @@ pub fn recorded_view(session: &Session, release: &Release) -> Result<ReleaseView
                 Ok(Pick {
                     id: p.clone(),
                     short: session.git.short(id),
-                    subject: session.git.commit_info(id)?.subject,
+                    subject: session.subject(id)?,
                 })
             })
             .collect::<Result<_>>()?,
@@ -229,7 +229,7 @@ pub fn tag_only_view(session: &Session, asked: Option<&str>) -> Result<Option<Re
         name: name.to_owned(),
         recorded: false,
         target: target.to_string(),
-        target_subject: session.git.commit_info(target)?.subject,
+        target_subject: session.subject(target)?,
         tag: Some(name.to_owned()),
         previous,
         stage: "tag only".into(),

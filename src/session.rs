@@ -14,23 +14,45 @@ use crate::release::checklist::Checklist;
 use crate::release::gate::{GateContext, Unmet, evaluate};
 use crate::release::name::ReleaseName;
 use crate::release::{Actor, NameFormat, Release};
-use crate::store::Store;
+use crate::store::{Memo, Store};
 
 /// What a command works in: the repository and the config in force.
 pub struct Session {
     pub git: Repo,
     pub config: LoadedConfig,
+    /// What commits say, remembered between runs, for the commands that only read.
+    memo: Option<Memo>,
 }
 
 impl Session {
     pub fn open() -> Result<Session> {
         let git = Repo::discover()?;
         let config = crate::config::load(&git)?;
-        Ok(Session { git, config })
+        Ok(Session {
+            git,
+            config,
+            memo: None,
+        })
+    }
+
+    /// Opens the session of a command that reads and shows: release states, subjects and
+    /// checklists come from `.git/release-commit-cache` when they were read before.
+    pub fn open_remembering() -> Result<Session> {
+        let mut session = Session::open()?;
+        session.memo = Some(Memo::open(&session.git));
+        Ok(session)
     }
 
     pub fn store(&self) -> Store<'_> {
-        Store::new(&self.git)
+        Store::remembering(&self.git, self.memo.as_ref())
+    }
+
+    /// The first line of a commit's message.
+    pub fn subject(&self, commit: crate::git::Oid) -> Result<String> {
+        match &self.memo {
+            Some(memo) => memo.subject(&self.git, commit),
+            None => Ok(self.git.commit_info(commit)?.subject),
+        }
     }
 
     pub fn format(&self) -> &NameFormat {
@@ -184,8 +206,17 @@ impl Session {
     /// The verification checklist of `release`: its plan as committed at the release's
     /// target when it is there.
     pub fn checklist(&self, release: &Release) -> Result<Checklist> {
-        let at = release.target.parse().ok();
-        crate::config::load_checklist(&self.git, &self.config.config, at)
+        let at: Option<crate::git::Oid> = release.target.parse().ok();
+        crate::config::load_checklist(&self.git, &self.config.config, |file| match at {
+            None => Ok(None),
+            Some(commit) => match &self.memo {
+                Some(memo) => memo.file_at(&self.git, commit, file),
+                None => Ok(self
+                    .git
+                    .blob_at(commit, file)?
+                    .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned())),
+            },
+        })
     }
 
     /// An environment of the config, or an error listing the ones there are.

@@ -179,3 +179,69 @@ fn list_follows_new_events_through_its_cache() {
             .contains(head.trim())
     );
 }
+
+#[test]
+fn status_of_an_unchanged_release_reads_no_object() {
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        "[checklist]\nfile = \"docs/verification.md\"\n",
+    );
+    env.write(
+        "docs/verification.md",
+        "## Stage\n- [ ] Smoke test\n- [ ] Dashboards\n",
+    );
+    let target = env.commit_all("Add the verification plan");
+    env.ok(&["start", "--date", "2026-11-20"]);
+    env.ok(&["check", "stage-1"]);
+    let memo = env.repo.join(".git/release-commit-cache");
+    assert!(!memo.exists(), "only commands that read and show keep it");
+    let cold = env.ok(&["status", "--json"]);
+    let v = json(&cold);
+    assert_eq!(v["target_subject"], "Add the verification plan");
+    assert_eq!(v["checklist"]["done"], 1);
+    assert_eq!(v["checklist"]["total"], 2);
+    let written = std::fs::read_to_string(&memo).unwrap();
+    let head = env.git(&["rev-parse", "refs/release/2026-11-20"]);
+    assert!(written.contains(head.trim()), "{written}");
+    assert!(written.contains(target.trim()), "{written}");
+    assert_eq!(env.ok(&["status", "--json"]), cold);
+
+    // With every object out of reach, the release reads the same: refs, config and the memo.
+    let objects = env.repo.join(".git/objects");
+    let away = env.repo.join(".git/objects-away");
+    std::fs::rename(&objects, &away).unwrap();
+    std::fs::create_dir_all(objects.join("pack")).unwrap();
+    std::fs::create_dir_all(objects.join("info")).unwrap();
+    let without_objects = env.run(&["status", "--json"]);
+    std::fs::remove_dir_all(&objects).unwrap();
+    std::fs::rename(&away, &objects).unwrap();
+    assert_eq!(without_objects.0, 0, "{}", without_objects.2);
+    assert_eq!(without_objects.1, cold);
+
+    // A new event is a new commit: read, not remembered.
+    env.ok(&["check", "stage-2"]);
+    assert_eq!(json(&env.ok(&["status", "--json"]))["checklist"]["done"], 2);
+
+    // A memo that cannot be read is as good as none, and is made again.
+    std::fs::write(&memo, "not a memo").unwrap();
+    assert_eq!(json(&env.ok(&["status", "--json"]))["checklist"]["done"], 2);
+    let head = env.git(&["rev-parse", "refs/release/2026-11-20"]);
+    assert!(
+        std::fs::read_to_string(&memo)
+            .unwrap()
+            .contains(head.trim())
+    );
+    // It is read (a line for a commit is believed, which is why it is local), and nothing
+    // but the commands that show trusts it: notes and fsck read the objects.
+    let lie = std::fs::read_to_string(&memo)
+        .unwrap()
+        .replace("Add the verification plan", "Remembered wrongly");
+    std::fs::write(&memo, lie).unwrap();
+    assert!(env.ok(&["status"]).contains("Remembered wrongly"));
+    let notes = env.ok(&["notes", "--format", "text"]);
+    assert!(notes.contains("Add the verification plan"), "{notes}");
+    assert!(!notes.contains("Remembered wrongly"), "{notes}");
+    env.ok(&["fsck"]);
+    env.fsck();
+}

@@ -790,12 +790,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Failure> {
 }
 
 /// The checklist in force: the config's items, then the steps of its Markdown plan — as it is
-/// at `at` (the release's commit) when the plan is committed there, so ids and ticks stay
-/// with the steps they were made for; else from the working tree (or HEAD without one).
+/// at the release's commit when the plan is committed there (`committed` reads a file there),
+/// so ids and ticks stay with the steps they were made for; else from the working tree (or
+/// HEAD without one).
 pub fn load_checklist(
     git: &Repo,
     config: &Config,
-    at: Option<crate::git::Oid>,
+    committed: impl FnOnce(&str) -> Result<Option<String>>,
 ) -> Result<Checklist> {
     let mut list = Checklist::default();
     let from_config = config
@@ -815,13 +816,7 @@ pub fn load_checklist(
     list.extend(from_config)
         .map_err(|why| Failure::new(format!("{CONFIG_PATH}: {why}")))?;
     if let Some(file) = &config.checklist.file {
-        let committed = match at {
-            Some(commit) => git
-                .blob_at(commit, file)?
-                .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned()),
-            None => None,
-        };
-        let text = match committed {
+        let text = match committed(file)? {
             Some(text) => Some(text),
             None => read_repo_file(git, file)?,
         };

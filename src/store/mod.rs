@@ -15,6 +15,9 @@ use crate::git::{Expect, Identity, Oid, RefUpdate, RefUpdateError, Repo};
 use crate::release::state::{merge, merge_note, sort};
 use crate::release::{Event, EventKind, Release};
 
+mod memo;
+pub use memo::Memo;
+
 pub const RELEASE_PREFIX: &str = "refs/release/";
 pub const TAG_PREFIX: &str = "refs/tags/";
 pub const NOTES_REF: &str = "refs/notes/release";
@@ -33,6 +36,8 @@ pub fn release_ref(name: &str) -> String {
 
 pub struct Store<'r> {
     git: &'r Repo,
+    /// Where `load` looks first for the state of a release, when the command keeps one.
+    memo: Option<&'r Memo>,
 }
 
 /// A release as read from its ref: the state and the commit it was read from.
@@ -157,7 +162,12 @@ pub struct Appended {
 
 impl<'r> Store<'r> {
     pub fn new(git: &'r Repo) -> Store<'r> {
-        Store { git }
+        Store { git, memo: None }
+    }
+
+    /// A store whose `load` reads states remembered in `memo` (and remembers new ones).
+    pub fn remembering(git: &'r Repo, memo: Option<&'r Memo>) -> Store<'r> {
+        Store { git, memo }
     }
 
     /// Names of every recorded release (those with a ref), unordered.
@@ -253,7 +263,17 @@ impl<'r> Store<'r> {
         let Some(head) = self.git.ref_target(&release_ref(name))? else {
             return Ok(None);
         };
-        let release = self.state_at(name, head)?;
+        let remembered = match self.memo {
+            Some(memo) => memo
+                .file_at(self.git, head, STATE_FILE)?
+                .and_then(|text| Release::from_toml(&text).ok()),
+            None => None,
+        };
+        // What cannot be read is read again from the objects, for the error that says why.
+        let release = match remembered {
+            Some(release) => release,
+            None => self.state_at(name, head)?,
+        };
         Ok(Some(Loaded { head, release }))
     }
 
