@@ -686,6 +686,13 @@ impl Repo {
         Ok(Some((id, self.read_blob(id)?)))
     }
 
+    /// The text of the file at `path` in a commit's tree, invalid UTF-8 replaced.
+    pub fn text_at(&self, commit: Oid, path: &str) -> Result<Option<String>> {
+        Ok(self
+            .blob_at(commit, path)?
+            .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
     /// The blobs directly inside the directory `dir` of a commit's tree, by file name.
     pub fn blobs_in(&self, commit: Oid, dir: &str) -> Result<Vec<(String, Oid)>> {
         let tree = self.repo.find_commit(commit)?.tree()?;

@@ -211,10 +211,7 @@ impl Session {
             None => Ok(None),
             Some(commit) => match &self.memo {
                 Some(memo) => memo.file_at(&self.git, commit, file),
-                None => Ok(self
-                    .git
-                    .blob_at(commit, file)?
-                    .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned())),
+                None => self.git.text_at(commit, file),
             },
         })
     }

@@ -233,15 +233,29 @@ fn status_of_an_unchanged_release_reads_no_object() {
             .contains(head.trim())
     );
     // It is read (a line for a commit is believed, which is why it is local), and nothing
-    // but the commands that show trusts it: notes and fsck read the objects.
+    // but status trusts it: notes read the objects, and a command that writes builds the new
+    // state from the objects, not from a remembered one.
+    let events = json(&env.ok(&["status", "--json"]))["events"]
+        .as_u64()
+        .unwrap();
     let lie = std::fs::read_to_string(&memo)
         .unwrap()
-        .replace("Add the verification plan", "Remembered wrongly");
+        .replace("Add the verification plan", "Remembered wrongly")
+        .replace(&format!("events = {events}"), "events = 99");
     std::fs::write(&memo, lie).unwrap();
-    assert!(env.ok(&["status"]).contains("Remembered wrongly"));
+    let believed = env.ok(&["status", "--json"]);
+    assert_eq!(json(&believed)["target_subject"], "Remembered wrongly");
+    assert_eq!(json(&believed)["events"], 99);
     let notes = env.ok(&["notes", "--format", "text"]);
     assert!(notes.contains("Add the verification plan"), "{notes}");
     assert!(!notes.contains("Remembered wrongly"), "{notes}");
+    env.ok(&["comment", "written from the objects"]);
+    let stored = env.git(&["cat-file", "-p", "refs/release/2026-11-20:release.toml"]);
+    assert!(
+        stored.contains(&format!("events = {}", events + 1)),
+        "{stored}"
+    );
+    assert_eq!(json(&env.ok(&["status", "--json"]))["events"], events + 1);
     env.ok(&["fsck"]);
     env.fsck();
 }

@@ -846,9 +846,7 @@ pub fn read_repo_file(git: &Repo, path: &str) -> Result<Option<String>> {
     let Some(head) = git.resolve_commit("HEAD")? else {
         return Ok(None);
     };
-    Ok(git
-        .blob_at(head, path)?
-        .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned()))
+    git.text_at(head, path)
 }
 
 fn located(path: &Path, text: &str, offset: usize, message: &str) -> Failure {

@@ -4,8 +4,9 @@
 //! Reading one object out of a pack makes gix check the whole pack index first, which on a
 //! repository of 400,000 objects is half of what `status` does; with the answers remembered,
 //! `status` of an unchanged release reads refs and this file, and no object at all. The file is
-//! local and derived: a damaged or foreign one reads as empty, deleting it is always safe, and
-//! `fsck` never uses it.
+//! local and derived: each line is believed for its commit only, a file with another header
+//! reads as empty and a line that does not parse is skipped; deleting it is always safe, and
+//! nothing that writes, nor `fsck`, uses it.
 
 use std::cell::RefCell;
 use std::io::Write as _;
@@ -17,8 +18,9 @@ use crate::git::{Oid, Repo};
 
 const FILE: &str = "release-commit-cache";
 const HEADER: &str = "git-release commit cache 1\n";
-/// Lines kept: a release's state, its target's subject and checklist, for the releases in use.
-const KEEP: usize = 64;
+/// How much is kept, newest first: a release's state is a few hundred bytes to a few KB, a
+/// subject a line, so this holds the releases in use and every pick of a cherry-pick release.
+const KEEP_BYTES: usize = 256 * 1024;
 /// Texts longer than this are read each time rather than remembered.
 const LONGEST: usize = 64 * 1024;
 
@@ -62,9 +64,7 @@ impl Memo {
         if let Some(text) = self.lookup(&key) {
             return Ok(text);
         }
-        let text = git
-            .blob_at(commit, path)?
-            .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned());
+        let text = git.text_at(commit, path)?;
         self.remember(&key, text.as_deref());
         Ok(text)
     }
@@ -115,13 +115,22 @@ impl Drop for Memo {
         if added.is_empty() {
             return;
         }
-        let lines: Vec<&str> = self
-            .text
-            .lines()
-            .chain(added.iter().map(String::as_str))
-            .collect();
+        let newest_first = added
+            .iter()
+            .map(String::as_str)
+            .rev()
+            .chain(self.text.lines().rev());
+        let mut kept = Vec::new();
+        let mut size = 0;
+        for line in newest_first {
+            size += line.len() + 1;
+            if size > KEEP_BYTES {
+                break;
+            }
+            kept.push(line);
+        }
         let mut text = String::from(HEADER);
-        for line in &lines[lines.len().saturating_sub(KEEP)..] {
+        for line in kept.iter().rev() {
             text.push_str(line);
             text.push('\n');
         }
@@ -140,6 +149,53 @@ impl Drop for Memo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn memo_at(path: PathBuf, text: &str) -> Memo {
+        Memo {
+            path,
+            text: text.to_owned(),
+            added: RefCell::new(Vec::new()),
+        }
+    }
+
+    #[test]
+    fn the_newest_readable_line_answers() {
+        let id: Oid = "e9bc939c88fc6210cf5d5a9ed50c74e7bcabe2c1".parse().unwrap();
+        let subject = key(id, "subject");
+        let plan = key(id, "file:plan.md");
+        let text = format!("{subject}\"old\"]\n{subject}\"new\"]\n{plan}not json]\n");
+        let dir = tempfile::tempdir().unwrap();
+        let memo = memo_at(dir.path().join(FILE), &text);
+        assert_eq!(memo.lookup(&subject), Some(Some("new".to_owned())));
+        assert_eq!(memo.lookup(&plan), None, "a damaged line is no answer");
+        memo.remember(&plan, None);
+        assert_eq!(memo.lookup(&plan), Some(None), "a file known to be absent");
+        memo.remember(&subject, Some("newer"));
+        assert_eq!(memo.lookup(&subject), Some(Some("newer".to_owned())));
+        memo.remember(&subject, Some(&"x".repeat(LONGEST + 1)));
+        assert_eq!(memo.lookup(&subject), Some(Some("newer".to_owned())));
+    }
+
+    #[test]
+    fn dropping_writes_the_newest_lines_within_the_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        let id: Oid = "e9bc939c88fc6210cf5d5a9ed50c74e7bcabe2c1".parse().unwrap();
+        let memo = memo_at(path.clone(), "");
+        let big = "y".repeat(LONGEST - 10);
+        for i in 0..6 {
+            memo.remember(&key(id, &format!("file:{i}")), Some(&big));
+        }
+        drop(memo);
+        let written = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = written.strip_prefix(HEADER).unwrap().lines().collect();
+        assert_eq!(lines.len(), KEEP_BYTES / LONGEST - 1, "{}", written.len());
+        assert!(lines[0].starts_with(&key(id, "file:3")), "oldest kept");
+        assert!(lines.last().unwrap().starts_with(&key(id, "file:5")));
+        let memo = memo_at(path.clone(), written.strip_prefix(HEADER).unwrap());
+        assert_eq!(memo.lookup(&key(id, "file:5")), Some(Some(big)));
+        assert_eq!(memo.lookup(&key(id, "file:2")), None);
+    }
 
     #[test]
     fn keys_end_where_values_begin() {
