@@ -88,11 +88,7 @@ impl Session {
         let mut damaged = Vec::new();
         for name in &names {
             match store.load(name) {
-                Ok(loaded)
-                    if loaded
-                        .as_ref()
-                        .is_some_and(|l| l.release.finished.is_none()) =>
-                {
+                Ok(loaded) if loaded.as_ref().is_some_and(|r| r.finished.is_none()) => {
                     return Ok(name.clone());
                 }
                 Ok(_) => {}
@@ -122,8 +118,8 @@ impl Session {
 
     /// The commit a release stands for: its recorded target, else its tag's commit.
     pub fn release_commit(&self, name: &str) -> Result<Option<crate::git::Oid>> {
-        if let Some(loaded) = self.store().load(name)? {
-            return Ok(loaded.release.target.parse().ok());
+        if let Some(release) = self.store().load(name)? {
+            return Ok(release.target.parse().ok());
         }
         self.git.peel_ref(&format!("refs/tags/{name}"))
     }

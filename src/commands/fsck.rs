@@ -62,7 +62,7 @@ pub fn cmd_fsck(args: &FsckArgs, out: &mut dyn Write) -> Result<()> {
         let note = session.git.note(NOTES_REF, target)?.unwrap_or_default();
         if !note.contains(&release.note()) {
             if args.fix {
-                store.update_note(name)?;
+                store.update_note(name, None)?;
                 writeln!(
                     out,
                     "{name}: note on {} was stale; rewritten",

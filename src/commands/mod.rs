@@ -43,8 +43,7 @@ pub fn load(session: &Session, name: &str) -> Result<Release> {
     Ok(session
         .store()
         .load(name)?
-        .ok_or_else(|| Failure::new(format!("release {name} vanished while reading it")))?
-        .release)
+        .ok_or_else(|| Failure::new(format!("release {name} vanished while reading it")))?)
 }
 
 /// The options of every command that records an event.

@@ -295,7 +295,7 @@ fn bring_tags(session: &Session, remote: &str, releases: &[String]) -> Result<Ve
     // Tag name → release name (they are the same unless a foreign tool wrote otherwise).
     let mut release_of = BTreeMap::new();
     for name in releases {
-        if let Some(tag) = session.store().load(name)?.and_then(|l| l.release.tag) {
+        if let Some(tag) = session.store().load(name)?.and_then(|r| r.tag) {
             release_of.insert(tag, name.clone());
         }
     }

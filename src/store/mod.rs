@@ -40,12 +40,6 @@ pub struct Store<'r> {
     memo: Option<&'r Memo>,
 }
 
-/// A release as read from its ref: the state and the commit it was read from.
-pub struct Loaded {
-    pub head: Oid,
-    pub release: Release,
-}
-
 /// What a new release records and, unless `tag` is `None`, the annotated tag it creates.
 pub struct NewRelease {
     pub name: String,
@@ -259,7 +253,7 @@ impl<'r> Store<'r> {
     }
 
     /// Reads a release's state from `release.toml` alone (one blob, however long the history).
-    pub fn load(&self, name: &str) -> Result<Option<Loaded>> {
+    pub fn load(&self, name: &str) -> Result<Option<Release>> {
         let Some(head) = self.git.ref_target(&release_ref(name))? else {
             return Ok(None);
         };
@@ -274,7 +268,7 @@ impl<'r> Store<'r> {
             Some(release) => release,
             None => self.state_at(name, head)?,
         };
-        Ok(Some(Loaded { head, release }))
+        Ok(Some(release))
     }
 
     pub fn state_at(&self, name: &str, head: Oid) -> Result<Release> {
@@ -438,7 +432,10 @@ impl<'r> Store<'r> {
             backoff(attempt);
         }
         // The release is recorded: the note is derived, so its failure is only a warning.
-        let note_error = self.update_note(&new.name).err().map(|e| format!("{e:#}"));
+        let note_error = self
+            .update_note(&new.name, Some((commit, &release)))
+            .err()
+            .map(|e| format!("{e:#}"));
         Ok(Created::Done(Box::new(Appended {
             event,
             release,
@@ -506,7 +503,10 @@ impl<'r> Store<'r> {
             match self.git.update_refs(&updates) {
                 Ok(()) => {
                     // Recorded: the note is derived, so its failure is only a warning.
-                    let note_error = self.update_note(name).err().map(|e| format!("{e:#}"));
+                    let note_error = self
+                        .update_note(name, Some((commit, &next)))
+                        .err()
+                        .map(|e| format!("{e:#}"));
                     return Ok(Some(Appended {
                         event,
                         release: next,
@@ -646,7 +646,7 @@ impl<'r> Store<'r> {
                     .into(),
                 RefUpdateError::Failed(e) => e,
             })?;
-        self.update_note(name)?;
+        self.update_note(name, Some((commit, &release)))?;
         Ok(release)
     }
 
@@ -700,13 +700,12 @@ impl<'r> Store<'r> {
         let mut by_target: std::collections::BTreeMap<Oid, Vec<Release>> =
             std::collections::BTreeMap::new();
         for name in names {
-            if let Some(loaded) = self.load(name)? {
-                let target: Oid = loaded
-                    .release
+            if let Some(release) = self.load(name)? {
+                let target: Oid = release
                     .target
                     .parse()
                     .with_context(|| format!("release {name} names a bad target"))?;
-                by_target.entry(target).or_default().push(loaded.release);
+                by_target.entry(target).or_default().push(release);
             }
         }
         if by_target.is_empty() {
@@ -743,16 +742,25 @@ impl<'r> Store<'r> {
 
     /// Brings the note on the release's target up to date with the release's newest state.
     /// The note is derived, so on a lost race it is simply made again from the refs.
-    pub fn update_note(&self, name: &str) -> Result<()> {
+    /// `written` is the commit just written and its state, not read again while the release's
+    /// ref still points there.
+    pub fn update_note(&self, name: &str, written: Option<(Oid, &Release)>) -> Result<()> {
         let refname = release_ref(name);
         let started = Instant::now();
         let mut attempt = 0;
         loop {
-            let Some(loaded) = self.load(name)? else {
+            let Some(head) = self.git.ref_target(&refname)? else {
                 return Ok(());
             };
-            let target: Oid = loaded
-                .release
+            let read;
+            let release = match written {
+                Some((commit, release)) if commit == head => release,
+                _ => {
+                    read = self.state_at(name, head)?;
+                    &read
+                }
+            };
+            let target: Oid = release
                 .target
                 .parse()
                 .with_context(|| format!("release {name} names a bad target"))?;
@@ -761,8 +769,8 @@ impl<'r> Store<'r> {
             match self.git.set_notes(
                 NOTES_REF,
                 &[target],
-                &format!("release {name}: {}", loaded.release.stage()),
-                |_, existing| merge_note(existing.as_deref(), &loaded.release),
+                &format!("release {name}: {}", release.stage()),
+                |_, existing| merge_note(existing.as_deref(), release),
             ) {
                 Ok(()) => {}
                 Err(RefUpdateError::Failed(e)) => return Err(e),
@@ -787,7 +795,7 @@ impl<'r> Store<'r> {
                 }
             }
             // Someone recorded a newer event meanwhile: make sure the note shows it.
-            if self.git.ref_target(&refname)? == Some(loaded.head) {
+            if self.git.ref_target(&refname)? == Some(head) {
                 return Ok(());
             }
         }
