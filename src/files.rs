@@ -24,6 +24,17 @@ pub fn write_diff(out: &mut dyn Write, old: &str, new: &str, name: &str) -> Resu
 /// Writes `text` to `path` through a temporary file in the same directory, so a crash leaves
 /// the old file or the new one, never half of each.
 pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    write_aside(path, text, true)
+}
+
+/// Writes a local cache the same way, but without waiting for the disk (a cache lost in a
+/// crash is made again) and without a word when it cannot: a read-only repository goes
+/// without.
+pub fn write_cache(path: &Path, text: &str) {
+    let _ = write_aside(path, text, false);
+}
+
+fn write_aside(path: &Path, text: &str, durable: bool) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         Some(_) => std::path::Path::new("."),
@@ -36,7 +47,9 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .map_err(|e| Failure::new(format!("cannot write in {}: {e}", dir.display())))?;
     tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
+    if durable {
+        tmp.as_file().sync_all()?;
+    }
     tmp.persist(path)
         .map_err(|e| Failure::new(format!("cannot write {}: {e}", path.display())))?;
     Ok(())

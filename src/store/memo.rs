@@ -9,7 +9,6 @@
 //! nothing that writes, nor `fsck`, uses it.
 
 use std::cell::RefCell;
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -72,12 +71,7 @@ impl Memo {
     /// The remembered value of `key`: `Some(None)` is a remembered "no such file".
     fn lookup(&self, key: &str) -> Option<Option<String>> {
         let added = self.added.borrow();
-        let newest_first = added
-            .iter()
-            .map(String::as_str)
-            .rev()
-            .chain(self.text.lines().rev());
-        for line in newest_first {
+        for line in newest_first(&added, &self.text) {
             if let Some(value) = line.strip_prefix(key).and_then(|v| v.strip_suffix(']')) {
                 // A line that does not read back is skipped, as if it were not there.
                 if let Ok(value) = serde_json::from_str(value) {
@@ -98,6 +92,15 @@ impl Memo {
     }
 }
 
+/// The lines added in this run, then the file's, newest first.
+fn newest_first<'a>(added: &'a [String], text: &'a str) -> impl Iterator<Item = &'a str> {
+    added
+        .iter()
+        .map(String::as_str)
+        .rev()
+        .chain(text.lines().rev())
+}
+
 /// The start of a line, up to its value: `["<commit>","<what>",`.
 fn key(commit: Oid, what: &str) -> String {
     let mut key =
@@ -108,21 +111,15 @@ fn key(commit: Oid, what: &str) -> String {
 }
 
 impl Drop for Memo {
-    /// Writes the newest lines back. Only a cache: a read-only repository goes without, and a
-    /// crash leaves the old file or the new one (written aside, then renamed).
+    /// Writes the newest lines back (see `files::write_cache`).
     fn drop(&mut self) {
         let added = self.added.get_mut();
         if added.is_empty() {
             return;
         }
-        let newest_first = added
-            .iter()
-            .map(String::as_str)
-            .rev()
-            .chain(self.text.lines().rev());
         let mut kept = Vec::new();
         let mut size = 0;
-        for line in newest_first {
+        for line in newest_first(added, &self.text) {
             size += line.len() + 1;
             if size > KEEP_BYTES {
                 break;
@@ -134,15 +131,7 @@ impl Drop for Memo {
             text.push_str(line);
             text.push('\n');
         }
-        let Some(dir) = self.path.parent() else {
-            return;
-        };
-        let Ok(mut file) = tempfile::NamedTempFile::new_in(dir) else {
-            return;
-        };
-        if file.write_all(text.as_bytes()).is_ok() {
-            let _ = file.persist(&self.path);
-        }
+        crate::files::write_cache(&self.path, &text);
     }
 }
 

@@ -246,8 +246,7 @@ impl<'r> Store<'r> {
                     write_list_cache_line(&mut fresh, name, *head, summary);
                 }
             }
-            // Only a cache: a read-only repository just goes without.
-            let _ = crate::files::write_atomically(&path, &fresh);
+            crate::files::write_cache(&path, &fresh);
         }
         Ok(out)
     }
