@@ -83,11 +83,14 @@ compare "\`list --all\` with $(( releases + ${#event_counts[@]} + diverged )) re
 
 # One comment (an event commit, CAS) vs one git note: on a release of ordinary size, and on
 # the one with the most events (its flat events/ tree is rewritten whole, as the format says).
-compare "one \`comment\` on the ${event_counts[0]}-event release vs one \`git notes add\`" 1.0 "$repo" \
-  "git notes --ref=bench add -f -m 'a note' HEAD" comment -r 2099-01-01 "a note"
+# Each note says something new, as each comment does (its own time and id): the same text
+# again would make git write one object instead of three.
+note="git notes --ref=bench add -f -m \"a note \$EPOCHREALTIME\" HEAD"
+compare "one \`comment\` on the ${event_counts[0]}-event release vs one \`git notes add\` of a new note" 1.0 "$repo" \
+  "$note" comment -r 2099-01-01 "a note"
 big=$(printf '2099-01-%02d' "${#event_counts[@]}")
-compare "one \`comment\` on the ${event_counts[-1]}-event release vs one \`git notes add\`" 1.0 "$repo" \
-  "git notes --ref=bench add -f -m 'a note' HEAD" comment -r "$big" "a note"
+compare "one \`comment\` on the ${event_counts[-1]}-event release vs one \`git notes add\` of a new note" 1.0 "$repo" \
+  "$note" comment -r "$big" "a note"
 
 # Sync of the diverged releases vs the bare fetch + push of the same refs; fresh copies each run.
 git init -q --bare "$work/remote.git"

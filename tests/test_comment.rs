@@ -244,3 +244,74 @@ fn events_of_a_newer_version_are_shown_not_dropped() {
         "{status}"
     );
 }
+
+#[test]
+fn a_comment_leaves_the_note_alone_and_a_deployment_rewrites_it() {
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        "[[environments]]\nname = \"stage\"\n",
+    );
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let target = env.git(&["rev-parse", "HEAD"]);
+    assert!(
+        env.git(&["notes", "--ref=release", "show", &target])
+            .contains("stage: started")
+    );
+    // The note shows tag, stage, sign-offs and deployments; a comment changes none of them,
+    // so it does not even look at the note: a lost one stays lost (fsck says so)...
+    env.git(&["update-ref", "-d", "refs/notes/release"]);
+    env.ok(&["comment", "ops delayed stage to 3pm"]);
+    let (code, report, _) = env.run(&["fsck"]);
+    assert_ne!(code, 0);
+    assert!(report.contains("2026-11-20: note on"), "{report}");
+    assert!(report.contains("is stale"), "{report}");
+    assert!(
+        env.git_output(&["rev-parse", "--verify", "-q", "refs/notes/release"])
+            .stdout
+            .is_empty()
+    );
+    // ...until an event it shows makes it again, from the whole state.
+    env.ok(&["deploy", "stage"]);
+    let note = env.git(&["notes", "--ref=release", "show", &target]);
+    assert!(note.contains("deployed stage"), "{note}");
+    assert_eq!(env.ok(&["fsck"]), "2026-11-20: ok (3 events)\n");
+    env.fsck();
+}
+
+#[test]
+fn a_packed_release_ref_moves_and_a_reflog_is_kept_when_asked_for() {
+    let env = TestEnv::new();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    env.ok(&["start", "--date", "2026-11-27"]);
+    // After `git gc` a release ref lives in packed-refs only.
+    env.git(&["pack-refs", "--all", "--prune"]);
+    assert!(!env.repo.join(".git/refs/release/2026-11-20").exists());
+    let before = env.git(&["rev-parse", "refs/release/2026-11-20"]);
+    env.ok(&["comment", "-r", "2026-11-20", "packed, then moved"]);
+    let after = env.git(&["rev-parse", "refs/release/2026-11-20"]);
+    assert_eq!(env.git(&["rev-parse", &format!("{after}^")]), before);
+    assert!(!env.repo.join(".git/packed-refs.lock").exists());
+    assert!(!env.repo.join(".git/refs/release/2026-11-20.lock").exists());
+    // A ref that has a reflog (as `git update-ref --create-reflog` starts one) gets its
+    // entry, as git would write it...
+    std::fs::create_dir_all(env.repo.join(".git/logs/refs/release")).unwrap();
+    std::fs::write(env.repo.join(".git/logs/refs/release/2026-11-20"), "").unwrap();
+    env.ok(&["comment", "-r", "2026-11-20", "logged"]);
+    let log = env.git(&["reflog", "show", "--format=%gs", "refs/release/2026-11-20"]);
+    assert_eq!(
+        log.lines().next(),
+        Some("release: comment: logged"),
+        "{log}"
+    );
+    // ...and so does every ref when the repository asks for all of them.
+    env.git(&["config", "core.logAllRefUpdates", "always"]);
+    env.ok(&["comment", "-r", "2026-11-27", "logged too"]);
+    let log = env.git(&["reflog", "show", "--format=%gs", "refs/release/2026-11-27"]);
+    assert_eq!(
+        log.lines().next(),
+        Some("release: comment: logged too"),
+        "{log}"
+    );
+    env.fsck();
+}

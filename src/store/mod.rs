@@ -501,10 +501,13 @@ impl<'r> Store<'r> {
             updates.extend(with.refs.iter().cloned());
             match self.git.update_refs(&updates) {
                 Ok(()) => {
-                    // Recorded: the note is derived, so its failure is only a warning.
-                    let note_error = self
-                        .update_note(name, Some((commit, &next)))
-                        .err()
+                    // Recorded: the note is derived, so its failure is only a warning. An
+                    // event that does not change what the note shows (a comment) leaves it.
+                    let shows_change =
+                        release.target != next.target || release.note() != next.note();
+                    let note_error = shows_change
+                        .then(|| self.update_note(name, Some((commit, &next))).err())
+                        .flatten()
                         .map(|e| format!("{e:#}"));
                     return Ok(Some(Appended {
                         event,
