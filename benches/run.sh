@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 commits=100000; tags=10000; releases=2000; events=10,1000,10000; diverged=500; notes_range=50000
-runs=7; profile=release; results="$PWD/benches/RESULTS.md"
+runs=15; profile=release; results="$PWD/benches/RESULTS.md"
 if [ "${1:-}" = "--smoke" ]; then
   commits=400; tags=40; releases=20; events=10,100,200; diverged=10; notes_range=200
   runs=2; profile=dev; results=/dev/null
@@ -30,12 +30,19 @@ echo "generating: $commits commits, $tags tags, $releases releases, events $even
 python3 benches/generate.py "$work/gen" --commits "$commits" --tags "$tags" --releases "$releases" \
   --events "$events" --diverged "$diverged" --notes-range "$notes_range"
 repo="$work/gen/repo"
-# Median wall time in milliseconds (one decimal) of "$@", after running $setup (untimed)
-# before each run. The git side runs through `eval` in this shell, so neither side pays for
-# an extra process.
+# Let the kernel write the generated repository out first: timings taken while it is still
+# flushing hundreds of megabytes measure the disk's queue, for both sides alike.
+sync
+# Median wall time in milliseconds (one decimal) of "$@", after one warm-up run and with
+# $setup run (untimed) before each run. The git side runs through `eval` in this shell, so
+# neither side pays for an extra process.
 setup=true
 median_ms() {
   local times=() start end
+  # One untimed run first, as hyperfine's --warmup: the binary and the files it reads are in
+  # memory for every timed run alike.
+  eval "$setup"
+  "$@" >/dev/null 2>&1 || true
   for _ in $(seq "$runs"); do
     eval "$setup"
     start=$(date +%s%N)
