@@ -817,11 +817,21 @@ impl Repo {
         }
         // Into place only if nobody put it there first (the same bytes, then). No `stat`
         // before: a lookup that misses is the slowest thing a file system does here, and the
-        // rename looks anyway.
+        // rename looks anyway. An object already there is touched, as git touches it, so a
+        // `git gc` running now does not prune it as old and unreachable. A file system that
+        // cannot rename without overwriting gets the plain rename, as git falls back to it.
         match file.persist_noclobber(&target) {
             Ok(_) => {}
-            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => bail!("writing object {id}: {}", e.error),
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+                if let Ok(existing) = std::fs::File::open(&target) {
+                    let _ = existing.set_modified(std::time::SystemTime::now());
+                }
+            }
+            Err(e) => {
+                e.file
+                    .persist(&target)
+                    .map_err(|e| anyhow!("writing object {id}: {}", e.error))?;
+            }
         }
         Ok(())
     }
@@ -1585,11 +1595,23 @@ mod tests {
             assert_eq!(repo.write_blob(bytes).unwrap().to_string(), id);
         }
         git(dir.path(), &["fsck", "--strict"]);
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join(".git/objects"))
+        // No temporary file left, in the object directory or any fan-out directory.
+        let objects = dir.path().join(".git/objects");
+        let leftovers: Vec<_> = std::fs::read_dir(&objects)
             .unwrap()
             .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_dir())
+            .flat_map(|d| std::fs::read_dir(d.path()).unwrap().filter_map(|e| e.ok()))
+            .chain(std::fs::read_dir(&objects).unwrap().filter_map(|e| e.ok()))
             .filter(|e| e.file_name().to_string_lossy().starts_with("tmp_obj_"))
+            .map(|e| e.path())
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
+        assert_eq!(
+            git(dir.path(), &["count-objects", "-v"])
+                .split(|&b| b == b'\n')
+                .find(|line| line.starts_with(b"garbage:")),
+            Some(&b"garbage: 0"[..])
+        );
     }
 }

@@ -9,6 +9,9 @@ use crate::error::Failure;
 use crate::release::EventKind;
 
 /// Add a comment to a release's audit trail — what the team used to write on the push pad.
+///
+/// A comment is an event like any other (`git log refs/release/NAME` shows it); the summary
+/// note on the released commit does not show comments and is left as it is.
 #[derive(clap::Args, Debug)]
 #[command(after_help = r#"Example:
   git release comment "ops delayed stage to 3pm""#)]
