@@ -44,8 +44,18 @@ fn write_aside(path: &Path, text: &str, durable: bool) -> Result<()> {
     };
     std::fs::create_dir_all(dir)
         .map_err(|e| Failure::new(format!("cannot create {}: {e}", dir.display())))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+    // The mode a file written in place would have: the old file's, or for a new one what the
+    // umask leaves of 0666 — not the 0600 of a temporary file, which would hide the team's
+    // config (or a rendered pad) from everyone else who reads this checkout.
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder
+        .tempfile_in(dir)
         .map_err(|e| Failure::new(format!("cannot write in {}: {e}", dir.display())))?;
+    if let Ok(old) = std::fs::metadata(path) {
+        tmp.as_file().set_permissions(old.permissions())?;
+    }
     tmp.write_all(text.as_bytes())?;
     if durable {
         tmp.as_file().sync_all()?;

@@ -132,3 +132,26 @@ fn a_broken_config_names_file_line_and_column() {
     assert!(err.contains(".release/config.toml:2:8:"), "{err}");
     assert_eq!(env.refs().lines().count(), 1, "nothing but main");
 }
+
+#[test]
+fn written_files_get_the_mode_a_plain_write_gives_and_keep_their_own() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let mode = |path: &str| {
+        std::fs::metadata(env.repo.join(path))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777
+    };
+    // The witness: a file made the ordinary way, 0666 less this process's umask.
+    std::fs::write(env.repo.join("plain.txt"), "x").unwrap();
+    env.ok(&["init"]);
+    assert_eq!(mode(".release/config.toml"), mode("plain.txt"));
+    // A file that had a mode of its own keeps it when rewritten.
+    let config = env.repo.join(".release/config.toml");
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o640)).unwrap();
+    env.ok(&["config", "set", "release.tag", "false"]);
+    assert_eq!(mode(".release/config.toml"), 0o640);
+    assert!(env.read(".release/config.toml").contains("tag = false"));
+}
