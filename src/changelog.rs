@@ -154,21 +154,20 @@ fn pull_request(c: &CommitInfo) -> Option<(String, String)> {
             return Some((title, format!("#{number}")));
         }
     }
-    if subject.starts_with("Merge branch ") {
-        if let Some(mr) = c
+    if subject.starts_with("Merge branch ")
+        && let Some(mr) = c
             .body
             .lines()
             .find_map(|l| l.trim().strip_prefix("See merge request "))
-        {
-            let number = mr.rsplit('!').next().unwrap_or_default().trim().to_owned();
-            let title = c
-                .body
-                .lines()
-                .map(str::trim)
-                .find(|l| !l.is_empty() && !l.starts_with("See merge request"))
-                .map_or_else(|| subject.clone(), |t| format!("{t} (!{number})"));
-            return Some((title, format!("!{number}")));
-        }
+    {
+        let number = mr.rsplit('!').next().unwrap_or_default().trim().to_owned();
+        let title = c
+            .body
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with("See merge request"))
+            .map_or_else(|| subject.clone(), |t| format!("{t} (!{number})"));
+        return Some((title, format!("!{number}")));
     }
     None
 }

@@ -264,12 +264,12 @@ pub fn to_mail(
     };
     let mut headers: Vec<(String, String)> = Vec::new();
     for line in head.lines() {
-        if line.starts_with([' ', '\t']) {
-            if let Some((_, value)) = headers.last_mut() {
-                value.push(' ');
-                value.push_str(line.trim());
-                continue;
-            }
+        if line.starts_with([' ', '\t'])
+            && let Some((_, value)) = headers.last_mut()
+        {
+            value.push(' ');
+            value.push_str(line.trim());
+            continue;
         }
         let (name, value) = line.split_once(':').filter(|(n, _)| is_header_name(n)).ok_or_else(|| {
             Failure::new(format!("the mail template's header line `{line}` is not `Name: value`"))

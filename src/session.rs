@@ -332,10 +332,10 @@ impl Session {
     fn trusted(&self, release: &Release) -> Result<Release> {
         let mut trusted = release.clone();
         for check in self.check_signoffs(release)? {
-            if !check.counts {
-                if let Some(signers) = trusted.signoffs.get_mut(&check.role) {
-                    signers.retain(|s| s.email != check.by.email);
-                }
+            if !check.counts
+                && let Some(signers) = trusted.signoffs.get_mut(&check.role)
+            {
+                signers.retain(|s| s.email != check.by.email);
             }
         }
         Ok(trusted)

@@ -45,14 +45,15 @@ pub fn cmd_block(args: &BlockArgs, out: &mut dyn Write) -> Result<()> {
     }
     let session = Session::open()?;
     session.record(&args.write, out, |name, release| {
-        if let Some(open) = release.blockers.get(&args.id) {
-            if open.title == args.title && open.url == args.url {
-                crate::say!(
-                    "{} already blocks release {name}; nothing to record",
-                    args.id
-                );
-                return Ok(None);
-            }
+        if let Some(open) = release.blockers.get(&args.id)
+            && open.title == args.title
+            && open.url == args.url
+        {
+            crate::say!(
+                "{} already blocks release {name}; nothing to record",
+                args.id
+            );
+            return Ok(None);
         }
         Ok(Some(EventKind::Block {
             id: args.id.clone(),

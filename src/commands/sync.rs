@@ -339,14 +339,14 @@ fn bring_tags(session: &Session, remote: &str, releases: &[String]) -> Result<Ve
             None => left.push(tag),
         }
     }
-    if let Err(e) = fetched {
-        if !left.is_empty() {
-            eprintln!(
-                "warning: the tags {} did not come from {remote}: {e}",
-                left.join(", ")
-            );
-            eprintln!("hint: `git fetch {remote} tag <name>` fetches one");
-        }
+    if let Err(e) = fetched
+        && !left.is_empty()
+    {
+        eprintln!(
+            "warning: the tags {} did not come from {remote}: {e}",
+            left.join(", ")
+        );
+        eprintln!("hint: `git fetch {remote} tag <name>` fetches one");
     }
     Ok(came)
 }

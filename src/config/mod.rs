@@ -425,7 +425,7 @@ impl TryFrom<String> for Every {
 
 impl From<Every> for String {
     fn from(e: Every) -> String {
-        if e.0 % 7 == 0 {
+        if e.0.is_multiple_of(7) {
             format!("{}w", e.0 / 7)
         } else {
             format!("{}d", e.0)
@@ -662,16 +662,16 @@ impl Config {
         }
         for (i, item) in self.checklist.items.iter().enumerate() {
             let here = |key| vec![Key("checklist"), Key("items"), Index(i), Key(key)];
-            if let Some(env) = &item.env {
-                if self.environment(env).is_none() {
-                    return Err(Misreference::new(
-                        format!(
-                            "checklist item `{}` names environment `{env}`, which is not defined",
-                            item.id
-                        ),
-                        here("env"),
-                    ));
-                }
+            if let Some(env) = &item.env
+                && self.environment(env).is_none()
+            {
+                return Err(Misreference::new(
+                    format!(
+                        "checklist item `{}` names environment `{env}`, which is not defined",
+                        item.id
+                    ),
+                    here("env"),
+                ));
             }
             if item.id.is_empty() || item.id.contains(char::is_whitespace) {
                 return Err(Misreference::new(

@@ -109,10 +109,10 @@ impl NameFormat {
                 let (date, rest) = self.read_with_chrono(text)?;
                 // chrono also reads a signed year (`+2026-11-20`); a release name's year is
                 // four digits where the pattern puts it.
-                if let Some(prefix) = self.year_prefix(date.year()) {
-                    if !text.starts_with(&prefix) {
-                        return None;
-                    }
+                if let Some(prefix) = self.year_prefix(date.year())
+                    && !text.starts_with(&prefix)
+                {
+                    return None;
                 }
                 (date, rest)
             }

@@ -241,11 +241,11 @@ pub fn plan_undo(
     let mut refused = Vec::new();
     for migration in newest_first(migrations) {
         let original = Original::read(migration, existing, read)?;
-        if let Err(reason) = original.reusable_down() {
-            if !allow_manual {
-                refused.push(format!("{} {reason}", migration.id));
-                continue;
-            }
+        if let Err(reason) = original.reusable_down()
+            && !allow_manual
+        {
+            refused.push(format!("{} {reason}", migration.id));
+            continue;
         }
         let namer = namers
             .entry(&migration.dir)
