@@ -143,7 +143,11 @@ fn list_follows_new_events_through_its_cache() {
         "[[environments]]\nname = \"stage\"\n",
     );
     env.ok(&["start", "--date", "2026-11-20"]);
+    // The JSON cache older versions wrote goes when the new one is written.
+    let old_cache = env.repo.join(".git/release-list-cache.json");
+    std::fs::write(&old_cache, "{}").unwrap();
     assert!(env.ok(&["list"]).contains("started"));
+    assert!(!old_cache.exists());
     let cache = env.repo.join(".git/release-list-cache");
     let head = env.git(&["rev-parse", "refs/release/2026-11-20"]);
     let written = std::fs::read_to_string(&cache).unwrap();

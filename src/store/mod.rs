@@ -100,6 +100,7 @@ impl CachedSummary<'_> {
 /// stage. Reading it is most of what `list` does with two thousand releases, so it is plain
 /// text rather than a serialization format.
 const LIST_CACHE: &str = "release-list-cache";
+const OLD_LIST_CACHE: &str = "release-list-cache.json";
 const LIST_CACHE_HEADER: &str = "git-release list cache 1\n";
 
 /// The cached summaries by name, with the head each was read at. A cache of another version,
@@ -247,6 +248,8 @@ impl<'r> Store<'r> {
                 }
             }
             crate::files::write_cache(&path, &fresh);
+            // The JSON cache that earlier builds wrote is never read again.
+            let _ = std::fs::remove_file(self.git.common_dir().join(OLD_LIST_CACHE));
         }
         Ok(out)
     }
