@@ -293,6 +293,15 @@ fn a_packed_release_ref_moves_and_a_reflog_is_kept_when_asked_for() {
     assert_eq!(env.git(&["rev-parse", &format!("{after}^")]), before);
     assert!(!env.repo.join(".git/packed-refs.lock").exists());
     assert!(!env.repo.join(".git/refs/release/2026-11-20.lock").exists());
+    // As with git, moving a ref does not wait for packed-refs: a `git gc` packing refs
+    // (holding packed-refs.lock) does not hold up a comment.
+    let packing = env.repo.join(".git/packed-refs.lock");
+    std::fs::write(&packing, "held by a gc\n").unwrap();
+    env.ok(&["comment", "-r", "2026-11-20", "while refs are packed"]);
+    assert_eq!(std::fs::read_to_string(&packing).unwrap(), "held by a gc\n");
+    std::fs::remove_file(&packing).unwrap();
+    let moved = env.git(&["rev-parse", "refs/release/2026-11-20"]);
+    assert_eq!(env.git(&["rev-parse", &format!("{moved}^")]), after);
     // A ref that has a reflog (as `git update-ref --create-reflog` starts one) gets its
     // entry, as git would write it...
     std::fs::create_dir_all(env.repo.join(".git/logs/refs/release")).unwrap();
