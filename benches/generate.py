@@ -38,6 +38,18 @@ def event(kind, t, n, fields):
     return f"events/{name_t}-{n:012x}.toml", body
 
 
+# git-release keeps up to this many event files directly in events/; a release with more has
+# each in the subdirectory named by the last two hex digits of its id (src/store/layout.rs).
+FLAT_EVENTS = 256
+
+
+def placed(files, count):
+    """The event files of a release of `count` events, at the paths git-release gives them."""
+    if count <= FLAT_EVENTS:
+        return files
+    return [(f"events/{path[-7:-5]}/{path[len('events/'):]}", text) for path, text in files]
+
+
 def state(name, target, t_first, t_last, events, comments, tag=False):
     _, first = stamp(t_first)
     _, last = stamp(t_last)
@@ -125,6 +137,7 @@ def main():
         for j in range(count - 1):
             files.append(event("comment", t + j + 1, n, f'message = "note {j}"\n'))
             n += 1
+        files = placed(files, count)
         files.append(("release.toml", state(name, head, t, t + count - 1, count, count - 1)))
         release_commit(out, f"refs/release/{name}", files, t)
     for k in range(args.diverged):

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 commits=100000; tags=10000; releases=2000; events=10,1000,10000; diverged=500; notes_range=50000
 runs=15; profile=release; results="$PWD/benches/RESULTS.md"
 if [ "${1:-}" = "--smoke" ]; then
-  commits=400; tags=40; releases=20; events=10,100,200; diverged=10; notes_range=200
+  commits=400; tags=40; releases=20; events=10,100,300; diverged=10; notes_range=200
   runs=2; profile=dev; results=/dev/null
 fi
 
@@ -89,7 +89,7 @@ compare "\`list --all\` with $(( releases + ${#event_counts[@]} + diverged )) re
   "git for-each-ref --format='%(refname) %(objectname) %(*objectname)' refs/release refs/tags" list --all
 
 # One comment (an event commit, CAS) vs one git note: on a release of ordinary size, and on
-# the one with the most events (its flat events/ tree is rewritten whole, as the format says).
+# the one with the most events (its event files fanned out into subdirectories by id).
 # Each note says something new, as each comment does (its own time and id): the same text
 # again would make git write one object instead of three.
 note="git notes --ref=bench add -f -m \"a note \$EPOCHREALTIME\" HEAD"

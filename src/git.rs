@@ -712,6 +712,39 @@ impl Repo {
         Ok(out)
     }
 
+    /// Every blob beneath the directory `dir` of a commit's tree, at any depth, by its path
+    /// below `dir`.
+    pub fn blobs_under(&self, commit: Oid, dir: &str) -> Result<Vec<(String, Oid)>> {
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        let Some(entry) = tree.lookup_entry_by_path(dir)? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        if entry.mode().is_tree() {
+            self.collect_blobs(entry.object_id(), "", &mut out)?;
+        }
+        Ok(out)
+    }
+
+    fn collect_blobs(&self, tree: Oid, prefix: &str, out: &mut Vec<(String, Oid)>) -> Result<()> {
+        let mut subtrees = Vec::new();
+        {
+            let tree = self.repo.find_tree(tree)?;
+            for e in tree.decode()?.entries.iter() {
+                let path = format!("{prefix}{}", e.filename.to_str_lossy());
+                if e.mode.is_tree() {
+                    subtrees.push((e.oid.to_owned(), path + "/"));
+                } else if e.mode.is_blob() {
+                    out.push((path, e.oid.to_owned()));
+                }
+            }
+        }
+        for (tree, prefix) in subtrees {
+            self.collect_blobs(tree, &prefix, out)?;
+        }
+        Ok(())
+    }
+
     pub fn write_blob(&self, bytes: &[u8]) -> Result<Oid> {
         self.write_new(gix::object::Kind::Blob, bytes)
     }
@@ -845,11 +878,22 @@ impl Repo {
 
     /// Writes the tree of `base` (a commit, or nothing for an empty tree) with blobs put at paths.
     pub fn write_tree(&self, base: Option<Oid>, blobs: &[(String, Oid)]) -> Result<Oid> {
+        self.write_tree_emptying(base, None, blobs)
+    }
+
+    /// Writes the tree of `base` without the directory `empty` (if given), then with blobs put
+    /// at paths, which may be inside that directory again.
+    pub fn write_tree_emptying(
+        &self,
+        base: Option<Oid>,
+        empty: Option<&str>,
+        blobs: &[(String, Oid)],
+    ) -> Result<Oid> {
         let tree = match base {
             Some(commit) => self.tree_of(commit)?,
             None => Oid::empty_tree(self.repo.object_hash()),
         };
-        self.edit_tree(tree, blobs)
+        self.edit_tree_emptying(tree, empty, blobs)
     }
 
     /// Writes `tree` with regular-file blobs put at paths.
@@ -859,6 +903,15 @@ impl Repo {
     /// one event. The plumbing editor skips that; the entries it keeps come from a valid tree, and
     /// the ones we add are checked here, name and object.
     pub fn edit_tree(&self, tree: Oid, blobs: &[(String, Oid)]) -> Result<Oid> {
+        self.edit_tree_emptying(tree, None, blobs)
+    }
+
+    fn edit_tree_emptying(
+        &self,
+        tree: Oid,
+        empty: Option<&str>,
+        blobs: &[(String, Oid)],
+    ) -> Result<Oid> {
         use gix::objs::tree::EntryKind;
         let root = if tree.is_empty_tree() {
             gix::objs::Tree::empty()
@@ -867,6 +920,9 @@ impl Repo {
         };
         let mut editor =
             gix::objs::tree::Editor::new(root, &self.repo.objects, self.repo.object_hash());
+        if let Some(dir) = empty {
+            editor.remove(dir.split('/'))?;
+        }
         for (path, id) in blobs {
             for part in path.split('/') {
                 gix::validate::path::component(part.into(), None, Default::default())

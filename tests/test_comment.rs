@@ -324,3 +324,110 @@ fn a_packed_release_ref_moves_and_a_reflog_is_kept_when_asked_for() {
     );
     env.fsck();
 }
+
+/// The event files of a release as `git ls-tree -r` lists them below `events/`.
+fn event_paths(env: &TestEnv, rev: &str) -> Vec<String> {
+    env.git(&["ls-tree", "-r", "--name-only", &format!("{rev}:events")])
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn a_release_past_256_events_fans_its_event_files_out_by_id() {
+    let env = TestEnv::new();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    for i in 1..256 {
+        env.ok(&["comment", &format!("note {i}")]);
+    }
+    // 256 events: all directly in events/, as blobs.
+    let flat = env.git(&["ls-tree", "refs/release/2026-11-20:events"]);
+    assert_eq!(flat.lines().count(), 256);
+    assert!(flat.lines().all(|l| l.contains(" blob ")), "{flat}");
+    env.ok(&["comment", "note 256"]);
+    // The 257th moves them all into subdirectories named by the last two digits of the id.
+    let top = env.git(&["ls-tree", "refs/release/2026-11-20:events"]);
+    assert!(
+        top.lines().all(|l| {
+            let (meta, name) = l.split_once('\t').unwrap();
+            meta.contains(" tree ")
+                && name.len() == 2
+                && name.bytes().all(|b| b.is_ascii_hexdigit())
+        }),
+        "{top}"
+    );
+    let paths = event_paths(&env, "refs/release/2026-11-20");
+    assert_eq!(paths.len(), 257);
+    for path in &paths {
+        let (dir, file) = path.split_once('/').unwrap();
+        assert!(file.ends_with(&format!("{dir}.toml")), "{path}");
+    }
+    let before: Vec<String> = event_paths(&env, "refs/release/2026-11-20~1")
+        .iter()
+        .map(|p| p.rsplit('/').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(before.len(), 256);
+    let after: Vec<&str> = paths.iter().map(|p| p.split_once('/').unwrap().1).collect();
+    assert!(before.iter().all(|f| after.contains(&f.as_str())));
+    // From then on an event adds one file to one subdirectory; nothing else moves.
+    env.ok(&["comment", "note 257"]);
+    let changed = env.git(&[
+        "diff-tree",
+        "-r",
+        "--name-status",
+        "refs/release/2026-11-20~1",
+        "refs/release/2026-11-20",
+    ]);
+    let lines: Vec<&str> = changed.lines().collect();
+    assert_eq!(lines.len(), 2, "{changed}");
+    assert!(lines[0].starts_with("A\tevents/"), "{changed}");
+    assert_eq!(lines[1], "M\trelease.toml");
+    // Every reader sees every event, in order.
+    let log = env.ok(&["log"]);
+    assert!(log.contains("note 1\n"), "{log}");
+    assert!(log.contains("note 257\n"), "{log}");
+    assert!(log.find("note 256\n").unwrap() < log.find("note 257\n").unwrap());
+    let state = env.git(&["cat-file", "-p", "refs/release/2026-11-20:release.toml"]);
+    assert!(state.contains("events = 258"), "{state}");
+    assert_eq!(env.ok(&["fsck"]), "2026-11-20: ok (258 events)\n");
+    env.fsck();
+}
+
+#[test]
+fn an_event_file_kept_twice_or_nested_too_deep_is_named() {
+    let env = TestEnv::new();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let refname = "refs/release/2026-11-20";
+    let events = env.git(&["rev-parse", &format!("{refname}:events")]);
+    let listing = env.git(&["ls-tree", &events]);
+    let file = listing.split_once('\t').unwrap().1.to_owned();
+    // Puts `inner` (a tree) at events/<dir> next to the flat file, with plain git only.
+    let put = |dir: &str, inner: &str| {
+        let new_events = env.mktree(&format!("{listing}\n040000 tree {inner}\t{dir}\n"));
+        let top = env
+            .git(&["ls-tree", &format!("{refname}^{{tree}}")])
+            .replace(&events, &new_events);
+        let tree = env.mktree(&format!("{top}\n"));
+        let commit = env.git(&["commit-tree", &tree, "-p", refname, "-m", "tamper"]);
+        env.git(&["update-ref", refname, &commit]);
+    };
+    let started = listing.split_whitespace().nth(2).unwrap().to_owned();
+    let twice = env.mktree(&format!("100644 blob {started}\t{file}\n"));
+    let id_end = &file[file.len() - 7..file.len() - 5];
+    put(id_end, &twice);
+    let err = env.fails(&["log"], 1);
+    assert!(
+        err.contains(&format!("events/{id_end}/{file}")) && err.contains("is there twice"),
+        "{err}"
+    );
+    env.git(&["update-ref", refname, &format!("{refname}~1")]);
+    let deeper = env.mktree(&format!("040000 tree {twice}\tcd\n"));
+    put("ab", &deeper);
+    let (code, out, _) = env.run(&["fsck"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(&format!("events/ab/cd/{file}"))
+            && out.contains("is nested deeper than event files are kept"),
+        "{out}"
+    );
+}

@@ -212,3 +212,35 @@ fn release_tags_are_signed_when_git_signs_tags() {
     assert_eq!(env.refs(), before);
     env.fsck();
 }
+
+#[test]
+fn a_signed_signoff_still_counts_after_the_events_are_fanned_out() {
+    let (env, kim_key, _) = setup();
+    sign_with(&env, Some(&kim_key));
+    env.ok_as(KIM, &["signoff", "qa"]);
+    sign_with(&env, None);
+    // 258 events: the sign-off's file moved into a subdirectory with the 257th, and its
+    // commit is still the one that first recorded it.
+    for i in 0..256 {
+        env.ok(&["comment", &format!("note {i}")]);
+    }
+    let top = env.git(&["ls-tree", "refs/release/2026-11-20:events"]);
+    assert!(top.lines().all(|l| l.contains(" tree ")), "{top}");
+    assert_eq!(
+        env.ok(&["verify-signatures"]),
+        "qa Kim Tester <kim@qa.example.com> [signature good]: counts\n"
+    );
+    assert!(counts(&env));
+    // A sign-off recorded after the fan-out is found in its subdirectory.
+    env.ok_as(KIM, &["signoff", "qa", "--revoke"]);
+    sign_with(&env, Some(&kim_key));
+    env.ok_as(KIM, &["signoff", "qa"]);
+    let file = env.git(&["diff-tree", "-r", "--name-only", "refs/release/2026-11-20"]);
+    assert!(file.contains("\nevents/"), "{file}");
+    assert_eq!(file.matches('/').count(), 2, "{file}");
+    assert_eq!(
+        env.ok(&["verify-signatures"]),
+        "qa Kim Tester <kim@qa.example.com> [signature good]: counts\n"
+    );
+    assert!(counts(&env));
+}

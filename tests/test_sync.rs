@@ -355,3 +355,61 @@ fn a_release_whose_tag_the_remote_lacks_comes_without_it() {
         Some(1)
     );
 }
+
+#[test]
+fn a_merge_that_takes_a_release_past_256_events_fans_them_out_and_loses_none() {
+    let (_origin, clones) = clones();
+    let (a, b) = (&clones[0], &clones[1]);
+    // 1 + 150 + 150 events: each side alone keeps them flat, the union does not.
+    for i in 0..150 {
+        a.ok(&["comment", &format!("a {i}")]);
+        b.ok(&["comment", &format!("b {i}")]);
+    }
+    a.ok(&["sync"]);
+    assert_eq!(event_files(a).len(), 151);
+    let out = b.ok(&["sync"]);
+    assert_eq!(
+        out,
+        "2026-11-20: +150 event(s) from origin, merged, pushed\n"
+    );
+    let paths = |env: &TestEnv| -> Vec<String> {
+        env.git(&[
+            "ls-tree",
+            "-r",
+            "--name-only",
+            "refs/release/2026-11-20:events",
+        ])
+        .lines()
+        .map(String::from)
+        .collect()
+    };
+    let fanned = paths(b);
+    assert_eq!(fanned.len(), 301);
+    assert!(
+        fanned.iter().all(|p| {
+            let (dir, file) = p.split_once('/').unwrap();
+            file.ends_with(&format!("{dir}.toml"))
+        }),
+        "{fanned:?}"
+    );
+    // The other side takes the merge as it is; then both add to the fanned-out release and
+    // merge again, each side's new files going into their subdirectories.
+    a.ok(&["sync"]);
+    for i in 0..5 {
+        a.ok(&["comment", &format!("a again {i}")]);
+        b.ok(&["comment", &format!("b again {i}")]);
+    }
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    for env in [a, b] {
+        let files = paths(env);
+        assert_eq!(files.len(), 311);
+        assert!(files.iter().all(|p| p.split('/').count() == 2), "{files:?}");
+        assert_eq!(env.ok(&["fsck"]), "2026-11-20: ok (311 events)\n");
+        env.fsck();
+        let log = env.ok(&["log"]);
+        assert!(log.contains("comment: a 149") && log.contains("comment: b again 4"));
+    }
+    assert_eq!(state(a), state(b));
+}

@@ -1,5 +1,6 @@
 //! Releases stored in git. `refs/release/<name>` points to one commit per event; each commit's
-//! tree holds `release.toml` (the folded state) and `events/<time>-<id>.toml`. Every write puts
+//! tree holds `release.toml` (the folded state) and `events/<time>-<id>.toml` (fanned out into
+//! subdirectories in a release of many events: see [`layout`]). Every write puts
 //! objects first and then moves the ref with compare-and-swap, re-reading and re-applying the
 //! event when another writer got there first. A summary note on the target commit is kept in
 //! `refs/notes/release`.
@@ -15,14 +16,15 @@ use crate::git::{Expect, Identity, Oid, RefUpdate, RefUpdateError, Repo};
 use crate::release::state::{merge, merge_note, sort};
 use crate::release::{Event, EventKind, Release};
 
+mod layout;
 mod memo;
+use layout::EVENTS_DIR;
 pub use memo::Memo;
 
 pub const RELEASE_PREFIX: &str = "refs/release/";
 pub const TAG_PREFIX: &str = "refs/tags/";
 pub const NOTES_REF: &str = "refs/notes/release";
 const STATE_FILE: &str = "release.toml";
-const EVENTS_DIR: &str = "events";
 const ARTIFACTS_DIR: &str = "artifacts";
 
 /// How long a writer keeps re-trying while other writers keep winning the race.
@@ -301,17 +303,24 @@ impl<'r> Store<'r> {
 
     fn events_at(&self, name: &str, head: Oid) -> Result<Vec<Event>> {
         let mut events = Vec::new();
-        for (file, blob) in self.git.blobs_in(head, EVENTS_DIR)? {
+        let mut seen = std::collections::HashSet::new();
+        for (path, blob) in self.git.blobs_under(head, EVENTS_DIR)? {
             let damaged = |why: String| -> anyhow::Error {
                 Failure::new(format!(
-                    "release {name} is damaged: {EVENTS_DIR}/{file} (blob {blob}) {why}"
+                    "release {name} is damaged: {EVENTS_DIR}/{path} (blob {blob}) {why}"
                 ))
                 .hint(format!("see it with `git cat-file -p {blob}`"))
                 .into()
             };
-            let Some(id) = Event::id_from_file_name(&file) else {
+            let Some(file) = layout::file_name(&path) else {
+                return Err(damaged("is nested deeper than event files are kept".into()));
+            };
+            let Some(id) = Event::id_from_file_name(file) else {
                 return Err(damaged("is not named like an event file".into()));
             };
+            if !seen.insert(file.to_owned()) {
+                return Err(damaged("is there twice, in two directories".into()));
+            }
             let bytes = self.git.read_blob(blob)?;
             let text = std::str::from_utf8(&bytes).map_err(|_| damaged("is not UTF-8".into()))?;
             let event =
@@ -578,25 +587,36 @@ impl<'r> Store<'r> {
         let all = merge(&our_events, &their_events);
         let brought = all.len().saturating_sub(our_events.len());
         let release = Release::fold(name, &all)?;
-        let mut blobs = Vec::new();
-        for dir in [EVENTS_DIR, ARTIFACTS_DIR] {
-            let mine: std::collections::HashSet<String> = self
-                .git
-                .blobs_in(ours, dir)?
-                .into_iter()
-                .map(|(f, _)| f)
-                .collect();
-            for (file, blob) in self.git.blobs_in(theirs, dir)? {
-                if !mine.contains(&file) {
-                    blobs.push((format!("{dir}/{file}"), blob));
-                }
+        // Their event files that we lack (both sides were read whole above, so every path
+        // names an event file).
+        let mine: std::collections::HashSet<String> = self
+            .event_files(ours)?
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        let missing = self
+            .event_files(theirs)?
+            .into_iter()
+            .filter(|(f, _)| !mine.contains(f))
+            .collect();
+        let Placement { empty, mut blobs } =
+            self.place_events(Some(ours), mine.len() as u64, missing)?;
+        let mine: std::collections::HashSet<String> = self
+            .git
+            .blobs_in(ours, ARTIFACTS_DIR)?
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        for (file, blob) in self.git.blobs_in(theirs, ARTIFACTS_DIR)? {
+            if !mine.contains(&file) {
+                blobs.push((format!("{ARTIFACTS_DIR}/{file}"), blob));
             }
         }
         blobs.push((
             STATE_FILE.to_owned(),
             self.git.write_blob(release.to_toml().as_bytes())?,
         ));
-        let tree = self.git.write_tree(Some(ours), &blobs)?;
+        let tree = self.git.write_tree_emptying(Some(ours), empty, &blobs)?;
         let commit = self.git.write_commit(who, message, tree, &[ours, theirs])?;
         Ok((commit, brought))
     }
@@ -607,14 +627,23 @@ impl<'r> Store<'r> {
             .git
             .ref_target(&release_ref(name))?
             .ok_or_else(|| no_such_release(name))?;
-        let path = format!("{EVENTS_DIR}/{}", event.file_name());
+        // The file is flat in some commits and fanned out in later ones.
+        let paths = layout::event_paths(&event.file_name());
+        let has = |commit: Oid| -> Result<bool> {
+            for path in &paths {
+                if self.git.blob_at(commit, path)?.is_some() {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        };
         for (commit, parents) in self.git.history(head)? {
-            if self.git.blob_at(commit, &path)?.is_none() {
+            if !has(commit)? {
                 continue;
             }
             let mut in_parent = false;
             for p in &parents {
-                if self.git.blob_at(*p, &path)?.is_some() {
+                if has(*p)? {
                     in_parent = true;
                     break;
                 }
@@ -624,6 +653,41 @@ impl<'r> Store<'r> {
             }
         }
         Ok(None)
+    }
+
+    /// The event files of a release's commit, by file name, whichever layout it has.
+    fn event_files(&self, commit: Oid) -> Result<Vec<(String, Oid)>> {
+        Ok(self
+            .git
+            .blobs_under(commit, EVENTS_DIR)?
+            .into_iter()
+            .filter_map(|(path, blob)| Some((layout::file_name(&path)?.to_owned(), blob)))
+            .collect())
+    }
+
+    /// Where new event files go in the tree of `base`, a release of `before` events. When they
+    /// take the release past [`layout::FLAT_EVENTS`], the files already there move into the
+    /// fanned-out layout along with them.
+    fn place_events(
+        &self,
+        base: Option<Oid>,
+        before: u64,
+        mut files: Vec<(String, Oid)>,
+    ) -> Result<Placement> {
+        let after = before + files.len() as u64;
+        let mut empty = None;
+        if let Some(base) = base
+            && !layout::fanned(before)
+            && layout::fanned(after)
+        {
+            files.extend(self.event_files(base)?);
+            empty = Some(EVENTS_DIR);
+        }
+        let blobs = files
+            .into_iter()
+            .map(|(file, blob)| (layout::event_path(&file, after), blob))
+            .collect();
+        Ok(Placement { empty, blobs })
     }
 
     /// Writes `release.toml` again from the events (after a tampered or torn state), as a
@@ -680,20 +744,21 @@ impl<'r> Store<'r> {
         release: &Release,
         attachments: &[(String, Vec<u8>)],
     ) -> Result<Oid> {
-        let mut blobs = vec![
-            (
-                format!("{EVENTS_DIR}/{}", event.file_name()),
-                self.git.write_blob(event.to_toml().as_bytes())?,
-            ),
-            (
-                STATE_FILE.to_owned(),
-                self.git.write_blob(release.to_toml().as_bytes())?,
-            ),
-        ];
+        let file = (
+            event.file_name(),
+            self.git.write_blob(event.to_toml().as_bytes())?,
+        );
+        // `release` counts this event already.
+        let Placement { empty, mut blobs } =
+            self.place_events(parent, release.events.saturating_sub(1), vec![file])?;
+        blobs.push((
+            STATE_FILE.to_owned(),
+            self.git.write_blob(release.to_toml().as_bytes())?,
+        ));
         for (path, bytes) in attachments {
             blobs.push((path.clone(), self.git.write_blob(bytes)?));
         }
-        let tree = self.git.write_tree(parent, &blobs)?;
+        let tree = self.git.write_tree_emptying(parent, empty, &blobs)?;
         let parents: Vec<Oid> = parent.into_iter().collect();
         self.git
             .write_commit(who, &event.kind.summary(), tree, &parents)
@@ -808,6 +873,13 @@ impl<'r> Store<'r> {
 }
 
 /// The error for a lock that has outlived every writer we could be waiting for.
+/// Event files placed in a release's tree: the directory to empty first (when the files
+/// already there move too), and every file to put, at its path.
+struct Placement {
+    empty: Option<&'static str>,
+    blobs: Vec<(String, Oid)>,
+}
+
 fn stale_lock(refname: &str, lock: &Path, since: Instant, remedy: &str) -> anyhow::Error {
     Failure::new(format!(
         "{refname} has been locked for {}s",
