@@ -315,6 +315,10 @@ fn a_release_taken_from_the_remote_brings_its_tag() {
     c.git(&["tag", "2026-11-27", "HEAD"]);
     let own = c.git(&["rev-parse", "refs/tags/2026-11-27"]);
 
+    assert_eq!(
+        b.ok(&["sync", "--dry-run"]),
+        "2026-11-27: would take origin's history, would fetch its tag from origin\n"
+    );
     let out = b.ok(&["sync"]);
     assert!(
         out.contains("2026-11-27: +1 event(s) from origin, tag from origin"),
@@ -353,6 +357,36 @@ fn a_release_whose_tag_the_remote_lacks_comes_without_it() {
             .status
             .code(),
         Some(1)
+    );
+    // Once the remote has it, the next sync brings it, though the release did not change;
+    // a dry run says so first and fetches nothing.
+    a.git(&["push", "-q", "origin", "refs/tags/2026-11-27"]);
+    assert_eq!(
+        b.ok(&["sync", "--dry-run"]),
+        "2026-11-27: would fetch its tag from origin\n"
+    );
+    assert_eq!(
+        b.git_output(&["rev-parse", "--verify", "-q", "refs/tags/2026-11-27"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(b.ok(&["sync"]), "2026-11-27: tag from origin\n");
+    assert_eq!(
+        b.git(&["rev-parse", "refs/tags/2026-11-27"]),
+        a.git(&["rev-parse", "refs/tags/2026-11-27"])
+    );
+    assert_eq!(
+        b.ok(&["sync"]),
+        "Releases are the same here and on origin.\n"
+    );
+    // A release started without a tag is not looked for.
+    a.ok(&["start", "--date", "2026-12-04", "--no-tag"]);
+    a.ok(&["sync"]);
+    assert_eq!(b.ok(&["sync"]), "2026-12-04: +1 event(s) from origin\n");
+    assert_eq!(
+        b.ok(&["sync", "--dry-run"]),
+        "Releases are the same here and on origin.\n"
     );
 }
 

@@ -90,16 +90,35 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             plan.push((name.clone(), mine, step));
         }
         if args.dry_run {
+            let mut moved = Vec::new();
             for (name, _, step) in &plan {
                 let what = match step {
                     Step::Same => continue,
-                    Step::Take { .. } => format!("would take {remote}'s history"),
+                    Step::Take { theirs } => {
+                        moved.push((name.clone(), *theirs));
+                        format!("would take {remote}'s history")
+                    }
                     Step::Give => format!("would push to {remote}"),
-                    Step::Merge { .. } => {
+                    Step::Merge { theirs } => {
+                        moved.push((name.clone(), *theirs));
                         format!("diverged: would merge with {remote}'s history and push")
                     }
                 };
-                writeln!(out, "{name}: {what}")?;
+                note(&mut report, name, what);
+            }
+            let wanted = tags_to_look_for(&session, &moved)?;
+            for name in bring_tags(&session, &remote, wanted, true)? {
+                note(
+                    &mut report,
+                    &name,
+                    format!("would fetch its tag from {remote}"),
+                );
+            }
+            if report.is_empty() {
+                writeln!(out, "Releases are the same here and on {remote}.")?;
+            }
+            for (name, lines) in &report {
+                writeln!(out, "{name}: {}", lines.join(", "))?;
             }
             return Ok(());
         }
@@ -110,6 +129,7 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
         let mut changed: Vec<String> = Vec::new();
         let mut lines: Vec<(String, String)> = Vec::new();
         let mut to_push: Vec<String> = Vec::new();
+        let mut moved: Vec<(String, Oid)> = Vec::new();
         // Hundreds of merges make thousands of objects: written as one pack, not a file each.
         let mut batch = git.batch();
         let merges = crate::store::Store::new(&batch);
@@ -143,6 +163,7 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
                     merged
                 }
             };
+            moved.push((name.clone(), new));
             moves.push(crate::git::RefUpdate {
                 name: format!("{RELEASE_PREFIX}{name}"),
                 new,
@@ -168,8 +189,10 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             note(&mut report, &name, line);
         }
         store.update_notes(&changed)?;
-        // A release another clone started comes with its tag.
-        for name in bring_tags(&session, &remote, &changed)? {
+        // A release another clone started comes with its tag; so does, late, one whose tag
+        // did not come with it.
+        let wanted = tags_to_look_for(&session, &moved)?;
+        for name in bring_tags(&session, &remote, wanted, false)? {
             note(&mut report, &name, format!("tag from {remote}"));
         }
         for name in &to_push {
@@ -286,19 +309,63 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
     .into())
 }
 
-/// The tags of `releases` (those taken or merged from the remote): one this clone lacks is
-/// fetched, never forced; one it has differently is kept, and said. Returns the releases whose
-/// tag came. A tag travels with its release but is not its record, so nothing here fails the
-/// sync: what goes wrong is a warning with the way to do it by hand.
-fn bring_tags(session: &Session, remote: &str, releases: &[String]) -> Result<Vec<String>> {
-    let git = &session.git;
-    // Tag name → release name (they are the same unless a foreign tool wrote otherwise).
-    let mut release_of = BTreeMap::new();
-    for name in releases {
-        if let Some(tag) = session.store().load(name)?.and_then(|r| r.tag) {
-            release_of.insert(tag, name.clone());
+/// The tags to look for on the remote, each with its release (they have the same name unless
+/// a foreign tool wrote otherwise): those of the releases that `moved` (taken or merged, at
+/// their new head), and the missing tag of any other release here. A tag that did not come
+/// with its release — the remote lacked it then, or fetching it failed — is looked for again
+/// at every sync, until it comes.
+fn tags_to_look_for(
+    session: &Session,
+    moved: &[(String, Oid)],
+) -> Result<BTreeMap<String, String>> {
+    let store = session.store();
+    let mut wanted = BTreeMap::new();
+    for (name, head) in moved {
+        if let Some(tag) = store.state_at(name, *head)?.tag {
+            wanted.insert(tag, name.clone());
         }
     }
+    let here: BTreeSet<String> = session
+        .git
+        .refs_under(TAG_PREFIX)?
+        .into_iter()
+        .map(|(tag, _)| tag)
+        .collect();
+    // Most releases have the tag of their own name. What the others name, if anything, comes
+    // from the summaries `list` keeps, read once for every release and cached.
+    let heads = store.heads()?;
+    if heads
+        .iter()
+        .all(|(name, _)| here.contains(name) || moved.iter().any(|(m, _)| m == name))
+    {
+        return Ok(wanted);
+    }
+    for (name, summary) in store.summaries(&heads)? {
+        // A damaged release is `fsck`'s to report; it does not stop the sync.
+        let Ok(summary) = summary else { continue };
+        if summary.tag.is_empty()
+            || here.contains(&summary.tag)
+            || moved.iter().any(|(m, _)| *m == name)
+        {
+            continue;
+        }
+        wanted.insert(summary.tag, name);
+    }
+    Ok(wanted)
+}
+
+/// Brings the `wanted` tags (tag → release) from the remote: one this clone lacks is fetched,
+/// never forced; one it has differently is kept, and said. Returns the releases whose tag came
+/// (with `dry_run`, would come, and nothing is fetched). A tag travels with its release but is
+/// not its record, so nothing here fails the sync: what goes wrong is a warning with the way
+/// to do it by hand.
+fn bring_tags(
+    session: &Session,
+    remote: &str,
+    release_of: BTreeMap<String, String>,
+    dry_run: bool,
+) -> Result<Vec<String>> {
+    let git = &session.git;
     if release_of.is_empty() {
         return Ok(Vec::new());
     }
@@ -306,7 +373,7 @@ fn bring_tags(session: &Session, remote: &str, releases: &[String]) -> Result<Ve
     let there = match git.remote_tags(remote, &tags) {
         Ok(there) => there,
         Err(e) => {
-            eprintln!("warning: the tags of the releases taken were not fetched: {e:#}");
+            eprintln!("warning: the tags of releases were not looked for on {remote}: {e:#}");
             eprintln!("hint: `git fetch {remote} tag <name>` fetches one");
             return Ok(Vec::new());
         }
@@ -328,6 +395,9 @@ fn bring_tags(session: &Session, remote: &str, releases: &[String]) -> Result<Ve
     }
     if missing.is_empty() {
         return Ok(Vec::new());
+    }
+    if dry_run {
+        return Ok(missing.iter().map(|tag| release_of[tag].clone()).collect());
     }
     let fetched = git.fetch_tags(remote, &missing);
     // A fetch of several refs can bring some and refuse others: what came is what is here now.

@@ -76,6 +76,8 @@ pub struct Summary {
     pub created: String,
     pub stage: String,
     pub events: u64,
+    /// The release's tag, empty for none.
+    pub tag: String,
 }
 
 /// A summary as read from the cache, borrowing the cache's text.
@@ -85,6 +87,7 @@ struct CachedSummary<'t> {
     created: &'t str,
     stage: &'t str,
     events: u64,
+    tag: &'t str,
 }
 
 impl CachedSummary<'_> {
@@ -94,16 +97,17 @@ impl CachedSummary<'_> {
             created: self.created.to_owned(),
             stage: self.stage.to_owned(),
             events: self.events,
+            tag: self.tag.to_owned(),
         }
     }
 }
 
 /// The list cache is lines of tab-separated fields: name, head, target, created, events,
-/// stage. Reading it is most of what `list` does with two thousand releases, so it is plain
+/// stage, tag. Reading it is most of what `list` does with two thousand releases, so it is plain
 /// text rather than a serialization format.
 const LIST_CACHE: &str = "release-list-cache";
 const OLD_LIST_CACHE: &str = "release-list-cache.json";
-const LIST_CACHE_HEADER: &str = "git-release list cache 1\n";
+const LIST_CACHE_HEADER: &str = "git-release list cache 2\n";
 
 /// The cached summaries by name, with the head each was read at. A cache of another version,
 /// or damaged, reads as empty (or loses the damaged lines): it is made again.
@@ -115,8 +119,25 @@ fn read_list_cache(text: &str) -> std::collections::HashMap<&str, (&str, CachedS
     for line in lines.lines() {
         let mut fields = line.split('\t');
         let mut next = || fields.next();
-        let (Some(name), Some(head), Some(target), Some(created), Some(events), Some(stage), None) =
-            (next(), next(), next(), next(), next(), next(), next())
+        let (
+            Some(name),
+            Some(head),
+            Some(target),
+            Some(created),
+            Some(events),
+            Some(stage),
+            Some(tag),
+            None,
+        ) = (
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+        )
         else {
             continue;
         };
@@ -128,6 +149,7 @@ fn read_list_cache(text: &str) -> std::collections::HashMap<&str, (&str, CachedS
             created,
             stage,
             events,
+            tag,
         };
         cached.insert(name, (head, summary));
     }
@@ -137,15 +159,21 @@ fn read_list_cache(text: &str) -> std::collections::HashMap<&str, (&str, CachedS
 /// Adds one release to the cache's text, unless a field could not be read back (a tab or a
 /// line break in a stage made from a config's environment name): that one goes uncached.
 fn write_list_cache_line(cache: &mut String, name: &str, head: Oid, summary: &Summary) {
-    let fields = [name, &summary.target, &summary.created, &summary.stage];
+    let fields = [
+        name,
+        &summary.target,
+        &summary.created,
+        &summary.stage,
+        &summary.tag,
+    ];
     if fields.iter().any(|f| f.contains(['\t', '\n', '\r'])) {
         return;
     }
     use std::fmt::Write;
     let _ = writeln!(
         cache,
-        "{name}\t{head}\t{}\t{}\t{}\t{}",
-        summary.target, summary.created, summary.events, summary.stage
+        "{name}\t{head}\t{}\t{}\t{}\t{}\t{}",
+        summary.target, summary.created, summary.events, summary.stage, summary.tag
     );
 }
 
@@ -232,6 +260,7 @@ impl<'r> Store<'r> {
                             created: release.created.to_rfc3339(),
                             stage: release.stage(),
                             events: release.events,
+                            tag: release.tag.clone().unwrap_or_default(),
                         })
                         .map_err(|e| format!("{e:#}"))
                         // A damaged release is not cached: it alone does not make the cache
@@ -945,6 +974,7 @@ mod tests {
             created: "2026-11-20T10:00:00+00:00".into(),
             stage: stage.into(),
             events: 7,
+            tag: "2026-11-20".into(),
         }
     }
 
@@ -954,17 +984,25 @@ mod tests {
         let mut text = String::from(LIST_CACHE_HEADER);
         write_list_cache_line(&mut text, "2026-11-20", head, &summary("deployed to stage"));
         write_list_cache_line(&mut text, "2026-11-21", head, &summary("odd\tstage"));
+        let untagged = Summary {
+            tag: String::new(),
+            ..summary("started")
+        };
+        write_list_cache_line(&mut text, "2026-11-22", head, &untagged);
         let cached = read_list_cache(&text);
-        assert_eq!(cached.len(), 1, "a field with a tab is not cached: {text}");
+        assert_eq!(cached.len(), 2, "a field with a tab is not cached: {text}");
         let (seen, read) = cached["2026-11-20"];
         assert_eq!(seen, head.to_string());
         assert_eq!(read.into_summary(), summary("deployed to stage"));
+        assert_eq!(cached["2026-11-22"].1.into_summary(), untagged);
     }
 
     #[test]
     fn a_list_cache_of_another_version_or_damaged_reads_as_empty() {
         assert!(read_list_cache("").is_empty());
         assert!(read_list_cache("{\"2026-11-20\": []}").is_empty());
+        let version_1 = "git-release list cache 1\n2026-11-20\tabc\tdef\t2026\t1\tstarted\n";
+        assert!(read_list_cache(version_1).is_empty());
         let damaged =
             format!("{LIST_CACHE_HEADER}2026-11-20\tabc\tdef\n2026-11-21\ta\tb\tc\tx\ts\n");
         assert!(read_list_cache(&damaged).is_empty());
