@@ -431,3 +431,74 @@ fn an_event_file_kept_twice_or_nested_too_deep_is_named() {
         "{out}"
     );
 }
+
+#[test]
+fn a_release_that_grew_past_256_events_flat_is_fanned_out_by_its_next_event() {
+    let env = TestEnv::new();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    // 299 comments put straight into a flat events/ with plain git, as a build before the
+    // fanned-out layout left a large release; `fsck --fix` folds release.toml to match.
+    let dir = env.root.join("events");
+    std::fs::create_dir(&dir).unwrap();
+    let mut paths = String::new();
+    let mut names = Vec::new();
+    for i in 0..299u32 {
+        let name = format!(
+            "20991231T00{:02}{:02}Z-{:012x}.toml",
+            i / 60,
+            i % 60,
+            0xabc000 + i
+        );
+        let path = dir.join(&name);
+        std::fs::write(
+            &path,
+            format!(
+                "format = 1\nkind = \"comment\"\ntime = \"2099-12-31T00:{:02}:{:02}.000000Z\"\nactor = \"Old Build\"\nemail = \"old@example.com\"\nmessage = \"flat {i}\"\n",
+                i / 60,
+                i % 60
+            ),
+        )
+        .unwrap();
+        paths.push_str(&format!("{}\n", path.display()));
+        names.push(name);
+    }
+    let blobs = env.git_stdin(&["hash-object", "-w", "--stdin-paths"], &paths);
+    let refname = "refs/release/2026-11-20";
+    let events = env.git(&["rev-parse", &format!("{refname}:events")]);
+    let mut listing = env.git(&["ls-tree", &events]);
+    for (name, blob) in names.iter().zip(blobs.lines()) {
+        listing.push_str(&format!("\n100644 blob {blob}\t{name}"));
+    }
+    let flat = env.mktree(&format!("{listing}\n"));
+    let top = env
+        .git(&["ls-tree", &format!("{refname}^{{tree}}")])
+        .replace(&events, &flat);
+    let tree = env.mktree(&format!("{top}\n"));
+    let commit = env.git(&["commit-tree", &tree, "-p", refname, "-m", "old build"]);
+    env.git(&["update-ref", refname, &commit]);
+    env.ok(&["fsck", "--fix"]);
+    assert_eq!(env.ok(&["fsck"]), "2026-11-20: ok (300 events)\n");
+    assert_eq!(
+        env.git(&["ls-tree", &format!("{refname}:events")])
+            .lines()
+            .count(),
+        300
+    );
+    // The next event moves every file into its subdirectory.
+    env.ok(&["comment", "after the upgrade"]);
+    let paths = event_paths(&env, refname);
+    assert_eq!(paths.len(), 301);
+    assert!(
+        paths.iter().all(|p| p
+            .split_once('/')
+            .is_some_and(|(dir, file)| file.ends_with(&format!("{dir}.toml")))),
+        "{paths:?}"
+    );
+    assert_eq!(env.ok(&["fsck"]), "2026-11-20: ok (301 events)\n");
+    let log = env.ok(&["log"]);
+    assert!(
+        log.contains("flat 298") && log.contains("after the upgrade"),
+        "{log}"
+    );
+    env.fsck();
+}

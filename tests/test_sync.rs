@@ -380,13 +380,22 @@ fn a_release_whose_tag_the_remote_lacks_comes_without_it() {
         b.ok(&["sync"]),
         "Releases are the same here and on origin.\n"
     );
-    // A release started without a tag is not looked for.
+    // A release started without a tag is not looked for, even if the remote has a tag of
+    // its name.
     a.ok(&["start", "--date", "2026-12-04", "--no-tag"]);
     a.ok(&["sync"]);
+    a.git(&["tag", "2026-12-04", "HEAD"]);
+    a.git(&["push", "-q", "origin", "refs/tags/2026-12-04"]);
     assert_eq!(b.ok(&["sync"]), "2026-12-04: +1 event(s) from origin\n");
     assert_eq!(
         b.ok(&["sync", "--dry-run"]),
         "Releases are the same here and on origin.\n"
+    );
+    assert_eq!(
+        b.git_output(&["rev-parse", "--verify", "-q", "refs/tags/2026-12-04"])
+            .status
+            .code(),
+        Some(1)
     );
 }
 

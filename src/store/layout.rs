@@ -2,8 +2,9 @@
 //! `events/`. A release with more has them fanned out, as git fans out a notes tree: each in
 //! the subdirectory named by the last two hex digits of its id,
 //! `events/ab/20261121T221403Z-0123456789ab.toml`. Adding an event then rewrites two small
-//! trees rather than one that grows with every event; the move happens once, by the event
-//! (or the merge) that takes the release past the limit. Readers take either layout.
+//! trees rather than one that grows with every event. The move happens once: by the event
+//! (or the merge) that takes the release past the limit, or by the next event of a release
+//! that grew past it flat. Readers take either layout, and a mix.
 
 pub const EVENTS_DIR: &str = "events";
 

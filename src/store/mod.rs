@@ -619,17 +619,17 @@ impl<'r> Store<'r> {
         // Their event files that we lack (both sides were read whole above, so every path
         // names an event file).
         let mine: std::collections::HashSet<String> = self
-            .event_files(ours)?
+            .event_files(name, ours)?
             .into_iter()
             .map(|(f, _)| f)
             .collect();
         let missing = self
-            .event_files(theirs)?
+            .event_files(name, theirs)?
             .into_iter()
             .filter(|(f, _)| !mine.contains(f))
             .collect();
         let Placement { empty, mut blobs } =
-            self.place_events(Some(ours), mine.len() as u64, missing)?;
+            self.place_events(name, Some(ours), mine.len() as u64, missing)?;
         let mine: std::collections::HashSet<String> = self
             .git
             .blobs_in(ours, ARTIFACTS_DIR)?
@@ -685,20 +685,29 @@ impl<'r> Store<'r> {
     }
 
     /// The event files of a release's commit, by file name, whichever layout it has.
-    fn event_files(&self, commit: Oid) -> Result<Vec<(String, Oid)>> {
-        Ok(self
-            .git
-            .blobs_under(commit, EVENTS_DIR)?
-            .into_iter()
-            .filter_map(|(path, blob)| Some((layout::file_name(&path)?.to_owned(), blob)))
-            .collect())
+    fn event_files(&self, name: &str, commit: Oid) -> Result<Vec<(String, Oid)>> {
+        let mut files = Vec::new();
+        for (path, blob) in self.git.blobs_under(commit, EVENTS_DIR)? {
+            let Some(file) = layout::file_name(&path) else {
+                return Err(Failure::new(format!(
+                    "release {name} is damaged: {EVENTS_DIR}/{path} (blob {blob}) is nested \
+                     deeper than event files are kept"
+                ))
+                .hint(format!("see it with `git cat-file -p {blob}`"))
+                .into());
+            };
+            files.push((file.to_owned(), blob));
+        }
+        Ok(files)
     }
 
-    /// Where new event files go in the tree of `base`, a release of `before` events. When they
-    /// take the release past [`layout::FLAT_EVENTS`], the files already there move into the
-    /// fanned-out layout along with them.
+    /// Where new event files go in the tree of `base`, a release of `before` events. When the
+    /// release has more than [`layout::FLAT_EVENTS`] with them and `events/` still holds files
+    /// directly — the event that takes it past the limit, or a release that grew past it
+    /// before this layout — every file already there moves into the fanned-out layout too.
     fn place_events(
         &self,
+        name: &str,
         base: Option<Oid>,
         before: u64,
         mut files: Vec<(String, Oid)>,
@@ -706,10 +715,10 @@ impl<'r> Store<'r> {
         let after = before + files.len() as u64;
         let mut empty = None;
         if let Some(base) = base
-            && !layout::fanned(before)
             && layout::fanned(after)
+            && !self.git.blobs_in(base, EVENTS_DIR)?.is_empty()
         {
-            files.extend(self.event_files(base)?);
+            files.extend(self.event_files(name, base)?);
             empty = Some(EVENTS_DIR);
         }
         let blobs = files
@@ -778,8 +787,12 @@ impl<'r> Store<'r> {
             self.git.write_blob(event.to_toml().as_bytes())?,
         );
         // `release` counts this event already.
-        let Placement { empty, mut blobs } =
-            self.place_events(parent, release.events.saturating_sub(1), vec![file])?;
+        let Placement { empty, mut blobs } = self.place_events(
+            &release.name,
+            parent,
+            release.events.saturating_sub(1),
+            vec![file],
+        )?;
         blobs.push((
             STATE_FILE.to_owned(),
             self.git.write_blob(release.to_toml().as_bytes())?,
@@ -901,7 +914,6 @@ impl<'r> Store<'r> {
     }
 }
 
-/// The error for a lock that has outlived every writer we could be waiting for.
 /// Event files placed in a release's tree: the directory to empty first (when the files
 /// already there move too), and every file to put, at its path.
 struct Placement {
@@ -909,6 +921,7 @@ struct Placement {
     blobs: Vec<(String, Oid)>,
 }
 
+/// The error for a lock that has outlived every writer we could be waiting for.
 fn stale_lock(refname: &str, lock: &Path, since: Instant, remedy: &str) -> anyhow::Error {
     Failure::new(format!(
         "{refname} has been locked for {}s",
