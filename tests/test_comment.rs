@@ -325,14 +325,6 @@ fn a_packed_release_ref_moves_and_a_reflog_is_kept_when_asked_for() {
     env.fsck();
 }
 
-/// The event files of a release as `git ls-tree -r` lists them below `events/`.
-fn event_paths(env: &TestEnv, rev: &str) -> Vec<String> {
-    env.git(&["ls-tree", "-r", "--name-only", &format!("{rev}:events")])
-        .lines()
-        .map(String::from)
-        .collect()
-}
-
 #[test]
 fn a_release_past_256_events_fans_its_event_files_out_by_id() {
     let env = TestEnv::new();
@@ -356,13 +348,14 @@ fn a_release_past_256_events_fans_its_event_files_out_by_id() {
         }),
         "{top}"
     );
-    let paths = event_paths(&env, "refs/release/2026-11-20");
+    let paths = env.event_paths("refs/release/2026-11-20");
     assert_eq!(paths.len(), 257);
     for path in &paths {
         let (dir, file) = path.split_once('/').unwrap();
         assert!(file.ends_with(&format!("{dir}.toml")), "{path}");
     }
-    let before: Vec<String> = event_paths(&env, "refs/release/2026-11-20~1")
+    let before: Vec<String> = env
+        .event_paths("refs/release/2026-11-20~1")
         .iter()
         .map(|p| p.rsplit('/').next().unwrap().to_owned())
         .collect();
@@ -486,7 +479,7 @@ fn a_release_that_grew_past_256_events_flat_is_fanned_out_by_its_next_event() {
     );
     // The next event moves every file into its subdirectory.
     env.ok(&["comment", "after the upgrade"]);
-    let paths = event_paths(&env, refname);
+    let paths = env.event_paths(refname);
     assert_eq!(paths.len(), 301);
     assert!(
         paths.iter().all(|p| p

@@ -190,6 +190,27 @@ impl TestEnv {
         format!("{}\n--\n{config}\n--\n{status}", self.refs())
     }
 
+    /// Whether the ref `name` exists (`git rev-parse --verify`, which exits 1 if it does not).
+    pub fn has_ref(&self, name: &str) -> bool {
+        let out = self.git_output(&["rev-parse", "--verify", "-q", name]);
+        match out.status.code() {
+            Some(0) => true,
+            Some(1) => false,
+            _ => panic!(
+                "git rev-parse failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        }
+    }
+
+    /// The event files of a release commit, as `git ls-tree -r` lists them below `events/`.
+    pub fn event_paths(&self, rev: &str) -> Vec<String> {
+        self.git(&["ls-tree", "-r", "--name-only", &format!("{rev}:events")])
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+
     pub fn fsck(&self) {
         self.git(&["fsck", "--strict", "--no-progress"]);
     }
