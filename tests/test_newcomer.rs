@@ -263,3 +263,37 @@ fn the_binary_is_linked_at_a_fixed_address() {
     };
     assert_eq!(e_type, 2);
 }
+
+/// On Linux with glibc the binary carries libgcc's unwinder (build.rs) instead of loading
+/// libgcc_s, whose CPU probe a hypervisor traps at every start. `readelf` (binutils, which
+/// links the binary) is the witness.
+#[test]
+#[cfg(all(
+    target_os = "linux",
+    target_env = "gnu",
+    not(target_feature = "crt-static")
+))]
+fn the_binary_does_not_load_libgcc_s() {
+    if option_env!("GIT_RELEASE_UNWINDER") != Some("libgcc_eh") {
+        // build.rs found no libgcc_eh.a, or GIT_RELEASE_LIBGCC_S=1 asked for the library.
+        return;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("git-release");
+    let out = std::process::Command::new("readelf")
+        .arg("-d")
+        .arg(&bin)
+        .output()
+        .expect("readelf from binutils");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dynamic = String::from_utf8_lossy(&out.stdout);
+    let needed: Vec<_> = dynamic.lines().filter(|l| l.contains("(NEEDED)")).collect();
+    assert!(needed.iter().any(|l| l.contains("libc.so")), "{dynamic}");
+    assert!(
+        !needed.iter().any(|l| l.contains("libgcc_s")),
+        "{needed:#?}"
+    );
+}
