@@ -764,62 +764,23 @@ impl Repo {
         Ok(id)
     }
 
-    /// Writes a loose object as git does (zlib level 1, a temporary file renamed into place,
-    /// read-only), with one compressor for the whole process: gix sets up a new one for every
-    /// object, and zeroing its fresh tables was half the page faults of a `comment`.
-    ///
-    /// The compressor is sized for the small objects a release writes: a 4 KiB window (an
-    /// events tree repeats itself within one entry) and small symbol buffers, 150 KiB in all
-    /// instead of zlib's 370 KiB, every page of which a short process pays a fault for.
+    /// Writes a loose object as git does (a temporary file renamed into place, read-only), in
+    /// zlib's stored form: deflate blocks that are not compressed, as git writes them with
+    /// `core.looseCompression = 0`. Setting up a compressor costs more than the objects of an
+    /// event (zlib-rs zeroes a 128 KiB hash table for each, and a short process pays a page
+    /// fault for every fresh page of it); they are a few hundred bytes each, under one disk
+    /// block either way, and `git gc` compresses them into a pack as it does any loose object.
     fn write_loose(&self, kind: gix::object::Kind, data: &[u8], id: Oid) -> Result<()> {
         use std::io::Write as _;
-        thread_local! {
-            static COMPRESSOR: std::cell::RefCell<zlib_rs::Deflate> =
-                std::cell::RefCell::new(zlib_rs::Deflate::new_with_config(zlib_rs::DeflateConfig {
-                    level: 1,
-                    window_bits: 12,
-                    mem_level: 4,
-                    ..zlib_rs::DeflateConfig::default()
-                }));
-        }
         let objects = self.repo.objects.store_ref().path();
         let hex = id.to_hex().to_string();
         let (fan, rest) = hex.split_at(2);
         let target = objects.join(fan).join(rest);
-        let mut input = Vec::with_capacity(data.len() + 32);
-        input.extend_from_slice(kind.as_bytes());
-        input.extend_from_slice(format!(" {}\0", data.len()).as_bytes());
-        input.extend_from_slice(data);
-        // Level 1 codes with fixed Huffman tables, up to 9 bits a byte for incompressible
-        // input (hashes in trees): start with that much room, and grow if it ever is not.
-        let mut out = vec![0u8; input.len() + input.len() / 8 + 128];
-        let written = COMPRESSOR.with_borrow_mut(|compressor| -> Result<usize> {
-            compressor.reset();
-            let (mut read, mut written) = (0, 0);
-            loop {
-                let (in_before, out_before) = (compressor.total_in(), compressor.total_out());
-                let status = compressor
-                    .compress(
-                        &input[read..],
-                        &mut out[written..],
-                        zlib_rs::DeflateFlush::Finish,
-                    )
-                    .map_err(|e| anyhow!("compressing {id}: {}", e.as_str()))?;
-                let progress = (compressor.total_in() - in_before) as usize;
-                let produced = (compressor.total_out() - out_before) as usize;
-                read += progress;
-                written += produced;
-                if status == zlib_rs::Status::StreamEnd {
-                    return Ok(written);
-                }
-                if written == out.len() {
-                    out.resize(out.len() * 2, 0);
-                } else if progress == 0 && produced == 0 {
-                    bail!("compressing {id} made no progress");
-                }
-            }
-        })?;
-        out.truncate(written);
+        let mut object = Vec::with_capacity(data.len() + 32);
+        object.extend_from_slice(kind.as_bytes());
+        object.extend_from_slice(format!(" {}\0", data.len()).as_bytes());
+        object.extend_from_slice(data);
+        let out = zlib_stored(&object);
         // As git does: the temporary file in the fan-out directory, made when missing, so the
         // rename stays in one directory; read-only for everyone the umask allows (0444).
         let dir = objects.join(fan);
@@ -1593,6 +1554,30 @@ fn read_commits(repo: &gix::Repository, walked: &[(Oid, Vec<Oid>)]) -> Result<Ve
         .collect()
 }
 
+/// `data` as a zlib stream (RFC 1950) of stored deflate blocks (RFC 1951, 3.2.4): each block a
+/// header byte (1 on the last), its length and that length's complement, then the bytes as they
+/// are; the stream ends with their Adler-32.
+fn zlib_stored(data: &[u8]) -> Vec<u8> {
+    const BLOCK: usize = u16::MAX as usize;
+    let mut out = Vec::with_capacity(data.len() + 6 + 5 * (data.len() / BLOCK + 1));
+    // Deflate with a 32 KiB window, no dictionary, "fastest"; the check bits make the pair a
+    // multiple of 31.
+    out.extend_from_slice(&[0x78, 0x01]);
+    let mut blocks = data.chunks(BLOCK).peekable();
+    if blocks.peek().is_none() {
+        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    }
+    while let Some(block) = blocks.next() {
+        let len = u16::try_from(block.len()).expect("chunks of at most u16::MAX bytes");
+        out.push(u8::from(blocks.peek().is_none()));
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(block);
+    }
+    out.extend_from_slice(&zlib_rs::adler32::adler32(1, data).to_be_bytes());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1630,8 +1615,9 @@ mod tests {
     #[test]
     fn loose_objects_read_back_through_git_whatever_their_size() {
         let (dir, repo) = repository();
-        // Text that repeats far beyond the compressor's window, bytes that do not compress,
-        // and nothing at all; each into a fan-out directory that does not exist yet.
+        // Objects of many stored blocks, one that fills exactly two ("blob 131058\0" is 12
+        // bytes: 2 × 65,535 in all), and nothing at all; each into a fan-out directory that
+        // does not exist yet.
         let text = (0..20_000)
             .map(|i| format!("100644 events/2026{i:05}-{i:012x}.toml\n"))
             .collect::<String>();
@@ -1644,7 +1630,8 @@ mod tests {
                 state as u8
             })
             .collect();
-        for bytes in [text.as_bytes(), &noise, b""] {
+        let two_blocks = vec![b'x'; 2 * 65_535 - "blob 131058\0".len()];
+        for bytes in [text.as_bytes(), &noise, &two_blocks, b""] {
             let id = repo.write_blob(bytes).unwrap().to_string();
             assert_eq!(git(dir.path(), &["cat-file", "blob", &id]), bytes);
             // Written again: already there, nothing changes.
@@ -1669,5 +1656,20 @@ mod tests {
                 .find(|line| line.starts_with(b"garbage:")),
             Some(&b"garbage: 0"[..])
         );
+    }
+
+    #[test]
+    fn stored_zlib_streams_inflate_to_their_input() {
+        for len in [0usize, 1, 65_534, 65_535, 65_536, 131_070, 200_000] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+            let stream = zlib_stored(&data);
+            // Header, five bytes a block (one block even for nothing), the data, Adler-32.
+            assert_eq!(stream.len(), 2 + 5 * len.div_ceil(65_535).max(1) + len + 4);
+            let mut back = vec![0u8; len + 1];
+            let (inflated, rc) =
+                zlib_rs::decompress_slice(&mut back, &stream, zlib_rs::InflateConfig::default());
+            assert_eq!(rc, zlib_rs::ReturnCode::Ok, "{len} bytes");
+            assert_eq!(inflated, &data[..], "{len} bytes");
+        }
     }
 }
