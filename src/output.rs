@@ -21,9 +21,19 @@ pub fn quiet() -> bool {
 macro_rules! say {
     ($($arg:tt)*) => {
         if !$crate::output::quiet() {
-            eprintln!($($arg)*);
+            $crate::output::say_line(format!($($arg)*));
         }
     };
+}
+
+/// Writes `line` and a newline to stderr in one write: stderr is unbuffered, and `eprintln!`
+/// writes each piece of its format on its own, which interleaves with other processes writing
+/// to the same terminal or log (a CI job running several commands at once). A stderr that is
+/// closed is not an error worth stopping for.
+pub fn say_line(mut line: String) {
+    use std::io::Write;
+    line.push('\n');
+    let _ = std::io::stderr().write_all(line.as_bytes());
 }
 
 #[derive(Clone, Copy)]
