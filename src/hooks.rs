@@ -63,48 +63,53 @@ impl Http {
         if let Some(body) = &request.body {
             builder = builder.body(body.clone());
         }
-        if let Some(t) = timeout {
-            builder = builder.timeout(t.min(self.timeout));
-        }
+        let limit = timeout.map_or(self.timeout, |t| t.min(self.timeout));
         let response = builder
+            .timeout(limit)
             .send()
-            .map_err(|e| secrets.redact(&self.describe(&e, shown_url)))?;
+            .map_err(|e| secrets.redact(&describe(&e, shown_url, limit)))?;
         let status = response.status().as_u16();
         let body = response.text().unwrap_or_default();
         Ok(Response { status, body })
     }
+}
 
-    fn describe(&self, e: &reqwest::Error, url: &str) -> String {
-        use std::error::Error as _;
-        let mut cause = String::new();
-        let mut source = e.source();
-        while let Some(s) = source {
-            cause = s.to_string();
-            source = s.source();
-        }
-        let what = if e.is_timeout() {
-            format!("timed out after {}s", self.timeout.as_secs_f32())
-        } else if e.is_connect() {
-            let lower = cause.to_lowercase();
-            if lower.contains("dns") || lower.contains("resolve") || lower.contains("lookup") {
-                "could not resolve the host".to_owned()
-            } else if lower.contains("certificate") || lower.contains("tls") {
-                "the TLS handshake failed".to_owned()
-            } else {
-                "could not connect".to_owned()
-            }
-        } else if e.is_redirect() {
-            "too many redirects".to_owned()
-        } else if e.is_builder() {
-            "the request is not valid".to_owned()
+/// What went wrong with a request to `url` that had `limit` to complete, in words.
+fn describe(e: &reqwest::Error, url: &str, limit: Duration) -> String {
+    use std::error::Error as _;
+    let mut cause = String::new();
+    let mut source = e.source();
+    while let Some(s) = source {
+        cause = s.to_string();
+        source = s.source();
+    }
+    let what = if e.is_timeout() {
+        let secs = limit.as_secs_f64();
+        if secs.fract() == 0.0 {
+            format!("timed out after {secs}s")
         } else {
-            "the request failed".to_owned()
-        };
-        if cause.is_empty() {
-            format!("{url}: {what}")
-        } else {
-            format!("{url}: {what} ({cause})")
+            format!("timed out after {secs:.1}s")
         }
+    } else if e.is_connect() {
+        let lower = cause.to_lowercase();
+        if lower.contains("dns") || lower.contains("resolve") || lower.contains("lookup") {
+            "could not resolve the host".to_owned()
+        } else if lower.contains("certificate") || lower.contains("tls") {
+            "the TLS handshake failed".to_owned()
+        } else {
+            "could not connect".to_owned()
+        }
+    } else if e.is_redirect() {
+        "too many redirects".to_owned()
+    } else if e.is_builder() {
+        "the request is not valid".to_owned()
+    } else {
+        "the request failed".to_owned()
+    };
+    if cause.is_empty() {
+        format!("{url}: {what}")
+    } else {
+        format!("{url}: {what} ({cause})")
     }
 }
 

@@ -272,6 +272,43 @@ fn a_gate_that_never_passes_times_out_with_exit_3() {
     assert!(log.contains("gate image timed out"), "{log}");
 }
 
+/// The last poll before the deadline may be cut short (the deadline is its time limit); that
+/// says nothing about the gate, so the failure and the record keep what the service last said.
+#[test]
+fn a_poll_cut_short_by_the_deadline_keeps_the_last_answer() {
+    let server = TestServer::start(|n, _| match n {
+        0 => Reply::Status(404, "{\"message\":\"manifest unknown\"}".into()),
+        _ => Reply::Hang(std::time::Duration::from_secs(3)),
+    });
+    let env = with_gates(&server);
+    let (code, _, err) = run(
+        &env,
+        &["wait", "image", "--interval", "100ms", "--timeout", "1s"],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("gave up after 1s: image: HTTP 404"), "{err}");
+    assert_eq!(server.received().len(), 2, "{err}");
+    // The event recorded, as git shows the file the last commit added.
+    let recorded = env.git(&["show", "--format=", "refs/release/2026-11-20"]);
+    assert!(recorded.contains("timed out: HTTP 404"), "{recorded}");
+}
+
+/// A gate whose service stops answering says so, with the time limit the request really had.
+#[test]
+fn a_gate_that_stops_answering_says_how_long_it_waited() {
+    let server = TestServer::start(|_, _| Reply::Hang(std::time::Duration::from_secs(3)));
+    let env = with_gates(&server);
+    let (code, _, err) = run(
+        &env,
+        &["wait", "image", "--interval", "100ms", "--timeout", "1s"],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("gave up after 1s: image: "), "{err}");
+    // The request had what was left of the second, not the client's 30 s default.
+    assert!(err.contains(": timed out after "), "{err}");
+    assert!(!err.contains("after 30s"), "{err}");
+}
+
 #[test]
 fn json_pointer_checks() {
     let server = TestServer::start(|n, _| {

@@ -42,6 +42,8 @@ pub struct WaitArgs {
 enum Seen {
     Passed(String),
     Not(String),
+    /// No answer: the request failed (connection, DNS, TLS, time-out).
+    Unanswered(String),
 }
 
 pub fn cmd_wait(args: &WaitArgs, out: &mut dyn Write) -> Result<()> {
@@ -128,6 +130,13 @@ pub fn cmd_wait(args: &WaitArgs, out: &mut dyn Write) -> Result<()> {
                     record(&session, &name, &gate.name, true, detail)?;
                 }
                 Seen::Not(detail) => last[i] = Some(detail),
+                // A poll that the deadline cut short says nothing about the gate; what the
+                // service last answered says more.
+                Seen::Unanswered(detail) => {
+                    if last[i].is_none() || started.elapsed() < args.timeout {
+                        last[i] = Some(detail);
+                    }
+                }
             }
         }
         let waiting: Vec<String> = prepared
@@ -183,7 +192,7 @@ fn poll(
 ) -> Seen {
     let response = match http.send(request, shown_url, secrets, Some(timeout)) {
         Ok(r) => r,
-        Err(e) => return Seen::Not(e),
+        Err(e) => return Seen::Unanswered(e),
     };
     let status_ok = match &gate.expect_status {
         Some(rule) => rule.admits(response.status),
