@@ -11,10 +11,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 commits=100000; tags=10000; releases=2000; events=10,1000,10000; diverged=500; notes_range=50000
-runs=15; profile=release; results="$PWD/benches/RESULTS.md"
+# Runs per side: the commands of a few milliseconds vary most from run to run, and cost least.
+runs=31; heavy_runs=15; profile=release; results="$PWD/benches/RESULTS.md"
 if [ "${1:-}" = "--smoke" ]; then
   commits=400; tags=40; releases=20; events=10,100,300; diverged=10; notes_range=200
-  runs=2; profile=dev; results=/dev/null
+  runs=2; heavy_runs=2; profile=dev; results=/dev/null
 fi
 
 # Smoke mode reuses the debug build the tests made; the figures need the release build.
@@ -33,33 +34,51 @@ repo="$work/gen/repo"
 # Let the kernel write the generated repository out first: timings taken while it is still
 # flushing hundreds of megabytes measure the disk's queue, for both sides alike.
 sync
-# Median wall time in milliseconds (one decimal) of "$@", after one warm-up run and with
-# $setup run (untimed) before each run. The git side runs through `eval` in this shell, so
+# Times are wall times of whole processes. The clock is bash's own $EPOCHREALTIME: reading it
+# with `date` would start a process on each side of every run and add its 1.25 ms to both
+# figures, which flatters every ratio. The git side runs through `eval` in this shell, so
 # neither side pays for an extra process.
+[ -n "${EPOCHREALTIME:-}" ] || { echo "benches/run.sh needs bash 5 or later (\$EPOCHREALTIME)" >&2; exit 1; }
 setup=true
-median_ms() {
-  local times=() start end
-  # One untimed run first, as hyperfine's --warmup: the binary and the files it reads are in
-  # memory for every timed run alike.
+
+# One run of "$@" after $setup (untimed); its wall time in microseconds goes to $elapsed.
+run_once() {
   eval "$setup"
-  "$@" >/dev/null 2>&1 || true
+  local start end
+  start=$EPOCHREALTIME
+  "$@" >/dev/null 2>"$work/stderr" || { echo "benchmark command failed: $*" >&2; cat "$work/stderr" >&2; exit 1; }
+  end=$EPOCHREALTIME
+  elapsed=$(( 10#${end/[.,]/} - 10#${start/[.,]/} ))
+}
+
+# The median of microseconds on stdin, in milliseconds with one decimal.
+median_ms() {
+  sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] / 1000 }'
+}
+
+# "OURS THEIRS": the medians of $runs runs of git-release "$@" and of the git command $1. One
+# untimed run of each first, as hyperfine's --warmup: the binaries and the files they read are
+# in memory for every timed run alike. Then the two take turns, so that a slow moment of this
+# shared machine falls on both sides rather than on one.
+medians() {
+  local git_cmd=$1 ours=() theirs=() elapsed
+  shift
+  eval "$setup"; "$bin" "$@" >/dev/null 2>&1 || true
+  eval "$setup"; eval "$git_cmd" >/dev/null 2>&1 || true
   for _ in $(seq "$runs"); do
-    eval "$setup"
-    start=$(date +%s%N)
-    "$@" >/dev/null 2>"$work/stderr" || { echo "benchmark command failed: $*" >&2; cat "$work/stderr" >&2; exit 1; }
-    end=$(date +%s%N)
-    times+=($(( (end - start) / 1000 )))
+    run_once "$bin" "$@"; ours+=("$elapsed")
+    run_once eval "$git_cmd"; theirs+=("$elapsed")
   done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] / 1000 }'
+  echo "$(printf '%s\n' "${ours[@]}" | median_ms) $(printf '%s\n' "${theirs[@]}" | median_ms)"
 }
 
 rows=()
 # compare LABEL TARGET DIR GIT-COMMAND -- GIT-RELEASE-ARGS…
 compare() {
   local label=$1 target=$2 dir=$3 git_cmd=$4; shift 4
-  local ours theirs ratio verdict
-  ours=$(cd "$dir" && median_ms "$bin" "$@")
-  theirs=$(cd "$dir" && median_ms eval "$git_cmd")
+  local both ours theirs ratio verdict
+  both=$(cd "$dir" && medians "$git_cmd" "$@")
+  read -r ours theirs <<< "$both"
   ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { if (b == 0) b = 0.1; printf "%.2f", a / b }')
   verdict=$(awk -v r="$ratio" -v t="$target" 'BEGIN { print (r <= t) ? "met" : "not met" }')
   rows+=("| $label | $ours ms | $theirs ms | ${ratio}× | ≤ ${target}× $verdict |")
@@ -78,7 +97,7 @@ setup="rm -f '$repo/.git/release-commit-cache'"
 compare "\`status\` of the ${event_counts[0]}-event release, nothing remembered, vs \`git cat-file -p\` of its release.toml" 1.5 "$repo" \
   "git cat-file -p refs/release/2099-01-01:release.toml" status -r 2099-01-01
 setup=true
-compare "\`notes --format text\` over $notes_range commits vs \`git log --format='%H %s' A..B\`" 1.0 "$repo" \
+runs=$heavy_runs compare "\`notes --format text\` over $notes_range commits vs \`git log --format='%H %s' A..B\`" 1.0 "$repo" \
   "git log --format='%H %s' 2030-01-01..2030-01-02" notes --format text -r 2030-01-02
 compare "\`start --dry-run\` (naming) with $tags tags vs \`git tag -l '2027*'\`" 1.5 "$repo" \
   "git tag -l '2027*'" start --dry-run --no-tag --date 2027-06-01
@@ -110,7 +129,7 @@ git -C "$repo" for-each-ref --format='%(refname:lstrip=2)' refs/release | sort \
 git -C "$repo" remote add origin "$work/remote.git"
 setup="rm -rf '$work/s'; mkdir '$work/s'; cp -a '$repo' '$work/s/repo'; cp -a '$work/remote.git' '$work/s/remote.git'; git -C '$work/s/repo' remote set-url origin '$work/s/remote.git'; cd '$work/s/repo'"
 eval "$setup"
-compare "\`sync\` of $diverged diverged releases vs \`git fetch\` + \`git push\` of them" 2.0 "$work/s/repo" \
+runs=$heavy_runs compare "\`sync\` of $diverged diverged releases vs \`git fetch\` + \`git push\` of them" 2.0 "$work/s/repo" \
   "git fetch -q origin '+refs/release/*:refs/release-remotes/origin/*' && git push -q -f origin 'refs/release/*:refs/release/*'" sync
 setup=true
 
@@ -119,7 +138,7 @@ setup=true
   echo
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr); $(git --version); $("$bin" --version)."
   echo "Repository: $commits commits, $tags date tags, $releases releases (+ ${#event_counts[@]} with many events, $diverged diverged), made by \`benches/generate.py\`."
-  echo "Median of $runs runs each, whole processes, $profile build. Made by \`benches/run.sh${1:+ $1}\`."
+  echo "Median of $runs runs each ($heavy_runs for \`notes\` and \`sync\`), the two sides taking turns; whole processes timed with bash's \$EPOCHREALTIME; $profile build. Made by \`benches/run.sh${1:+ $1}\`."
   echo
   echo "| what | git-release | git | ratio | target |"
   echo "| --- | --- | --- | --- | --- |"
