@@ -20,6 +20,100 @@ pub struct Repo {
     repo: gix::Repository,
     /// Whether object writes stay in memory (`batch`, `keep_objects_in_memory`).
     in_memory: bool,
+    /// `core.sharedRepository`: what the files and directories we make are opened up to; a
+    /// value git would refuse is refused when something is to be made, as git does.
+    shared: std::result::Result<Shared, String>,
+}
+
+/// `core.sharedRepository` as git reads it (`git_config_perm`): the permissions git gives
+/// what it creates in a repository that several users share, whatever their umask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shared {
+    /// Unset, `false` or `umask`: the umask decides, as for any file.
+    Umask,
+    /// `group` (`true`, `1`) is 0660 and `all` (`world`, `everybody`, `2`) 0664: bits added.
+    Add(u32),
+    /// An octal mode such as `0640`: what files get exactly (with execute bits for
+    /// directories where read bits are).
+    Exactly(u32),
+}
+
+impl Shared {
+    pub fn parse(value: Option<&str>) -> Result<Shared> {
+        const GROUP: u32 = 0o660;
+        const EVERYBODY: u32 = 0o664;
+        let Some(value) = value else {
+            return Ok(Shared::Umask);
+        };
+        let value = value.trim();
+        match value.to_ascii_lowercase().as_str() {
+            "umask" | "false" | "no" | "off" | "" => return Ok(Shared::Umask),
+            "group" | "true" | "yes" | "on" => return Ok(Shared::Add(GROUP)),
+            "all" | "world" | "everybody" => return Ok(Shared::Add(EVERYBODY)),
+            _ => {}
+        }
+        let Ok(mode) = u32::from_str_radix(value, 8) else {
+            bail!("core.sharedRepository = {value:?} is not umask, group, all or an octal mode");
+        };
+        Ok(match mode {
+            0 => Shared::Umask,
+            1 => Shared::Add(GROUP),
+            2 => Shared::Add(EVERYBODY),
+            _ if mode & 0o600 != 0o600 => {
+                bail!(
+                    "core.sharedRepository = {value} would keep its owner from reading or writing"
+                )
+            }
+            _ => Shared::Exactly(mode & 0o666),
+        })
+    }
+
+    /// The mode git gives a file or directory that was made with `mode` (`calc_shared_perm`):
+    /// the shared bits, without write bits for a read-only file, with execute bits where read
+    /// bits are for what is executable (a directory), and the set-group-id bit on a directory
+    /// so that what is made inside it keeps its group.
+    pub fn mode(self, mode: u32, is_dir: bool) -> u32 {
+        let mut tweak = match self {
+            Shared::Umask => return mode,
+            Shared::Add(bits) | Shared::Exactly(bits) => bits,
+        };
+        if mode & 0o200 == 0 {
+            tweak &= !0o222;
+        }
+        if mode & 0o100 != 0 {
+            tweak |= (tweak & 0o444) >> 2;
+        }
+        let mut mode = match self {
+            Shared::Exactly(_) => (mode & !0o777) | tweak,
+            _ => mode | tweak,
+        };
+        if is_dir {
+            mode |= 0o2000;
+        }
+        mode
+    }
+
+    /// Gives `path`, just made, the mode `mode` says (git's `adjust_shared_perm`). Nothing to
+    /// do, and no `stat`, when the repository is not shared.
+    pub fn apply(self, path: &Path) -> Result<()> {
+        if self == Shared::Umask {
+            return Ok(());
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let meta = std::fs::symlink_metadata(path)
+                .with_context(|| format!("reading the mode of {}", path.display()))?;
+            let old = meta.permissions().mode() & 0o7777;
+            let new = self.mode(old, meta.is_dir());
+            if new != old {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(new)).with_context(
+                    || format!("sharing {} (core.sharedRepository)", path.display()),
+                )?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A pack just written, kept from `git gc` until this is dropped.
@@ -222,10 +316,60 @@ impl Repo {
                 .hint("run `git release` inside a clone, or `git init` one first")
         })?;
         repo.object_cache_size_if_unset(64 << 20);
+        let shared = Shared::parse(
+            repo.config_snapshot()
+                .string("core.sharedRepository")
+                .map(|v| v.to_string())
+                .as_deref(),
+        )
+        .map_err(|e| e.to_string());
         Ok(Repo {
             repo,
             in_memory: false,
+            shared,
         })
+    }
+
+    /// Gives what we just made at `path` (a file or a directory inside the repository) the
+    /// permissions `core.sharedRepository` asks for, as git does after each file it makes.
+    pub fn share(&self, path: &Path) -> Result<()> {
+        match &self.shared {
+            Ok(shared) => shared.apply(path),
+            Err(e) => Err(Failure::new(e.clone())
+                .hint("set it as `git help config` describes, or unset it")
+                .into()),
+        }
+    }
+
+    /// `core.sharedRepository`, for files written when the repository is no longer at hand
+    /// (a cache, whose mode is a courtesy): as unset when its value is wrong.
+    pub fn shared(&self) -> Shared {
+        self.shared.clone().unwrap_or(Shared::Umask)
+    }
+
+    /// `share` for a ref just written by gix's transaction: its file (if loose), its reflog,
+    /// and the directories up to `refs/` and `logs/` that may have been made for them.
+    fn share_ref(&self, name: &str) -> Result<()> {
+        if self.shared == Ok(Shared::Umask) {
+            return Ok(());
+        }
+        let dir = self.repo.common_dir();
+        for base in [dir.to_path_buf(), dir.join("logs")] {
+            // The file, then each directory above it, up to (not including) `refs/`.
+            let top = base.join("refs");
+            let mut path = base.join(name);
+            while path.starts_with(&top) && path != top {
+                if path.exists() {
+                    self.share(&path)?;
+                }
+                path.pop();
+            }
+        }
+        let packed = dir.join("packed-refs");
+        if packed.exists() {
+            self.share(&packed)?;
+        }
+        Ok(())
     }
 
     /// From now on, objects are written to memory only: a dry run can plan with real commits
@@ -241,6 +385,7 @@ impl Repo {
         Repo {
             repo: self.repo.clone().with_object_memory(),
             in_memory: true,
+            shared: self.shared.clone(),
         }
     }
 
@@ -296,8 +441,16 @@ impl Repo {
             Default::default(),
         )
         .map_err(|e| anyhow!("writing a pack of {count} objects: {e}"))?;
+        // Held first, so that the `.keep` goes if sharing the files fails.
+        let kept = KeptPack(outcome.keep_path.clone());
+        for path in [outcome.data_path, outcome.index_path, outcome.keep_path]
+            .iter()
+            .flatten()
+        {
+            self.share(path)?;
+        }
         self.repo.objects.enable_object_memory();
-        Ok(KeptPack(outcome.keep_path))
+        Ok(kept)
     }
 
     /// Runs `command` (with `sh -c`) in a temporary detached worktree at `commit`, and returns
@@ -790,12 +943,14 @@ impl Repo {
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o444));
         let mut file = match builder.tempfile_in(&dir) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if let Err(made) = std::fs::create_dir(&dir)
-                    && made.kind() != std::io::ErrorKind::AlreadyExists
-                {
-                    return Err(
-                        anyhow::Error::new(made).context(format!("making {}", dir.display()))
-                    );
+                match std::fs::create_dir(&dir) {
+                    Ok(()) => self.share(&dir)?,
+                    Err(made) if made.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(made) => {
+                        return Err(
+                            anyhow::Error::new(made).context(format!("making {}", dir.display()))
+                        );
+                    }
                 }
                 builder.tempfile_in(&dir)
             }
@@ -803,6 +958,7 @@ impl Repo {
         }
         .with_context(|| format!("writing object {id} into {}", dir.display()))?;
         file.write_all(&out)?;
+        self.share(file.path())?;
         #[cfg(not(unix))]
         {
             let mut permissions = file.as_file().metadata()?.permissions();
@@ -1221,6 +1377,10 @@ impl Repo {
             })
         });
         drop(file);
+        let written = written.map(|w| {
+            w?;
+            self.share(&lock).map_err(RefUpdateError::Failed)
+        });
         match written {
             Some(Ok(())) => Some(std::fs::rename(&lock, dir.join(&u.name)).map_err(|e| {
                 let _ = std::fs::remove_file(&lock);
@@ -1245,6 +1405,14 @@ impl Repo {
 
     /// Moves every ref in `updates` at once, or none: each only if it still holds what it expects.
     pub fn update_refs(&self, updates: &[RefUpdate]) -> Result<(), RefUpdateError> {
+        // A `core.sharedRepository` git would refuse stops every write, refs too.
+        if let Err(why) = &self.shared {
+            return Err(RefUpdateError::Failed(
+                Failure::new(why.clone())
+                    .hint("set it as `git help config` describes, or unset it")
+                    .into(),
+            ));
+        }
         if let [one] = updates
             && let Some(moved) = self.move_release_ref(one)
         {
@@ -1284,7 +1452,15 @@ impl Repo {
         let mut tries = 0;
         loop {
             let error = match self.repo.edit_references_as(edits.clone(), committer) {
-                Ok(_) => return Ok(()),
+                Ok(_) => {
+                    // The refs have moved: a mode that could not be set does not undo that.
+                    for u in updates {
+                        if let Err(e) = self.share_ref(&u.name) {
+                            eprintln!("warning: {e:#}");
+                        }
+                    }
+                    return Ok(());
+                }
                 Err(e) => e,
             };
             // Decide by looking, not by parsing the message: a ref that moved, or one whose
@@ -1594,6 +1770,7 @@ mod tests {
         let repo = Repo {
             repo: gix::open(dir.path()).unwrap(),
             in_memory: false,
+            shared: Ok(Shared::Umask),
         };
         (dir, repo)
     }
@@ -1671,5 +1848,41 @@ mod tests {
             assert_eq!(rc, zlib_rs::ReturnCode::Ok, "{len} bytes");
             assert_eq!(inflated, &data[..], "{len} bytes");
         }
+    }
+
+    #[test]
+    fn shared_repository_values_read_as_git_reads_them() {
+        let parse = |v| Shared::parse(Some(v)).unwrap();
+        assert_eq!(Shared::parse(None).unwrap(), Shared::Umask);
+        for v in ["umask", "false", "0"] {
+            assert_eq!(parse(v), Shared::Umask, "{v}");
+        }
+        for v in ["group", "true", "1"] {
+            assert_eq!(parse(v), Shared::Add(0o660), "{v}");
+        }
+        for v in ["all", "world", "everybody", "2"] {
+            assert_eq!(parse(v), Shared::Add(0o664), "{v}");
+        }
+        assert_eq!(parse("0640"), Shared::Exactly(0o640));
+        assert_eq!(parse("0777"), Shared::Exactly(0o666));
+        for v in ["0066", "0440", "sometimes"] {
+            assert!(Shared::parse(Some(v)).is_err(), "{v}");
+        }
+    }
+
+    #[test]
+    fn shared_modes_are_git_modes() {
+        let group = Shared::Add(0o660);
+        // A loose object (0444 under umask 077), a lock file (0666 under 077), a directory.
+        assert_eq!(group.mode(0o400, false), 0o440);
+        assert_eq!(group.mode(0o600, false), 0o660);
+        assert_eq!(group.mode(0o700, true), 0o2770);
+        assert_eq!(Shared::Add(0o664).mode(0o600, false), 0o664);
+        // An exact mode takes bits away too: umask 022 gave 0644.
+        let exact = Shared::Exactly(0o640);
+        assert_eq!(exact.mode(0o444, false), 0o440);
+        assert_eq!(exact.mode(0o644, false), 0o640);
+        assert_eq!(exact.mode(0o755, true), 0o2750);
+        assert_eq!(Shared::Umask.mode(0o600, false), 0o600);
     }
 }

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::git::{Oid, Repo};
+use crate::git::{Oid, Repo, Shared};
 
 const FILE: &str = "release-commit-cache";
 const HEADER: &str = "git-release commit cache 1\n";
@@ -26,6 +26,8 @@ const LONGEST: usize = 64 * 1024;
 /// The remembered answers, read once; new ones are written when the memo is dropped.
 pub struct Memo {
     path: PathBuf,
+    /// The repository's `core.sharedRepository`, for the file's mode.
+    shared: Shared,
     /// The file's lines after the header, oldest first: `[commit, what, value]` in JSON.
     text: String,
     added: RefCell<Vec<String>>,
@@ -40,6 +42,7 @@ impl Memo {
             .unwrap_or_default();
         Memo {
             path,
+            shared: git.shared(),
             text,
             added: RefCell::new(Vec::new()),
         }
@@ -132,6 +135,7 @@ impl Drop for Memo {
             text.push('\n');
         }
         crate::files::write_cache(&self.path, &text);
+        let _ = self.shared.apply(&self.path);
     }
 }
 
@@ -142,6 +146,7 @@ mod tests {
     fn memo_at(path: PathBuf, text: &str) -> Memo {
         Memo {
             path,
+            shared: Shared::Umask,
             text: text.to_owned(),
             added: RefCell::new(Vec::new()),
         }
