@@ -102,6 +102,26 @@ fn a_hook_receives_the_rendered_request_and_the_secret_stays_out_of_sight() {
     assert_not_stored(&env);
 }
 
+/// A host name is looked up as the system looks it up (`/etc/hosts` here): the binary may be
+/// linked statically (build.rs), and glibc's static resolver must still find it.
+#[test]
+fn a_hook_to_a_host_name_is_sent() {
+    let server = TestServer::start(|_, _| Reply::Status(200, "{}".into()));
+    let env = with_hook(&server, "");
+    let by_name = server.url.replace("127.0.0.1", "localhost");
+    env.ok(&[
+        "config",
+        "set",
+        "hooks.0.url",
+        &format!("{by_name}/job/deploy-stage"),
+    ]);
+    let (code, _, err) = run(&env, &["deploy", "stage"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("→ 200"), "{err}");
+    assert_eq!(server.received().len(), 1, "{err}");
+    assert_eq!(server.received()[0].path, "/job/deploy-stage");
+}
+
 #[test]
 fn a_failing_hook_is_recorded_and_retried() {
     // The server echoes the token back in its error page: it must be redacted too.

@@ -245,7 +245,7 @@ fn people_of(turns: &serde_json::Value) -> Vec<&str> {
 ))]
 fn the_binary_is_linked_at_a_fixed_address() {
     use std::io::Read;
-    if std::env::var_os("GIT_RELEASE_PIE").is_some_and(|v| !v.is_empty() && v != "0") {
+    if option_env!("GIT_RELEASE_LINKAGE") == Some("pie") {
         return;
     }
     let bin = assert_cmd::cargo::cargo_bin("git-release");
@@ -264,36 +264,52 @@ fn the_binary_is_linked_at_a_fixed_address() {
     assert_eq!(e_type, 2);
 }
 
-/// On Linux with glibc the binary carries libgcc's unwinder (build.rs) instead of loading
-/// libgcc_s, whose CPU probe a hypervisor traps at every start. `readelf` (binutils, which
-/// links the binary) is the witness.
+/// On Linux with glibc the binary is linked statically when the C compiler has glibc's
+/// archives (build.rs), so no loader runs before `main`; linked dynamically, it carries
+/// libgcc's unwinder instead of loading libgcc_s, whose CPU probe a hypervisor traps at every
+/// start. `readelf` (binutils, which links the binary) is the witness.
 #[test]
 #[cfg(all(
     target_os = "linux",
     target_env = "gnu",
     not(target_feature = "crt-static")
 ))]
-fn the_binary_does_not_load_libgcc_s() {
-    if option_env!("GIT_RELEASE_UNWINDER") != Some("libgcc_eh") {
-        // build.rs found no libgcc_eh.a, or GIT_RELEASE_LIBGCC_S=1 asked for the library.
-        return;
-    }
-    let bin = assert_cmd::cargo::cargo_bin("git-release");
-    let out = std::process::Command::new("readelf")
-        .arg("-d")
-        .arg(&bin)
-        .output()
-        .expect("readelf from binutils");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let dynamic = String::from_utf8_lossy(&out.stdout);
+fn the_binary_loads_no_library_it_can_carry() {
+    let linkage = option_env!("GIT_RELEASE_LINKAGE");
+    let readelf = |flag: &str| {
+        let bin = assert_cmd::cargo::cargo_bin("git-release");
+        let out = std::process::Command::new("readelf")
+            .arg(flag)
+            .arg(&bin)
+            .output()
+            .expect("readelf from binutils");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let headers = readelf("--program-headers");
+    let dynamic = readelf("--dynamic");
     let needed: Vec<_> = dynamic.lines().filter(|l| l.contains("(NEEDED)")).collect();
-    assert!(needed.iter().any(|l| l.contains("libc.so")), "{dynamic}");
-    assert!(
-        !needed.iter().any(|l| l.contains("libgcc_s")),
-        "{needed:#?}"
-    );
+    match linkage {
+        Some("static") => {
+            assert!(!headers.contains("INTERP"), "{headers}");
+            assert!(needed.is_empty(), "{dynamic}");
+        }
+        Some("dynamic") => {
+            assert!(headers.contains("INTERP"), "{headers}");
+            assert!(needed.iter().any(|l| l.contains("libc.so")), "{dynamic}");
+            assert!(
+                !needed.iter().any(|l| l.contains("libgcc_s")),
+                "{needed:#?}"
+            );
+        }
+        // Asked for by GIT_RELEASE_PIE or GIT_RELEASE_LIBGCC_S.
+        Some("pie" | "dynamic-libgcc_s") => {
+            assert!(needed.iter().any(|l| l.contains("libc.so")), "{dynamic}")
+        }
+        other => panic!("build.rs said nothing of how it linked the binary: {other:?}"),
+    }
 }
