@@ -220,6 +220,18 @@ fn quiet_plain_output_and_relative_times() {
     assert_eq!((code, out.as_str(), err.as_str()), (0, "2026-11-20\n", ""));
     let (_, _, err) = env.run(&["-q", "comment", "shh"]);
     assert_eq!(err, "");
+    // After the subcommand, and after a subcommand's own subcommand; not after `--`.
+    let (code, _, err) = env.run(&["comment", "--quiet", "--", "-q"]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert!(env.ok(&["log"]).contains("comment: -q\n"));
+    let (code, _, err) = env.run(&["comment", "loud"]);
+    assert_eq!(code, 0);
+    assert!(err.contains("Recorded"), "{err}");
+    env.ok(&["init"]);
+    let set = ["config", "set", "release.name", "%Y-%m-%d"];
+    assert!(env.run(&set).2.contains("Set release.name"));
+    let (code, _, err) = env.run(&[&set[..], &["-q", "--no-hooks"]].concat());
+    assert_eq!((code, err.as_str()), (0, ""));
     let status = env.ok(&["status"]);
     assert!(status.contains("(just now) by Ada Lovelace"), "{status}");
     assert!(!status.contains('\u{1b}'), "colour codes in piped output");
