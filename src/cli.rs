@@ -46,15 +46,14 @@ pub struct Options {
     pub quiet: bool,
 }
 
-// `Options`, defined on a subcommand and given to its own subcommands.
-#[derive(clap::Args, Debug)]
-struct SubcommandOptions {
-    /// Record events but send no hook requests.
-    #[arg(long, global = true)]
-    no_hooks: bool,
-    /// Print only the answer: no progress or confirmations on stderr (warnings still show).
-    #[arg(long, short, global = true)]
-    quiet: bool,
+impl Options {
+    /// Defines the options on a subcommand, global within it: its own subcommands take
+    /// them too.
+    fn define_on(cmd: clap::Command) -> clap::Command {
+        <Options as clap::Args>::augment_args(cmd)
+            .mut_arg("no_hooks", |a| a.global(true))
+            .mut_arg("quiet", |a| a.global(true))
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -110,10 +109,9 @@ pub fn parse() -> Cli {
     let mut matches = <Cli as clap::CommandFactory>::command().get_matches();
     // The options as the subcommand got them (a global argument's value reaches the
     // subcommand that defines it from any of its own subcommands).
-    let given = matches.subcommand().map(|(_, sub)| Options {
-        no_hooks: sub.get_flag("no_hooks"),
-        quiet: sub.get_flag("quiet"),
-    });
+    let given = matches
+        .subcommand()
+        .and_then(|(_, sub)| <Options as clap::FromArgMatches>::from_arg_matches(sub).ok());
     let mut cli =
         <Cli as clap::FromArgMatches>::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| {
             e.format(&mut <Cli as clap::CommandFactory>::command())
@@ -157,14 +155,12 @@ impl<T: clap::FromArgMatches> clap::FromArgMatches for Deferred<T> {
 
 impl<T: clap::Args> clap::Args for Deferred<T> {
     fn augment_args(cmd: clap::Command) -> clap::Command {
-        define(cmd, |cmd| {
-            SubcommandOptions::augment_args(T::augment_args(cmd))
-        })
+        define(cmd, |cmd| Options::define_on(T::augment_args(cmd)))
     }
 
     fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
         define(cmd, |cmd| {
-            SubcommandOptions::augment_args(T::augment_args_for_update(cmd))
+            Options::define_on(T::augment_args_for_update(cmd))
         })
     }
 }
