@@ -15,6 +15,7 @@ pub type OidMap<V> = gix::hashtable::HashMap<Oid, V>;
 
 use crate::error::Failure;
 use crate::release::Actor;
+use crate::shared::Shared;
 
 pub struct Repo {
     repo: gix::Repository,
@@ -23,97 +24,6 @@ pub struct Repo {
     /// `core.sharedRepository`: what the files and directories we make are opened up to; a
     /// value git would refuse is refused when something is to be made, as git does.
     shared: std::result::Result<Shared, String>,
-}
-
-/// `core.sharedRepository` as git reads it (`git_config_perm`): the permissions git gives
-/// what it creates in a repository that several users share, whatever their umask.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shared {
-    /// Unset, `false` or `umask`: the umask decides, as for any file.
-    Umask,
-    /// `group` (`true`, `1`) is 0660 and `all` (`world`, `everybody`, `2`) 0664: bits added.
-    Add(u32),
-    /// An octal mode such as `0640`: what files get exactly (with execute bits for
-    /// directories where read bits are).
-    Exactly(u32),
-}
-
-impl Shared {
-    pub fn parse(value: Option<&str>) -> Result<Shared> {
-        const GROUP: u32 = 0o660;
-        const EVERYBODY: u32 = 0o664;
-        let Some(value) = value else {
-            return Ok(Shared::Umask);
-        };
-        let value = value.trim();
-        match value.to_ascii_lowercase().as_str() {
-            "umask" | "false" | "no" | "off" | "" => return Ok(Shared::Umask),
-            "group" | "true" | "yes" | "on" => return Ok(Shared::Add(GROUP)),
-            "all" | "world" | "everybody" => return Ok(Shared::Add(EVERYBODY)),
-            _ => {}
-        }
-        let Ok(mode) = u32::from_str_radix(value, 8) else {
-            bail!("core.sharedRepository = {value:?} is not umask, group, all or an octal mode");
-        };
-        Ok(match mode {
-            0 => Shared::Umask,
-            1 => Shared::Add(GROUP),
-            2 => Shared::Add(EVERYBODY),
-            _ if mode & 0o600 != 0o600 => {
-                bail!(
-                    "core.sharedRepository = {value} would keep its owner from reading or writing"
-                )
-            }
-            _ => Shared::Exactly(mode & 0o666),
-        })
-    }
-
-    /// The mode git gives a file or directory that was made with `mode` (`calc_shared_perm`):
-    /// the shared bits, without write bits for a read-only file, with execute bits where read
-    /// bits are for what is executable (a directory), and the set-group-id bit on a directory
-    /// so that what is made inside it keeps its group.
-    pub fn mode(self, mode: u32, is_dir: bool) -> u32 {
-        let mut tweak = match self {
-            Shared::Umask => return mode,
-            Shared::Add(bits) | Shared::Exactly(bits) => bits,
-        };
-        if mode & 0o200 == 0 {
-            tweak &= !0o222;
-        }
-        if mode & 0o100 != 0 {
-            tweak |= (tweak & 0o444) >> 2;
-        }
-        let mut mode = match self {
-            Shared::Exactly(_) => (mode & !0o777) | tweak,
-            _ => mode | tweak,
-        };
-        if is_dir {
-            mode |= 0o2000;
-        }
-        mode
-    }
-
-    /// Gives `path`, just made, the mode `mode` says (git's `adjust_shared_perm`). Nothing to
-    /// do, and no `stat`, when the repository is not shared.
-    pub fn apply(self, path: &Path) -> Result<()> {
-        if self == Shared::Umask {
-            return Ok(());
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            let meta = std::fs::symlink_metadata(path)
-                .with_context(|| format!("reading the mode of {}", path.display()))?;
-            let old = meta.permissions().mode() & 0o7777;
-            let new = self.mode(old, meta.is_dir());
-            if new != old {
-                std::fs::set_permissions(path, std::fs::Permissions::from_mode(new)).with_context(
-                    || format!("sharing {} (core.sharedRepository)", path.display()),
-                )?;
-            }
-        }
-        Ok(())
-    }
 }
 
 /// A pack just written, kept from `git gc` until this is dropped.
@@ -316,13 +226,16 @@ impl Repo {
                 .hint("run `git release` inside a clone, or `git init` one first")
         })?;
         repo.object_cache_size_if_unset(64 << 20);
-        let shared = Shared::parse(
-            repo.config_snapshot()
-                .string("core.sharedRepository")
-                .map(|v| v.to_string())
-                .as_deref(),
-        )
-        .map_err(|e| e.to_string());
+        // `Some(None)`: the key without a value, which git reads as `group`.
+        let shared = match repo
+            .config_snapshot()
+            .plumbing()
+            .string_implicit("core.sharedRepository")
+        {
+            None => Ok(Shared::Umask),
+            Some(value) => Shared::parse(value.as_ref().map(|v| v.to_str_lossy()).as_deref())
+                .map_err(|e| e.to_string()),
+        };
         Ok(Repo {
             repo,
             in_memory: false,
@@ -330,15 +243,20 @@ impl Repo {
         })
     }
 
+    /// `core.sharedRepository`, or why nothing may be written: a value git would refuse stops
+    /// every write before it starts, as it stops git's.
+    fn sharing(&self) -> Result<Shared> {
+        self.shared.clone().map_err(|e| {
+            Failure::new(e)
+                .hint("set it as `git help config` describes, or unset it")
+                .into()
+        })
+    }
+
     /// Gives what we just made at `path` (a file or a directory inside the repository) the
     /// permissions `core.sharedRepository` asks for, as git does after each file it makes.
     pub fn share(&self, path: &Path) -> Result<()> {
-        match &self.shared {
-            Ok(shared) => shared.apply(path),
-            Err(e) => Err(Failure::new(e.clone())
-                .hint("set it as `git help config` describes, or unset it")
-                .into()),
-        }
+        self.sharing()?.apply(path)
     }
 
     /// `core.sharedRepository`, for files written when the repository is no longer at hand
@@ -347,27 +265,61 @@ impl Repo {
         self.shared.clone().unwrap_or(Shared::Umask)
     }
 
-    /// `share` for a ref just written by gix's transaction: its file (if loose), its reflog,
-    /// and the directories up to `refs/` and `logs/` that may have been made for them.
-    fn share_ref(&self, name: &str) -> Result<()> {
+    /// What an update of the ref `name` by gix's transaction makes, to be shared once it has:
+    /// the ref's file (put in place by a rename, so always new), and its reflog and each
+    /// directory above the two, up to the repository's own, that is not there yet. git gives
+    /// modes only to what it makes; a directory that exists may be another user's. Nothing
+    /// when the repository is not shared.
+    fn to_be_made(&self, name: &str) -> Vec<PathBuf> {
         if self.shared == Ok(Shared::Umask) {
-            return Ok(());
+            return Vec::new();
         }
         let dir = self.repo.common_dir();
-        for base in [dir.to_path_buf(), dir.join("logs")] {
-            // The file, then each directory above it, up to (not including) `refs/`.
-            let top = base.join("refs");
-            let mut path = base.join(name);
-            while path.starts_with(&top) && path != top {
-                if path.exists() {
-                    self.share(&path)?;
-                }
+        let file = dir.join(name);
+        let mut made = Vec::new();
+        for mut path in [
+            file.parent().map(Path::to_path_buf),
+            Some(dir.join("logs").join(name)),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            while path.starts_with(dir) && path != dir && !path.exists() {
+                made.push(path.clone());
                 path.pop();
             }
         }
-        let packed = dir.join("packed-refs");
-        if packed.exists() {
-            self.share(&packed)?;
+        made.push(file);
+        made
+    }
+
+    /// Which `packed-refs` file is there (its inode), to tell whether a transaction
+    /// rewrote it. Nothing when the repository is not shared.
+    fn packed_refs_file(&self) -> Option<u64> {
+        if self.shared == Ok(Shared::Umask) {
+            return None;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            std::fs::metadata(self.repo.common_dir().join("packed-refs"))
+                .ok()
+                .map(|m| m.ino())
+        }
+        #[cfg(not(unix))]
+        None
+    }
+
+    /// `share` for what a transaction made (`to_be_made`) and a `packed-refs` it rewrote.
+    fn share_made(&self, made: &[PathBuf], packed_before: Option<u64>) -> Result<()> {
+        for path in made {
+            if path.exists() {
+                self.share(path)?;
+            }
+        }
+        let packed = self.packed_refs_file();
+        if packed.is_some() && packed != packed_before {
+            self.share(&self.repo.common_dir().join("packed-refs"))?;
         }
         Ok(())
     }
@@ -397,6 +349,8 @@ impl Repo {
     /// objects; drop it once the refs point at them.
     pub fn write_kept_objects(&mut self) -> Result<KeptPack> {
         const UNPACK_LIMIT: usize = 100;
+        // Before anything is made: a sharing mode git would refuse.
+        self.sharing()?;
         let Some(kept) = self.repo.objects.take_object_memory() else {
             return Ok(KeptPack(None));
         };
@@ -443,6 +397,13 @@ impl Repo {
         .map_err(|e| anyhow!("writing a pack of {count} objects: {e}"))?;
         // Held first, so that the `.keep` goes if sharing the files fails.
         let kept = KeptPack(outcome.keep_path.clone());
+        // Read-only, as git leaves a pack and its index (gix's temporary files were 0600).
+        for path in [&outcome.data_path, &outcome.index_path].into_iter().flatten() {
+            let mut permissions = std::fs::metadata(path)?.permissions();
+            permissions.set_readonly(true);
+            std::fs::set_permissions(path, permissions)
+                .with_context(|| format!("making {} read-only", path.display()))?;
+        }
         for path in [outcome.data_path, outcome.index_path, outcome.keep_path]
             .iter()
             .flatten()
@@ -925,6 +886,8 @@ impl Repo {
     /// block either way, and `git gc` compresses them into a pack as it does any loose object.
     fn write_loose(&self, kind: gix::object::Kind, data: &[u8], id: Oid) -> Result<()> {
         use std::io::Write as _;
+        // Before anything is made: a sharing mode git would refuse.
+        self.sharing()?;
         let objects = self.repo.objects.store_ref().path();
         let hex = id.to_hex().to_string();
         let (fan, rest) = hex.split_at(2);
@@ -1406,13 +1369,7 @@ impl Repo {
     /// Moves every ref in `updates` at once, or none: each only if it still holds what it expects.
     pub fn update_refs(&self, updates: &[RefUpdate]) -> Result<(), RefUpdateError> {
         // A `core.sharedRepository` git would refuse stops every write, refs too.
-        if let Err(why) = &self.shared {
-            return Err(RefUpdateError::Failed(
-                Failure::new(why.clone())
-                    .hint("set it as `git help config` describes, or unset it")
-                    .into(),
-            ));
-        }
+        self.sharing().map_err(RefUpdateError::Failed)?;
         if let [one] = updates
             && let Some(moved) = self.move_release_ref(one)
         {
@@ -1449,15 +1406,18 @@ impl Repo {
         // A failure nothing explains when we look (no ref moved, no lock left) may still be a
         // writer that held a lock and rolled back just before we looked: try again, a few times,
         // before calling it an error; a real one fails the same way each time.
+        let made: Vec<PathBuf> = updates
+            .iter()
+            .flat_map(|u| self.to_be_made(&u.name))
+            .collect();
+        let packed = self.packed_refs_file();
         let mut tries = 0;
         loop {
             let error = match self.repo.edit_references_as(edits.clone(), committer) {
                 Ok(_) => {
                     // The refs have moved: a mode that could not be set does not undo that.
-                    for u in updates {
-                        if let Err(e) = self.share_ref(&u.name) {
-                            eprintln!("warning: {e:#}");
-                        }
+                    if let Err(e) = self.share_made(&made, packed) {
+                        eprintln!("warning: {e:#}");
                     }
                     return Ok(());
                 }
@@ -1848,41 +1808,5 @@ mod tests {
             assert_eq!(rc, zlib_rs::ReturnCode::Ok, "{len} bytes");
             assert_eq!(inflated, &data[..], "{len} bytes");
         }
-    }
-
-    #[test]
-    fn shared_repository_values_read_as_git_reads_them() {
-        let parse = |v| Shared::parse(Some(v)).unwrap();
-        assert_eq!(Shared::parse(None).unwrap(), Shared::Umask);
-        for v in ["umask", "false", "0"] {
-            assert_eq!(parse(v), Shared::Umask, "{v}");
-        }
-        for v in ["group", "true", "1"] {
-            assert_eq!(parse(v), Shared::Add(0o660), "{v}");
-        }
-        for v in ["all", "world", "everybody", "2"] {
-            assert_eq!(parse(v), Shared::Add(0o664), "{v}");
-        }
-        assert_eq!(parse("0640"), Shared::Exactly(0o640));
-        assert_eq!(parse("0777"), Shared::Exactly(0o666));
-        for v in ["0066", "0440", "sometimes"] {
-            assert!(Shared::parse(Some(v)).is_err(), "{v}");
-        }
-    }
-
-    #[test]
-    fn shared_modes_are_git_modes() {
-        let group = Shared::Add(0o660);
-        // A loose object (0444 under umask 077), a lock file (0666 under 077), a directory.
-        assert_eq!(group.mode(0o400, false), 0o440);
-        assert_eq!(group.mode(0o600, false), 0o660);
-        assert_eq!(group.mode(0o700, true), 0o2770);
-        assert_eq!(Shared::Add(0o664).mode(0o600, false), 0o664);
-        // An exact mode takes bits away too: umask 022 gave 0644.
-        let exact = Shared::Exactly(0o640);
-        assert_eq!(exact.mode(0o444, false), 0o440);
-        assert_eq!(exact.mode(0o644, false), 0o640);
-        assert_eq!(exact.mode(0o755, true), 0o2750);
-        assert_eq!(Shared::Umask.mode(0o600, false), 0o600);
     }
 }

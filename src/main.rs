@@ -14,6 +14,7 @@ mod release;
 mod render;
 mod rollforward;
 mod session;
+mod shared;
 mod store;
 
 use std::io::Write;

@@ -55,22 +55,49 @@ fn fan_out_dirs(env: &TestEnv) -> Vec<String> {
 fn a_shared_repository_gets_the_modes_git_gives() {
     let env = TestEnv::new();
     env.git(&["config", "core.sharedRepository", "group"]);
-    let before = fan_out_dirs(&env);
+    gets_the_modes_git_gives(&env, (0o660, 0o440, 0o2770));
+}
+
+/// `[core] sharedRepository` with no value, which `git init --shared` never writes but git
+/// reads as `group`.
+#[test]
+fn the_key_without_a_value_shares_with_the_group() {
+    let env = TestEnv::new();
+    let config = env.repo.join(".git/config");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("[core]\n\tsharedRepository\n");
+    std::fs::write(&config, text).unwrap();
+    gets_the_modes_git_gives(&env, (0o660, 0o440, 0o2770));
+}
+
+/// A mode that gives the group nothing: no set-group-id bit on the directories either.
+#[test]
+fn a_mode_for_the_owner_alone_sets_no_group_bit() {
+    let env = TestEnv::new();
+    env.git(&["config", "core.sharedRepository", "0600"]);
+    gets_the_modes_git_gives(&env, (0o600, 0o400, 0o700));
+}
+
+/// Runs the writing commands in `env` under umask 077, and checks that every ref, cache,
+/// object and fan-out directory they made has the mode git gives its own, made under the same
+/// umask: `(ref, object, directory)`, which git is also checked to give.
+fn gets_the_modes_git_gives(env: &TestEnv, git_modes: (u32, u32, u32)) {
+    let before = fan_out_dirs(env);
     // A release ref made by a transaction (with its tag and the note), then moved alone; the
     // two local caches.
-    masked(&env, None, &["start", "--date", "2026-11-20"]);
-    masked(&env, None, &["comment", "in a shared repository"]);
-    masked(&env, None, &["status"]);
-    masked(&env, None, &["list"]);
+    masked(env, None, &["start", "--date", "2026-11-20"]);
+    masked(env, None, &["comment", "in a shared repository"]);
+    masked(env, None, &["status"]);
+    masked(env, None, &["list"]);
 
     // git's own, under the same umask: a ref, and an object in a fan-out directory it makes.
     masked(
-        &env,
+        env,
         Some("git"),
         &["update-ref", "refs/heads/witness", "HEAD"],
     );
     let ref_mode = mode(&env.repo.join(".git/refs/heads/witness"));
-    let taken = fan_out_dirs(&env);
+    let taken = fan_out_dirs(env);
     let blob = (0..)
         .map(|i| format!("witness {i}\n"))
         .find_map(|text| {
@@ -82,7 +109,7 @@ fn a_shared_repository_gets_the_modes_git_gives() {
         .unwrap();
     let id = String::from_utf8(
         masked(
-            &env,
+            env,
             Some("git"),
             &["hash-object", "-w", blob.to_str().unwrap()],
         )
@@ -97,8 +124,8 @@ fn a_shared_repository_gets_the_modes_git_gives() {
     let dir_mode = mode(&env.repo.join(format!(".git/objects/{}", &id[..2])));
     assert_eq!(
         (ref_mode, object_mode, dir_mode),
-        (0o660, 0o440, 0o2770),
-        "git's own modes for group sharing under umask 077"
+        git_modes,
+        "git's own modes under umask 077"
     );
 
     for name in [
@@ -135,7 +162,7 @@ fn a_shared_repository_gets_the_modes_git_gives() {
         checked += 1;
     }
     assert!(checked >= 10, "{objects}");
-    let made: Vec<_> = fan_out_dirs(&env)
+    let made: Vec<_> = fan_out_dirs(env)
         .into_iter()
         .filter(|d| !before.contains(d) && *d != id[..2])
         .collect();
@@ -150,6 +177,23 @@ fn a_shared_repository_gets_the_modes_git_gives() {
     env.fsck();
 }
 
+/// Directories that were there before keep their modes: git gives modes only to what it
+/// makes, and another user's directory is not ours to change.
+#[test]
+fn directories_already_there_keep_their_modes() {
+    let env = TestEnv::new();
+    env.git(&["config", "core.sharedRepository", "group"]);
+    let tags = env.repo.join(".git/refs/tags");
+    std::fs::create_dir_all(&tags).unwrap();
+    std::fs::set_permissions(&tags, std::fs::Permissions::from_mode(0o755)).unwrap();
+    masked(&env, None, &["start", "--date", "2026-11-20"]);
+    assert!(env.repo.join(".git/refs/tags/2026-11-20").exists());
+    assert_eq!(mode(&tags), 0o755);
+    // What the same transaction made is shared.
+    assert_eq!(mode(&env.repo.join(".git/refs/release")), 0o2770);
+    assert_eq!(mode(&env.repo.join(".git/refs/tags/2026-11-20")), 0o660);
+}
+
 /// A value git would refuse stops what writes, before anything is written, and says why;
 /// what only reads goes on.
 #[test]
@@ -158,10 +202,12 @@ fn a_sharing_mode_git_would_refuse_stops_writes() {
     env.ok(&["start", "--date", "2026-11-20"]);
     let before = env.git(&["rev-parse", "refs/release/2026-11-20"]);
     let objects = env.git(&["count-objects"]);
+    let dirs = fan_out_dirs(&env);
     env.git(&["config", "core.sharedRepository", "0066"]);
     let err = env.fails(&["comment", "not written"], 1);
     assert!(err.contains("core.sharedRepository = 0066"), "{err}");
     assert_eq!(env.git(&["rev-parse", "refs/release/2026-11-20"]), before);
     assert_eq!(env.git(&["count-objects"]), objects);
+    assert_eq!(fan_out_dirs(&env), dirs, "no directory made either");
     env.ok(&["status"]);
 }

@@ -284,6 +284,16 @@ fn many_diverged_releases_merge_into_one_pack() {
         })
         .collect();
     assert_eq!(holding.len(), 1, "the merge {merge} is in none of {new:?}");
+    // Read-only, as git leaves a pack and its index.
+    use std::os::unix::fs::PermissionsExt as _;
+    for file in new
+        .iter()
+        .filter(|p| p.ends_with(".pack") || p.ends_with(".idx"))
+    {
+        let path = a.repo.join(".git/objects/pack").join(file);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o222, 0, "{file} is writable: {mode:o}");
+    }
     let loose = a
         .repo
         .join(format!(".git/objects/{}/{}", &merge[..2], &merge[2..]));

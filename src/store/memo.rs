@@ -13,7 +13,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::git::{Oid, Repo, Shared};
+use crate::git::{Oid, Repo};
+use crate::shared::Shared;
 
 const FILE: &str = "release-commit-cache";
 const HEADER: &str = "git-release commit cache 1\n";
