@@ -3,15 +3,16 @@
 //! symbols, and running libgcc's CPU probe, whose `CPUID` instructions a hypervisor traps.
 //! git pays for its own libraries too, but a command of a few milliseconds feels all of it.
 //!
-//! - **Static, at a fixed address** (the default, when the C compiler has glibc's and
-//!   libgcc's archives, as Debian's `libc6-dev` and `gcc` install them): no loader runs at all,
-//!   0.25 ms less on every command than the dynamic build below. rustc links a program
+//! - **Static, at a fixed address** (the default, when the target's glibc is 2.34 or later
+//!   and the C compiler has its archives and libgcc's, as Debian's `libc6-dev` and `gcc`
+//!   install them): no loader runs at all, 0.25 ms less on every command than the dynamic
+//!   build below. rustc links a program
 //!   against glibc dynamically unless the whole build (proc macros too, which cannot be) is
 //!   built `crt-static`; so each library it asks for (`-lc -lm -lgcc_s …`) is met by a linker
 //!   script of that name, found first, that hands the linker the archive, and `-static`
-//!   makes the C compiler pick a static program's start files. glibc's static name lookups
-//!   (`getaddrinfo`, `getpwuid`) read `/etc/hosts`, DNS and `/etc/passwd` as the shared
-//!   library does, and load the library of any other NSS module named in `nsswitch.conf`,
+//!   makes the C compiler pick a static program's start files. Since glibc 2.34, static name
+//!   lookups (`getaddrinfo`, `getpwuid`) read `/etc/hosts`, DNS and `/etc/passwd` as the
+//!   shared library does, and load the library of any other NSS module named in `nsswitch.conf`,
 //!   which must then be the glibc the program was built with: build it on the machine, or
 //!   one like it, that runs it (`cargo install` does). `GIT_RELEASE_DYNAMIC=1` links
 //!   dynamically instead.
@@ -25,10 +26,11 @@
 //! - **Dynamic and position-independent**, as rustc links it: `GIT_RELEASE_PIE=1`.
 //!
 //! Only glibc builds that rustc links dynamically are changed (not `crt-static` or musl).
-//! `GIT_RELEASE_LINKAGE` tells the tests which of the three was made.
+//! `GIT_RELEASE_LINKAGE` tells the tests which of the three was made, and whether a dynamic
+//! build was asked for or is all this machine can do (`-fallback`).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 fn main() {
     for var in [
@@ -54,9 +56,8 @@ fn main() {
         return;
     }
     println!("cargo:rustc-link-arg-bins=-no-pie");
-    if !set("GIT_RELEASE_DYNAMIC")
-        && let Some(scripts) = static_glibc()
-    {
+    let asked_dynamic = set("GIT_RELEASE_DYNAMIC");
+    if !asked_dynamic && let Some(scripts) = static_glibc() {
         // The binary and its unit tests; the integration tests' harness stays as rustc
         // links it.
         let dir = linker_scripts("static", &scripts);
@@ -65,14 +66,17 @@ fn main() {
         println!("cargo:rustc-env=GIT_RELEASE_LINKAGE=static");
         return;
     }
+    // Dynamic because it was asked for, or because this machine cannot link statically; the
+    // tests check that the second is true when it is said.
+    let why = if asked_dynamic { "" } else { "-fallback" };
     if !set("GIT_RELEASE_LIBGCC_S")
         && let Some(unwinder) = archive("libgcc_eh.a")
     {
         let dir = linker_scripts("unwind", &[("gcc_s", format!("INPUT({unwinder})\n"))]);
         println!("cargo:rustc-link-search=native={}", dir.display());
-        println!("cargo:rustc-env=GIT_RELEASE_LINKAGE=dynamic");
+        println!("cargo:rustc-env=GIT_RELEASE_LINKAGE=dynamic{why}");
     } else {
-        println!("cargo:rustc-env=GIT_RELEASE_LINKAGE=dynamic-libgcc_s");
+        println!("cargo:rustc-env=GIT_RELEASE_LINKAGE=dynamic-libgcc_s{why}");
     }
 }
 
@@ -95,6 +99,9 @@ fn linker_scripts(name: &str, scripts: &[(&str, String)]) -> PathBuf {
 /// -static` groups them (for the calls each makes into the others); libgcc's unwinder for
 /// `-lgcc_s`; and each of the others (empty since glibc 2.34 moved them into libc).
 fn static_glibc() -> Option<Vec<(&'static str, String)>> {
+    if !glibc_has_files_and_dns() {
+        return None;
+    }
     let [libc, libgcc, unwinder] = ["libc.a", "libgcc.a", "libgcc_eh.a"].map(archive);
     let (libc, libgcc, unwinder) = (libc?, libgcc?, unwinder?);
     let mut scripts = vec![
@@ -110,18 +117,59 @@ fn static_glibc() -> Option<Vec<(&'static str, String)>> {
     Some(scripts)
 }
 
-/// Where the C compiler that links for rustc keeps the archive `name`, quoted for a linker
-/// script. It answers the bare name when it has none.
+/// The C compiler that links for rustc, asked about the target: the linker cargo was told to
+/// use, or else the one the `cc` crate picks, with the flags that make it answer for the
+/// target rather than the host (`-m32` for i686 on an x86_64 machine).
+fn compiler() -> Command {
+    static FOUND: std::sync::OnceLock<cc::Tool> = std::sync::OnceLock::new();
+    match std::env::var_os("RUSTC_LINKER") {
+        Some(linker) => Command::new(linker),
+        None => FOUND
+            .get_or_init(|| cc::Build::new().get_compiler())
+            .to_command(),
+    }
+}
+
+/// Where the C compiler keeps the archive `name`, quoted for a linker script. It answers the
+/// bare name when it has none. A build that uses it is redone when it changes or goes (a gcc
+/// or glibc upgrade), rather than naming a file that is no longer there.
 fn archive(name: &str) -> Option<String> {
-    let linker = std::env::var("RUSTC_LINKER").unwrap_or_else(|_| "cc".to_owned());
-    let output = Command::new(linker)
+    let output = compiler()
         .arg(format!("-print-file-name={name}"))
+        .stderr(Stdio::null())
         .output()
         .ok()?;
     let path = PathBuf::from(String::from_utf8(output.stdout).ok()?.trim());
-    (output.status.success()
+    let found = output.status.success()
         && path.is_absolute()
         && path.is_file()
-        && !path.to_string_lossy().contains('"'))
-    .then(|| format!("\"{}\"", path.display()))
+        && !path.to_string_lossy().contains('"');
+    if !found {
+        return None;
+    }
+    println!("cargo:rerun-if-changed={}", path.display());
+    Some(format!("\"{}\"", path.display()))
+}
+
+/// Whether the target's glibc is 2.34 or later, as its headers say. From 2.34 on, the name
+/// lookups of `/etc/hosts`, DNS and `/etc/passwd` are part of libc itself; before it, a
+/// static program loads them from the system's shared libraries at every lookup.
+fn glibc_has_files_and_dns() -> bool {
+    let Ok(output) = compiler()
+        .args(["-E", "-dM", "-x", "c", "-include", "features.h", "-"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+    else {
+        return false;
+    };
+    let defines = String::from_utf8_lossy(&output.stdout);
+    let define = |name: &str| {
+        defines.lines().find_map(|line| {
+            let rest = line.strip_prefix("#define ")?.strip_prefix(name)?;
+            rest.trim().parse::<u32>().ok()
+        })
+    };
+    output.status.success()
+        && matches!((define("__GLIBC__ "), define("__GLIBC_MINOR__ ")), (Some(major), Some(minor)) if (major, minor) >= (2, 34))
 }

@@ -305,6 +305,18 @@ fn the_binary_loads_no_library_it_can_carry() {
     let headers = readelf("--program-headers");
     let dynamic = readelf("--dynamic");
     let needed: Vec<_> = dynamic.lines().filter(|l| l.contains("(NEEDED)")).collect();
+    // A dynamic build that was not asked for: only when this machine cannot link statically,
+    // as the C compiler and glibc tell it here (the default build is static where it can be).
+    let linkage = match linkage.and_then(|l| l.strip_suffix("-fallback")) {
+        Some(fallback) => {
+            assert!(
+                !can_link_glibc_statically(),
+                "the binary is linked {fallback}, although this machine can link it statically"
+            );
+            Some(fallback)
+        }
+        None => linkage,
+    };
     match linkage {
         Some("static") => {
             assert!(!headers.contains("INTERP"), "{headers}");
@@ -324,4 +336,27 @@ fn the_binary_loads_no_library_it_can_carry() {
         }
         other => panic!("build.rs said nothing of how it linked the binary: {other:?}"),
     }
+}
+
+/// Whether the C compiler has the archives of glibc and libgcc that a static link takes, and
+/// glibc is 2.34 or later (where name lookups need no shared library).
+fn can_link_glibc_statically() -> bool {
+    let archives = ["libc.a", "libgcc.a", "libgcc_eh.a"].iter().all(|name| {
+        std::process::Command::new("cc")
+            .arg(format!("-print-file-name={name}"))
+            .output()
+            .is_ok_and(|out| {
+                std::path::Path::new(String::from_utf8_lossy(&out.stdout).trim()).is_absolute()
+            })
+    });
+    let version = std::process::Command::new("getconf")
+        .arg("GNU_LIBC_VERSION")
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+        .unwrap_or_default();
+    let minor = version
+        .trim()
+        .strip_prefix("glibc 2.")
+        .and_then(|m| m.split('.').next()?.parse::<u32>().ok());
+    archives && minor.is_some_and(|m| m >= 34)
 }
