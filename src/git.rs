@@ -398,7 +398,10 @@ impl Repo {
         // Held first, so that the `.keep` goes if sharing the files fails.
         let kept = KeptPack(outcome.keep_path.clone());
         // Read-only, as git leaves a pack and its index (gix's temporary files were 0600).
-        for path in [&outcome.data_path, &outcome.index_path].into_iter().flatten() {
+        for path in [&outcome.data_path, &outcome.index_path]
+            .into_iter()
+            .flatten()
+        {
             let mut permissions = std::fs::metadata(path)?.permissions();
             permissions.set_readonly(true);
             std::fs::set_permissions(path, permissions)
