@@ -59,15 +59,21 @@ median_ms() {
 # "OURS THEIRS": the medians of $runs runs of git-release "$@" and of the git command $1. One
 # untimed run of each first, as hyperfine's --warmup: the binaries and the files they read are
 # in memory for every timed run alike. Then the two take turns, so that a slow moment of this
-# shared machine falls on both sides rather than on one.
+# shared machine falls on both sides rather than on one, and each goes first every other time
+# (what one leaves behind, in caches or on the disk's queue, falls on the other alike).
 medians() {
-  local git_cmd=$1 ours=() theirs=() elapsed
+  local git_cmd=$1 ours=() theirs=() elapsed i
   shift
   eval "$setup"; "$bin" "$@" >/dev/null 2>&1 || true
   eval "$setup"; eval "$git_cmd" >/dev/null 2>&1 || true
-  for _ in $(seq "$runs"); do
-    run_once "$bin" "$@"; ours+=("$elapsed")
-    run_once eval "$git_cmd"; theirs+=("$elapsed")
+  for i in $(seq "$runs"); do
+    if (( i % 2 )); then
+      run_once "$bin" "$@"; ours+=("$elapsed")
+      run_once eval "$git_cmd"; theirs+=("$elapsed")
+    else
+      run_once eval "$git_cmd"; theirs+=("$elapsed")
+      run_once "$bin" "$@"; ours+=("$elapsed")
+    fi
   done
   echo "$(printf '%s\n' "${ours[@]}" | median_ms) $(printf '%s\n' "${theirs[@]}" | median_ms)"
 }

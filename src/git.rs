@@ -1420,7 +1420,7 @@ impl Repo {
                 Ok(_) => {
                     // The refs have moved: a mode that could not be set does not undo that.
                     if let Err(e) = self.share_made(&made, packed) {
-                        eprintln!("warning: {e:#}");
+                        crate::warn!("warning: {e:#}");
                     }
                     return Ok(());
                 }

@@ -85,7 +85,9 @@ fn describe(e: &reqwest::Error, url: &str, limit: Duration) -> String {
     }
     let what = if e.is_timeout() {
         let secs = limit.as_secs_f64();
-        if secs.fract() == 0.0 {
+        if secs < 1.0 {
+            format!("timed out after {} ms", limit.as_millis())
+        } else if secs.fract() == 0.0 {
             format!("timed out after {secs}s")
         } else {
             format!("timed out after {secs:.1}s")

@@ -41,14 +41,15 @@ fn report(e: &anyhow::Error) -> ExitCode {
     }) {
         return ExitCode::SUCCESS;
     }
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "error: {e}");
+    // One write, as every line on stderr (see `output::say_line`).
+    let mut text = format!("error: {e}");
     for cause in e.chain().skip(1) {
-        let _ = writeln!(err, "  caused by: {cause}");
+        text.push_str(&format!("\n  caused by: {cause}"));
     }
     let failure = e.chain().find_map(|c| c.downcast_ref::<Failure>());
     for hint in failure.iter().flat_map(|f| &f.hints) {
-        let _ = writeln!(err, "hint: {hint}");
+        text.push_str(&format!("\nhint: {hint}"));
     }
+    output::say_line(text);
     ExitCode::from(failure.map_or(ExitKind::Error, |f| f.exit) as u8)
 }

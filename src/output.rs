@@ -16,13 +16,21 @@ pub fn quiet() -> bool {
     QUIET.load(Ordering::Relaxed)
 }
 
-/// Progress and confirmations on stderr, unless `--quiet`. Warnings and errors use `eprintln!`.
+/// Progress and confirmations on stderr, unless `--quiet`. Warnings use `warn!`.
 #[macro_export]
 macro_rules! say {
     ($($arg:tt)*) => {
         if !$crate::output::quiet() {
             $crate::output::say_line(format!($($arg)*));
         }
+    };
+}
+
+/// Warnings and hints on stderr, whatever `--quiet` says; in one write, as `say!`.
+#[macro_export]
+macro_rules! warn {
+    ($($arg:tt)*) => {
+        $crate::output::say_line(format!($($arg)*))
     };
 }
 

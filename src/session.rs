@@ -94,7 +94,7 @@ impl Session {
                 Ok(_) => {}
                 // A damaged release is skipped here; naming it with -r shows what is wrong.
                 Err(e) => {
-                    eprintln!("warning: {e}");
+                    crate::warn!("warning: {e}");
                     damaged.push(name.as_str());
                 }
             }

@@ -104,7 +104,7 @@ fn retry(session: &Session, asked: Option<&str>, dry_run: bool, out: &mut dyn Wr
             .enumerate()
             .find(|(i, h)| h.name(*i) == failed.hook)
         else {
-            eprintln!(
+            crate::warn!(
                 "warning: hook {} is no longer in the config; skipped",
                 failed.hook
             );
@@ -112,9 +112,10 @@ fn retry(session: &Session, asked: Option<&str>, dry_run: bool, out: &mut dyn Wr
             continue;
         };
         let Some(event) = events.iter().find(|e| e.id == failed.event) else {
-            eprintln!(
+            crate::warn!(
                 "warning: event {} of hook {} is not in the release; skipped",
-                failed.event, failed.hook
+                failed.event,
+                failed.hook
             );
             still_failing += 1;
             continue;
@@ -222,7 +223,7 @@ fn send_hook(
         Ok(pair) => pair,
         Err(e) => {
             let error = secrets.redact(&format!("{e:#}"));
-            eprintln!("warning: hook {name} was not sent: {error}");
+            crate::warn!("warning: hook {name} was not sent: {error}");
             return Ok(Err(error));
         }
     };
@@ -260,8 +261,8 @@ fn send_hook(
         ),
         Err(error) => error,
     };
-    eprintln!("warning: hook {name} failed: {outcome}");
-    eprintln!("hint: it was recorded; `git release hooks retry` sends it again");
+    crate::warn!("warning: hook {name} failed: {outcome}");
+    crate::warn!("hint: it was recorded; `git release hooks retry` sends it again");
     Ok(Err(outcome))
 }
 

@@ -78,7 +78,7 @@ pub fn cmd_init(args: &InitArgs, out: &mut dyn Write) -> Result<()> {
     }
     crate::files::write_atomically(&path, new)?;
     crate::say!("Wrote {CONFIG_PATH} ({} preset).", args.preset.name());
-    eprintln!(
+    crate::warn!(
         "hint: review it, then commit it: git add {CONFIG_PATH} && git commit -m \"Add release config\""
     );
     Ok(())

@@ -134,7 +134,9 @@ pub fn report_event(
         );
     }
     if let Some(e) = &appended.note_error {
-        eprintln!("warning: the event is recorded, but its note in refs/notes/release is not: {e}");
+        crate::warn!(
+            "warning: the event is recorded, but its note in refs/notes/release is not: {e}"
+        );
     }
     Ok(())
 }

@@ -161,7 +161,7 @@ pub fn cmd_rollforward(args: &RollforwardArgs, out: &mut dyn Write) -> Result<()
         crate::say!("  {} {}", &m.id[..7], m.summary);
     }
     if !outcome.manual.is_empty() {
-        eprintln!(
+        crate::warn!(
             "warning: manual undo owed for {}: fill in the TODO files before deploying",
             outcome.manual.join(", ")
         );

@@ -209,7 +209,7 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
                 }
                 writeln!(out, "{name}")?;
                 if let Some(e) = &created.note_error {
-                    eprintln!(
+                    crate::warn!(
                         "warning: the release is recorded, but its note in refs/notes/release is not: {e}"
                     );
                 }

@@ -260,7 +260,7 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             .map(|(r, _)| r.trim_start_matches(TAG_PREFIX))
             .collect();
         if !tags.is_empty() {
-            eprintln!(
+            crate::warn!(
                 "warning: {remote} has different tags named {}; they were not overwritten",
                 tags.join(", ")
             );
@@ -373,8 +373,8 @@ fn bring_tags(
     let there = match git.remote_tags(remote, &tags) {
         Ok(there) => there,
         Err(e) => {
-            eprintln!("warning: the tags of releases were not looked for on {remote}: {e:#}");
-            eprintln!("hint: `git fetch {remote} tag <name>` fetches one");
+            crate::warn!("warning: the tags of releases were not looked for on {remote}: {e:#}");
+            crate::warn!("hint: `git fetch {remote} tag <name>` fetches one");
             return Ok(Vec::new());
         }
     };
@@ -388,7 +388,7 @@ fn bring_tags(
         }
     }
     if !different.is_empty() {
-        eprintln!(
+        crate::warn!(
             "warning: {remote} has different tags named {}; yours were kept",
             different.join(", ")
         );
@@ -412,11 +412,11 @@ fn bring_tags(
     if let Err(e) = fetched
         && !left.is_empty()
     {
-        eprintln!(
+        crate::warn!(
             "warning: the tags {} did not come from {remote}: {e}",
             left.join(", ")
         );
-        eprintln!("hint: `git fetch {remote} tag <name>` fetches one");
+        crate::warn!("hint: `git fetch {remote} tag <name>` fetches one");
     }
     Ok(came)
 }
