@@ -238,6 +238,53 @@ fn a_remote_that_refuses_is_an_error_not_a_race() {
     );
 }
 
+/// When the remote cannot be asked for its tags (here its upload-pack fails from the second
+/// connection on: the fetch works, the tag lookup does not), sync says so rather than that
+/// everything is the same, and the tag comes on a later sync.
+#[test]
+fn tags_that_could_not_be_looked_for_are_not_called_the_same() {
+    let (_origin, clones) = clones();
+    let b = &clones[1];
+    b.git(&["tag", "-d", "2026-11-20"]);
+    let counter = b.root.join("connections");
+    let script = b.root.join("flaky-upload-pack");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nn=$(cat '{0}' 2>/dev/null || echo 0)\necho $((n + 1)) > '{0}'\n\
+             [ \"$n\" -ge 1 ] && {{ echo 'the server is going away' >&2; exit 1; }}\n\
+             exec git upload-pack \"$@\"\n",
+            counter.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    b.git(&[
+        "config",
+        "remote.origin.uploadpack",
+        script.to_str().unwrap(),
+    ]);
+    for args in [&["sync", "--dry-run"][..], &["sync"][..]] {
+        std::fs::write(&counter, "0").unwrap();
+        let (code, out, err) = b.run(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert_eq!(
+            out, "Releases are the same here and on origin; their tags were not checked.\n",
+            "{args:?}"
+        );
+        assert!(
+            err.contains("warning: the tags of releases were not looked for on origin"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&counter).unwrap().trim(), "2");
+    }
+    assert!(!b.has_ref("refs/tags/2026-11-20"));
+    b.git(&["config", "--unset", "remote.origin.uploadpack"]);
+    assert_eq!(b.ok(&["sync"]), "2026-11-20: tag from origin\n");
+    assert!(b.has_ref("refs/tags/2026-11-20"));
+}
+
 #[test]
 fn many_diverged_releases_merge_into_one_pack() {
     let (_origin, clones) = clones();

@@ -107,15 +107,16 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
                 note(&mut report, name, what);
             }
             let wanted = tags_to_look_for(&session, &moved)?;
-            for name in bring_tags(&session, &remote, wanted, true)? {
+            let tags = bring_tags(&session, &remote, wanted, true)?;
+            for name in tags.iter().flatten() {
                 note(
                     &mut report,
-                    &name,
+                    name,
                     format!("would fetch its tag from {remote}"),
                 );
             }
             if report.is_empty() {
-                writeln!(out, "Releases are the same here and on {remote}.")?;
+                same(out, &remote, tags.is_some())?;
             }
             for (name, lines) in &report {
                 writeln!(out, "{name}: {}", lines.join(", "))?;
@@ -192,8 +193,9 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
         // A release another clone started comes with its tag; so does, late, one whose tag
         // did not come with it.
         let wanted = tags_to_look_for(&session, &moved)?;
-        for name in bring_tags(&session, &remote, wanted, false)? {
-            note(&mut report, &name, format!("tag from {remote}"));
+        let brought = bring_tags(&session, &remote, wanted, false)?;
+        for name in brought.iter().flatten() {
+            note(&mut report, name, format!("tag from {remote}"));
         }
         for name in &to_push {
             note(&mut report, name, "pushed".into());
@@ -286,7 +288,7 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             .collect();
         if lost_race.is_empty() {
             if report.is_empty() {
-                writeln!(out, "Releases are the same here and on {remote}.")?;
+                same(out, &remote, brought.is_some())?;
             }
             for (name, lines) in &report {
                 writeln!(out, "{name}: {}", lines.join(", "))?;
@@ -354,20 +356,34 @@ fn tags_to_look_for(
     Ok(wanted)
 }
 
+/// Says that nothing differs; unless `tags_checked`, only as far as the releases go (the
+/// warning before says why their tags were not looked at).
+fn same(out: &mut dyn Write, remote: &str, tags_checked: bool) -> Result<()> {
+    if tags_checked {
+        writeln!(out, "Releases are the same here and on {remote}.")?;
+    } else {
+        writeln!(
+            out,
+            "Releases are the same here and on {remote}; their tags were not checked."
+        )?;
+    }
+    Ok(())
+}
+
 /// Brings the `wanted` tags (tag → release) from the remote: one this clone lacks is fetched,
 /// never forced; one it has differently is kept, and said. Returns the releases whose tag came
-/// (with `dry_run`, would come, and nothing is fetched). A tag travels with its release but is
-/// not its record, so nothing here fails the sync: what goes wrong is a warning with the way
-/// to do it by hand.
+/// (with `dry_run`, would come, and nothing is fetched), or nothing when the remote could not
+/// be asked which tags it has. A tag travels with its release but is not its record, so
+/// nothing here fails the sync: what goes wrong is a warning with the way to do it by hand.
 fn bring_tags(
     session: &Session,
     remote: &str,
     release_of: BTreeMap<String, String>,
     dry_run: bool,
-) -> Result<Vec<String>> {
+) -> Result<Option<Vec<String>>> {
     let git = &session.git;
     if release_of.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Some(Vec::new()));
     }
     let tags: Vec<String> = release_of.keys().cloned().collect();
     let there = match git.remote_tags(remote, &tags) {
@@ -375,7 +391,7 @@ fn bring_tags(
         Err(e) => {
             crate::warn!("warning: the tags of releases were not looked for on {remote}: {e:#}");
             crate::warn!("hint: `git fetch {remote} tag <name>` fetches one");
-            return Ok(Vec::new());
+            return Ok(None);
         }
     };
     let mut missing = Vec::new();
@@ -394,10 +410,12 @@ fn bring_tags(
         );
     }
     if missing.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Some(Vec::new()));
     }
     if dry_run {
-        return Ok(missing.iter().map(|tag| release_of[tag].clone()).collect());
+        return Ok(Some(
+            missing.iter().map(|tag| release_of[tag].clone()).collect(),
+        ));
     }
     let fetched = git.fetch_tags(remote, &missing);
     // A fetch of several refs can bring some and refuse others: what came is what is here now.
@@ -418,7 +436,7 @@ fn bring_tags(
         );
         crate::warn!("hint: `git fetch {remote} tag <name>` fetches one");
     }
-    Ok(came)
+    Ok(Some(came))
 }
 
 /// Pushes of the local tags of `releases` (those that have one), not forced.
