@@ -265,31 +265,34 @@ impl Repo {
         self.shared.clone().unwrap_or(Shared::Umask)
     }
 
-    /// What an update of the ref `name` by gix's transaction makes, to be shared once it has:
-    /// the ref's file (put in place by a rename, so always new), and its reflog and each
-    /// directory above the two, up to the repository's own, that is not there yet. git gives
-    /// modes only to what it makes; a directory that exists may be another user's. Nothing
-    /// when the repository is not shared.
+    /// What an update of the ref `name` by gix's transaction makes or writes, to be shared
+    /// once it has: the ref's file (put in place by a rename, so always new), its reflog (git
+    /// shares it at each entry it adds), and each directory above the two, up to the
+    /// repository's own, that is not there yet. git gives modes only to what it makes; a
+    /// directory that exists may be another user's. Nothing when the repository is not shared.
     fn to_be_made(&self, name: &str) -> Vec<PathBuf> {
         if self.shared == Ok(Shared::Umask) {
             return Vec::new();
         }
+        // Under GIT_NAMESPACE, the files are those of the namespaced name.
+        let name = match &self.repo.refs.namespace {
+            Some(namespace) => format!("{}{name}", namespace.as_bstr()),
+            None => name.to_owned(),
+        };
         let dir = self.repo.common_dir();
-        let file = dir.join(name);
+        let (file, log) = (dir.join(&name), dir.join("logs").join(&name));
         let mut made = Vec::new();
-        for mut path in [
-            file.parent().map(Path::to_path_buf),
-            Some(dir.join("logs").join(name)),
-        ]
-        .into_iter()
-        .flatten()
+        for mut path in [file.parent(), log.parent()]
+            .into_iter()
+            .flatten()
+            .map(Path::to_path_buf)
         {
             while path.starts_with(dir) && path != dir && !path.exists() {
                 made.push(path.clone());
                 path.pop();
             }
         }
-        made.push(file);
+        made.extend([file, log]);
         made
     }
 
@@ -310,18 +313,21 @@ impl Repo {
         None
     }
 
-    /// `share` for what a transaction made (`to_be_made`) and a `packed-refs` it rewrote.
-    fn share_made(&self, made: &[PathBuf], packed_before: Option<u64>) -> Result<()> {
-        for path in made {
-            if path.exists() {
-                self.share(path)?;
+    /// `share` for what a transaction made (`to_be_made`) and a `packed-refs` it rewrote: each
+    /// of them, whatever happens to the others (a directory another user made meanwhile
+    /// cannot stop the ref from being shared). The refs have moved by then, so what could not
+    /// be shared is a warning, not an error.
+    fn share_made(&self, made: &[PathBuf], packed_before: Option<u64>) {
+        let packed = self.packed_refs_file();
+        let rewritten = (packed.is_some() && packed != packed_before)
+            .then(|| self.repo.common_dir().join("packed-refs"));
+        for path in made.iter().chain(&rewritten) {
+            if path.exists()
+                && let Err(e) = self.share(path)
+            {
+                crate::warn!("warning: {e:#}");
             }
         }
-        let packed = self.packed_refs_file();
-        if packed.is_some() && packed != packed_before {
-            self.share(&self.repo.common_dir().join("packed-refs"))?;
-        }
-        Ok(())
     }
 
     /// From now on, objects are written to memory only: a dry run can plan with real commits
@@ -1418,10 +1424,7 @@ impl Repo {
         loop {
             let error = match self.repo.edit_references_as(edits.clone(), committer) {
                 Ok(_) => {
-                    // The refs have moved: a mode that could not be set does not undo that.
-                    if let Err(e) = self.share_made(&made, packed) {
-                        crate::warn!("warning: {e:#}");
-                    }
+                    self.share_made(&made, packed);
                     return Ok(());
                 }
                 Err(e) => e,

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shared {
@@ -23,13 +23,9 @@ const GROUP: u32 = 0o660;
 const EVERYBODY: u32 = 0o664;
 
 /// Directories made in a shared repository get the set-group-id bit, so that what is made
-/// in them keeps their group; on the BSDs a new file takes its directory's group anyway, and
-/// git leaves the bit alone there.
-const SET_GROUP_ID: u32 = if cfg!(any(
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "netbsd"
-)) {
+/// in them keeps their group; on FreeBSD a new file takes its directory's group anyway, and
+/// git leaves the bit alone there (`DIR_HAS_BSD_GROUP_SEMANTICS`).
+const SET_GROUP_ID: u32 = if cfg!(target_os = "freebsd") {
     0
 } else {
     0o2000
@@ -48,13 +44,10 @@ impl Shared {
             "all" | "world" | "everybody" => return Ok(Shared::Add(EVERYBODY)),
             _ => {}
         }
-        // An octal number (the empty value reads as 0); anything else is read as a boolean.
-        let digits = value.trim_start();
-        let Some(mode) = (if digits.is_empty() {
-            Some(0)
-        } else {
-            u32::from_str_radix(digits, 8).ok()
-        }) else {
+        // An octal number, read with C's `strtol` (the empty value reads as 0) and kept in a C
+        // `int`, as git keeps it; anything else is read as a boolean.
+        let number = strtol(value, 8);
+        if number.used != value.len() {
             return match boolean(value) {
                 Some(true) => Ok(Shared::Add(GROUP)),
                 Some(false) => Ok(Shared::Umask),
@@ -62,7 +55,8 @@ impl Shared {
                     "core.sharedRepository = {value:?} is not umask, group, all, a boolean or an octal mode"
                 ),
             };
-        };
+        }
+        let mode = number.value as i32;
         Ok(match mode {
             0 => Shared::Umask,
             1 => Shared::Add(GROUP),
@@ -72,7 +66,7 @@ impl Shared {
                     "core.sharedRepository = {value} would keep its owner from reading or writing"
                 )
             }
-            _ => Shared::Exactly(mode & 0o666),
+            _ => Shared::Exactly((mode & 0o666) as u32),
         })
     }
 
@@ -112,8 +106,11 @@ impl Shared {
         if self == Shared::Umask {
             return Ok(());
         }
+        #[cfg(not(unix))]
+        let _ = path;
         #[cfg(unix)]
         {
+            use anyhow::Context as _;
             use std::os::unix::fs::PermissionsExt as _;
             let meta = std::fs::symlink_metadata(path)
                 .with_context(|| format!("reading the mode of {}", path.display()))?;
@@ -129,31 +126,100 @@ impl Shared {
     }
 }
 
-/// A boolean as git reads one (`git_config_bool`): the words, or any integer (with an optional
-/// `k`, `m` or `g`), true when it is not zero.
+/// A boolean as git reads one (`git_config_bool`): the words, or an integer that fits a C
+/// `int` once its `k`, `m` or `g` is applied (`git_parse_int`), true when it is not zero.
 fn boolean(value: &str) -> Option<bool> {
     match value.to_ascii_lowercase().as_str() {
         "true" | "yes" | "on" => return Some(true),
         "false" | "no" | "off" | "" => return Some(false),
         _ => {}
     }
-    let number = value
-        .strip_suffix(['k', 'K', 'm', 'M', 'g', 'G'])
-        .unwrap_or(value);
-    let unsigned = number.strip_prefix(['-', '+']).unwrap_or(number);
-    let parsed = if let Some(hex) = unsigned
-        .strip_prefix("0x")
-        .or_else(|| unsigned.strip_prefix("0X"))
-    {
-        u64::from_str_radix(hex, 16)
-    } else if unsigned.len() > 1
-        && let Some(octal) = unsigned.strip_prefix('0')
-    {
-        u64::from_str_radix(octal, 8)
-    } else {
-        unsigned.parse()
+    let number = strtol(value, 0);
+    if number.used == 0 || number.overflowed {
+        return None;
+    }
+    let factor: i64 = match value[number.used..].to_ascii_lowercase().as_str() {
+        "" => 1,
+        "k" => 1 << 10,
+        "m" => 1 << 20,
+        "g" => 1 << 30,
+        _ => return None,
     };
-    parsed.ok().map(|n| n != 0)
+    let int_max = i64::from(i32::MAX);
+    if (number.value < 0 && -int_max / factor > number.value)
+        || (number.value > 0 && int_max / factor < number.value)
+    {
+        return None;
+    }
+    Some(number.value != 0)
+}
+
+/// What C's `strtol` reads at the start of a text.
+struct Number {
+    /// The number, held at the bounds of a 64-bit `long` when it is beyond them.
+    value: i64,
+    /// How many bytes it took: 0 when the text does not start with a number.
+    used: usize,
+    overflowed: bool,
+}
+
+/// C's `strtol(text, &end, base)` for base 8, or 0 (a `0x` prefix is hexadecimal, a leading
+/// `0` octal, else decimal): leading white space, a sign, then as many digits as there are.
+fn strtol(text: &str, base: u32) -> Number {
+    let bytes = text.as_bytes();
+    let mut at = bytes
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
+        .count();
+    let negative = bytes.get(at) == Some(&b'-');
+    if matches!(bytes.get(at), Some(b'-' | b'+')) {
+        at += 1;
+    }
+    let mut radix = base;
+    if base == 0 {
+        let hex = matches!(bytes.get(at..at + 2), Some(b"0x" | b"0X"))
+            && bytes.get(at + 2).is_some_and(u8::is_ascii_hexdigit);
+        radix = if hex {
+            at += 2;
+            16
+        } else if bytes.get(at) == Some(&b'0') {
+            8
+        } else {
+            10
+        };
+    }
+    let mut magnitude: u64 = 0;
+    let mut overflowed = false;
+    let digits_from = at;
+    while let Some(digit) = bytes.get(at).and_then(|b| (*b as char).to_digit(radix)) {
+        match magnitude
+            .checked_mul(u64::from(radix))
+            .and_then(|m| m.checked_add(u64::from(digit)))
+        {
+            Some(m) => magnitude = m,
+            None => overflowed = true,
+        }
+        at += 1;
+    }
+    if at == digits_from {
+        return Number {
+            value: 0,
+            used: 0,
+            overflowed: false,
+        };
+    }
+    let value = if negative {
+        overflowed |= magnitude > i64::MIN.unsigned_abs();
+        0i64.checked_sub_unsigned(magnitude).unwrap_or(i64::MIN)
+    } else {
+        overflowed |= magnitude > i64::MAX as u64;
+        i64::try_from(magnitude).unwrap_or(i64::MAX)
+    };
+    Number {
+        value,
+        used: at,
+        overflowed,
+    }
 }
 
 #[cfg(test)]
@@ -177,9 +243,26 @@ mod tests {
         assert_eq!(parse("0640"), Shared::Exactly(0o640));
         assert_eq!(parse("0777"), Shared::Exactly(0o666));
         // git compares the words exactly: `Group` is neither a word nor a boolean.
-        for v in ["0066", "0440", "sometimes", "Group", "08"] {
+        for v in [
+            "0066",
+            "0440",
+            "sometimes",
+            "Group",
+            "08",
+            "-0640",
+            "2g",
+            "3g",
+            "  ",
+        ] {
             assert!(Shared::parse(Some(v)).is_err(), "{v}");
         }
+        // As git's C reads them: a sign, white space before a number, and a number beyond a
+        // C `int`, whose low 32 bits are -1.
+        assert_eq!(parse("-1"), Shared::Exactly(0o666));
+        assert_eq!(parse("77777777777"), Shared::Exactly(0o666));
+        assert_eq!(parse(" 0640"), Shared::Exactly(0o640));
+        assert_eq!(parse(" 8"), Shared::Add(0o660));
+        assert_eq!(parse("1g"), Shared::Add(0o660));
     }
 
     #[test]

@@ -311,7 +311,8 @@ fn the_binary_loads_no_library_it_can_carry() {
         Some(fallback) => {
             assert!(
                 !can_link_glibc_statically(),
-                "the binary is linked {fallback}, although this machine can link it statically"
+                "the binary is linked {fallback}, although this machine can link it statically \
+                 (after installing glibc's archives, `cargo clean` first)"
             );
             Some(fallback)
         }
@@ -338,15 +339,29 @@ fn the_binary_loads_no_library_it_can_carry() {
     }
 }
 
-/// Whether the C compiler has the archives of glibc and libgcc that a static link takes, and
-/// glibc is 2.34 or later (where name lookups need no shared library).
+/// Whether the C compiler has every archive of glibc and libgcc that build.rs links a static
+/// binary with, and glibc is 2.34 or later (where name lookups need no shared library). A
+/// build that fell back to dynamic before the archives were installed stays so until `cargo
+/// clean`, and this says so.
 fn can_link_glibc_statically() -> bool {
-    let archives = ["libc.a", "libgcc.a", "libgcc_eh.a"].iter().all(|name| {
+    let archives = [
+        "libc.a",
+        "libgcc.a",
+        "libgcc_eh.a",
+        "libm.a",
+        "librt.a",
+        "libpthread.a",
+        "libdl.a",
+        "libutil.a",
+    ]
+    .iter()
+    .all(|name| {
         std::process::Command::new("cc")
             .arg(format!("-print-file-name={name}"))
             .output()
             .is_ok_and(|out| {
-                std::path::Path::new(String::from_utf8_lossy(&out.stdout).trim()).is_absolute()
+                let path = std::path::PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+                path.is_absolute() && path.is_file()
             })
     });
     let version = std::process::Command::new("getconf")

@@ -192,6 +192,51 @@ fn directories_already_there_keep_their_modes() {
     // What the same transaction made is shared.
     assert_eq!(mode(&env.repo.join(".git/refs/release")), 0o2770);
     assert_eq!(mode(&env.repo.join(".git/refs/tags/2026-11-20")), 0o660);
+    // A reflog is shared again at each entry added to it, as git does.
+    let reflog = env.repo.join(".git/logs/refs/notes/release");
+    assert_eq!(mode(&reflog), 0o660);
+    std::fs::set_permissions(&reflog, std::fs::Permissions::from_mode(0o600)).unwrap();
+    masked(&env, None, &["start", "--date", "2026-11-21"]);
+    assert!(
+        env.git(&["reflog", "show", "refs/notes/release"])
+            .lines()
+            .count()
+            >= 2
+    );
+    assert_eq!(mode(&reflog), 0o660);
+}
+
+/// Under GIT_NAMESPACE the refs are the namespace's, and they are what gets shared.
+#[test]
+fn refs_in_a_namespace_are_shared() {
+    let env = TestEnv::new();
+    env.git(&["config", "core.sharedRepository", "group"]);
+    // The namespace has no branch of its own: the commit is named.
+    let head = env.git(&["rev-parse", "HEAD"]);
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("umask 077 && GIT_NAMESPACE=team exec \"$@\"")
+        .arg("sh")
+        .arg(env.cmd().get_program())
+        .args(["start", &head, "--date", "2026-11-20"])
+        .current_dir(&env.repo);
+    for (key, value) in env.cmd().get_envs() {
+        match value {
+            Some(value) => cmd.env(key, value),
+            None => cmd.env_remove(key),
+        };
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let namespaced = env.repo.join(".git/refs/namespaces/team/refs");
+    assert_eq!(mode(&namespaced.join("release/2026-11-20")), 0o660);
+    assert_eq!(mode(&namespaced.join("tags/2026-11-20")), 0o660);
+    assert_eq!(mode(&env.repo.join(".git/refs/namespaces")), 0o2770);
+    assert!(!env.has_ref("refs/release/2026-11-20"));
 }
 
 /// A value git would refuse stops what writes, before anything is written, and says why;
