@@ -6,16 +6,15 @@
 //! - **Static, at a fixed address** (the default, when the target's glibc is 2.34 or later
 //!   and the C compiler has its archives and libgcc's, as Debian's `libc6-dev` and `gcc`
 //!   install them): no loader runs at all, 0.25 ms less on every command than the dynamic
-//!   build below. rustc links a program
-//!   against glibc dynamically unless the whole build (proc macros too, which cannot be) is
-//!   built `crt-static`; so each library it asks for (`-lc -lm -lgcc_s …`) is met by a linker
-//!   script of that name, found first, that hands the linker the archive, and `-static`
-//!   makes the C compiler pick a static program's start files. Since glibc 2.34, static name
-//!   lookups (`getaddrinfo`, `getpwuid`) read `/etc/hosts`, DNS and `/etc/passwd` as the
-//!   shared library does, and load the library of any other NSS module named in `nsswitch.conf`,
-//!   which must then be the glibc the program was built with: build it on the machine, or
-//!   one like it, that runs it (`cargo install` does). `GIT_RELEASE_DYNAMIC=1` links
-//!   dynamically instead.
+//!   build below. rustc links a program against glibc dynamically unless the whole build
+//!   (proc macros too, which cannot be) is built `crt-static`; so each library it asks for
+//!   (`-lc -lm -lgcc_s …`) is met by a linker script of that name, found first, that hands
+//!   the linker the archive, and `-static` makes the C compiler pick a static program's
+//!   start files. Since glibc 2.34, static name lookups (`getaddrinfo`, `getpwuid`) read
+//!   `/etc/hosts`, DNS and `/etc/passwd` as the shared library does, and load the library of
+//!   any other NSS module named in `nsswitch.conf`, which must then be the glibc the program
+//!   was built with: build it on the machine, or one like it, that runs it (`cargo install`
+//!   does). `GIT_RELEASE_DYNAMIC=1` links dynamically instead.
 //! - **Dynamic, at a fixed address**: a position-independent (PIE) Rust binary of this size
 //!   carries 40,000 relocations that the loader applies at every start, writing to 170 pages
 //!   of its own; at a fixed address it has none (Go links its binaries this way by default).
@@ -170,6 +169,7 @@ fn glibc_has_files_and_dns() -> bool {
             rest.trim().parse::<u32>().ok()
         })
     };
+    let version = (define("__GLIBC__ "), define("__GLIBC_MINOR__ "));
     output.status.success()
-        && matches!((define("__GLIBC__ "), define("__GLIBC_MINOR__ ")), (Some(major), Some(minor)) if (major, minor) >= (2, 34))
+        && matches!(version, (Some(major), Some(minor)) if (major, minor) >= (2, 34))
 }
