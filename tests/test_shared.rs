@@ -213,24 +213,19 @@ fn refs_in_a_namespace_are_shared() {
     env.git(&["config", "core.sharedRepository", "group"]);
     // The namespace has no branch of its own: the commit is named.
     let head = env.git(&["rev-parse", "HEAD"]);
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("umask 077 && GIT_NAMESPACE=team exec \"$@\"")
-        .arg("sh")
-        .arg(env.cmd().get_program())
-        .args(["start", &head, "--date", "2026-11-20"])
-        .current_dir(&env.repo);
-    for (key, value) in env.cmd().get_envs() {
-        match value {
-            Some(value) => cmd.env(key, value),
-            None => cmd.env_remove(key),
-        };
-    }
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let bin = env.cmd().get_program().to_owned();
+    let bin = bin.to_str().unwrap();
+    masked(
+        &env,
+        Some("env"),
+        &[
+            "GIT_NAMESPACE=team",
+            bin,
+            "start",
+            &head,
+            "--date",
+            "2026-11-20",
+        ],
     );
     let namespaced = env.repo.join(".git/refs/namespaces/team/refs");
     assert_eq!(mode(&namespaced.join("release/2026-11-20")), 0o660);
