@@ -574,7 +574,7 @@ fn forward_only_migrations_need_a_manual_undo() {
         err.contains("manual undo owed for 002-add-index.sql"),
         "{err}"
     );
-    let todo = env.git(&["show", "rollforward/2026-11-20:sql/003-undo_add-index.sql"]);
+    let todo = env.git(&["show", "rollforward/2026-11-20:sql/003-undo-add-index.sql"]);
     assert!(todo.starts_with("-- TODO: MANUAL UNDO REQUIRED"), "{todo}");
     let status = env.ok(&["status"]);
     assert!(

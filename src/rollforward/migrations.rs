@@ -1105,7 +1105,13 @@ impl UndoBody {
     /// Lays the undo out the way its system names and splits files.
     fn render(self, migration: &Migration, version: &str, sep: &str, sha: &str) -> Vec<NewFile> {
         let dir = &migration.dir;
-        let name = format!("undo_{}", migration.name).to_lowercase();
+        // `undo` joins the name the way its own words are joined: `add-email` → `undo-add-email`.
+        let joiner = if migration.name.contains('-') && !migration.name.contains('_') {
+            '-'
+        } else {
+            '_'
+        };
+        let name = format!("undo{joiner}{}", migration.name).to_lowercase();
         let file = |relative: String, content: String| NewFile {
             path: dir.join(&relative),
             content,
@@ -1995,7 +2001,7 @@ mod tests {
         assert_eq!(
             undos[0].files,
             [new_file(
-                "migrations/3-undo_add-email.sql",
+                "migrations/3-undo-add-email.sql",
                 "-- +migrate Up\n\
                  -- Undo migration 2-add-email.sql (roll-forward of abc1234)\n\
                  ALTER TABLE users DROP COLUMN email;\n\
@@ -2051,7 +2057,7 @@ mod tests {
         assert_eq!(
             undos[0].files,
             [new_file(
-                "db/migrations/0004-undo_add-index.sql",
+                "db/migrations/0004-undo-add-index.sql",
                 "-- TODO: MANUAL UNDO REQUIRED for migration 0003-add-index.sql (roll-forward of abc1234)\n\
                  -- Undo migration 0003-add-index.sql (roll-forward of abc1234)\n\
                  --\n\
