@@ -221,10 +221,29 @@ pub struct CommitInfo {
 impl Repo {
     /// Opens the repository around the current directory, honouring `GIT_DIR` and friends.
     pub fn discover() -> Result<Repo> {
-        let mut repo = gix::discover_with_environment_overrides(".").map_err(|e| {
-            Failure::new(format!("not in a git repository: {e}"))
-                .hint("run `git release` inside a clone, or `git init` one first")
-        })?;
+        // `git -c` settings, as git applies them: above every file's.
+        let parameters = match std::env::var_os(crate::parameters::VARIABLE) {
+            None => Vec::new(),
+            Some(text) => crate::parameters::parse(text.as_encoded_bytes()).ok_or_else(|| {
+                Failure::new(format!("bogus format in {}", crate::parameters::VARIABLE))
+                    .hint("give settings as `git -c key=value release …`")
+            })?,
+        };
+        let mut options = gix::sec::trust::Mapping::<gix::open::Options>::default();
+        for level in [&mut options.full, &mut options.reduced] {
+            level.modify(|o| o.cli_overrides(parameters.iter().map(|p| p.as_bstr())));
+        }
+        let mut repo: gix::Repository =
+            gix::ThreadSafeRepository::discover_with_environment_overrides_opts(
+                ".",
+                Default::default(),
+                options,
+            )
+            .map_err(|e| {
+                Failure::new(format!("not in a git repository: {e}"))
+                    .hint("run `git release` inside a clone, or `git init` one first")
+            })?
+            .to_thread_local();
         repo.object_cache_size_if_unset(64 << 20);
         // `Some(None)`: the key without a value, which git reads as `group`.
         let shared = match repo

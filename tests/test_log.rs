@@ -73,3 +73,72 @@ fn a_closed_pipe_is_not_an_error() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+/// `git -c user.name=… release …` reaches git-release as git hands it to every subcommand
+/// (GIT_CONFIG_PARAMETERS): the event is recorded under the identity `git var` shows for the
+/// same settings, and every other setting given that way applies too.
+#[test]
+fn git_dash_c_settings_reach_the_subcommand() {
+    let env = TestEnv::new();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let bin = assert_cmd::cargo::cargo_bin("git-release");
+    let path = std::env::join_paths(
+        std::iter::once(bin.parent().unwrap().to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let git = |with_env: bool, args: &[&str]| {
+        let mut cmd = env.git_cmd();
+        cmd.env("PATH", &path);
+        if !with_env {
+            for var in ["NAME", "EMAIL"].map(|v| format!("GIT_AUTHOR_{v}")) {
+                cmd.env_remove(var);
+            }
+        }
+        cmd.args(args).output().unwrap()
+    };
+    let author = || env.git(&["log", "-1", "--format=%an <%ae>", "refs/release/2026-11-20"]);
+    let ident = |with_env: bool, settings: &[&str]| {
+        let mut args = settings.to_vec();
+        args.extend(["var", "GIT_AUTHOR_IDENT"]);
+        let out = String::from_utf8(git(with_env, &args).stdout).unwrap();
+        out.rsplitn(3, ' ').nth(2).unwrap().to_owned()
+    };
+
+    let lee = [
+        "-c",
+        "user.name=Lee O'Lead",
+        "-c",
+        "user.email=lee@example.com",
+    ];
+    let mut args = lee.to_vec();
+    args.extend(["release", "comment", "through git"]);
+    // GIT_AUTHOR_NAME and _EMAIL, when set, come before any setting, in git and here.
+    for (with_env, who) in [
+        (false, "Lee O'Lead <lee@example.com>"),
+        (true, "Ada Lovelace <ada@example.com>"),
+    ] {
+        let out = git(with_env, &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        assert_eq!(author(), who);
+        assert_eq!(author(), ident(with_env, &lee));
+    }
+
+    // Not only the identity: a sharing mode git refuses stops the write.
+    let before = env.snapshot();
+    let out = git(
+        true,
+        &[
+            "-c",
+            "core.sharedRepository=0066",
+            "release",
+            "comment",
+            "no",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("core.sharedRepository = 0066"), "{err}");
+    assert_eq!(env.snapshot(), before);
+}

@@ -82,6 +82,11 @@ impl TestEnv {
             .expect("git runs")
     }
 
+    /// A pinned `git` command running in the repository, to be given its arguments.
+    pub fn git_cmd(&self) -> Command {
+        self.git_command(&self.repo)
+    }
+
     /// A pinned `git` command running in `dir`.
     fn git_command(&self, dir: &Path) -> Command {
         let mut cmd = Command::new("git");
