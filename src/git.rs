@@ -200,6 +200,17 @@ pub struct Push {
     pub lease: Option<Option<Oid>>,
 }
 
+impl Push {
+    /// A negative refspec: `name` stays out of the other pushes' patterns.
+    pub fn leave_out(name: &str) -> Push {
+        Push {
+            local_ref: format!("^{name}"),
+            remote_ref: String::new(),
+            lease: None,
+        }
+    }
+}
+
 /// What a push did on the remote.
 #[derive(Default)]
 pub struct Pushed {
@@ -614,7 +625,10 @@ impl Repo {
         args.push(remote.into());
         for u in updates {
             let force = if u.lease.is_some() { "+" } else { "" };
-            args.push(format!("{force}{}:{}", u.local_ref, u.remote_ref));
+            match u.remote_ref.as_str() {
+                "" => args.push(u.local_ref.clone()),
+                to => args.push(format!("{force}{}:{to}", u.local_ref)),
+            }
         }
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let output = match self.git_binary(&refs) {

@@ -488,3 +488,85 @@ fn a_merge_that_takes_a_release_past_256_events_fans_them_out_and_loses_none() {
     }
     assert_eq!(state(a), state(b));
 }
+
+/// One release that cannot be read, on either side, is left where it is and named; every
+/// other release still syncs, and the command ends in an error.
+#[test]
+fn a_damaged_release_is_left_out_and_the_others_sync() {
+    let (origin, clones) = clones();
+    let (a, b) = (&clones[0], &clones[1]);
+    let remote_has = |name: &str| {
+        origin
+            .git(&["ls-remote", "origin", &format!("refs/release/{name}")])
+            .split_whitespace()
+            .next()
+            .map(str::to_owned)
+    };
+    // Here: a release ref at a plain commit, which has no release.toml.
+    a.git(&["update-ref", "refs/release/2026-12-10", "HEAD"]);
+    a.ok(&["comment", "from a"]);
+    let err = a.fails(&["sync"], 1);
+    assert!(
+        err.contains("warning: 2026-12-10 was not synced: release 2026-12-10 is damaged"),
+        "{err}"
+    );
+    assert!(
+        err.contains("not synced, as they cannot be read (see above): 2026-12-10"),
+        "{err}"
+    );
+    assert_eq!(remote_has("2026-12-10"), None);
+    assert_eq!(
+        remote_has("2026-11-20"),
+        Some(a.git(&["rev-parse", "refs/release/2026-11-20"]))
+    );
+
+    // There: plain git pushes it; a clone that takes it, and one that merges, carry on.
+    a.git(&["push", "-q", "origin", "refs/release/2026-12-10"]);
+    b.ok(&["comment", "from b"]);
+    let before = b.git(&["rev-parse", "refs/release/2026-11-20"]);
+    let err = b.fails(&["sync"], 1);
+    assert!(err.contains("2026-12-10 was not synced"), "{err}");
+    assert!(err.contains("as origin has it"), "{err}");
+    let log = b.ok(&["log", "-r", "2026-11-20"]);
+    assert!(
+        log.contains("comment: from a") && log.contains("comment: from b"),
+        "{log}"
+    );
+    assert_ne!(b.git(&["rev-parse", "refs/release/2026-11-20"]), before);
+    assert_eq!(
+        remote_has("2026-11-20"),
+        Some(b.git(&["rev-parse", "refs/release/2026-11-20"]))
+    );
+    assert!(!b.has_ref("refs/release/2026-12-10"));
+    b.fsck();
+}
+
+/// Two clones that record the same name for different commits made two releases: sync
+/// refuses to fold them into one, and leaves both as they are.
+#[test]
+fn one_name_started_for_two_commits_is_not_merged() {
+    let (origin, clones) = clones();
+    let (a, b) = (&clones[0], &clones[1]);
+    b.commit("Only in b");
+    a.ok(&["start", "--date", "2027-01-05"]);
+    b.ok(&["start", "--date", "2027-01-05"]);
+    b.ok_as(("Bea", "bea@example.com"), &["signoff", "qa", "-r", "2027-01-05"]);
+    a.ok(&["sync"]);
+    let theirs = origin.git(&["ls-remote", "origin", "refs/release/2027-01-05"]);
+    let ours = b.git(&["rev-parse", "refs/release/2027-01-05"]);
+    b.ok(&["comment", "-r", "2026-11-20", "still syncs"]);
+    let err = b.fails(&["sync"], 1);
+    assert!(
+        err.contains("release 2027-01-05 was started twice, for different commits"),
+        "{err}"
+    );
+    assert_eq!(b.git(&["rev-parse", "refs/release/2027-01-05"]), ours);
+    assert_eq!(
+        origin.git(&["ls-remote", "origin", "refs/release/2027-01-05"]),
+        theirs
+    );
+    assert!(
+        a.ok(&["sync"])
+            .contains("2026-11-20: +1 event(s) from origin")
+    );
+}

@@ -131,6 +131,13 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
         let mut lines: Vec<(String, String)> = Vec::new();
         let mut to_push: Vec<String> = Vec::new();
         let mut moved: Vec<(String, Oid)> = Vec::new();
+        // Releases that cannot be read on one side or the other: each is left as it is on
+        // both, and says why; the others sync.
+        let mut skipped: Vec<String> = Vec::new();
+        let mut skip = |name: &str, e: anyhow::Error| {
+            crate::warn!("warning: {name} was not synced: {e:#}");
+            skipped.push(name.to_owned());
+        };
         // Hundreds of merges make thousands of objects: written as one pack, not a file each.
         let mut batch = git.batch();
         let merges = crate::store::Store::new(&batch);
@@ -138,24 +145,39 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             let new = match step {
                 Step::Same => continue,
                 Step::Give => {
+                    // A release this clone cannot read is not handed on to the others.
+                    let head = mine.expect("a release to give is here");
+                    if let Err(e) = store.state_at(name, head) {
+                        skip(name, e);
+                        continue;
+                    }
                     to_push.push(name.clone());
                     continue;
                 }
                 Step::Take { theirs: t } => {
-                    let gained = count_events(&session, name, Some(*t))?
-                        - count_events(&session, name, *mine)?;
+                    let theirs = match count_events(&session, name, Some(*t)) {
+                        Ok(events) => events,
+                        Err(e) => {
+                            skip(name, e.context(format!("as {remote} has it")));
+                            continue;
+                        }
+                    };
+                    // What replaces a damaged release here is counted whole.
+                    let gained = theirs - count_events(&session, name, *mine).unwrap_or(0);
                     lines.push((name.clone(), format!("+{gained} event(s) from {remote}")));
                     *t
                 }
                 Step::Merge { theirs: t } => {
                     let m = mine.expect("a merge has both sides");
-                    let (merged, brought) = merges.merge(
-                        &who,
-                        name,
-                        m,
-                        *t,
-                        &format!("sync: merge {remote}'s events"),
-                    )?;
+                    let merged =
+                        merges.merge(&who, name, m, *t, &format!("sync: merge {remote}'s events"));
+                    let (merged, brought) = match merged {
+                        Ok(merged) => merged,
+                        Err(e) => {
+                            skip(name, e.context(format!("merging with {remote}'s history")));
+                            continue;
+                        }
+                    };
                     lines.push((
                         name.clone(),
                         format!("+{brought} event(s) from {remote}, merged"),
@@ -210,6 +232,12 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
                 remote_ref: format!("{RELEASE_PREFIX}*"),
                 lease: None,
             });
+            // Left out by name: a skipped release differs from the remote's.
+            pushes.extend(
+                skipped
+                    .iter()
+                    .map(|name| Push::leave_out(&format!("{RELEASE_PREFIX}{name}"))),
+            );
         }
         // The tags of the releases pushed travel with them; a tag the remote has differently is
         // refused, not overwritten.
@@ -287,11 +315,22 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             .map(|(r, _)| r)
             .collect();
         if lost_race.is_empty() {
-            if report.is_empty() {
+            if report.is_empty() && skipped.is_empty() {
                 same(out, &remote, brought.is_some())?;
             }
             for (name, lines) in &report {
                 writeln!(out, "{name}: {}", lines.join(", "))?;
+            }
+            if !skipped.is_empty() {
+                return Err(Failure::new(format!(
+                    "not synced, as they cannot be read (see above): {}",
+                    skipped.join(", ")
+                ))
+                .hint(format!(
+                    "`git release fsck` names what is wrong here; what is wrong on {remote} is \
+                     repaired in the clone that pushed it"
+                ))
+                .into());
             }
             return Ok(());
         }

@@ -220,8 +220,8 @@ impl Release {
         self.events += 1;
         self.updated = self.updated.max(event.time);
         match &event.kind {
-            // A second start (two clones racing to record the same name) changes nothing:
-            // the first one named the target and the tag.
+            // A second start of the same commit (two clones racing to record the same name)
+            // changes nothing: the first one named the tag. (`fold` refuses another commit.)
             EventKind::Started { .. } => {}
             EventKind::Comment { .. } => self.comments += 1,
             EventKind::Signoff { role, note } => {
@@ -353,6 +353,22 @@ impl Release {
             .ok_or_else(|| FoldError(format!("release {name} has no events")))?;
         let mut release = Release::begin(name, first)?;
         for event in rest {
+            // Two clones that recorded the same name for different commits made two releases:
+            // one fold would count the deployments and sign-offs of one for the other's commit.
+            if let EventKind::Started { target, .. } = &event.kind
+                && *target != release.target
+            {
+                return Err(FoldError(format!(
+                    "release {name} was started twice, for different commits: {} by {} at {}, \
+                     and {} by {} at {}",
+                    release.target.chars().take(7).collect::<String>(),
+                    release.created_by.email,
+                    release.created.format("%Y-%m-%d %H:%M UTC"),
+                    target.chars().take(7).collect::<String>(),
+                    event.actor.email,
+                    event.time.format("%Y-%m-%d %H:%M UTC"),
+                )));
+            }
             release.apply(event);
         }
         Ok(release)
@@ -524,6 +540,24 @@ mod tests {
         let err = Release::fold("x", &[comment(1, "a")]).unwrap_err();
         assert!(err.0.contains("not `started`"));
         assert!(Release::fold("x", &[]).is_err());
+    }
+
+    #[test]
+    fn refuses_two_starts_of_different_commits() {
+        let mut second = started(5);
+        second.id = "111111111111".into();
+        // The same commit started twice (two clones racing for the name) is one release.
+        let r = Release::fold("2026-11-21", &[started(0), second.clone()]).unwrap();
+        assert_eq!((r.events, r.target.as_str()), (2, "c".repeat(40).as_str()));
+        if let EventKind::Started { target, .. } = &mut second.kind {
+            *target = "d".repeat(40);
+        }
+        let err = Release::fold("2026-11-21", &[comment(9, "a"), second, started(0)]);
+        assert_eq!(
+            err.unwrap_err().0,
+            "release 2026-11-21 was started twice, for different commits: ccccccc by a@x at \
+             2027-01-15 08:00 UTC, and ddddddd by a@x at 2027-01-15 08:00 UTC"
+        );
     }
 
     #[test]
