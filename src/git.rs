@@ -147,7 +147,7 @@ impl Signer {
                         String::from_utf8_lossy(&out.stderr).trim()
                     ))
                     .hint(format!(
-                        "check user.signingkey, or turn {switch} off; nothing was written"
+                        "check user.signingkey, or turn {switch} off; nothing was recorded"
                     ))
                     .into());
                 }
@@ -174,7 +174,7 @@ impl Signer {
                         String::from_utf8_lossy(&out.stderr).trim()
                     ))
                     .hint(format!(
-                        "check user.signingkey and gpg, or turn {switch} off; nothing was written"
+                        "check user.signingkey and gpg, or turn {switch} off; nothing was recorded"
                     ))
                     .into());
                 }

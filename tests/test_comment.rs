@@ -68,10 +68,16 @@ fn a_stale_lock_is_reported_with_a_way_out() {
     let lock = env.repo.join(".git/refs/release/2026-11-20.lock");
     std::fs::write(&lock, "").unwrap();
     let before = env.refs();
+    let objects = || env.git(&["count-objects"]);
+    let counted = objects();
     let err = env.fails(&["comment", "blocked by a crashed writer"], 1);
     assert!(err.contains("locked"), "{err}");
     assert!(err.contains("2026-11-20.lock"), "{err}");
     assert_eq!(env.refs(), before);
+    // The event was written once and tried again while waiting, not written again each time:
+    // its blob, the events tree, release.toml, the root tree and the commit.
+    let count = |text: String| text.split(' ').next().unwrap().parse::<u32>().unwrap();
+    assert_eq!(count(objects()), count(counted) + 5);
     std::fs::remove_file(&lock).unwrap();
     env.ok(&["comment", "after removing the lock"]);
 }

@@ -550,7 +550,10 @@ fn one_name_started_for_two_commits_is_not_merged() {
     b.commit("Only in b");
     a.ok(&["start", "--date", "2027-01-05"]);
     b.ok(&["start", "--date", "2027-01-05"]);
-    b.ok_as(("Bea", "bea@example.com"), &["signoff", "qa", "-r", "2027-01-05"]);
+    b.ok_as(
+        ("Bea", "bea@example.com"),
+        &["signoff", "qa", "-r", "2027-01-05"],
+    );
     a.ok(&["sync"]);
     let theirs = origin.git(&["ls-remote", "origin", "refs/release/2027-01-05"]);
     let ours = b.git(&["rev-parse", "refs/release/2027-01-05"]);

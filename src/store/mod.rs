@@ -177,6 +177,16 @@ fn write_list_cache_line(cache: &mut String, name: &str, head: Oid, summary: &Su
     );
 }
 
+/// An event prepared on top of `head` (the state there is `release`, after it `next`), and
+/// its commit once written.
+struct Written {
+    head: Oid,
+    release: Release,
+    event: Event,
+    next: Release,
+    commit: Option<Oid>,
+}
+
 pub struct Appended {
     pub event: Event,
     pub release: Release,
@@ -499,25 +509,41 @@ impl<'r> Store<'r> {
         let started = Instant::now();
         let mut stuck: Option<(Oid, Instant)> = None;
         let mut attempt = 0u32;
+        // The event written on top of a head that has not moved since: a ref that was only
+        // locked by another writer is tried again with the same commit, not a new one each
+        // time (a crashed writer's lock would otherwise leave hundreds of objects behind).
+        let mut written: Option<Written> = None;
         loop {
             let head = self
                 .git
                 .ref_target(&refname)?
                 .ok_or_else(|| no_such_release(name))?;
-            let release = self.state_at(name, head)?;
-            let Some(kind) = decide(&release)? else {
-                return Ok(None);
+            let prepared = match written.take() {
+                Some(w) if w.head == head => w,
+                _ => {
+                    let release = self.state_at(name, head)?;
+                    let Some(kind) = decide(&release)? else {
+                        return Ok(None);
+                    };
+                    let event = new_event(who, kind, Some(release.updated));
+                    let mut next = release.clone();
+                    next.apply(&event);
+                    if dry_run {
+                        return Ok(Some(Appended {
+                            event,
+                            release: next,
+                            note_error: None,
+                        }));
+                    }
+                    Written {
+                        head,
+                        release,
+                        event,
+                        next,
+                        commit: None,
+                    }
+                }
             };
-            let event = new_event(who, kind, Some(release.updated));
-            let mut next = release.clone();
-            next.apply(&event);
-            if dry_run {
-                return Ok(Some(Appended {
-                    event,
-                    release: next,
-                    note_error: None,
-                }));
-            }
             for other in with.refs {
                 let current = self.git.ref_target(&other.name)?;
                 let holds = match other.expect {
@@ -533,7 +559,22 @@ impl<'r> Store<'r> {
                     .into());
                 }
             }
-            let commit = self.write_event_commit(who, Some(head), &event, &next, with.files)?;
+            let commit = match prepared.commit {
+                Some(commit) => commit,
+                None => self.write_event_commit(
+                    who,
+                    Some(head),
+                    &prepared.event,
+                    &prepared.next,
+                    with.files,
+                )?,
+            };
+            let Written {
+                release,
+                event,
+                next,
+                ..
+            } = &prepared;
             let mut updates = vec![RefUpdate {
                 name: refname.clone(),
                 new: commit,
@@ -548,18 +589,22 @@ impl<'r> Store<'r> {
                     let shows_change =
                         release.target != next.target || release.note() != next.note();
                     let note_error = shows_change
-                        .then(|| self.update_note(name, Some((commit, &next))).err())
+                        .then(|| self.update_note(name, Some((commit, next))).err())
                         .flatten()
                         .map(|e| format!("{e:#}"));
                     return Ok(Some(Appended {
-                        event,
-                        release: next,
+                        event: prepared.event,
+                        release: prepared.next,
                         note_error,
                     }));
                 }
                 Err(RefUpdateError::Failed(e)) => return Err(e),
                 Err(RefUpdateError::Raced) => {
                     self.check_progress(&refname, head, &mut stuck, started)?;
+                    written = Some(Written {
+                        commit: Some(commit),
+                        ..prepared
+                    });
                     attempt += 1;
                     backoff(attempt);
                 }
