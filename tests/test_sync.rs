@@ -573,3 +573,43 @@ fn one_name_started_for_two_commits_is_not_merged() {
             .contains("2026-11-20: +1 event(s) from origin")
     );
 }
+
+/// A tag the remote refuses for its own reasons is said as such, not as a different tag.
+#[test]
+fn a_tag_the_remote_refuses_is_not_called_different() {
+    let (origin, clones) = clones();
+    let a = &clones[0];
+    let hook = origin.root.join("remote.git/hooks/update");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\ncase \"$1\" in refs/tags/*) exit 1;; esac\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    a.ok(&["start", "--date", "2027-01-05"]);
+    let (code, out, err) = a.run(&["sync"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2027-01-05: pushed"), "{out}");
+    assert!(
+        err.contains("warning: origin refused the tag 2027-01-05: "),
+        "{err}"
+    );
+    assert!(!err.contains("different tags"), "{err}");
+
+    // One it has already, made elsewhere, is a different tag.
+    std::fs::remove_file(&hook).unwrap();
+    let b = &clones[1];
+    b.git(&["tag", "-a", "-m", "not the release", "2027-01-12"]);
+    b.git(&["push", "-q", "origin", "refs/tags/2027-01-12"]);
+    a.ok(&["start", "--date", "2027-01-12"]);
+    let (code, _, err) = a.run(&["sync"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "warning: origin has different tags named 2027-01-12; they were not overwritten"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("refused the tag"), "{err}");
+}

@@ -284,15 +284,26 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             .iter()
             .any(|r| reason.contains(r))
         };
-        let tags: Vec<&str> = rejected
+        // A tag the remote has already (`[rejected] (already exists)`) is another tag of that
+        // name; one it refused for its own reasons (a hook, permissions) is said as such.
+        let (different, refused_tags): (Vec<_>, Vec<_>) = rejected
             .iter()
             .filter(|(r, _)| r.starts_with(TAG_PREFIX))
-            .map(|(r, _)| r.trim_start_matches(TAG_PREFIX))
-            .collect();
-        if !tags.is_empty() {
+            .partition(|(_, reason)| reason.contains("already exists"));
+        if !different.is_empty() {
+            let names: Vec<&str> = different
+                .iter()
+                .map(|(r, _)| r.trim_start_matches(TAG_PREFIX))
+                .collect();
             crate::warn!(
                 "warning: {remote} has different tags named {}; they were not overwritten",
-                tags.join(", ")
+                names.join(", ")
+            );
+        }
+        for (tag, reason) in refused_tags {
+            crate::warn!(
+                "warning: {remote} refused the tag {}: {reason}",
+                tag.trim_start_matches(TAG_PREFIX)
             );
         }
         let refused: Vec<String> = rejected
