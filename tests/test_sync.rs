@@ -33,6 +33,13 @@ fn clones() -> (TestEnv, Vec<TestEnv>) {
     (origin, clones)
 }
 
+/// Writes a script (a hook, a stand-in for a git program) that can be run.
+fn executable(path: &std::path::Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 fn state(env: &TestEnv) -> String {
     env.git(&["cat-file", "-p", "refs/release/2026-11-20:release.toml"])
 }
@@ -91,18 +98,15 @@ fn three_clones_converge_in_any_order() {
 fn race_on_push(a: &TestEnv, b: &TestEnv, args: &str) {
     let hook = a.repo.join(".git/hooks/pre-push");
     let bin = assert_cmd::cargo::cargo_bin("git-release");
-    std::fs::write(
+    executable(
         &hook,
-        format!(
+        &format!(
             "#!/bin/sh\n[ -f \"$GIT_DIR/raced\" ] && exit 0\ntouch \"$GIT_DIR/raced\"\ncd '{}' && env -u GIT_DIR '{}' {args} >/dev/null 2>&1 && env -u GIT_DIR '{}' sync >/dev/null 2>&1\nexit 0\n",
             b.repo.display(),
             bin.display(),
             bin.display()
         ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
 }
 
 #[test]
@@ -225,9 +229,7 @@ fn a_remote_that_refuses_is_an_error_not_a_race() {
     let (origin, clones) = clones();
     let a = &clones[0];
     let hook = origin.root.join("remote.git/hooks/pre-receive");
-    std::fs::write(&hook, "#!/bin/sh\necho 'releases are frozen' >&2\nexit 1\n").unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    executable(&hook, "#!/bin/sh\necho 'releases are frozen' >&2\nexit 1\n");
     a.ok(&["comment", "while frozen"]);
     let err = a.fails(&["sync"], 1);
     assert!(err.contains("origin refused"), "{err}");
@@ -248,18 +250,15 @@ fn tags_that_could_not_be_looked_for_are_not_called_the_same() {
     b.git(&["tag", "-d", "2026-11-20"]);
     let counter = b.root.join("connections");
     let script = b.root.join("flaky-upload-pack");
-    std::fs::write(
+    executable(
         &script,
-        format!(
+        &format!(
             "#!/bin/sh\nn=$(cat '{0}' 2>/dev/null || echo 0)\necho $((n + 1)) > '{0}'\n\
              [ \"$n\" -ge 1 ] && {{ echo 'the server is going away' >&2; exit 1; }}\n\
              exec git upload-pack \"$@\"\n",
             counter.display()
         ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt as _;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     b.git(&[
         "config",
         "remote.origin.uploadpack",
@@ -580,13 +579,10 @@ fn a_tag_the_remote_refuses_is_not_called_different() {
     let (origin, clones) = clones();
     let a = &clones[0];
     let hook = origin.root.join("remote.git/hooks/update");
-    std::fs::write(
+    executable(
         &hook,
         "#!/bin/sh\ncase \"$1\" in refs/tags/*) exit 1;; esac\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     a.ok(&["start", "--date", "2027-01-05"]);
     let (code, out, err) = a.run(&["sync"]);
     assert_eq!(code, 0, "{err}");
