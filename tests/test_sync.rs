@@ -609,3 +609,39 @@ fn a_tag_the_remote_refuses_is_not_called_different() {
     );
     assert!(!err.contains("refused the tag"), "{err}");
 }
+
+/// Notes are made from the releases: a note removed by hand in one clone is not pushed over
+/// the remote's, and comes back; notes written in two clones at once both arrive.
+#[test]
+fn notes_only_one_clone_has_wrong_do_not_replace_the_remote_notes() {
+    let (origin, clones) = clones();
+    let (a, b) = (&clones[0], &clones[1]);
+    let status = crate::common::json(&a.ok(&["status", "--json"]));
+    let target = status["target"].as_str().unwrap().to_owned();
+    let remote_note = || {
+        origin.git(&[
+            "fetch",
+            "-q",
+            "origin",
+            "+refs/notes/release:refs/notes/seen",
+        ]);
+        origin.git(&["notes", "--ref=seen", "show", &target])
+    };
+    let note = remote_note();
+    assert!(note.contains("release 2026-11-20"), "{note}");
+    b.git(&["notes", "--ref=release", "remove", &target]);
+    b.ok(&["sync"]);
+    assert_eq!(remote_note(), note);
+    assert_eq!(b.git(&["notes", "--ref=release", "show", &target]), note);
+
+    // Two clones sign off at once; whichever syncs last, the note shows both.
+    a.ok_as(("Quinn", "quinn@example.com"), &["signoff", "qa"]);
+    b.ok_as(("Erin", "erin@example.com"), &["signoff", "eng"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    let note = remote_note();
+    assert!(note.contains("Quinn") && note.contains("Erin"), "{note}");
+    a.ok(&["sync"]);
+    a.ok(&["fsck"]);
+    b.ok(&["fsck"]);
+}

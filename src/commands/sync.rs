@@ -211,7 +211,33 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
         for (name, line) in lines {
             note(&mut report, &name, line);
         }
-        store.update_notes(&changed)?;
+        // Notes are derived. The remote's are the base (they hold what the other clones
+        // wrote), and the notes of every release that moved here or goes from here are made
+        // again on top. What only this clone's notes said (a stale note, one removed by hand)
+        // is not pushed over the remote's, and gives way to it here too.
+        let mut renote = changed.clone();
+        if let Some(theirs) = git.ref_target(&notes_tracking)? {
+            let ours = git.ref_target(NOTES_REF)?;
+            if ours != Some(theirs) {
+                let take = crate::git::RefUpdate {
+                    name: NOTES_REF.into(),
+                    new: theirs,
+                    expect: ours.map_or(crate::git::Expect::Absent, crate::git::Expect::At),
+                    log: format!("release: notes from {remote}"),
+                };
+                match git.update_refs(&[take]) {
+                    Ok(()) => renote.extend(to_push.iter().cloned()),
+                    Err(RefUpdateError::Raced) => {
+                        crate::say!(
+                            "The notes changed here while syncing; starting over ({round}/{ROUNDS})."
+                        );
+                        continue;
+                    }
+                    Err(RefUpdateError::Failed(e)) => return Err(e),
+                }
+            }
+        }
+        store.update_notes(&renote)?;
         // A release another clone started comes with its tag; so does, late, one whose tag
         // did not come with it.
         let wanted = tags_to_look_for(&session, &moved)?;
