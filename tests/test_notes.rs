@@ -203,6 +203,20 @@ fn first_release_and_tag_only_notes() {
     assert_eq!(v["previous"], serde_json::Value::Null);
     assert_eq!(v["count"], 2);
     assert_eq!(v["compare_url"], serde_json::Value::Null);
+    // Their Markdown says what the built-in template says of a recorded release.
+    let md = env.ok(&["notes", "-r", "2026-11-13"]);
+    assert!(
+        md.starts_with("## 2026-11-13\n\nFirst release: 2 commit(s).\n\n- "),
+        "{md}"
+    );
+    let md = env.ok(&["notes", "-r", "2026-11-19"]);
+    assert!(
+        md.starts_with(
+            "## 2026-11-19\n\n4 commit(s) by 1 author(s) since 2026-11-13.\n\
+             Compare: https://github.com/acme/shop/compare/2026-11-13...2026-11-19\n\n- "
+        ),
+        "{md}"
+    );
     let err = env.fails(&["notes", "-r", "2020-01-01"], 1);
     assert!(
         err.contains("no release or release tag named 2020-01-01"),
@@ -236,6 +250,9 @@ fn compare_links_follow_the_remote() {
         v["compare_url"],
         "https://bitbucket.org/acme/shop/branches/compare/2026-11-20%0D2026-11-13"
     );
+    // A remote named that is not there is a mistake, not a page without a link.
+    let err = env.fails(&["notes", "--remote", "mirorr"], 1);
+    assert!(err.contains("there is no remote named mirorr"), "{err}");
     env.git(&[
         "remote",
         "set-url",

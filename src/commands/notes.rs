@@ -42,6 +42,12 @@ pub fn cmd_notes(args: &NotesArgs, out: &mut dyn Write) -> Result<()> {
         .remote
         .clone()
         .unwrap_or_else(|| session.config.config.release.remote.clone());
+    // The default remote may well be missing (a repository never pushed); one named is meant.
+    if args.remote.is_some() && session.git.remote_url(&remote)?.is_none() {
+        return Err(Failure::new(format!("there is no remote named {remote}"))
+            .hint("`git remote -v` lists the remotes")
+            .into());
+    }
     let recorded = match &args.release {
         Some(name) if !session.store().exists(name)? => None,
         asked => Some(session.select(asked.as_deref())?),
@@ -84,16 +90,7 @@ pub fn cmd_notes(args: &NotesArgs, out: &mut dyn Write) -> Result<()> {
             writeln!(out)?;
         }
         Format::Text => print_text(&notes, out)?,
-        Format::Md => {
-            // A tag-only release has no recorded state for a template: plain Markdown.
-            writeln!(out, "## {}\n", notes.release)?;
-            for e in &notes.entries {
-                writeln!(out, "- {} ({}, {})", e.subject_md, e.short, e.author.name)?;
-                for c in &e.children {
-                    writeln!(out, "  - {} ({}, {})", c.subject_md, c.short, c.author.name)?;
-                }
-            }
-        }
+        Format::Md => print_md(&notes, out)?,
     }
     // Tens of thousands of entries, about to be handed back to the system whole when the
     // process ends: freeing them one by one first took a sixth of the time after the walk.
@@ -116,6 +113,51 @@ fn tag_only_notes(session: &Session, name: &str, remote: &str) -> Result<NotesVi
     };
     let previous = session.previous_release(&parsed, None)?;
     notes_view(session, name, target, previous.as_deref(), remote)
+}
+
+/// A tag-only release has no recorded state for a template: the built-in `release-notes`
+/// template's Markdown, written out.
+fn print_md(notes: &NotesView, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "## {}\n", notes.release)?;
+    match &notes.previous {
+        Some(p) => {
+            let authors = notes.authors.len();
+            writeln!(
+                out,
+                "{} commit(s) by {authors} author(s) since {p}.",
+                notes.count
+            )?;
+            if let Some(url) = &notes.compare_url {
+                writeln!(out, "Compare: {url}")?;
+            }
+        }
+        None => writeln!(
+            out,
+            "First release: {} commit(s){}.",
+            notes.count,
+            if notes.truncated {
+                ", the newest shown"
+            } else {
+                ""
+            }
+        )?,
+    }
+    writeln!(out)?;
+    let list = |entries: &[crate::changelog::Entry], out: &mut dyn Write| -> Result<()> {
+        for e in entries {
+            writeln!(out, "- {} ({}, {})", e.subject_md, e.short, e.author.name)?;
+            for c in &e.children {
+                writeln!(out, "  - {} ({}, {})", c.subject_md, c.short, c.author.name)?;
+            }
+        }
+        Ok(())
+    };
+    list(&notes.entries, out)?;
+    if let (false, Some(p)) = (notes.dropped.is_empty(), &notes.previous) {
+        writeln!(out, "\n### In {p} but not in {}\n", notes.release)?;
+        list(&notes.dropped, out)?;
+    }
+    Ok(())
 }
 
 fn print_text(notes: &NotesView, out: &mut dyn Write) -> Result<()> {
