@@ -295,6 +295,28 @@ fn record_keeps_what_was_sent() {
 }
 
 #[test]
+fn finish_dry_run_says_once_what_it_would_record() {
+    let env = push_repo();
+    let before = env.snapshot();
+    let events = json(&env.ok(&["status", "--json"]))["events"]
+        .as_u64()
+        .unwrap();
+    let out = env.ok(&["finish", "--dry-run"]);
+    assert_eq!(out.matches("would record").count(), 1, "{out}");
+    assert!(
+        out.contains(&format!(
+            "would record events {} to {} of release 2026.11.19",
+            events + 1,
+            events + 3
+        )),
+        "{out}"
+    );
+    assert_eq!(out.matches("kind = \"artifact\"").count(), 2, "{out}");
+    assert_eq!(out.matches("kind = \"finished\"").count(), 1, "{out}");
+    assert_eq!(env.snapshot(), before);
+}
+
+#[test]
 fn finish_closes_the_release_and_renders_the_next_pad() {
     let env = push_repo();
     let dir = env.root.join("out");

@@ -73,6 +73,36 @@ pub fn cmd_finish(args: &FinishArgs, out: &mut dyn Write) -> Result<()> {
             None => Ok(()),
         }
     };
+    // A dry run shows the three events together: each alone would be numbered as the next.
+    if dry {
+        let first = release.events + 1;
+        writeln!(
+            out,
+            "would record events {first} to {} of release {name}, as {}: the push-done mail and the push pad as artifacts, then finished:",
+            first + 2,
+            session.git.identity()?.actor()
+        )?;
+    }
+    let record = |with: &With<'_>, kind: EventKind, out: &mut dyn Write| -> Result<()> {
+        let decide = |name: &str, release: &crate::release::Release| {
+            still_open(name, release)?;
+            Ok(Some(kind.clone()))
+        };
+        if !dry {
+            session.record_on(&name, false, with, out, decide)?;
+            return Ok(());
+        }
+        let who = session.git.identity()?;
+        let appended = session
+            .store()
+            .append(&who, &name, true, with, |release| decide(&name, release))?;
+        if let Some(appended) = appended {
+            write!(out, "{}", appended.event.to_toml())?;
+            writeln!(out)?;
+            super::hooks::fire(&session, &appended.release, &appended.event, true, out)?;
+        }
+        Ok(())
+    };
     for (template, text) in [("push-done-mail", &mail), ("push-pad", &pad)] {
         let path = artifact_path(template);
         let files = [(path.clone(), text.clone().into_bytes())];
@@ -80,20 +110,19 @@ pub fn cmd_finish(args: &FinishArgs, out: &mut dyn Write) -> Result<()> {
             files: &files,
             refs: &[],
         };
-        session.record_on(&name, dry, &with, out, |name, release| {
-            still_open(name, release)?;
-            Ok(Some(EventKind::Artifact {
-                template: template.to_owned(),
-                path: path.clone(),
-            }))
-        })?;
+        let kind = EventKind::Artifact {
+            template: template.to_owned(),
+            path,
+        };
+        record(&with, kind, out)?;
     }
-    session.record_on(&name, dry, &With::default(), out, |name, release| {
-        still_open(name, release)?;
-        Ok(Some(EventKind::Finished {
+    record(
+        &With::default(),
+        EventKind::Finished {
             note: args.note.clone(),
-        }))
-    })?;
+        },
+        out,
+    )?;
     if args.out.is_none() || dry {
         writeln!(out, "==> push pad for the next push, {next} <==")?;
         write!(out, "{pad}")?;
