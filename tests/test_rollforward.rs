@@ -630,3 +630,58 @@ fn orm_undo_is_generated_in_a_temporary_worktree() {
     assert_eq!(env.snapshot(), before);
     assert_eq!(env.git(&["worktree", "list"]).lines().count(), 1);
 }
+
+#[test]
+fn an_empty_pick_is_refused_by_name() {
+    let env = TestEnv::new();
+    env.write("a.txt", "one\n");
+    let shipped = env.commit_all("Shipped");
+    env.ok(&["start", "--date", "2026-11-13"]);
+    env.write("fix.txt", "fixed\n");
+    let fix = env.commit_all("Fix checkout");
+    let before = env.snapshot();
+    let err = env.fails(
+        &[
+            "start",
+            "--date",
+            "2026-11-20",
+            "--from",
+            "2026-11-13",
+            "--pick",
+            &shipped,
+        ],
+        1,
+    );
+    assert!(
+        err.contains(&format!(
+            "the cherry-pick of {} (\"Shipped\") is empty: 2026-11-13 already has its changes",
+            &shipped[..7]
+        )),
+        "{err}"
+    );
+    let err = env.fails(
+        &[
+            "start",
+            "--date",
+            "2026-11-20",
+            "--from",
+            "2026-11-13",
+            "--pick",
+            &fix,
+            &fix,
+        ],
+        1,
+    );
+    assert!(
+        err.contains(&format!(
+            "the cherry-pick of {} (\"Fix checkout\") is empty: it is named twice",
+            &fix[..7]
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("hint: leave {} out of --pick", &fix[..7])),
+        "{err}"
+    );
+    assert_eq!(env.snapshot(), before);
+}

@@ -88,7 +88,7 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
                 .iter()
                 .map(|p| resolve_target(&session, p))
                 .collect::<Result<Vec<_>>>()?;
-            let (tip, made) = crate::rollforward::pick(git, &who, base, &picks)?;
+            let (tip, made) = crate::rollforward::pick(git, &who, base, from, &picks)?;
             for m in &made {
                 crate::say!("  picked {} {}", &m.id[..7], m.summary);
             }

@@ -197,15 +197,38 @@ pub fn roll_forward(git: &Repo, who: &Identity, req: &Request<'_>) -> Result<Out
 }
 
 /// Cherry-picks `commits` in the order given on top of `onto`, as `git cherry-pick -x` does:
-/// the original author and message, plus `(cherry picked from commit …)`.
-pub fn pick(git: &Repo, who: &Identity, onto: Oid, commits: &[Oid]) -> Result<(Oid, Vec<Made>)> {
+/// the original author and message, plus `(cherry picked from commit …)`. A pick that would
+/// change nothing is refused, as git refuses it. `from` names `onto` in messages.
+pub fn pick(
+    git: &Repo,
+    who: &Identity,
+    onto: Oid,
+    from: &str,
+    commits: &[Oid],
+) -> Result<(Oid, Vec<Made>)> {
     let mut tip = onto;
     let mut made = Vec::new();
-    for &commit in commits {
+    for (i, &commit) in commits.iter().enumerate() {
         let tree = match git.cherry_pick_tree(commit, tip)? {
             Applied::Clean { tree } => tree,
             Applied::Conflicts(paths) => return Err(conflict("cherry-pick", git, commit, &paths)),
         };
+        if tree == git.tree_of(tip)? {
+            let why = if commits[..i].contains(&commit) {
+                "it is named twice".to_owned()
+            } else if i == 0 || git.is_ancestor(commit, onto)? {
+                format!("{from} already has its changes")
+            } else {
+                format!("{from} with the picks before it already has its changes")
+            };
+            let short = git.short(commit);
+            return Err(Failure::new(format!(
+                "the cherry-pick of {short} (\"{}\") is empty: {why}; nothing was written",
+                git.commit_info(commit)?.subject
+            ))
+            .hint(format!("leave {short} out of --pick"))
+            .into());
+        }
         let message = picked_message(&git.message(commit)?, commit);
         tip = git.write_commit_authored_as(commit, who, &message, tree, &[tip])?;
         made.push(Made {
