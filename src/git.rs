@@ -1077,15 +1077,22 @@ impl Repo {
     }
 
     /// The change `commit` made, undone on top of `onto` (a commit): what `git revert` does,
-    /// as a three-way merge of trees — base `commit`, ours `onto`, theirs `commit^`.
-    pub fn revert_tree(&self, commit: Oid, onto: Oid) -> Result<Applied> {
+    /// as a three-way merge of trees — base `commit`, ours `onto`, theirs `commit^`. The
+    /// paths in `keep` are set to the given blobs on both sides of the change, so the revert
+    /// leaves them as `onto` has them and never conflicts on them.
+    pub fn revert_tree(&self, commit: Oid, onto: Oid, keep: &[(String, Oid)]) -> Result<Applied> {
         let parent = self.single_parent(commit)?;
-        let theirs = match parent {
+        let mut base = self.tree_of(commit)?;
+        let mut theirs = match parent {
             Some(p) => self.tree_of(p)?,
             None => Oid::empty_tree(self.repo.object_hash()),
         };
+        if !keep.is_empty() {
+            base = self.edit_tree(base, keep)?;
+            theirs = self.edit_tree(theirs, keep)?;
+        }
         self.merge3(
-            self.tree_of(commit)?,
+            base,
             self.tree_of(onto)?,
             theirs,
             "parent of the reverted commit",

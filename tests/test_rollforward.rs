@@ -423,8 +423,14 @@ fn rollforward_undoes_a_migration_on_a_real_database() {
     let head = env.git(&["rev-parse", "HEAD"]);
     let objects = env.git(&["count-objects"]);
     let plan = env.ok(&["rollforward", &bad, "--dry-run"]);
+    // The branch starts at the release's commit, and the plan says so.
+    let first = plan.lines().next().unwrap();
     assert!(
-        plan.contains("would create branch rollforward/2026-11-20"),
+        first.starts_with("would create branch rollforward/2026-11-20 at ")
+            && first.ends_with(&format!(
+                ", starting at release 2026-11-20 ({}):",
+                &env.git(&["rev-parse", "--short", "2026-11-20^{commit}"])
+            )),
         "{plan}"
     );
     assert!(plan.contains("Revert \"Add email\""), "{plan}");
@@ -629,6 +635,182 @@ fn orm_undo_is_generated_in_a_temporary_worktree() {
     assert!(err.contains("nothing was written"), "{err}");
     assert_eq!(env.snapshot(), before);
     assert_eq!(env.git(&["worktree", "list"]).lines().count(), 1);
+}
+
+#[test]
+fn a_commit_the_release_does_not_contain_is_refused() {
+    let (env, _bad) = golang_repo();
+    env.git(&["checkout", "-q", "-b", "later"]);
+    env.write(
+        "db/migrations/000003_add_phone.up.sql",
+        "ALTER TABLE users ADD COLUMN phone TEXT;\n",
+    );
+    env.write(
+        "db/migrations/000003_add_phone.down.sql",
+        "ALTER TABLE users DROP COLUMN phone;\n",
+    );
+    let phone = env.commit_all("Add phone");
+    env.write("app.txt", "v3\n");
+    let code = env.commit_all("Unreleased code");
+    let before = env.snapshot();
+    let objects = env.git(&["count-objects"]);
+    let err = env.fails(
+        &["rollforward", &phone, &code, "--force", "--reason", "t"],
+        1,
+    );
+    assert!(
+        err.contains("release 2026-11-20 (at ") && err.contains("does not contain"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("\n  {} Add phone", &phone[..7])),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("\n  {} Unreleased code", &code[..7])),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: name commits that `git log --oneline"),
+        "{err}"
+    );
+    assert_eq!(env.snapshot(), before);
+    assert_eq!(env.git(&["count-objects"]), objects);
+    // --onto a commit that contains them is another matter.
+    env.ok(&[
+        "rollforward",
+        &code,
+        "--onto",
+        "later",
+        "--force",
+        "--reason",
+        "t",
+    ]);
+    assert_eq!(
+        env.git(&["show", "rollforward/2026-11-20:app.txt"]),
+        "v2 uses email"
+    );
+}
+
+#[test]
+fn a_revert_that_changes_nothing_is_refused() {
+    let env = TestEnv::new();
+    env.write("a.txt", LINES);
+    env.commit_all("base");
+    env.write("a.txt", &LINES.replace("two", "TWO"));
+    let change = env.commit_all("Change");
+    env.git(&["revert", "--no-edit", &change]);
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let before = env.snapshot();
+    let err = env.fails(&["rollforward", &change, "--force", "--reason", "t"], 1);
+    assert!(
+        err.contains(&format!(
+            "reverting {} (\"Change\") changes nothing: release 2026-11-20 no longer has its changes",
+            &change[..7]
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("hint: leave {} out", &change[..7])),
+        "{err}"
+    );
+    assert_eq!(env.snapshot(), before);
+}
+
+/// `000002_add_email` as added by `A`, then edited by `B` (an index), both released.
+fn edited_migration_repo() -> (TestEnv, String, String) {
+    let env = TestEnv::new();
+    env.write(
+        "db/migrations/000001_users.up.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n",
+    );
+    env.write("db/migrations/000001_users.down.sql", "DROP TABLE users;\n");
+    env.write("app.txt", "v1\n");
+    env.commit_all("Users");
+    env.write(
+        "db/migrations/000002_add_email.up.sql",
+        "ALTER TABLE users ADD COLUMN email TEXT;\n",
+    );
+    env.write(
+        "db/migrations/000002_add_email.down.sql",
+        "ALTER TABLE users DROP COLUMN email;\n",
+    );
+    env.write("app.txt", "v2 uses email\n");
+    let a = env.commit_all("Add email");
+    env.write(
+        "db/migrations/000002_add_email.up.sql",
+        "ALTER TABLE users ADD COLUMN email TEXT;\nCREATE INDEX users_email ON users(email);\n",
+    );
+    env.write(
+        "db/migrations/000002_add_email.down.sql",
+        "DROP INDEX users_email;\nALTER TABLE users DROP COLUMN email;\n",
+    );
+    env.write("search.txt", "by email\n");
+    let b = env.commit_all("Index email");
+    env.ok(&["start", "--date", "2026-11-20"]);
+    (env, a, b)
+}
+
+#[test]
+fn an_edited_migration_is_kept_and_undone_as_it_ran() {
+    for commits in [&["a", "b"][..], &["a"][..]] {
+        let (env, a, b) = edited_migration_repo();
+        let shas: Vec<&str> = commits
+            .iter()
+            .map(|c| if *c == "a" { a.as_str() } else { b.as_str() })
+            .collect();
+        let mut args = vec!["rollforward"];
+        args.extend(&shas);
+        args.extend(["--force", "--reason", "t"]);
+        let (code, _, err) = env.run(&args);
+        assert_eq!(code, 0, "{commits:?}: {err}");
+        let branch = "rollforward/2026-11-20";
+        // What ran in production is the release's 000002, byte for byte.
+        for file in ["000002_add_email.up.sql", "000002_add_email.down.sql"] {
+            assert_eq!(
+                env.git(&["rev-parse", &format!("{branch}:db/migrations/{file}")]),
+                env.git(&["rev-parse", &format!("2026-11-20:db/migrations/{file}")]),
+                "{commits:?}: {file} was rewritten"
+            );
+        }
+        assert_eq!(env.git(&["show", &format!("{branch}:app.txt")]), "v1");
+        let db = env.root.join(format!("prod-{}.db", commits.len()));
+        let migration =
+            |rev: &str, name: &str| env.git(&["show", &format!("{rev}:db/migrations/{name}")]);
+        sqlite(&db, &migration("2026-11-20", "000001_users.up.sql"));
+        let before = sqlite(&db, SCHEMA);
+        sqlite(&db, &migration("2026-11-20", "000002_add_email.up.sql"));
+        sqlite(&db, &migration(branch, "000003_undo_add_email.up.sql"));
+        assert_eq!(sqlite(&db, SCHEMA), before, "{commits:?}");
+    }
+}
+
+#[test]
+fn sql_files_outside_migration_dirs_are_named_when_the_revert_deletes_them() {
+    let env = TestEnv::new();
+    env.write("sql/001-users.sql", "CREATE TABLE users (id INTEGER);\n");
+    env.write("app.txt", "v1\n");
+    env.commit_all("Users");
+    env.write(
+        "sql/002-add-email.sql",
+        "ALTER TABLE users ADD COLUMN email TEXT;\n",
+    );
+    env.write("app.txt", "v2\n");
+    let bad = env.commit_all("Add email");
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let (code, _, err) = env.run(&["rollforward", &bad, "--force", "--reason", "t", "--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "warning: the revert deletes sql/002-add-email.sql, which is in no migration directory"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("001-users.sql"), "{err}");
+    assert!(
+        err.contains("hint: declare its directory with [[migrations]]"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -99,12 +99,17 @@ pub fn cmd_rollforward(args: &RollforwardArgs, out: &mut dyn Write) -> Result<()
         let paths: Vec<String> = files.keys().cloned().collect();
         dirs = detect(&paths, &read).into_iter().map(Dir::Sql).collect();
     }
+    let onto_label = match &args.onto {
+        Some(r) => format!("`{r}`"),
+        None => format!("release {name}"),
+    };
     let outcome = roll_forward(
         git,
         &who,
         &Request {
             commits: &commits,
             onto,
+            onto_label: &onto_label,
             dirs: &dirs,
             allow_manual: args.allow_manual_undo,
             now: chrono::Utc::now().naive_utc(),
@@ -112,11 +117,21 @@ pub fn cmd_rollforward(args: &RollforwardArgs, out: &mut dyn Write) -> Result<()
         },
     )?;
     let tip: Oid = outcome.tip.parse()?;
+    for path in &outcome.unguarded {
+        crate::warn!(
+            "warning: the revert deletes {path}, which is in no migration directory; if it ran as a migration, nothing undoes it"
+        );
+    }
+    if !outcome.unguarded.is_empty() {
+        crate::warn!(
+            "hint: declare its directory with [[migrations]] in .release/config.toml (system and dir) to have it kept and undone"
+        );
+    }
 
     if args.write.dry_run {
         writeln!(
             out,
-            "would create branch {branch} at {} on {}:",
+            "would create branch {branch} at {}, starting at {onto_label} ({}):",
             &outcome.tip[..7],
             git.short(onto)
         )?;

@@ -57,12 +57,16 @@ pub struct Outcome {
     pub manual: Vec<String>,
     /// Commands that would generate undo migrations (when they were not run).
     pub not_run: Vec<String>,
+    /// `*.sql` files the reverts delete that no migration directory covers.
+    pub unguarded: Vec<String>,
 }
 
 /// What to roll forward.
 pub struct Request<'a> {
     pub commits: &'a [Oid],
     pub onto: Oid,
+    /// What `onto` is, for messages: "release 2026-11-20", "`main`".
+    pub onto_label: &'a str,
     pub dirs: &'a [Dir],
     pub allow_manual: bool,
     pub now: NaiveDateTime,
@@ -70,31 +74,40 @@ pub struct Request<'a> {
     pub run_generators: bool,
 }
 
-/// Reverts `commits` newest first on top of `onto`, keeping the migration files they added,
-/// then adds one commit per undo migration. Writes objects, moves no ref.
+/// Reverts `commits` newest first on top of `onto`, keeping the migration files as `onto` has
+/// them, then adds one commit per undo migration. Writes objects, moves no ref.
 pub fn roll_forward(git: &Repo, who: &Identity, req: &Request<'_>) -> Result<Outcome> {
+    contained(git, req)?;
     let order = newest_first(git, req.commits)?;
+    // The migrations that ran in production are the ones `onto` has, as it has them: a revert
+    // leaves them alone, and their undo is written from that version of their down part.
+    let ran: BTreeMap<String, Oid> = git
+        .files(req.onto)?
+        .into_iter()
+        .filter(|(path, _)| req.dirs.iter().any(|d| under(path, d.path())))
+        .collect();
     let mut tip = req.onto;
     let mut made = Vec::new();
     let mut added_by: Vec<(Oid, Vec<String>)> = Vec::new();
+    // Reverts that changed nothing, each with whether it touched migrations that ran.
+    let mut empty: Vec<(Oid, bool)> = Vec::new();
     for &commit in &order {
         let info = git.commit_info(commit)?;
-        let tree = match git.revert_tree(commit, tip)? {
+        let keep: Vec<(String, Oid)> = changed_files(git, commit)?
+            .into_iter()
+            .filter_map(|path| ran.get(&path).map(|id| (path, *id)))
+            .collect();
+        let tree = match git.revert_tree(commit, tip, &keep)? {
             Applied::Clean { tree } => tree,
             Applied::Conflicts(paths) => return Err(conflict("revert", git, commit, &paths)),
         };
-        // A plain revert deletes the migrations the commit added; they already ran, so they stay.
         let added = added_files(git, commit)?;
-        let keep: Vec<(String, Oid)> = added
-            .iter()
-            .filter(|(path, _)| req.dirs.iter().any(|d| under(path, d.path())))
-            .cloned()
-            .collect();
-        let tree = if keep.is_empty() {
-            tree
-        } else {
-            git.edit_tree(tree, &keep)?
-        };
+        added_by.push((commit, added.into_iter().map(|(p, _)| p).collect()));
+        if tree == git.tree_of(tip)? {
+            // Nothing but kept migrations, most likely: their undo may still be owed.
+            empty.push((commit, !keep.is_empty()));
+            continue;
+        }
         let message = format!(
             "Revert \"{}\"\n\nThis reverts commit {commit}.\n",
             info.subject
@@ -104,14 +117,16 @@ pub fn roll_forward(git: &Repo, who: &Identity, req: &Request<'_>) -> Result<Out
             id: tip.to_string(),
             summary: format!("Revert \"{}\"", info.subject),
         });
-        added_by.push((commit, added.into_iter().map(|(p, _)| p).collect()));
     }
+    let reverted_tip = tip;
 
     let mut undone = Vec::new();
     let mut manual = Vec::new();
     let mut not_run = Vec::new();
+    let mut undid: BTreeSet<Oid> = BTreeSet::new();
     for (commit, added) in &added_by {
         let short = git.short(*commit);
+        let before = made.len() + not_run.len();
         for dir in req.dirs {
             match dir {
                 Dir::Sql(dir) => {
@@ -184,6 +199,12 @@ pub fn roll_forward(git: &Repo, who: &Identity, req: &Request<'_>) -> Result<Out
                 }
             }
         }
+        if made.len() + not_run.len() > before {
+            undid.insert(*commit);
+        }
+    }
+    if let Some((commit, kept)) = empty.iter().find(|(c, _)| !undid.contains(c)) {
+        return Err(nothing_to_revert(git, *commit, *kept, req.onto_label));
     }
     Ok(Outcome {
         onto: req.onto.to_string(),
@@ -193,7 +214,67 @@ pub fn roll_forward(git: &Repo, who: &Identity, req: &Request<'_>) -> Result<Out
         undone,
         manual,
         not_run,
+        unguarded: unguarded_sql(git, req, reverted_tip)?,
     })
+}
+
+/// Refuses commits that `onto` does not contain: reverting them would add what they added.
+fn contained(git: &Repo, req: &Request<'_>) -> Result<()> {
+    let mut outside = Vec::new();
+    for &commit in req.commits {
+        if !git.is_ancestor(commit, req.onto)? {
+            let line = format!("{} {}", git.short(commit), git.commit_info(commit)?.subject);
+            if !outside.contains(&line) {
+                outside.push(line);
+            }
+        }
+    }
+    if outside.is_empty() {
+        return Ok(());
+    }
+    let onto = git.short(req.onto);
+    Err(Failure::new(format!(
+        "{} (at {onto}) does not contain what it would revert; nothing was written. Not in it:\n  {}",
+        req.onto_label,
+        outside.join("\n  ")
+    ))
+    .hint(format!(
+        "name commits that `git log --oneline {onto}` lists; in a cherry-pick release, name the picked copy"
+    ))
+    .into())
+}
+
+/// `git revert` refuses a revert with nothing to commit; so does roll-forward.
+fn nothing_to_revert(git: &Repo, commit: Oid, kept: bool, onto_label: &str) -> anyhow::Error {
+    let short = git.short(commit);
+    let subject = git
+        .commit_info(commit)
+        .map(|i| i.subject)
+        .unwrap_or_default();
+    let why = if kept {
+        "it only changes migrations that already ran, which are kept, and it adds none to undo"
+            .to_owned()
+    } else {
+        format!("{onto_label} no longer has its changes")
+    };
+    Failure::new(format!(
+        "reverting {short} (\"{subject}\") changes nothing: {why}; nothing was written"
+    ))
+    .hint(format!("leave {short} out"))
+    .into()
+}
+
+/// The `*.sql` files the reverts delete outside every migration directory: if they ran as
+/// migrations, nothing undoes them.
+fn unguarded_sql(git: &Repo, req: &Request<'_>, tip: Oid) -> Result<Vec<String>> {
+    let after: BTreeSet<String> = git.files(tip)?.into_iter().map(|(p, _)| p).collect();
+    Ok(git
+        .files(req.onto)?
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|path| path.ends_with(".sql") && !after.contains(path))
+        .filter(|path| !req.dirs.iter().any(|d| under(path, d.path())))
+        .collect())
 }
 
 /// Cherry-picks `commits` in the order given on top of `onto`, as `git cherry-pick -x` does:
@@ -288,6 +369,22 @@ fn newest_first(git: &Repo, commits: &[Oid]) -> Result<Vec<Oid>> {
         order.insert(at, c);
     }
     Ok(order)
+}
+
+/// Paths `commit` added, changed or deleted.
+fn changed_files(git: &Repo, commit: Oid) -> Result<BTreeSet<String>> {
+    let info = git.commit_info(commit)?;
+    let before: BTreeMap<String, Oid> = match info.parents.first() {
+        Some(p) => git.files(*p)?.into_iter().collect(),
+        None => BTreeMap::new(),
+    };
+    let after: BTreeMap<String, Oid> = git.files(commit)?.into_iter().collect();
+    Ok(before
+        .keys()
+        .chain(after.keys())
+        .filter(|path| before.get(*path) != after.get(*path))
+        .cloned()
+        .collect())
 }
 
 /// Files `commit` added (not in its parent).
