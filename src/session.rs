@@ -177,6 +177,17 @@ impl Session {
     }
 }
 
+/// Where the checklist's sections come from, as a gate's reasons name it.
+fn checklist_source(config: &crate::config::Config) -> String {
+    let items = format!("[[checklist.items]] in {}", crate::config::CONFIG_PATH);
+    match (&config.checklist.file, config.checklist.items.is_empty()) {
+        (Some(file), true) => file.clone(),
+        (Some(file), false) => format!("{file} and {items}"),
+        (None, false) => items,
+        (None, true) => format!("{} has none", crate::config::CONFIG_PATH),
+    }
+}
+
 /// One sign-off and whether it counts toward gates: its author must be a member of the role,
 /// and with `[trust] require_signed`, its event commit must carry their good signature.
 #[derive(Clone, Debug, Serialize)]
@@ -242,10 +253,12 @@ impl Session {
         let config = &self.config.config;
         let environment = self.environment(env)?;
         let names = config.environment_names();
+        let source = checklist_source(config);
         let ctx = GateContext {
             checklist,
             environments: &names,
             roles: &config.roles,
+            checklist_source: &source,
         };
         Ok(evaluate(release, env, &environment.requires, &ctx))
     }

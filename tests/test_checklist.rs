@@ -109,3 +109,38 @@ fn a_missing_plan_or_no_checklist_is_explained() {
     assert!(err.contains("docs/missing.md"), "{err}");
     assert!(err.contains("does not exist"), "{err}");
 }
+
+#[test]
+fn a_section_the_plan_does_not_have_shuts_the_gate() {
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        "[checklist]\nfile = \"docs/verification.md\"\n\n[[environments]]\nname = \"production\"\nrequires = { checklist = [\"firefox\", \"chrom\"] }\n",
+    );
+    env.write("docs/verification.md", PLAN);
+    env.ok(&["start", "--date", "2026-11-20"]);
+    env.ok(&["check", "firefox-1", "firefox-2", "firefox-3", "firefox-4"]);
+    let before = env.refs();
+    let err = env.fails(&["deploy", "production"], 3);
+    assert!(err.contains("1 condition(s) not met"), "{err}");
+    assert!(
+        err.contains("checklist section `chrom` is not in the checklist (docs/verification.md)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("(sections: firefox, chrome, after-production)"),
+        "{err}"
+    );
+    assert_eq!(env.refs(), before, "a refused deploy wrote something");
+    let status = json(&env.ok(&["status", "--json"]));
+    assert_eq!(status["gates"][0]["met"], false, "{status}");
+
+    env.ok(&[
+        "config",
+        "set",
+        "environments.0.requires.checklist",
+        "[\"firefox\", \"chrome\"]",
+    ]);
+    env.ok(&["check", "chrome-1", "chrome-2"]);
+    env.ok(&["deploy", "production"]);
+}

@@ -101,6 +101,9 @@ pub struct GateContext<'a> {
     /// Environment names in deployment order.
     pub environments: &'a [String],
     pub roles: &'a BTreeMap<String, Role>,
+    /// Where the checklist comes from (`docs/verification.md`), for the reason a section
+    /// named in `requires.checklist` is not found.
+    pub checklist_source: &'a str,
 }
 
 /// Every unmet condition for deploying `release` to `env`; empty means the gate is open.
@@ -142,6 +145,7 @@ pub fn evaluate(
             });
         }
     }
+    unmet.extend(unknown_sections(&requires.checklist, env, ctx));
     let open: Vec<&str> = required_items(&requires.checklist, env, ctx)
         .into_iter()
         .filter(|id| !release.checked.contains_key(*id))
@@ -179,6 +183,43 @@ pub fn evaluate(
         }
     }
     unmet
+}
+
+/// A section the rule names that the checklist does not have: a typo there must not open the
+/// gate by asking for no items at all.
+fn unknown_sections(rule: &ChecklistRule, env: &str, ctx: &GateContext<'_>) -> Vec<Unmet> {
+    let ChecklistRule::Sections(sections) = rule else {
+        return Vec::new();
+    };
+    let mut known: Vec<&str> = Vec::new();
+    for item in &ctx.checklist.items {
+        if !known.contains(&item.section.as_str()) {
+            known.push(&item.section);
+        }
+    }
+    let index = ctx
+        .environments
+        .iter()
+        .position(|e| e == env)
+        .map_or_else(|| env.to_owned(), |i| i.to_string());
+    let listed = if known.is_empty() {
+        "the checklist has no sections".to_owned()
+    } else {
+        format!("sections: {}", known.join(", "))
+    };
+    sections
+        .iter()
+        .filter(|s| !known.contains(&s.as_str()))
+        .map(|section| Unmet {
+            reason: format!(
+                "checklist section `{section}` is not in the checklist ({})",
+                ctx.checklist_source
+            ),
+            hint: format!(
+                "git release config set environments.{index}.requires.checklist '[…]' ({listed})"
+            ),
+        })
+        .collect()
 }
 
 /// The checklist item ids a rule asks for before deploying to `env`.
