@@ -155,3 +155,33 @@ fn written_files_get_the_mode_a_plain_write_gives_and_keep_their_own() {
     assert_eq!(mode(".release/config.toml"), 0o640);
     assert!(env.read(".release/config.toml").contains("tag = false"));
 }
+
+#[test]
+fn a_hook_on_an_undefined_environment_or_role_is_refused() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    let config = env.read(".release/config.toml");
+    for (on, wrong) in [
+        (
+            "deploy:stgae",
+            "names environment `stgae`, which is not defined; the environments are: stage, production",
+        ),
+        (
+            "signoff:qaa",
+            "names role `qaa`, which is not defined; the roles are: eng, qa",
+        ),
+    ] {
+        env.write(
+            ".release/config.toml",
+            &format!("{config}\n[[hooks]]\non = \"{on}\"\nurl = \"https://ci.example.com\"\n"),
+        );
+        let line = config.lines().count() + 3;
+        let err = env.fails(&["status"], 1);
+        assert!(
+            err.contains(&format!(
+                ".release/config.toml:{line}:6: hook `on = \"{on}\"` {wrong}"
+            )),
+            "{err}"
+        );
+    }
+}

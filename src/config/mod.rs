@@ -624,17 +624,12 @@ impl Config {
             seen.push(&env.name);
         }
         for (i, hook) in self.hooks.iter().enumerate() {
-            let kind = hook.on.split(':').next().unwrap_or_default();
-            if !HOOK_EVENTS.contains(&kind) {
-                return Err(Misreference::new(
-                    format!(
-                        "hook `on = \"{}\"` names no event; use one of {} (optionally `:<environment>` or `:<role>`)",
-                        hook.on,
-                        HOOK_EVENTS.join(", ")
-                    ),
+            self.check_hook_on(&hook.on).map_err(|why| {
+                Misreference::new(
+                    format!("hook `on = \"{}\"` {why}", hook.on),
                     vec![Key("hooks"), Index(i), Key("on")],
-                ));
-            }
+                )
+            })?;
         }
         for (i, m) in self.migrations.iter().enumerate() {
             if m.generate.is_none()
@@ -681,6 +676,58 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+impl Config {
+    /// Checks a hook's `on`: an event, and after `:` what the event is narrowed to — a
+    /// defined environment for `deploy` and `verify`, a defined role for `signoff` and
+    /// `revoke`, a defined gate for `gate`, a bug id for `block` and `unblock`, a template
+    /// for `artifact` (found only when one is rendered). Other events have nothing to narrow.
+    fn check_hook_on(&self, on: &str) -> Result<(), String> {
+        let (kind, qualifier) = match on.split_once(':') {
+            Some((kind, qualifier)) => (kind, Some(qualifier)),
+            None => (on, None),
+        };
+        if !HOOK_EVENTS.contains(&kind) {
+            return Err(format!(
+                "names no event; use one of {} (optionally `:<environment>` or `:<role>`)",
+                HOOK_EVENTS.join(", ")
+            ));
+        }
+        let Some(qualifier) = qualifier else {
+            return Ok(());
+        };
+        if qualifier.trim().is_empty() {
+            return Err(format!(
+                "has nothing after `:`; write `on = \"{kind}\"` for every {kind} event"
+            ));
+        }
+        let (what, known): (&str, Vec<&str>) = match kind {
+            "deploy" | "verify" => (
+                "environment",
+                self.environments.iter().map(|e| e.name.as_str()).collect(),
+            ),
+            "signoff" | "revoke" => ("role", self.roles.keys().map(String::as_str).collect()),
+            "gate" => ("gate", self.gates.iter().map(|g| g.name.as_str()).collect()),
+            "block" | "unblock" | "artifact" => return Ok(()),
+            _ => {
+                return Err(format!(
+                    "narrows `{kind}`, but {kind} events have nothing to narrow by; write `on = \"{kind}\"`"
+                ));
+            }
+        };
+        if known.contains(&qualifier) {
+            return Ok(());
+        }
+        let listed = if known.is_empty() {
+            "none is defined".to_owned()
+        } else {
+            format!("the {what}s are: {}", known.join(", "))
+        };
+        Err(format!(
+            "names {what} `{qualifier}`, which is not defined; {listed}"
+        ))
     }
 }
 
@@ -961,6 +1008,31 @@ mod tests {
                 "names no event",
             ),
             (
+                "[[environments]]\nname = \"stage\"\n[[hooks]]\non = \"deploy:stgae\"\nurl = \"http://x\"\n",
+                "c.toml:4:6: ",
+                "names environment `stgae`, which is not defined; the environments are: stage",
+            ),
+            (
+                "[roles.qa]\n[[hooks]]\non = \"signoff:qaa\"\nurl = \"http://x\"\n",
+                "c.toml:3:6: ",
+                "names role `qaa`, which is not defined; the roles are: qa",
+            ),
+            (
+                "[[hooks]]\non = \"gate:ci\"\nurl = \"http://x\"\n",
+                "c.toml:2:6: ",
+                "names gate `ci`, which is not defined; none is defined",
+            ),
+            (
+                "[[hooks]]\non = \"check:smoke\"\nurl = \"http://x\"\n",
+                "c.toml:2:6: ",
+                "check events have nothing to narrow by",
+            ),
+            (
+                "[[hooks]]\non = \"deploy:\"\nurl = \"http://x\"\n",
+                "c.toml:2:6: ",
+                "has nothing after `:`",
+            ),
+            (
                 "[[environments]]\nname = \"prod\"\nrequires = { gates = [\"ci\"] }\n",
                 "c.toml:3:23: ",
                 "gate `ci`",
@@ -991,6 +1063,24 @@ mod tests {
             let err = parse(text, Path::new("c.toml")).unwrap_err();
             assert!(err.message.starts_with(place), "{text}\n{}", err.message);
             assert!(err.message.contains(what), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn hooks_may_narrow_events_to_what_the_config_defines() {
+        let defined = "[roles.qa]\n[[environments]]\nname = \"stage\"\n[[gates]]\nname = \"ci\"\nurl = \"http://x\"\n";
+        for on in [
+            "deploy",
+            "deploy:stage",
+            "verify:stage",
+            "signoff:qa",
+            "revoke:qa",
+            "gate:ci",
+            "block:1234",
+            "artifact:push-pad",
+        ] {
+            let text = format!("{defined}[[hooks]]\non = \"{on}\"\nurl = \"http://x\"\n");
+            parse(&text, Path::new("c.toml")).unwrap_or_else(|e| panic!("{on}: {e}"));
         }
     }
 
