@@ -185,3 +185,23 @@ fn a_hook_on_an_undefined_environment_or_role_is_refused() {
         );
     }
 }
+
+#[test]
+fn a_gate_or_hook_listed_twice_is_refused() {
+    let env = TestEnv::new();
+    let gate = "[[gates]]\nname = \"ci\"\nurl = \"https://ci.example.com/a\"\n";
+    env.write(".release/config.toml", &format!("{gate}\n{gate}"));
+    let err = env.fails(&["status"], 1);
+    assert!(
+        err.contains(".release/config.toml:6:8: gate `ci` is listed twice"),
+        "{err}"
+    );
+    let hook =
+        "[[hooks]]\nname = \"jenkins\"\non = \"start\"\nurl = \"https://ci.example.com/b\"\n";
+    env.write(".release/config.toml", &format!("{hook}\n{hook}"));
+    let err = env.fails(&["status"], 1);
+    assert!(
+        err.contains(".release/config.toml:7:8: hook `jenkins` is listed twice"),
+        "{err}"
+    );
+}

@@ -567,7 +567,8 @@ impl Config {
     }
 
     /// Checks that names used across sections exist (roles and gates in requirements,
-    /// environments in `deployed` — earlier ones only — and in checklist items) and that the
+    /// environments in `deployed` — earlier ones only — and in checklist items, and what
+    /// hooks fire on), that environments, gates and hooks are each named once, and that the
     /// lists that must not be empty are not.
     fn check_references(&self) -> Result<(), Misreference> {
         use Step::{Index, Key};
@@ -623,7 +624,27 @@ impl Config {
             }
             seen.push(&env.name);
         }
+        let mut gates: Vec<&str> = Vec::new();
+        for (i, gate) in self.gates.iter().enumerate() {
+            if gates.contains(&gate.name.as_str()) {
+                return Err(Misreference::new(
+                    format!("gate `{}` is listed twice", gate.name),
+                    vec![Key("gates"), Index(i), Key("name")],
+                ));
+            }
+            gates.push(&gate.name);
+        }
+        let mut hooks: Vec<String> = Vec::new();
         for (i, hook) in self.hooks.iter().enumerate() {
+            let name = hook.name(i);
+            if hooks.contains(&name) {
+                let at = if hook.name.is_some() { "name" } else { "on" };
+                return Err(Misreference::new(
+                    format!("hook `{name}` is listed twice"),
+                    vec![Key("hooks"), Index(i), Key(at)],
+                ));
+            }
+            hooks.push(name);
             self.check_hook_on(&hook.on).map_err(|why| {
                 Misreference::new(
                     format!("hook `on = \"{}\"` {why}", hook.on),
@@ -1021,6 +1042,16 @@ mod tests {
                 "[[hooks]]\non = \"gate:ci\"\nurl = \"http://x\"\n",
                 "c.toml:2:6: ",
                 "names gate `ci`, which is not defined; none is defined",
+            ),
+            (
+                "[[gates]]\nname = \"ci\"\nurl = \"http://x\"\n\n[[gates]]\nname = \"ci\"\nurl = \"http://y\"\n",
+                "c.toml:6:8: ",
+                "gate `ci` is listed twice",
+            ),
+            (
+                "[[hooks]]\nname = \"ci\"\non = \"start\"\nurl = \"http://x\"\n[[hooks]]\nname = \"ci\"\non = \"finish\"\nurl = \"http://y\"\n",
+                "c.toml:6:8: ",
+                "hook `ci` is listed twice",
             ),
             (
                 "[[hooks]]\non = \"check:smoke\"\nurl = \"http://x\"\n",
