@@ -205,3 +205,36 @@ fn a_gate_or_hook_listed_twice_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn gate_requests_are_checked_when_the_config_is_read() {
+    let env = TestEnv::new();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let gate = "[[gates]]\nname = \"ci\"\nurl = \"https://ci.example.com/status\"\n";
+    for (setting, place, wrong) in [
+        (
+            "expect_json = { pointer = \"state\", equals = \"success\" }",
+            "4:27",
+            "gate `ci` has `pointer = \"state\"`, which is not a JSON pointer: it must be empty or start with `/`",
+        ),
+        (
+            "expect_status = [2000]",
+            "4:18",
+            "gate `ci` expects status 2000, which HTTP does not have",
+        ),
+        (
+            "method = \"HEDA\"",
+            "4:10",
+            "`method = \"HEDA\"` is not an HTTP method git-release sends; use one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
+        ),
+    ] {
+        env.write(".release/config.toml", &format!("{gate}{setting}\n"));
+        let before = env.refs();
+        let err = env.fails(&["wait", "ci", "--timeout", "1s"], 1);
+        assert!(
+            err.contains(&format!(".release/config.toml:{place}: {wrong}")),
+            "{err}"
+        );
+        assert_eq!(env.refs(), before, "nothing is recorded");
+    }
+}

@@ -700,7 +700,74 @@ impl Config {
     }
 }
 
+/// The HTTP methods a hook or a gate may use.
+const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
 impl Config {
+    /// Checks what hooks and gates send and expect: a known method, status codes HTTP has,
+    /// and an RFC 6901 pointer — each refused when the config is read rather than failing
+    /// (misleadingly) when a request is made.
+    fn check_requests(&self) -> Result<(), Misreference> {
+        use Step::{Index, Key};
+        let methods = self
+            .hooks
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (&h.method, vec![Key("hooks"), Index(i), Key("method")]))
+            .chain(
+                self.gates
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| (&g.method, vec![Key("gates"), Index(i), Key("method")])),
+            );
+        for (method, at) in methods {
+            if !METHODS.contains(&method.as_str()) {
+                return Err(Misreference::new(
+                    format!(
+                        "`method = \"{method}\"` is not an HTTP method git-release sends; use one of {}",
+                        METHODS.join(", ")
+                    ),
+                    at,
+                ));
+            }
+        }
+        for (i, gate) in self.gates.iter().enumerate() {
+            let here = |rest: &[Step]| [&[Key("gates"), Index(i)], rest].concat();
+            let statuses = match &gate.expect_status {
+                None => Vec::new(),
+                Some(StatusRule::One(s)) => vec![(*s, here(&[Key("expect_status")]))],
+                Some(StatusRule::Any(list)) => list
+                    .iter()
+                    .enumerate()
+                    .map(|(j, s)| (*s, here(&[Key("expect_status"), Index(j)])))
+                    .collect(),
+            };
+            for (status, at) in statuses {
+                if !(100..=599).contains(&status) {
+                    return Err(Misreference::new(
+                        format!(
+                            "gate `{}` expects status {status}, which HTTP does not have; status codes are 100 to 599",
+                            gate.name
+                        ),
+                        at,
+                    ));
+                }
+            }
+            if let Some(check) = &gate.expect_json
+                && let Err(why) = check_pointer(&check.pointer)
+            {
+                return Err(Misreference::new(
+                    format!(
+                        "gate `{}` has `pointer = \"{}\"`, which is not a JSON pointer: {why}",
+                        gate.name, check.pointer
+                    ),
+                    here(&[Key("expect_json"), Key("pointer")]),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Checks a hook's `on`: an event, and after `:` what the event is narrowed to — a
     /// defined environment for `deploy` and `verify`, a defined role for `signoff` and
     /// `revoke`, a defined gate for `gate`, a bug id for `block` and `unblock`, a template
@@ -750,6 +817,22 @@ impl Config {
             "names {what} `{qualifier}`, which is not defined; {listed}"
         ))
     }
+}
+
+/// Whether `pointer` is an RFC 6901 JSON pointer: empty (the whole document), or `/` and a
+/// reference token after each `/`, where `~` is only ever `~0` or `~1`.
+fn check_pointer(pointer: &str) -> Result<(), &'static str> {
+    if !pointer.is_empty() && !pointer.starts_with('/') {
+        return Err("it must be empty or start with `/`, as in \"/state\"");
+    }
+    let mut rest = pointer;
+    while let Some(at) = rest.find('~') {
+        rest = &rest[at + 1..];
+        if !rest.starts_with(['0', '1']) {
+            return Err("`~` must be followed by 0 (for `~`) or 1 (for `/`)");
+        }
+    }
+    Ok(())
 }
 
 /// One step of the way from the top of the config to a value: a key, or a place in an array.
@@ -849,6 +932,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Failure> {
     }
     config
         .check_references()
+        .and_then(|()| config.check_requests())
         .map_err(|wrong| match wrong.offset_in(text) {
             Some(at) => located(path, text, at, &wrong.why),
             None => Failure::new(format!("{}: {}", path.display(), wrong.why))
@@ -1054,6 +1138,36 @@ mod tests {
                 "hook `ci` is listed twice",
             ),
             (
+                "[[gates]]\nname = \"ci\"\nurl = \"http://x\"\nexpect_json = { pointer = \"state\", equals = \"success\" }\n",
+                "c.toml:4:27: ",
+                "not a JSON pointer: it must be empty or start with `/`",
+            ),
+            (
+                "[[gates]]\nname = \"ci\"\nurl = \"http://x\"\nexpect_json = { pointer = \"/a~2\", equals = 1 }\n",
+                "c.toml:4:27: ",
+                "`~` must be followed by 0",
+            ),
+            (
+                "[[gates]]\nname = \"ci\"\nurl = \"http://x\"\nexpect_status = [200, 2000]\n",
+                "c.toml:4:23: ",
+                "expects status 2000, which HTTP does not have",
+            ),
+            (
+                "[[gates]]\nname = \"ci\"\nurl = \"http://x\"\nexpect_status = 99\n",
+                "c.toml:4:17: ",
+                "expects status 99",
+            ),
+            (
+                "[[gates]]\nname = \"ci\"\nurl = \"http://x\"\nmethod = \"HEDA\"\n",
+                "c.toml:4:10: ",
+                "`method = \"HEDA\"` is not an HTTP method git-release sends; use one of GET, HEAD,",
+            ),
+            (
+                "[[hooks]]\non = \"start\"\nurl = \"http://x\"\nmethod = \"post\"\n",
+                "c.toml:4:10: ",
+                "`method = \"post\"` is not an HTTP method",
+            ),
+            (
                 "[[hooks]]\non = \"check:smoke\"\nurl = \"http://x\"\n",
                 "c.toml:2:6: ",
                 "check events have nothing to narrow by",
@@ -1112,6 +1226,16 @@ mod tests {
         ] {
             let text = format!("{defined}[[hooks]]\non = \"{on}\"\nurl = \"http://x\"\n");
             parse(&text, Path::new("c.toml")).unwrap_or_else(|e| panic!("{on}: {e}"));
+        }
+    }
+
+    #[test]
+    fn json_pointers_follow_rfc_6901() {
+        for good in ["", "/", "/state", "/statuses/0/state", "/a~0b~1c"] {
+            assert_eq!(check_pointer(good), Ok(()), "{good}");
+        }
+        for bad in ["state", "#/state", "/a~", "/a~2"] {
+            assert!(check_pointer(bad).is_err(), "{bad}");
         }
     }
 
