@@ -400,3 +400,27 @@ body = """{{% set text %}}{{% include "deployment-request" %}}{{% endset %}}{{"p
         "{bug}"
     );
 }
+
+#[test]
+fn hooks_list_of_a_release_that_does_not_exist_is_an_error() {
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        "[[hooks]]\nname = \"announce\"\non = \"start\"\nurl = \"https://chat.example.com/hook\"\n",
+    );
+    // No release yet: the hooks are listed all the same.
+    let list = env.ok(&["hooks", "list"]);
+    assert!(list.starts_with("announce "), "{list}");
+    env.ok(&["--no-hooks", "start", "--date", "2026-11-20"]);
+    let (code, out, err) = env.run(&["hooks", "list", "-r", "nope"]);
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(err.contains("error: no release named nope"), "{err}");
+    assert!(
+        err.contains("hint: `git release list` shows the releases"),
+        "{err}"
+    );
+    assert!(
+        env.ok(&["hooks", "list", "-r", "2026-11-20"])
+            .starts_with("announce ")
+    );
+}

@@ -58,6 +58,11 @@ pub fn cmd_hooks(args: &HooksArgs, out: &mut dyn Write) -> Result<()> {
     let session = Session::open()?;
     match &args.action {
         HooksAction::List { release } => {
+            // Without -r, a repository with no release to show still lists its hooks.
+            let selected = match release {
+                Some(_) => Some(session.select(release.as_deref())?),
+                None => session.select(None).ok(),
+            };
             for (i, hook) in session.config.config.hooks.iter().enumerate() {
                 writeln!(
                     out,
@@ -68,7 +73,7 @@ pub fn cmd_hooks(args: &HooksArgs, out: &mut dyn Write) -> Result<()> {
                     hook.url
                 )?;
             }
-            if let Ok(name) = session.select(release.as_deref()) {
+            if let Some(name) = selected {
                 let release = super::load(&session, &name)?;
                 for f in &release.failed_hooks {
                     writeln!(
