@@ -67,7 +67,11 @@ impl Session {
                 return Ok(name.to_owned());
             }
             let mut failure = Failure::new(format!("no release named {name}"));
-            if store.tag_names()?.iter().any(|t| t == name) {
+            if let Some(why) = crate::store::invalid_name(name) {
+                failure = failure.hint(format!(
+                    "`{name}` cannot be a release name: {why}; `git release list` shows the releases"
+                ));
+            } else if store.tag_names()?.iter().any(|t| t == name) {
                 failure = failure.hint(format!(
                     "{name} is a tag made before git-release recorded releases; record a new release with `git release start`"
                 ));
@@ -118,6 +122,9 @@ impl Session {
 
     /// The commit a release stands for: its recorded target, else its tag's commit.
     pub fn release_commit(&self, name: &str) -> Result<Option<crate::git::Oid>> {
+        if crate::store::invalid_name(name).is_some() {
+            return Ok(None);
+        }
         if let Some(release) = self.store().load(name)? {
             return Ok(release.target.parse().ok());
         }

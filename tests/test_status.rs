@@ -62,6 +62,45 @@ fn status_without_releases_says_what_to_do() {
 }
 
 #[test]
+fn a_release_name_git_cannot_have_is_named_as_unknown() {
+    let env = TestEnv::new();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    for (name, why) in [
+        ("../x", "it starts with `.` or `-`"),
+        ("a b", "it contains a space"),
+        ("x.lock", "it ends with `.` or `.lock`"),
+        ("a..b", "it contains `..`"),
+    ] {
+        for command in [
+            &["status", "-r", name][..],
+            &["log", "-r", name],
+            &["comment", "-r", name, "hi"],
+            &["notes", "-r", name],
+        ] {
+            let err = env.fails(command, 1);
+            assert!(!err.contains("Validation"), "{command:?}: {err}");
+            assert!(
+                err.starts_with(&format!("error: no release named {name}\n")),
+                "{command:?}: {err}"
+            );
+            assert!(
+                err.contains(&format!("hint: `{name}` cannot be a release name: {why}")),
+                "{command:?}: {err}"
+            );
+            assert!(
+                err.contains("`git release list` shows the releases"),
+                "{err}"
+            );
+        }
+        let err = env.fails(&["start", "--from", name, "--pick", "HEAD"], 1);
+        assert!(
+            err.starts_with(&format!("error: no release or release tag named {name}\n")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn list_shows_recorded_releases_and_with_all_tag_only_ones_newest_first() {
     let env = TestEnv::new();
     for tag in ["2025-12-30", "junk", "2026-11-20-garbage"] {

@@ -49,7 +49,12 @@ pub fn cmd_notes(args: &NotesArgs, out: &mut dyn Write) -> Result<()> {
             .into());
     }
     let recorded = match &args.release {
-        Some(name) if !session.store().exists(name)? => None,
+        // A release tag from before the tool; a name no ref can have is refused by `select`.
+        Some(name)
+            if crate::store::invalid_name(name).is_none() && !session.store().exists(name)? =>
+        {
+            None
+        }
         asked => Some(session.select(asked.as_deref())?),
     };
     let notes = match &recorded {

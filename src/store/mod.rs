@@ -36,6 +36,12 @@ pub fn release_ref(name: &str) -> String {
     format!("{RELEASE_PREFIX}{name}")
 }
 
+/// Why `name` cannot be a release (its ref would not be a valid ref name), if it cannot.
+pub fn invalid_name(name: &str) -> Option<&'static str> {
+    name.split('/')
+        .find_map(|part| crate::release::name::check_ref_component(part).err())
+}
+
 pub struct Store<'r> {
     git: &'r Repo,
     /// Where `load` looks first for the state of a release, when the command keeps one.
@@ -239,6 +245,9 @@ impl<'r> Store<'r> {
     }
 
     pub fn exists(&self, name: &str) -> Result<bool> {
+        if invalid_name(name).is_some() {
+            return Ok(false);
+        }
         Ok(self.git.ref_target(&release_ref(name))?.is_some())
     }
 
@@ -298,6 +307,9 @@ impl<'r> Store<'r> {
 
     /// Reads a release's state from `release.toml` alone (one blob, however long the history).
     pub fn load(&self, name: &str) -> Result<Option<Release>> {
+        if invalid_name(name).is_some() {
+            return Ok(None);
+        }
         let Some(head) = self.git.ref_target(&release_ref(name))? else {
             return Ok(None);
         };
