@@ -290,3 +290,37 @@ fn two_roles_signed_at_the_same_moment_both_land() {
         );
     }
 }
+
+#[test]
+fn blocking_again_keeps_what_is_not_given() {
+    let env = gated();
+    env.ok(&[
+        "block",
+        "77",
+        "--title",
+        "slow search",
+        "--url",
+        "https://bugs.example.com/77",
+    ]);
+    let before = env.refs();
+    let (code, _, err) = env.run(&["block", "77"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("77 already blocks release 2026-11-20; nothing to record"),
+        "{err}"
+    );
+    assert_eq!(env.refs(), before);
+
+    env.ok(&["block", "77", "--title", "search times out"]);
+    let status = json(&env.ok(&["status", "--json"]));
+    let blocker = &status["blockers"][0];
+    assert_eq!(blocker["title"], "search times out", "{status}");
+    assert_eq!(blocker["url"], "https://bugs.example.com/77", "{status}");
+    let log = json(&env.ok(&["log", "--json"]));
+    let last = log.as_array().unwrap().last().unwrap();
+    assert_eq!(
+        last["fields"]["url"], "https://bugs.example.com/77",
+        "{last}"
+    );
+    env.fsck();
+}

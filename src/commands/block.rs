@@ -8,7 +8,8 @@ use super::{Session, WriteArgs};
 use crate::error::Failure;
 use crate::release::EventKind;
 
-/// Record a bug that blocks the release. Blocking an id again updates its title and link.
+/// Record a bug that blocks the release. Blocking an open one again changes the title or link
+/// given and keeps the other.
 #[derive(clap::Args, Debug)]
 #[command(after_help = r#"Example:
   git release block 1234 --title "checkout 500s on stage" --url https://bugs.example.com/1234"#)]
@@ -45,20 +46,24 @@ pub fn cmd_block(args: &BlockArgs, out: &mut dyn Write) -> Result<()> {
     }
     let session = Session::open()?;
     session.record(&args.write, out, |name, release| {
-        if let Some(open) = release.blockers.get(&args.id)
-            && open.title == args.title
-            && open.url == args.url
-        {
-            crate::say!(
-                "{} already blocks release {name}; nothing to record",
-                args.id
-            );
-            return Ok(None);
+        // A block event replaces the blocker as a whole (that is how stored releases fold),
+        // so blocking an open one again carries what it has for the fields not given.
+        let (mut title, mut url) = (args.title.clone(), args.url.clone());
+        if let Some(open) = release.blockers.get(&args.id) {
+            title = title.or_else(|| open.title.clone());
+            url = url.or_else(|| open.url.clone());
+            if open.title == title && open.url == url {
+                crate::say!(
+                    "{} already blocks release {name}; nothing to record",
+                    args.id
+                );
+                return Ok(None);
+            }
         }
         Ok(Some(EventKind::Block {
             id: args.id.clone(),
-            title: args.title.clone(),
-            url: args.url.clone(),
+            title,
+            url,
         }))
     })?;
     Ok(())
