@@ -187,6 +187,47 @@ fn duty_rotates_weekly_and_swaps_are_config() {
 }
 
 #[test]
+fn a_turn_received_in_a_swap_can_be_swapped_on() {
+    let env = push_duty();
+    let turns = || {
+        let v = json(&env.ok(&["duty", "--date", "2026-01-01", "--next", "4", "--json"]));
+        people_of(&v)
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    env.ok(&["duty", "swap", "bob", "carol", "--week", "2026-01-08"]);
+    assert_eq!(turns(), ["alice", "carol", "bob", "alice", "bob"]);
+    // carol has 2026-01-08 only because of the swap; she passes it on to alice.
+    let (code, _, said) = env.run(&["duty", "swap", "carol", "alice", "--week", "2026-01-08"]);
+    assert_eq!(code, 0, "{said}");
+    assert!(
+        said.contains(
+            "alice takes carol's turn from 2026-01-08; carol takes alice's turn from 2026-01-22."
+        ),
+        "{said}"
+    );
+    assert_eq!(turns(), ["alice", "alice", "bob", "carol", "bob"]);
+    // The same swap again trades back, and says so.
+    let (_, _, said) = env.run(&["duty", "swap", "carol", "alice", "--week", "2026-01-08"]);
+    assert!(
+        said.contains(
+            "carol takes alice's turn from 2026-01-08; alice takes carol's turn from 2026-01-22."
+        ),
+        "{said}"
+    );
+    assert_eq!(turns(), ["alice", "carol", "bob", "alice", "bob"]);
+
+    let before = env.read(".release/config.toml");
+    let err = env.fails(&["duty", "swap", "bob", "bob", "--week", "2026-01-15"], 2);
+    assert!(
+        err.contains("bob cannot swap a turn with themselves"),
+        "{err}"
+    );
+    assert_eq!(env.read(".release/config.toml"), before);
+}
+
+#[test]
 fn schedule_lists_tag_days_push_days_names_and_heroes() {
     let env = push_duty();
     let v = json(&env.ok(&["schedule", "--count", "3", "--json"]));

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::Session;
 use crate::config::{CONFIG_PATH, edit};
 use crate::error::Failure;
+use crate::release::schedule::{Swap, Trade};
 
 /// Who has push duty this week (or on --date), and in the next N turns. `duty swap A B --week
 /// D` records that A and B trade: whoever of them has the turn containing D gives it to the
@@ -74,6 +75,13 @@ pub fn cmd_duty(args: &DutyArgs, out: &mut dyn Write) -> Result<()> {
         dry_run,
     }) = &args.action
     {
+        if a == b {
+            return Err(
+                Failure::usage(format!("{a} cannot swap a turn with themselves"))
+                    .hint("name the two people who trade turns")
+                    .into(),
+            );
+        }
         for who in [a, b] {
             if !duty.rotation.contains(who) {
                 return Err(Failure::new(format!(
@@ -83,14 +91,19 @@ pub fn cmd_duty(args: &DutyArgs, out: &mut dyn Write) -> Result<()> {
                 .into());
             }
         }
-        let holder = duty.on(*week).unwrap_or_default();
-        if &holder != a && &holder != b {
+        let swap = Swap {
+            week: *week,
+            a: a.clone(),
+            b: b.clone(),
+        };
+        let Some(trade) = duty.trade(&swap) else {
+            let holder = duty.on(*week).unwrap_or_default();
             return Err(Failure::new(format!(
                 "neither {a} nor {b} has the turn of {week}; {holder} has"
             ))
             .hint("name the person who has that turn")
             .into());
-        }
+        };
         let git = &session.git;
         let path = git
             .workdir()
@@ -116,9 +129,14 @@ pub fn cmd_duty(args: &DutyArgs, out: &mut dyn Write) -> Result<()> {
             return Ok(());
         }
         crate::files::write_atomically(&path, &new)?;
-        let other = if &holder == a { b } else { a };
+        let Trade {
+            week: from,
+            gives,
+            takes,
+            later,
+        } = trade;
         crate::say!(
-            "{other} takes the turn of {week} from {holder}; {holder} takes {other}'s next turn."
+            "{takes} takes {gives}'s turn from {from}; {gives} takes {takes}'s turn from {later}."
         );
         crate::say!("Recorded in {CONFIG_PATH}; commit it so the team sees the swap.");
         return Ok(());

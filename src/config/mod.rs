@@ -450,6 +450,14 @@ impl DutyConfig {
         self.rotation().on_with_swaps(date, &self.swaps())
     }
 
+    /// What one more swap would trade, after the configured ones.
+    pub fn trade(
+        &self,
+        swap: &crate::release::schedule::Swap,
+    ) -> Option<crate::release::schedule::Trade> {
+        self.rotation().trade(&self.swaps(), swap)
+    }
+
     pub fn rotation(&self) -> crate::release::schedule::Rotation {
         crate::release::schedule::Rotation {
             people: self.rotation.clone(),

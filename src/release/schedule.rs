@@ -1,5 +1,7 @@
 //! The release calendar: weekdays named in config and the date a release is named after.
 
+use std::collections::BTreeMap;
+
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 
 /// Parses `tuesday`, `Tue`, `thu` … (case-insensitive).
@@ -37,6 +39,16 @@ pub struct Rotation {
     pub days: u32,
 }
 
+/// What a swap trades: `takes` gets the turn starting `week` from `gives`, who gets the turn
+/// of `takes` starting `later` in exchange.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trade {
+    pub week: NaiveDate,
+    pub gives: String,
+    pub takes: String,
+    pub later: NaiveDate,
+}
+
 /// Two people trading turns: whoever of `a` and `b` has the turn containing `week` gives it to
 /// the other, and takes the other's next turn after it in exchange.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,38 +69,53 @@ impl Rotation {
 
     /// Who has duty on `date`, swaps included.
     pub fn on_with_swaps(&self, date: NaiveDate, swaps: &[Swap]) -> Option<String> {
-        let mut person = self.on(date)?.to_owned();
-        let turn = self.turn(date);
-        for swap in swaps {
-            if let Some((t1, x, t2, y)) = self.traded_turns(swap) {
-                if turn == t1 {
-                    person = y.to_owned();
-                } else if turn == t2 {
-                    person = x.to_owned();
-                }
+        self.on(date)?;
+        let moved = self.moved(swaps);
+        Some(self.holder(&moved, self.turn(date)).to_owned())
+    }
+
+    /// What `swap` trades once `earlier` swaps are in force, or `None` when neither of its
+    /// two people has the turn of its week then.
+    pub fn trade(&self, earlier: &[Swap], swap: &Swap) -> Option<Trade> {
+        let moved = self.moved(earlier);
+        let (t1, x, t2, y) = self.traded_turns(&moved, earlier.len(), swap)?;
+        Some(Trade {
+            week: self.turn_first_day(t1),
+            gives: x,
+            takes: y,
+            later: self.turn_first_day(t2),
+        })
+    }
+
+    /// Who has each turn that swaps moved: each swap applies to the rotation as the swaps
+    /// before it left it, so a swap can trade a turn that an earlier one gave away.
+    fn moved(&self, swaps: &[Swap]) -> BTreeMap<i64, String> {
+        let mut moved = BTreeMap::new();
+        if self.people.is_empty() || self.days == 0 {
+            return moved;
+        }
+        for (n, swap) in swaps.iter().enumerate() {
+            if let Some((t1, x, t2, y)) = self.traded_turns(&moved, n, swap) {
+                moved.insert(t1, y);
+                moved.insert(t2, x);
             }
         }
-        Some(person)
+        moved
     }
 
-    /// The first day of the turn that contains `date`.
-    pub fn turn_start(&self, date: NaiveDate) -> NaiveDate {
-        let offset = self.turn(date) * i64::from(self.days);
-        if offset >= 0 {
-            self.start + Days::new(offset as u64)
-        } else {
-            self.start - Days::new((-offset) as u64)
-        }
-    }
-
-    /// The turns a swap exchanges: (turn of its week, who had it, the other's next turn, the
-    /// other), or `None` when neither person has that week.
-    pub fn traded_turns<'a>(&'a self, swap: &'a Swap) -> Option<(i64, &'a str, i64, &'a str)> {
-        if self.people.is_empty() || self.days == 0 {
+    /// The turns a swap exchanges, `earlier` swaps having moved `moved`: (turn of its week, who
+    /// has it, the other's next turn, the other), or `None` when neither person has that week.
+    fn traded_turns(
+        &self,
+        moved: &BTreeMap<i64, String>,
+        earlier: usize,
+        swap: &Swap,
+    ) -> Option<(i64, String, i64, String)> {
+        if self.people.is_empty() || self.days == 0 || swap.a == swap.b {
             return None;
         }
         let t1 = self.turn(swap.week);
-        let x = self.base(t1);
+        let x = self.holder(moved, t1);
         let y = if x == swap.a {
             swap.b.as_str()
         } else if x == swap.b {
@@ -96,8 +123,31 @@ impl Rotation {
         } else {
             return None;
         };
-        let t2 = (t1 + 1..=t1 + self.people.len() as i64).find(|t| self.base(*t) == y)?;
-        Some((t1, x, t2, y))
+        // Each earlier swap takes at most one turn from a person, so within one more round
+        // per earlier swap the other has a turn again.
+        let rounds = (earlier + 1) as i64 * self.people.len() as i64;
+        let t2 = (t1 + 1..=t1 + rounds).find(|t| self.holder(moved, *t) == y)?;
+        Some((t1, x.to_owned(), t2, y.to_owned()))
+    }
+
+    fn holder<'a>(&'a self, moved: &'a BTreeMap<i64, String>, turn: i64) -> &'a str {
+        moved
+            .get(&turn)
+            .map_or_else(|| self.base(turn), String::as_str)
+    }
+
+    fn turn_first_day(&self, turn: i64) -> NaiveDate {
+        let offset = turn * i64::from(self.days);
+        if offset >= 0 {
+            self.start + Days::new(offset as u64)
+        } else {
+            self.start - Days::new((-offset) as u64)
+        }
+    }
+
+    /// The first day of the turn that contains `date`.
+    pub fn turn_start(&self, date: NaiveDate) -> NaiveDate {
+        self.turn_first_day(self.turn(date))
     }
 
     fn turn(&self, date: NaiveDate) -> i64 {
@@ -267,6 +317,50 @@ mod tests {
         assert_eq!(r.on_with_swaps(week(3), &odd).unwrap(), "a");
         assert_eq!(r.turn_start(week(3) + Days::new(4)), week(3));
         assert_eq!(r.turn_start(r.start - Days::new(1)), r.start - Days::new(7));
+    }
+
+    #[test]
+    fn a_swap_applies_to_the_rotation_the_earlier_ones_left() {
+        let r = Rotation {
+            people: vec!["alice".into(), "bob".into(), "carol".into()],
+            start: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            days: 7,
+        };
+        let week = |n: u64| r.start + Days::new(7 * n);
+        let swap = |n, a: &str, b: &str| Swap {
+            week: week(n),
+            a: a.into(),
+            b: b.into(),
+        };
+        let who = |swaps: &[Swap]| -> Vec<String> {
+            (0..6)
+                .map(|n| r.on_with_swaps(week(n), swaps).unwrap())
+                .collect()
+        };
+        // bob gives week 1 to carol and takes her week 2; carol passes week 1 on to alice and
+        // takes alice's next turn, week 3.
+        let chained = [swap(1, "carol", "bob"), swap(1, "carol", "alice")];
+        assert_eq!(
+            r.trade(&chained[..1], &chained[1]),
+            Some(Trade {
+                week: week(1),
+                gives: "carol".into(),
+                takes: "alice".into(),
+                later: week(3),
+            })
+        );
+        assert_eq!(
+            who(&chained),
+            ["alice", "alice", "bob", "carol", "bob", "carol"]
+        );
+        // The same swap again trades back, as it says.
+        let again = [chained[0].clone(), chained[1].clone(), chained[1].clone()];
+        assert_eq!(
+            who(&again),
+            ["alice", "carol", "bob", "alice", "bob", "carol"]
+        );
+        // A swap of someone with themselves trades nothing.
+        assert_eq!(r.trade(&[], &swap(1, "bob", "bob")), None);
     }
 
     #[test]
