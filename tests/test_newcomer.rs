@@ -228,6 +228,22 @@ fn a_turn_received_in_a_swap_can_be_swapped_on() {
 }
 
 #[test]
+fn swaps_written_as_tables_get_one_more_table() {
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        "[duty]\nrotation = [\"alice\", \"bob\", \"carol\"]\nstart = 2026-01-01\n\n# bob is away that week\n[[duty.swaps]]\nweek = 2026-01-08\na = \"bob\"\nb = \"carol\"\n",
+    );
+    env.ok(&["duty", "swap", "carol", "alice", "--week", "2026-01-08"]);
+    assert_eq!(
+        env.read(".release/config.toml"),
+        "[duty]\nrotation = [\"alice\", \"bob\", \"carol\"]\nstart = 2026-01-01\n\n# bob is away that week\n[[duty.swaps]]\nweek = 2026-01-08\na = \"bob\"\nb = \"carol\"\n\n[[duty.swaps]]\nweek = 2026-01-08\na = \"carol\"\nb = \"alice\"\n"
+    );
+    let v = json(&env.ok(&["duty", "--date", "2026-01-08", "--next", "2", "--json"]));
+    assert_eq!(people_of(&v), ["alice", "bob", "carol"]);
+}
+
+#[test]
 fn schedule_lists_tag_days_push_days_names_and_heroes() {
     let env = push_duty();
     let v = json(&env.ok(&["schedule", "--count", "3", "--json"]));

@@ -83,7 +83,8 @@ fn set_in(table: &mut dyn TableLike, parts: &[&str], mut value: Value, key: &str
 }
 
 /// Returns `text` with `item` appended to the array at dotted `key` (created if missing), as
-/// one line of its own.
+/// one line of its own — or, where the array is written as an array of tables (`[[key]]`), as
+/// one more table after the last one.
 pub fn append(text: &str, key: &str, item: Value) -> Result<String> {
     let mut doc: DocumentMut = text
         .parse()
@@ -103,14 +104,56 @@ pub fn append(text: &str, key: &str, item: Value) -> Result<String> {
     if table.get(last).is_none() {
         table.insert(last, Item::Value(Value::Array(toml_edit::Array::new())));
     }
+    if let Some(tables) = table.get_mut(last).and_then(Item::as_array_of_tables_mut) {
+        let Value::InlineTable(entry) = item else {
+            return Err(
+                Failure::new(format!("{key} is a list of tables; this is not a table")).into(),
+            );
+        };
+        tables.push(entry.into_table());
+        return Ok(doc.to_string());
+    }
     let array = table
         .get_mut(last)
         .and_then(Item::as_array_mut)
         .ok_or_else(|| Failure::new(format!("{key} is not a list")))?;
+    // A comment after the last element (`{ … }, # why`) stays with that element.
+    let comment = array
+        .trailing()
+        .as_str()
+        .unwrap_or_default()
+        .trim_end()
+        .to_owned();
     let mut item = item;
-    item.decor_mut().set_prefix("\n    ");
+    item.decor_mut().set_prefix(format!("{comment}\n    "));
     array.push_formatted(item);
     array.set_trailing("\n");
     array.set_trailing_comma(true);
     Ok(doc.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn swap() -> Value {
+        let mut item = toml_edit::InlineTable::new();
+        item.insert("a", "carol".into());
+        item.insert("b", "alice".into());
+        Value::InlineTable(item)
+    }
+
+    #[test]
+    fn append_extends_an_inline_array_or_an_array_of_tables() {
+        let inline = "[duty]\nswaps = [\n    { a = \"bob\", b = \"carol\" }, # covering\n]\n";
+        assert_eq!(
+            append(inline, "duty.swaps", swap()).unwrap(),
+            "[duty]\nswaps = [\n    { a = \"bob\", b = \"carol\" }, # covering\n    { a = \"carol\", b = \"alice\" },\n]\n"
+        );
+        let tables = "# Duty\n[duty]\nrotation = [\"alice\"]\n\n# bob is away\n[[duty.swaps]]\na = \"bob\" # him\nb = \"carol\"\n\n# Roles\n[roles.qa]\n";
+        assert_eq!(
+            append(tables, "duty.swaps", swap()).unwrap(),
+            "# Duty\n[duty]\nrotation = [\"alice\"]\n\n# bob is away\n[[duty.swaps]]\na = \"bob\" # him\nb = \"carol\"\n\n[[duty.swaps]]\na = \"carol\"\nb = \"alice\"\n\n# Roles\n[roles.qa]\n"
+        );
+    }
 }
