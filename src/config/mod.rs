@@ -729,7 +729,8 @@ impl Config {
                     .map(|(i, g)| (&g.method, vec![Key("gates"), Index(i), Key("method")])),
             );
         for (method, at) in methods {
-            if !METHODS.contains(&method.as_str()) {
+            // Sent in capitals, whatever the case written (as curl's `-X post` is not).
+            if !METHODS.iter().any(|m| m.eq_ignore_ascii_case(method)) {
                 return Err(Misreference::new(
                     format!(
                         "`method = \"{method}\"` is not an HTTP method git-release sends; use one of {}",
@@ -1171,9 +1172,9 @@ mod tests {
                 "`method = \"HEDA\"` is not an HTTP method git-release sends; use one of GET, HEAD,",
             ),
             (
-                "[[hooks]]\non = \"start\"\nurl = \"http://x\"\nmethod = \"post\"\n",
+                "[[hooks]]\non = \"start\"\nurl = \"http://x\"\nmethod = \"pots\"\n",
                 "c.toml:4:10: ",
-                "`method = \"post\"` is not an HTTP method",
+                "`method = \"pots\"` is not an HTTP method",
             ),
             (
                 "[[hooks]]\non = \"check:smoke\"\nurl = \"http://x\"\n",
@@ -1235,6 +1236,9 @@ mod tests {
             let text = format!("{defined}[[hooks]]\non = \"{on}\"\nurl = \"http://x\"\n");
             parse(&text, Path::new("c.toml")).unwrap_or_else(|e| panic!("{on}: {e}"));
         }
+        // A method in any case is sent in capitals.
+        let text = "[[hooks]]\non = \"start\"\nurl = \"http://x\"\nmethod = \"post\"\n";
+        parse(text, Path::new("c.toml")).unwrap();
     }
 
     #[test]
