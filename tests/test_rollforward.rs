@@ -355,12 +355,8 @@ fn a_cherry_pick_release_records_its_picks() {
 
 const ENG: (&str, &str) = ("Lee Lead", "lead@example.com");
 
-fn golang_repo() -> (TestEnv, String) {
-    let env = TestEnv::new();
-    env.write(
-        ".release/config.toml",
-        "[roles.eng]\nmembers = [\"lead@example.com\"]\n",
-    );
+/// The first migration, `000001_users`, committed with the app's first version.
+fn users(env: &TestEnv) {
     env.write(
         "db/migrations/000001_users.up.sql",
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n",
@@ -368,6 +364,15 @@ fn golang_repo() -> (TestEnv, String) {
     env.write("db/migrations/000001_users.down.sql", "DROP TABLE users;\n");
     env.write("app.txt", "v1\n");
     env.commit_all("Users");
+}
+
+fn golang_repo() -> (TestEnv, String) {
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        "[roles.eng]\nmembers = [\"lead@example.com\"]\n",
+    );
+    users(&env);
     env.write(
         "db/migrations/000002_add_email.up.sql",
         "ALTER TABLE users ADD COLUMN email TEXT;\nCREATE INDEX users_email ON users(email);\n",
@@ -720,13 +725,7 @@ fn a_revert_that_changes_nothing_is_refused() {
 /// `000002_add_email` as added by `A`, then edited by `B` (an index), both released.
 fn edited_migration_repo() -> (TestEnv, String, String) {
     let env = TestEnv::new();
-    env.write(
-        "db/migrations/000001_users.up.sql",
-        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n",
-    );
-    env.write("db/migrations/000001_users.down.sql", "DROP TABLE users;\n");
-    env.write("app.txt", "v1\n");
-    env.commit_all("Users");
+    users(&env);
     env.write(
         "db/migrations/000002_add_email.up.sql",
         "ALTER TABLE users ADD COLUMN email TEXT;\n",
