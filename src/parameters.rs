@@ -1,7 +1,10 @@
 //! The settings `git -c key=value release …` hands down. git passes them to a subcommand in
 //! `GIT_CONFIG_PARAMETERS`, single-quoted as its shell quoting does; gix reads
 //! `GIT_CONFIG_COUNT` (what `git --config-env` and scripts set) but not this variable, so it
-//! is read here, as git's `parse_config_env_list` reads it.
+//! is read here, as git's `parse_config_env_list` reads it. Each setting then reaches gix as
+//! one `key=value` string, which gix splits at the first `=` and trims: a key that contains
+//! `=` (a URL in `url.<base>.insteadOf`), or blanks around a value, do not come through as git
+//! reads them.
 
 /// The name of the variable, for messages.
 pub const VARIABLE: &str = "GIT_CONFIG_PARAMETERS";
@@ -19,7 +22,7 @@ pub fn parse(text: &[u8]) -> Option<Vec<Vec<u8>>> {
                 settings.push(old_style(key)?);
                 &[]
             }
-            Some(after) if after[0].is_ascii_whitespace() => {
+            Some(after) if blank(after[0]) => {
                 settings.push(old_style(key)?);
                 after
             }
@@ -29,7 +32,7 @@ pub fn parse(text: &[u8]) -> Option<Vec<Vec<u8>>> {
                 match after.first() {
                     Some(b'\'') => {
                         let (value, after) = sq_word(after)?;
-                        if after.is_some_and(|a| !a[0].is_ascii_whitespace()) {
+                        if after.is_some_and(|a| !blank(a[0])) {
                             return None;
                         }
                         setting.push(b'=');
@@ -41,7 +44,7 @@ pub fn parse(text: &[u8]) -> Option<Vec<Vec<u8>>> {
                         settings.push(setting);
                         after
                     }
-                    Some(c) if c.is_ascii_whitespace() => {
+                    Some(&c) if blank(c) => {
                         settings.push(setting);
                         after
                     }
@@ -50,9 +53,15 @@ pub fn parse(text: &[u8]) -> Option<Vec<Vec<u8>>> {
             }
             Some(_) => return None,
         };
-        rest = rest.trim_ascii_start();
+        let skip = rest.iter().take_while(|&&b| blank(b)).count();
+        rest = &rest[skip..];
     }
     Some(settings)
+}
+
+/// git's `isspace`: space, tab, newline and carriage return (not C's form feed or vertical tab).
+fn blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 /// An old-style `key=value` word, its key trimmed as git trims it; `None` for an empty key.
@@ -61,7 +70,9 @@ fn old_style(word: Vec<u8>) -> Option<Vec<u8>> {
         Some(at) => (&word[..at], Some(&word[at + 1..])),
         None => (&word[..], None),
     };
-    let key = key.trim_ascii();
+    let start = key.iter().take_while(|&&b| blank(b)).count();
+    let end = key.len() - key.iter().rev().take_while(|&&b| blank(b)).count();
+    let key = &key[start.min(end)..end];
     if key.is_empty() {
         return None;
     }
@@ -164,6 +175,8 @@ mod tests {
             "'a.b'x",
             "'=value'",
             "'a.b'='unclosed",
+            // Form feed is no blank to git.
+            "'a.b=c'\x0c'd.e=f'",
         ] {
             assert_eq!(parse(bogus.as_bytes()), None, "{bogus}");
         }

@@ -510,7 +510,7 @@ fn a_damaged_release_is_left_out_and_the_others_sync() {
         "{err}"
     );
     assert!(
-        err.contains("not synced, as they cannot be read (see above): 2026-12-10"),
+        err.contains("not synced (the warnings above say why): 2026-12-10"),
         "{err}"
     );
     assert_eq!(remote_has("2026-12-10"), None);
@@ -571,6 +571,9 @@ fn one_name_started_for_two_commits_is_not_merged() {
         a.ok(&["sync"])
             .contains("2026-11-20: +1 event(s) from origin")
     );
+    // Each clone's own history is sound: nothing for fsck to repair on either side.
+    a.ok(&["fsck"]);
+    b.ok(&["fsck"]);
 }
 
 /// A tag the remote refuses for its own reasons is said as such, not as a different tag.
@@ -630,6 +633,13 @@ fn notes_only_one_clone_has_wrong_do_not_replace_the_remote_notes() {
     let note = remote_note();
     assert!(note.contains("release 2026-11-20"), "{note}");
     b.git(&["notes", "--ref=release", "remove", &target]);
+    b.ok(&["sync"]);
+    assert_eq!(remote_note(), note);
+    assert_eq!(b.git(&["notes", "--ref=release", "show", &target]), note);
+
+    // The other way round: a note gone from the remote is written again by the next sync.
+    a.git(&["notes", "--ref=release", "remove", &target]);
+    a.git(&["push", "-q", "-f", "origin", "refs/notes/release"]);
     b.ok(&["sync"]);
     assert_eq!(remote_note(), note);
     assert_eq!(b.git(&["notes", "--ref=release", "show", &target]), note);

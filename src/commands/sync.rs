@@ -212,13 +212,22 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             note(&mut report, &name, line);
         }
         // Notes are derived. The remote's are the base (they hold what the other clones
-        // wrote), and the notes of every release that moved here or goes from here are made
-        // again on top. What only this clone's notes said (a stale note, one removed by hand)
-        // is not pushed over the remote's, and gives way to it here too.
-        let mut renote = changed.clone();
+        // wrote), and on top of them the note of every release that moved here, goes from
+        // here, or whose note says something else here than there is made again from the
+        // release: a note removed or gone stale on one side is written anew on both, never
+        // copied over the other's.
+        let mut renote: BTreeSet<String> = changed.iter().cloned().collect();
         if let Some(theirs) = git.ref_target(&notes_tracking)? {
             let ours = git.ref_target(NOTES_REF)?;
             if ours != Some(theirs) {
+                let differing = differing_notes(git, ours, theirs)?;
+                if !differing.is_empty() {
+                    for (name, summary) in store.summaries(&store.heads()?)? {
+                        if summary.is_ok_and(|s| differing.contains(&s.target)) {
+                            renote.insert(name);
+                        }
+                    }
+                }
                 let take = crate::git::RefUpdate {
                     name: NOTES_REF.into(),
                     new: theirs,
@@ -237,6 +246,10 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
                 }
             }
         }
+        // A release left out keeps its note here, written after the push: it is not the
+        // remote's to show.
+        let (kept_here, renote): (Vec<String>, Vec<String>) =
+            renote.into_iter().partition(|name| skipped.contains(name));
         store.update_notes(&renote)?;
         // A release another clone started comes with its tag; so does, late, one whose tag
         // did not come with it.
@@ -276,6 +289,12 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             });
         }
         let pushed = git.push(&remote, &pushes)?;
+        if let Err(e) = store.update_notes(&kept_here) {
+            crate::warn!(
+                "warning: the notes of {} were not written: {e:#}",
+                kept_here.join(", ")
+            );
+        }
         // The glob also carries releases we did not plan to push. One recorded here while we
         // synced went too (a fast-forward): its tag follows, and it is reported. One the remote
         // moved meanwhile is refused, which is no race of ours: the next sync takes it.
@@ -360,12 +379,12 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             }
             if !skipped.is_empty() {
                 return Err(Failure::new(format!(
-                    "not synced, as they cannot be read (see above): {}",
+                    "not synced (the warnings above say why): {}",
                     skipped.join(", ")
                 ))
                 .hint(format!(
-                    "`git release fsck` names what is wrong here; what is wrong on {remote} is \
-                     repaired in the clone that pushed it"
+                    "`git release fsck` checks the releases here; what is wrong in {remote}'s \
+                     copy is repaired in the clone that pushed it"
                 ))
                 .into());
             }
@@ -430,6 +449,32 @@ fn tags_to_look_for(
         wanted.insert(summary.tag, name);
     }
     Ok(wanted)
+}
+
+/// The commits (full hex) whose notes differ between two notes commits, `ours` absent for
+/// none. A note's path is its commit's hex, fanned out or not.
+fn differing_notes(
+    git: &crate::git::Repo,
+    ours: Option<Oid>,
+    theirs: Oid,
+) -> Result<BTreeSet<String>> {
+    let notes = |commit: Oid| -> Result<BTreeMap<String, Oid>> {
+        Ok(git
+            .files(commit)?
+            .into_iter()
+            .map(|(path, blob)| (path.replace('/', ""), blob))
+            .collect())
+    };
+    let (ours, theirs) = (
+        ours.map(notes).transpose()?.unwrap_or_default(),
+        notes(theirs)?,
+    );
+    Ok(ours
+        .keys()
+        .chain(theirs.keys())
+        .filter(|target| ours.get(*target) != theirs.get(*target))
+        .cloned()
+        .collect())
 }
 
 /// Says that nothing differs; unless `tags_checked`, only as far as the releases go (the

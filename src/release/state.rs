@@ -220,8 +220,9 @@ impl Release {
         self.events += 1;
         self.updated = self.updated.max(event.time);
         match &event.kind {
-            // A second start of the same commit (two clones racing to record the same name)
-            // changes nothing: the first one named the tag. (`fold` refuses another commit.)
+            // A second start (two clones racing to record the same name) changes nothing: the
+            // first one named the target and the tag. (`sync` refuses to merge two histories
+            // that started at different commits: see `started_apart`.)
             EventKind::Started { .. } => {}
             EventKind::Comment { .. } => self.comments += 1,
             EventKind::Signoff { role, note } => {
@@ -353,22 +354,6 @@ impl Release {
             .ok_or_else(|| FoldError(format!("release {name} has no events")))?;
         let mut release = Release::begin(name, first)?;
         for event in rest {
-            // Two clones that recorded the same name for different commits made two releases:
-            // one fold would count the deployments and sign-offs of one for the other's commit.
-            if let EventKind::Started { target, .. } = &event.kind
-                && *target != release.target
-            {
-                return Err(FoldError(format!(
-                    "release {name} was started twice, for different commits: {} by {} at {}, \
-                     and {} by {} at {}",
-                    release.target.chars().take(7).collect::<String>(),
-                    release.created_by.email,
-                    release.created.format("%Y-%m-%d %H:%M UTC"),
-                    target.chars().take(7).collect::<String>(),
-                    event.actor.email,
-                    event.time.format("%Y-%m-%d %H:%M UTC"),
-                )));
-            }
             release.apply(event);
         }
         Ok(release)
@@ -465,6 +450,35 @@ pub fn merge_note(existing: Option<&str>, release: &Release) -> String {
         .join("\n")
 }
 
+/// Two histories of one name that began at different commits, said as the reason not to merge
+/// them: they are two releases, and one fold would count the deployments and sign-offs of one
+/// for the other's commit. (A history merged before this was refused keeps both starts; its
+/// first start is the same on every side, so it merges on.)
+pub fn started_apart(name: &str, ours: &[Event], theirs: &[Event]) -> Option<String> {
+    fn first(events: &[Event]) -> Option<(String, &Event)> {
+        events.iter().find_map(|e| match &e.kind {
+            EventKind::Started { target, .. } => Some((target.clone(), e)),
+            _ => None,
+        })
+    }
+    let ((here, a), (there, b)) = (first(ours)?, first(theirs)?);
+    if here == there {
+        return None;
+    }
+    let short = |t: &str| t.chars().take(7).collect::<String>();
+    let when = |e: &Event| e.time.format("%Y-%m-%d %H:%M UTC");
+    Some(format!(
+        "release {name} was started twice, for different commits: {} by {} at {} here, and {} \
+         by {} at {} there",
+        short(&here),
+        a.actor.email,
+        when(a),
+        short(&there),
+        b.actor.email,
+        when(b),
+    ))
+}
+
 /// Two histories of one release merged: the union of their events (an event is its file
 /// name; file names never collide), folded again. No event is ever lost, whatever the order.
 pub fn merge(a: &[Event], b: &[Event]) -> Vec<Event> {
@@ -543,21 +557,31 @@ mod tests {
     }
 
     #[test]
-    fn refuses_two_starts_of_different_commits() {
+    fn two_starts_of_different_commits_are_apart() {
         let mut second = started(5);
         second.id = "111111111111".into();
         // The same commit started twice (two clones racing for the name) is one release.
-        let r = Release::fold("2026-11-21", &[started(0), second.clone()]).unwrap();
-        assert_eq!((r.events, r.target.as_str()), (2, "c".repeat(40).as_str()));
+        assert_eq!(
+            started_apart("2026-11-21", &[started(0)], &[second.clone()]),
+            None
+        );
         if let EventKind::Started { target, .. } = &mut second.kind {
             *target = "d".repeat(40);
         }
-        let err = Release::fold("2026-11-21", &[comment(9, "a"), second, started(0)]);
         assert_eq!(
-            err.unwrap_err().0,
+            started_apart(
+                "2026-11-21",
+                &[started(0), comment(9, "a")],
+                &[second.clone()]
+            )
+            .unwrap(),
             "release 2026-11-21 was started twice, for different commits: ccccccc by a@x at \
-             2027-01-15 08:00 UTC, and ddddddd by a@x at 2027-01-15 08:00 UTC"
+             2027-01-15 08:00 UTC here, and ddddddd by a@x at 2027-01-15 08:00 UTC there"
         );
+        // A history an older version merged anyway has the same first start on every side.
+        let both = merge(&[started(0)], &[second.clone()]);
+        assert_eq!(started_apart("2026-11-21", &both, &[started(0)]), None);
+        assert!(Release::fold("2026-11-21", &both).is_ok());
     }
 
     #[test]

@@ -671,6 +671,14 @@ impl<'r> Store<'r> {
     ) -> Result<(Oid, usize)> {
         let our_events = self.events_at(name, ours)?;
         let their_events = self.events_at(name, theirs)?;
+        if let Some(why) = crate::release::state::started_apart(name, &our_events, &their_events) {
+            return Err(Failure::new(why)
+                .hint(format!(
+                    "these are two releases: the clone whose start was the mistake deletes its copy \
+                     (`git update-ref -d refs/release/{name}` and its tag) and starts again"
+                ))
+                .into());
+        }
         let all = merge(&our_events, &their_events);
         let brought = all.len().saturating_sub(our_events.len());
         let release = Release::fold(name, &all)?;
