@@ -241,6 +241,20 @@ fn swaps_written_as_tables_get_one_more_table() {
     );
     let v = json(&env.ok(&["duty", "--date", "2026-01-08", "--next", "2", "--json"]));
     assert_eq!(people_of(&v), ["alice", "bob", "carol"]);
+
+    // One written by hand that neither person's turn fits does nothing, and duty says so.
+    let text = env.read(".release/config.toml");
+    env.write(
+        ".release/config.toml",
+        &format!("{text}\n[[duty.swaps]]\nweek = 2026-01-08\na = \"bob\"\nb = \"carol\"\n"),
+    );
+    let (code, out, err) = env.run(&["duty", "--date", "2026-01-08"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "alice has push duty (turn from 2026-01-08)\n");
+    assert_eq!(
+        err,
+        "warning: the swap of 2026-01-08 between bob and carol in .release/config.toml trades nothing: neither has that turn\n"
+    );
 }
 
 #[test]

@@ -141,6 +141,15 @@ pub fn cmd_duty(args: &DutyArgs, out: &mut dyn Write) -> Result<()> {
         crate::say!("Recorded in {CONFIG_PATH}; commit it so the team sees the swap.");
         return Ok(());
     }
+    // A swap written by hand may name a turn neither person has (any more): it does nothing.
+    for swap in rotation.idle_swaps(&duty.swaps()) {
+        crate::warn!(
+            "warning: the swap of {} between {} and {} in {CONFIG_PATH} trades nothing: neither has that turn",
+            swap.week,
+            swap.a,
+            swap.b
+        );
+    }
     let day = args
         .date
         .unwrap_or_else(|| chrono::Local::now().date_naive());

@@ -148,19 +148,19 @@ fn print_md(notes: &NotesView, out: &mut dyn Write) -> Result<()> {
         )?,
     }
     writeln!(out)?;
-    let list = |entries: &[crate::changelog::Entry], out: &mut dyn Write| -> Result<()> {
-        for e in entries {
-            writeln!(out, "- {} ({}, {})", e.subject_md, e.short, e.author.name)?;
-            for c in &e.children {
-                writeln!(out, "  - {} ({}, {})", c.subject_md, c.short, c.author.name)?;
-            }
+    let line =
+        |e: &crate::changelog::Entry| format!("{} ({}, {})", e.subject_md, e.short, e.author.name);
+    for e in &notes.entries {
+        writeln!(out, "- {}", line(e))?;
+        for c in &e.children {
+            writeln!(out, "  - {}", line(c))?;
         }
-        Ok(())
-    };
-    list(&notes.entries, out)?;
+    }
     if let (false, Some(p)) = (notes.dropped.is_empty(), &notes.previous) {
         writeln!(out, "\n### In {p} but not in {}\n", notes.release)?;
-        list(&notes.dropped, out)?;
+        for e in &notes.dropped {
+            writeln!(out, "- {}", line(e))?;
+        }
     }
     Ok(())
 }

@@ -708,8 +708,11 @@ impl Config {
     }
 }
 
-/// The HTTP methods a hook or a gate may use.
-const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+/// The HTTP methods a hook or a gate may use: HTTP's own, and PURGE, which caches (Varnish,
+/// Fastly, nginx) take to drop a page.
+const METHODS: &[&str] = &[
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PURGE",
+];
 
 impl Config {
     /// Checks what hooks and gates send and expect: a known method, status codes HTTP has,

@@ -87,6 +87,15 @@ impl Rotation {
         })
     }
 
+    /// The swaps that trade nothing, the ones before each having moved what they moved:
+    /// neither of a swap's two people has the turn of its week then.
+    pub fn idle_swaps<'s>(&self, swaps: &'s [Swap]) -> Vec<&'s Swap> {
+        (0..swaps.len())
+            .filter(|&n| self.trade(&swaps[..n], &swaps[n]).is_none())
+            .map(|n| &swaps[n])
+            .collect()
+    }
+
     /// Who has each turn that swaps moved: each swap applies to the rotation as the swaps
     /// before it left it, so a swap can trade a turn that an earlier one gave away.
     fn moved(&self, swaps: &[Swap]) -> BTreeMap<i64, String> {
@@ -361,6 +370,14 @@ mod tests {
         );
         // A swap of someone with themselves trades nothing.
         assert_eq!(r.trade(&[], &swap(1, "bob", "bob")), None);
+        // Neither has week 1 once carol gave it to alice: the last swap is idle, and said so.
+        let idle = [
+            chained[0].clone(),
+            chained[1].clone(),
+            swap(1, "bob", "carol"),
+        ];
+        assert_eq!(r.idle_swaps(&idle), [&idle[2]]);
+        assert!(r.idle_swaps(&chained).is_empty());
     }
 
     #[test]
