@@ -1076,6 +1076,27 @@ impl Repo {
             .collect())
     }
 
+    /// The paths whose file differs between two commits (added, changed or removed); `from`
+    /// absent stands for an empty tree.
+    pub fn changed_paths(
+        &self,
+        from: Option<Oid>,
+        to: Oid,
+    ) -> Result<std::collections::BTreeSet<String>> {
+        use std::collections::BTreeMap;
+        let before: BTreeMap<String, Oid> = match from {
+            Some(from) => self.files(from)?.into_iter().collect(),
+            None => BTreeMap::new(),
+        };
+        let after: BTreeMap<String, Oid> = self.files(to)?.into_iter().collect();
+        Ok(before
+            .keys()
+            .chain(after.keys())
+            .filter(|path| before.get(*path) != after.get(*path))
+            .cloned()
+            .collect())
+    }
+
     /// The change `commit` made, undone on top of `onto` (a commit): what `git revert` does,
     /// as a three-way merge of trees — base `commit`, ours `onto`, theirs `commit^`. The
     /// paths in `keep` are set to the given blobs on both sides of the change, so the revert

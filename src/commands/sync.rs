@@ -458,22 +458,10 @@ fn differing_notes(
     ours: Option<Oid>,
     theirs: Oid,
 ) -> Result<BTreeSet<String>> {
-    let notes = |commit: Oid| -> Result<BTreeMap<String, Oid>> {
-        Ok(git
-            .files(commit)?
-            .into_iter()
-            .map(|(path, blob)| (path.replace('/', ""), blob))
-            .collect())
-    };
-    let (ours, theirs) = (
-        ours.map(notes).transpose()?.unwrap_or_default(),
-        notes(theirs)?,
-    );
-    Ok(ours
-        .keys()
-        .chain(theirs.keys())
-        .filter(|target| ours.get(*target) != theirs.get(*target))
-        .cloned()
+    Ok(git
+        .changed_paths(ours, theirs)?
+        .into_iter()
+        .map(|path| path.replace('/', ""))
         .collect())
 }
 

@@ -373,18 +373,8 @@ fn newest_first(git: &Repo, commits: &[Oid]) -> Result<Vec<Oid>> {
 
 /// Paths `commit` added, changed or deleted.
 fn changed_files(git: &Repo, commit: Oid) -> Result<BTreeSet<String>> {
-    let info = git.commit_info(commit)?;
-    let before: BTreeMap<String, Oid> = match info.parents.first() {
-        Some(p) => git.files(*p)?.into_iter().collect(),
-        None => BTreeMap::new(),
-    };
-    let after: BTreeMap<String, Oid> = git.files(commit)?.into_iter().collect();
-    Ok(before
-        .keys()
-        .chain(after.keys())
-        .filter(|path| before.get(*path) != after.get(*path))
-        .cloned()
-        .collect())
+    let parent = git.commit_info(commit)?.parents.first().copied();
+    git.changed_paths(parent, commit)
 }
 
 /// Files `commit` added (not in its parent).
