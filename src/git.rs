@@ -24,6 +24,10 @@ pub struct Repo {
     /// `core.sharedRepository`: what the files and directories we make are opened up to; a
     /// value git would refuse is refused when something is to be made, as git does.
     shared: std::result::Result<Shared, String>,
+    /// The commit-graph, read once: `is_ancestor` runs once or twice per release in a sync, and
+    /// opening the file for each (as `gix::Repository::merge_base` does) mapped and parsed it
+    /// hundreds of times.
+    commit_graph: std::cell::OnceCell<Option<gix::commitgraph::Graph>>,
 }
 
 /// A pack just written, kept from `git gc` until this is dropped.
@@ -270,6 +274,7 @@ impl Repo {
             repo,
             in_memory: false,
             shared,
+            commit_graph: Default::default(),
         })
     }
 
@@ -374,6 +379,7 @@ impl Repo {
             repo: self.repo.clone().with_object_memory(),
             in_memory: true,
             shared: self.shared.clone(),
+            commit_graph: Default::default(),
         }
     }
 
@@ -398,16 +404,21 @@ impl Repo {
             return Ok(KeptPack(None));
         }
         use gix_pack::data::output;
+        // One compressor for every entry: setting one up zeroes zlib-rs's 128 KiB hash table
+        // twice and allocates its window, which for objects of a few hundred bytes cost
+        // several times the compressing (what `Entry::from_data` does for each entry).
+        let mut deflate =
+            gix::zlib::stream::deflate::Compress::new(gix::zlib::Compression::BEST_SPEED);
         let entries = kept
             .iter()
             .map(|(id, (kind, data))| {
-                let count = output::Count {
+                Ok(output::Entry {
                     id: *id,
-                    entry_pack_location: output::count::PackLocation::NotLookedUp,
-                };
-                let object = gix::objs::Data::new(data, *kind, self.repo.object_hash());
-                output::Entry::from_data(&count, &object, gix::zlib::Compression::BEST_SPEED)
-                    .map_err(|e| anyhow!("packing {id}: {e}"))
+                    kind: output::entry::Kind::Base(*kind),
+                    decompressed_size: data.len(),
+                    compressed_data: deflated(&mut deflate, data)
+                        .with_context(|| format!("packing {id}"))?,
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         let mut pack = Vec::new();
@@ -1622,10 +1633,19 @@ impl Repo {
         if ancestor == descendant {
             return Ok(true);
         }
+        let why = |e| anyhow!("finding the merge base of {ancestor} and {descendant}: {e}");
+        let cache = match self.commit_graph.get() {
+            Some(cache) => cache,
+            None => {
+                let cache = self.repo.commit_graph_if_enabled().map_err(why)?;
+                self.commit_graph.get_or_init(|| cache)
+            }
+        };
+        let mut graph = self.repo.revision_graph(cache.as_ref());
         Ok(self
             .repo
-            .merge_base(ancestor, descendant)
-            .map_err(|e| anyhow!("finding the merge base of {ancestor} and {descendant}: {e}"))?
+            .merge_base_with_graph(ancestor, descendant, &mut graph)
+            .map_err(why)?
             .is_some_and(|base| base.detach() == ancestor))
     }
 
@@ -1757,6 +1777,21 @@ fn read_commits(repo: &gix::Repository, walked: &[(Oid, Vec<Oid>)]) -> Result<Ve
         .collect()
 }
 
+/// `data` as one zlib stream, made with `deflate` (reset first, so that it can be used again).
+fn deflated(deflate: &mut gix::zlib::stream::deflate::Compress, data: &[u8]) -> Result<Vec<u8>> {
+    use gix::zlib::stream::deflate::FlushCompress;
+    deflate.reset();
+    // zlib's bound (`compressBound`): with `Finish` and room for this, one call ends the stream.
+    let mut out = vec![0; zlib_rs::compress_bound(data.len())];
+    match deflate.compress(data, &mut out, FlushCompress::Finish) {
+        Ok(gix::zlib::Status::StreamEnd) => {}
+        Ok(status) => bail!("deflating {} bytes stopped early ({status:?})", data.len()),
+        Err(e) => bail!("deflating {} bytes: {e}", data.len()),
+    }
+    out.truncate(usize::try_from(deflate.total_out())?);
+    Ok(out)
+}
+
 /// `data` as a zlib stream (RFC 1950) of stored deflate blocks (RFC 1951, 3.2.4): each block a
 /// header byte (1 on the last), its length and that length's complement, then the bytes as they
 /// are; the stream ends with their Adler-32.
@@ -1798,6 +1833,7 @@ mod tests {
             repo: gix::open(dir.path()).unwrap(),
             in_memory: false,
             shared: Ok(Shared::Umask),
+            commit_graph: Default::default(),
         };
         (dir, repo)
     }

@@ -90,23 +90,24 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             plan.push((name.clone(), mine, step));
         }
         if args.dry_run {
-            let mut moved = Vec::new();
+            let mut moved = BTreeMap::new();
             for (name, _, step) in &plan {
                 let what = match step {
                     Step::Same => continue,
                     Step::Take { theirs } => {
-                        moved.push((name.clone(), *theirs));
+                        moved.insert(name.clone(), store.state_at(name, *theirs)?.tag);
                         format!("would take {remote}'s history")
                     }
                     Step::Give => format!("would push to {remote}"),
                     Step::Merge { theirs } => {
-                        moved.push((name.clone(), *theirs));
+                        moved.insert(name.clone(), store.state_at(name, *theirs)?.tag);
                         format!("diverged: would merge with {remote}'s history and push")
                     }
                 };
                 note(&mut report, name, what);
             }
-            let wanted = tags_to_look_for(&session, &moved)?;
+            let tags_here = tag_names(git)?;
+            let wanted = tags_to_look_for(&session, &moved, &tags_here)?;
             let tags = bring_tags(&session, &remote, wanted, true)?;
             for name in tags.iter().flatten() {
                 note(
@@ -130,7 +131,8 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
         let mut changed: Vec<String> = Vec::new();
         let mut lines: Vec<(String, String)> = Vec::new();
         let mut to_push: Vec<String> = Vec::new();
-        let mut moved: Vec<(String, Oid)> = Vec::new();
+        // Each release taken or merged here, with the tag its new state names.
+        let mut moved: BTreeMap<String, Option<String>> = BTreeMap::new();
         // Releases that cannot be read on one side or the other: each is left as it is on
         // both, and says why; the others sync.
         let mut skipped: Vec<String> = Vec::new();
@@ -155,23 +157,24 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
                     continue;
                 }
                 Step::Take { theirs: t } => {
-                    let theirs = match count_events(&session, name, Some(*t)) {
-                        Ok(events) => events,
+                    let theirs = match store.state_at(name, *t) {
+                        Ok(theirs) => theirs,
                         Err(e) => {
                             skip(name, e.context(format!("as {remote} has it")));
                             continue;
                         }
                     };
                     // What replaces a damaged release here is counted whole.
-                    let gained = theirs - count_events(&session, name, *mine).unwrap_or(0);
+                    let gained = theirs.events - count_events(&session, name, *mine).unwrap_or(0);
                     lines.push((name.clone(), format!("+{gained} event(s) from {remote}")));
+                    moved.insert(name.clone(), theirs.tag);
                     *t
                 }
                 Step::Merge { theirs: t } => {
                     let m = mine.expect("a merge has both sides");
                     let merged =
                         merges.merge(&who, name, m, *t, &format!("sync: merge {remote}'s events"));
-                    let (merged, brought) = match merged {
+                    let merged = match merged {
                         Ok(merged) => merged,
                         Err(e) => {
                             skip(name, e.context(format!("merging with {remote}'s history")));
@@ -180,13 +183,13 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
                     };
                     lines.push((
                         name.clone(),
-                        format!("+{brought} event(s) from {remote}, merged"),
+                        format!("+{} event(s) from {remote}, merged", merged.brought),
                     ));
                     to_push.push(name.clone());
-                    merged
+                    moved.insert(name.clone(), merged.release.tag);
+                    merged.commit
                 }
             };
-            moved.push((name.clone(), new));
             moves.push(crate::git::RefUpdate {
                 name: format!("{RELEASE_PREFIX}{name}"),
                 new,
@@ -253,7 +256,8 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
         store.update_notes(&renote)?;
         // A release another clone started comes with its tag; so does, late, one whose tag
         // did not come with it.
-        let wanted = tags_to_look_for(&session, &moved)?;
+        let tags_here = tag_names(git)?;
+        let wanted = tags_to_look_for(&session, &moved, &tags_here)?;
         let brought = bring_tags(&session, &remote, wanted, false)?;
         for name in brought.iter().flatten() {
             note(&mut report, name, format!("tag from {remote}"));
@@ -280,7 +284,7 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
         }
         // The tags of the releases pushed travel with them; a tag the remote has differently is
         // refused, not overwritten.
-        pushes.extend(tag_pushes(git, &to_push)?);
+        pushes.extend(tag_pushes(&tags_here, &to_push));
         if git.ref_target(NOTES_REF)?.is_some() {
             pushes.push(Push {
                 local_ref: NOTES_REF.into(),
@@ -316,7 +320,11 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             .into_iter()
             .filter(|(r, _)| !r.starts_with(RELEASE_PREFIX) || planned.contains(r))
             .collect();
-        rejected.extend(git.push(&remote, &tag_pushes(git, &extra)?)?.rejected);
+        if !extra.is_empty() {
+            // Recorded while we synced: their tags may be newer than `tags_here`.
+            let pushes = tag_pushes(&tag_names(git)?, &extra);
+            rejected.extend(git.push(&remote, &pushes)?.rejected);
+        }
         let raced = |reason: &str| {
             // The lease failed here, or there (the remote saw the ref move under it).
             [
@@ -407,43 +415,33 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
 }
 
 /// The tags to look for on the remote, each with its release (they have the same name unless
-/// a foreign tool wrote otherwise): those of the releases that `moved` (taken or merged, at
-/// their new head), and the missing tag of any other release here. A tag that did not come
-/// with its release — the remote lacked it then, or fetching it failed — is looked for again
-/// at every sync, until it comes.
+/// a foreign tool wrote otherwise): those of the releases that `moved` (taken or merged, each
+/// with the tag its new state names), and the missing tag of any other release here (`here`:
+/// the tags this clone has). A tag that did not come with its release — the remote lacked it
+/// then, or fetching it failed — is looked for again at every sync, until it comes.
 fn tags_to_look_for(
     session: &Session,
-    moved: &[(String, Oid)],
+    moved: &BTreeMap<String, Option<String>>,
+    here: &BTreeSet<String>,
 ) -> Result<BTreeMap<String, String>> {
     let store = session.store();
-    let mut wanted = BTreeMap::new();
-    for (name, head) in moved {
-        if let Some(tag) = store.state_at(name, *head)?.tag {
-            wanted.insert(tag, name.clone());
-        }
-    }
-    let here: BTreeSet<String> = session
-        .git
-        .refs_under(TAG_PREFIX)?
-        .into_iter()
-        .map(|(tag, _)| tag)
+    let mut wanted: BTreeMap<String, String> = moved
+        .iter()
+        .filter_map(|(name, tag)| Some((tag.clone()?, name.clone())))
         .collect();
     // Most releases have the tag of their own name. What the others name, if anything, comes
     // from the summaries `list` keeps, read once for every release and cached.
     let heads = store.heads()?;
     if heads
         .iter()
-        .all(|(name, _)| here.contains(name) || moved.iter().any(|(m, _)| m == name))
+        .all(|(name, _)| here.contains(name) || moved.contains_key(name))
     {
         return Ok(wanted);
     }
     for (name, summary) in store.summaries(&heads)? {
         // A damaged release is `fsck`'s to report; it does not stop the sync.
         let Ok(summary) = summary else { continue };
-        if summary.tag.is_empty()
-            || here.contains(&summary.tag)
-            || moved.iter().any(|(m, _)| *m == name)
-        {
+        if summary.tag.is_empty() || here.contains(&summary.tag) || moved.contains_key(&name) {
             continue;
         }
         wanted.insert(summary.tag, name);
@@ -548,19 +546,26 @@ fn bring_tags(
     Ok(Some(came))
 }
 
-/// Pushes of the local tags of `releases` (those that have one), not forced.
-fn tag_pushes(git: &crate::git::Repo, releases: &[String]) -> Result<Vec<Push>> {
-    let mut pushes = Vec::new();
-    for name in releases {
-        if git.ref_target(&format!("{TAG_PREFIX}{name}"))?.is_some() {
-            pushes.push(Push {
-                local_ref: format!("{TAG_PREFIX}{name}"),
-                remote_ref: format!("{TAG_PREFIX}{name}"),
-                lease: None,
-            });
-        }
-    }
-    Ok(pushes)
+/// The names of the tags this clone has.
+fn tag_names(git: &crate::git::Repo) -> Result<BTreeSet<String>> {
+    Ok(git
+        .refs_under(TAG_PREFIX)?
+        .into_iter()
+        .map(|(tag, _)| tag)
+        .collect())
+}
+
+/// The pushes of the tags of `releases` that this clone has (`here`), not forced.
+fn tag_pushes(here: &BTreeSet<String>, releases: &[String]) -> Vec<Push> {
+    releases
+        .iter()
+        .filter(|name| here.contains(*name))
+        .map(|name| Push {
+            local_ref: format!("{TAG_PREFIX}{name}"),
+            remote_ref: format!("{TAG_PREFIX}{name}"),
+            lease: None,
+        })
+        .collect()
 }
 
 fn note(report: &mut BTreeMap<String, Vec<String>>, name: &str, line: String) {

@@ -430,6 +430,14 @@ impl Release {
 /// Puts `release`'s block into a note that may also describe other releases of the same commit,
 /// replacing its old block and keeping the others in name order.
 pub fn merge_note(existing: Option<&str>, release: &Release) -> String {
+    merge_notes(existing, std::slice::from_ref(release))
+}
+
+/// `merge_note` for several releases of one commit at once: the note is split into blocks once,
+/// however many releases it describes.
+pub fn merge_notes(existing: Option<&str>, releases: &[Release]) -> String {
+    let replaced: std::collections::HashSet<&str> =
+        releases.iter().map(|r| r.name.as_str()).collect();
     let mut blocks: Vec<(String, String)> = Vec::new();
     for block in existing.unwrap_or_default().split("\nrelease ") {
         let block = block.strip_prefix("release ").unwrap_or(block).trim_end();
@@ -437,11 +445,11 @@ pub fn merge_note(existing: Option<&str>, release: &Release) -> String {
             continue;
         };
         let name = name.trim().to_owned();
-        if name != release.name {
+        if !replaced.contains(name.as_str()) {
             blocks.push((name, format!("release {block}\n")));
         }
     }
-    blocks.push((release.name.clone(), release.note()));
+    blocks.extend(releases.iter().map(|r| (r.name.clone(), r.note())));
     blocks.sort_by(|a, b| a.0.cmp(&b.0));
     blocks
         .into_iter()
@@ -612,6 +620,31 @@ mod tests {
         // Updating one block leaves exactly one copy of each.
         let note = merge_note(Some(&note), &one);
         assert_eq!(note.matches("release ").count(), 2, "{note}");
+    }
+
+    #[test]
+    fn notes_of_several_releases_at_once_are_those_made_one_by_one() {
+        let base = Release::fold("2026-11-21", &[started(0)]).unwrap();
+        let named = |name: &str| Release {
+            name: name.into(),
+            ..base.clone()
+        };
+        let (a, b, c) = (
+            named("2026-11-20"),
+            named("2026-11-21"),
+            named("2026-11-22"),
+        );
+        let existing = merge_note(Some(&merge_note(None, &c)), &a);
+        let one_by_one = merge_note(Some(&merge_note(Some(&existing), &b)), &c);
+        assert_eq!(
+            merge_notes(Some(&existing), &[c.clone(), b.clone()]),
+            one_by_one
+        );
+        assert_eq!(merge_notes(Some(&existing), &[]), existing);
+        assert_eq!(
+            merge_notes(None, &[b.clone(), a.clone()]),
+            merge_note(Some(&merge_note(None, &b)), &a)
+        );
     }
 
     fn history() -> impl Strategy<Value = Vec<Event>> {

@@ -13,7 +13,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::error::Failure;
 use crate::git::{Expect, Identity, Oid, RefUpdate, RefUpdateError, Repo};
-use crate::release::state::{merge, merge_note, sort};
+use crate::release::state::{merge, merge_note, merge_notes, sort};
 use crate::release::{Event, EventKind, Release};
 
 mod layout;
@@ -193,6 +193,15 @@ struct Written {
     commit: Option<Oid>,
 }
 
+/// What `Store::merge` made.
+pub struct Merged {
+    pub commit: Oid,
+    /// How many events the other history brought.
+    pub brought: usize,
+    /// The release as the merge commit's `release.toml` has it.
+    pub release: Release,
+}
+
 pub struct Appended {
     pub event: Event,
     pub release: Release,
@@ -354,9 +363,22 @@ impl<'r> Store<'r> {
     }
 
     fn events_at(&self, name: &str, head: Oid) -> Result<Vec<Event>> {
-        let mut events = Vec::new();
+        let paths = self.git.blobs_under(head, EVENTS_DIR)?;
+        self.read_events(name, &paths, &Default::default())
+    }
+
+    /// The events whose files are at `paths` (under `events/`, with their blobs), in fold
+    /// order. A file that `known` has with the same blob is not read again: its event is
+    /// known already.
+    fn read_events(
+        &self,
+        name: &str,
+        paths: &[(String, Oid)],
+        known: &std::collections::HashMap<&str, (Oid, &Event)>,
+    ) -> Result<Vec<Event>> {
+        let mut events = Vec::with_capacity(paths.len());
         let mut seen = std::collections::HashSet::new();
-        for (path, blob) in self.git.blobs_under(head, EVENTS_DIR)? {
+        for (path, blob) in paths {
             let damaged = |why: String| -> anyhow::Error {
                 Failure::new(format!(
                     "release {name} is damaged: {EVENTS_DIR}/{path} (blob {blob}) {why}"
@@ -364,16 +386,22 @@ impl<'r> Store<'r> {
                 .hint(format!("see it with `git cat-file -p {blob}`"))
                 .into()
             };
-            let Some(file) = layout::file_name(&path) else {
+            let Some(file) = layout::file_name(path) else {
                 return Err(damaged("is nested deeper than event files are kept".into()));
             };
             let Some(id) = Event::id_from_file_name(file) else {
                 return Err(damaged("is not named like an event file".into()));
             };
-            if !seen.insert(file.to_owned()) {
+            if !seen.insert(file) {
                 return Err(damaged("is there twice, in two directories".into()));
             }
-            let bytes = self.git.read_blob(blob)?;
+            if let Some((known_blob, event)) = known.get(file)
+                && known_blob == blob
+            {
+                events.push((*event).clone());
+                continue;
+            }
+            let bytes = self.git.read_blob(*blob)?;
             let text = std::str::from_utf8(&bytes).map_err(|_| damaged("is not UTF-8".into()))?;
             let event =
                 Event::from_toml(id, text).map_err(|e| damaged(format!("is unreadable: {e}")))?;
@@ -659,8 +687,7 @@ impl<'r> Store<'r> {
     }
 
     /// Merges two histories of one release: the union of their events (and artifacts), folded
-    /// again, as a commit whose parents are both. Writes objects, moves no ref. Returns the
-    /// commit and how many events `theirs` brought.
+    /// again, as a commit whose parents are both. Writes objects, moves no ref.
     pub fn merge(
         &self,
         who: &Identity,
@@ -668,9 +695,25 @@ impl<'r> Store<'r> {
         ours: Oid,
         theirs: Oid,
         message: &str,
-    ) -> Result<(Oid, usize)> {
-        let our_events = self.events_at(name, ours)?;
-        let their_events = self.events_at(name, theirs)?;
+    ) -> Result<Merged> {
+        // Both histories share most of their events: each file is read once, and theirs only
+        // where their file differs from ours.
+        let our_paths = self.git.blobs_under(ours, EVENTS_DIR)?;
+        let their_paths = self.git.blobs_under(theirs, EVENTS_DIR)?;
+        let our_events = self.read_events(name, &our_paths, &Default::default())?;
+        let known: std::collections::HashMap<&str, (Oid, &Event)> = {
+            // `read_events` checked every path; the events are in fold order, the paths not.
+            let by_file: std::collections::HashMap<String, &Event> =
+                our_events.iter().map(|e| (e.file_name(), e)).collect();
+            our_paths
+                .iter()
+                .filter_map(|(path, blob)| {
+                    let file = layout::file_name(path)?;
+                    Some((file, (*blob, *by_file.get(file)?)))
+                })
+                .collect()
+        };
+        let their_events = self.read_events(name, &their_paths, &known)?;
         if let Some(why) = crate::release::state::started_apart(name, &our_events, &their_events) {
             return Err(Failure::new(why)
                 .hint(format!(
@@ -682,17 +725,16 @@ impl<'r> Store<'r> {
         let all = merge(&our_events, &their_events);
         let brought = all.len().saturating_sub(our_events.len());
         let release = Release::fold(name, &all)?;
-        // Their event files that we lack (both sides were read whole above, so every path
-        // names an event file).
-        let mine: std::collections::HashSet<String> = self
-            .event_files(name, ours)?
-            .into_iter()
-            .map(|(f, _)| f)
+        // Their event files that we lack (`read_events` checked every path of both).
+        let mine: std::collections::HashSet<&str> = our_paths
+            .iter()
+            .filter_map(|(path, _)| layout::file_name(path))
             .collect();
-        let missing = self
-            .event_files(name, theirs)?
-            .into_iter()
-            .filter(|(f, _)| !mine.contains(f))
+        let missing = their_paths
+            .iter()
+            .filter_map(|(path, blob)| Some((layout::file_name(path)?, *blob)))
+            .filter(|(file, _)| !mine.contains(file))
+            .map(|(file, blob)| (file.to_owned(), blob))
             .collect();
         let Placement { empty, mut blobs } =
             self.place_events(name, Some(ours), mine.len() as u64, missing)?;
@@ -713,7 +755,11 @@ impl<'r> Store<'r> {
         ));
         let tree = self.git.write_tree_emptying(Some(ours), empty, &blobs)?;
         let commit = self.git.write_commit(who, message, tree, &[ours, theirs])?;
-        Ok((commit, brought))
+        Ok(Merged {
+            commit,
+            brought,
+            release,
+        })
     }
 
     /// The commit that recorded `event` (the one whose tree first has its file).
@@ -896,11 +942,7 @@ impl<'r> Store<'r> {
             let result =
                 self.git
                     .set_notes(NOTES_REF, &targets, "release: sync", |target, existing| {
-                        let mut text = existing.unwrap_or_default();
-                        for release in &by_target[&target] {
-                            text = merge_note(Some(&text), release);
-                        }
-                        text
+                        merge_notes(existing.as_deref(), &by_target[&target])
                     });
             match result {
                 Ok(()) => return Ok(()),
