@@ -5,6 +5,7 @@
 #
 #   benches/run.sh            # full size: 100k commits, 10k tags, 2k releases, 10k events
 #   benches/run.sh --smoke    # tiny repositories: checks the benchmarks run (CI does this)
+#   TMPDIR=/dev/shm benches/run.sh   # the repositories in memory: what the disk costs, apart
 #
 # Writes the table to benches/RESULTS.md with a description of the machine (not in smoke mode).
 set -euo pipefail
@@ -143,7 +144,7 @@ setup=true
   echo "# Benchmark results"
   echo
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr); $(git --version); $("$bin" --version)."
-  echo "Repository: $commits commits, $tags date tags, $releases releases (+ ${#event_counts[@]} with many events, $diverged diverged), made by \`benches/generate.py\`."
+  echo "Repository: $commits commits, $tags date tags, $releases releases (+ ${#event_counts[@]} with many events, $diverged diverged), made by \`benches/generate.py\`, on $(df --output=fstype "$work" | tail -1) (\$TMPDIR chooses where)."
   echo "Median of $runs runs each ($heavy_runs for \`notes\` and \`sync\`), the two sides taking turns; whole processes timed with bash's \$EPOCHREALTIME; $profile build. Made by \`benches/run.sh${1:+ $1}\`."
   echo
   echo "| what | git-release | git | ratio | target |"

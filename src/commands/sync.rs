@@ -23,7 +23,8 @@ use crate::store::{NOTES_REF, RELEASE_PREFIX, TAG_PREFIX};
 pub struct SyncArgs {
     /// The remote (default: release.remote in the config, else origin).
     remote: Option<String>,
-    /// Fetch and show what would move; change and push nothing.
+    /// Fetch (into refs/release-remotes/, as a plain sync does) and show what would move;
+    /// change no release, note or tag here and push nothing.
     #[arg(long)]
     dry_run: bool,
 }
