@@ -1852,6 +1852,19 @@ mod tests {
         out.stdout
     }
 
+    /// `len` bytes that do not compress (xorshift, always the same).
+    fn noise(len: usize) -> Vec<u8> {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect()
+    }
+
     #[test]
     fn loose_objects_read_back_through_git_whatever_their_size() {
         let (dir, repo) = repository();
@@ -1861,15 +1874,7 @@ mod tests {
         let text = (0..20_000)
             .map(|i| format!("100644 events/2026{i:05}-{i:012x}.toml\n"))
             .collect::<String>();
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let noise: Vec<u8> = (0..300_000)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                state as u8
-            })
-            .collect();
+        let noise = noise(300_000);
         let two_blocks = vec![b'x'; 2 * 65_535 - "blob 131058\0".len()];
         for bytes in [text.as_bytes(), &noise, &two_blocks, b""] {
             let id = repo.write_blob(bytes).unwrap().to_string();
@@ -1911,5 +1916,79 @@ mod tests {
             assert_eq!(rc, zlib_rs::ReturnCode::Ok, "{len} bytes");
             assert_eq!(inflated, &data[..], "{len} bytes");
         }
+    }
+
+    #[test]
+    fn one_compressor_makes_every_entry_whole() {
+        let noise = noise(1 << 20);
+        let text = "format = 1\nkind = \"comment\"\n".repeat(3_000);
+        let mut deflate =
+            gix::zlib::stream::deflate::Compress::new(gix::zlib::Compression::BEST_SPEED);
+        // Each input after others, so that what one leaves in the compressor shows in the next.
+        for data in [
+            &b""[..],
+            b"x",
+            text.as_bytes(),
+            &noise[..65_536],
+            &noise,
+            b"x",
+        ] {
+            let stream = deflated(&mut deflate, data).unwrap();
+            assert_eq!(stream[0], 0x78, "a zlib header");
+            let mut back = vec![0u8; data.len() + 1];
+            let (inflated, rc) =
+                zlib_rs::decompress_slice(&mut back, &stream, zlib_rs::InflateConfig::default());
+            assert_eq!(rc, zlib_rs::ReturnCode::Ok, "{} bytes", data.len());
+            assert_eq!(inflated, data, "{} bytes", data.len());
+        }
+    }
+
+    #[test]
+    fn ancestry_agrees_with_git_before_and_after_the_commit_graph() {
+        let (dir, repo) = repository();
+        let commit = |parent: Option<&str>| -> String {
+            let tree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+            let mut args = vec!["-c", "user.name=T", "-c", "user.email=t@example.com"];
+            args.extend(["commit-tree", tree, "-m", "c"]);
+            if let Some(parent) = parent {
+                args.extend(["-p", parent]);
+            }
+            String::from_utf8(git(dir.path(), &args))
+                .unwrap()
+                .trim()
+                .to_owned()
+        };
+        let c1 = commit(None);
+        let c2 = commit(Some(&c1));
+        let side = commit(Some(&c1));
+        git(dir.path(), &["update-ref", "refs/heads/main", &c2]);
+        git(dir.path(), &["update-ref", "refs/heads/side", &side]);
+        git(dir.path(), &["commit-graph", "write", "--reachable"]);
+        // Written after the graph, which knows nothing of it.
+        let c3 = commit(Some(&c2));
+        let oid = |hex: &str| hex.parse::<Oid>().unwrap();
+        for (a, b) in [
+            (&c1, &c2),
+            (&c2, &c1),
+            (&c1, &side),
+            (&side, &c2),
+            (&c2, &side),
+            (&c1, &c3),
+            (&c3, &c2),
+            (&side, &c3),
+            (&c2, &c3),
+        ] {
+            let by_git = std::process::Command::new("git")
+                .args(["merge-base", "--is-ancestor", a, b])
+                .current_dir(dir.path())
+                .status()
+                .unwrap()
+                .success();
+            assert_eq!(repo.is_ancestor(oid(a), oid(b)).unwrap(), by_git, "{a} {b}");
+        }
+        assert!(
+            matches!(repo.commit_graph.get(), Some(Some(_))),
+            "the commit-graph was read"
+        );
     }
 }

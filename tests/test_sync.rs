@@ -655,3 +655,49 @@ fn notes_only_one_clone_has_wrong_do_not_replace_the_remote_notes() {
     a.ok(&["fsck"]);
     b.ok(&["fsck"]);
 }
+
+/// A merge reads the other side's event files only where ours differ; one that has the name of
+/// one of ours but other content is still read, and its damage stops that merge.
+#[test]
+fn an_event_file_changed_on_the_other_side_is_read_and_its_damage_named() {
+    let (_origin, clones) = clones();
+    let (a, b) = (&clones[0], &clones[1]);
+    // In b, with plain git: the release's first event file, same name, other content.
+    let file = event_files(b)[0].clone();
+    let events = b.git(&["rev-parse", "refs/release/2026-11-20:events"]);
+    let listing = b.git(&["ls-tree", &events]);
+    let broken = b.git_hash_object("this is = not [ toml");
+    let old_blob = listing
+        .lines()
+        .find(|l| l.ends_with(&format!("\t{file}")))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .unwrap()
+        .to_owned();
+    let new_events = b.mktree(&format!("{}\n", listing.replace(&old_blob, &broken)));
+    let top = b.git(&["ls-tree", "refs/release/2026-11-20^{tree}"]);
+    let new_top = b.mktree(&format!("{}\n", top.replace(&events, &new_events)));
+    let commit = b.git(&[
+        "commit-tree",
+        &new_top,
+        "-p",
+        "refs/release/2026-11-20",
+        "-m",
+        "tamper",
+    ]);
+    b.git(&["update-ref", "refs/release/2026-11-20", &commit]);
+    b.git(&["push", "-q", "origin", "refs/release/2026-11-20"]);
+
+    // a moved too, so the two histories merge.
+    a.ok(&["comment", "from a"]);
+    let before = a.git(&["rev-parse", "refs/release/2026-11-20"]);
+    let err = a.fails(&["sync"], 1);
+    assert!(
+        err.contains(&format!(
+            "warning: 2026-11-20 was not synced: merging with origin's history: release \
+             2026-11-20 is damaged: events/{file} (blob {broken}) is unreadable"
+        )),
+        "{err}"
+    );
+    assert_eq!(a.git(&["rev-parse", "refs/release/2026-11-20"]), before);
+    a.fsck();
+}

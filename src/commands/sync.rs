@@ -257,8 +257,7 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
         store.update_notes(&renote)?;
         // A release another clone started comes with its tag; so does, late, one whose tag
         // did not come with it.
-        let tags_here = tag_names(git)?;
-        let wanted = tags_to_look_for(&session, &moved, &tags_here)?;
+        let wanted = tags_to_look_for(&session, &moved, &tag_names(git)?)?;
         let brought = bring_tags(&session, &remote, wanted, false)?;
         for name in brought.iter().flatten() {
             note(&mut report, name, format!("tag from {remote}"));
@@ -284,8 +283,8 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             );
         }
         // The tags of the releases pushed travel with them; a tag the remote has differently is
-        // refused, not overwritten.
-        pushes.extend(tag_pushes(&tags_here, &to_push));
+        // refused, not overwritten. (Read again: the tags may have changed while we fetched.)
+        pushes.extend(tag_pushes(&tag_names(git)?, &to_push));
         if git.ref_target(NOTES_REF)?.is_some() {
             pushes.push(Push {
                 local_ref: NOTES_REF.into(),
@@ -322,7 +321,7 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             .filter(|(r, _)| !r.starts_with(RELEASE_PREFIX) || planned.contains(r))
             .collect();
         if !extra.is_empty() {
-            // Recorded while we synced: their tags may be newer than `tags_here`.
+            // Recorded here while we synced: their tags are looked up now.
             let pushes = tag_pushes(&tag_names(git)?, &extra);
             rejected.extend(git.push(&remote, &pushes)?.rejected);
         }

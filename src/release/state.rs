@@ -436,8 +436,11 @@ pub fn merge_note(existing: Option<&str>, release: &Release) -> String {
 /// `merge_note` for several releases of one commit at once: the note is split into blocks once,
 /// however many releases it describes.
 pub fn merge_notes(existing: Option<&str>, releases: &[Release]) -> String {
-    let replaced: std::collections::HashSet<&str> =
-        releases.iter().map(|r| r.name.as_str()).collect();
+    // One block per name, the last release of a name winning, as when merged one by one.
+    let mut newest: BTreeMap<&str, &Release> = BTreeMap::new();
+    for release in releases {
+        newest.insert(release.name.as_str(), release);
+    }
     let mut blocks: Vec<(String, String)> = Vec::new();
     for block in existing.unwrap_or_default().split("\nrelease ") {
         let block = block.strip_prefix("release ").unwrap_or(block).trim_end();
@@ -445,11 +448,11 @@ pub fn merge_notes(existing: Option<&str>, releases: &[Release]) -> String {
             continue;
         };
         let name = name.trim().to_owned();
-        if !replaced.contains(name.as_str()) {
+        if !newest.contains_key(name.as_str()) {
             blocks.push((name, format!("release {block}\n")));
         }
     }
-    blocks.extend(releases.iter().map(|r| (r.name.clone(), r.note())));
+    blocks.extend(newest.values().map(|r| (r.name.clone(), r.note())));
     blocks.sort_by(|a, b| a.0.cmp(&b.0));
     blocks
         .into_iter()
@@ -645,6 +648,19 @@ mod tests {
             merge_notes(None, &[b.clone(), a.clone()]),
             merge_note(Some(&merge_note(None, &b)), &a)
         );
+        // Two states of one name (two refs whose release.toml say the same name): one block,
+        // the last one's.
+        let b_later = Release {
+            tag: Some("later".into()),
+            ..b.clone()
+        };
+        let twice = merge_notes(Some(&existing), &[b.clone(), b_later.clone()]);
+        assert_eq!(
+            twice,
+            merge_note(Some(&merge_note(Some(&existing), &b)), &b_later)
+        );
+        assert_eq!(twice.matches("release 2026-11-21\n").count(), 1, "{twice}");
+        assert!(twice.contains("  tag: later\n"), "{twice}");
     }
 
     fn history() -> impl Strategy<Value = Vec<Event>> {
