@@ -701,3 +701,46 @@ fn an_event_file_changed_on_the_other_side_is_read_and_its_damage_named() {
     assert_eq!(a.git(&["rev-parse", "refs/release/2026-11-20"]), before);
     a.fsck();
 }
+
+/// `--dry-run` works a sync out as sync would — the merges made in memory — so what sync would
+/// leave out it names with the same warning, instead of stopping; and it writes nothing.
+#[test]
+fn a_dry_run_names_what_sync_would_leave_out_and_writes_nothing() {
+    let (origin, clones) = clones();
+    let (a, b) = (&clones[0], &clones[1]);
+    // On the remote: a release ref at a plain commit (no release.toml), pushed with plain git.
+    origin.git(&["update-ref", "refs/release/2026-12-10", "HEAD"]);
+    origin.git(&["push", "-q", "origin", "refs/release/2026-12-10"]);
+    a.ok(&["comment", "from a"]);
+    a.git(&["push", "-q", "origin", "refs/release/2026-11-20"]);
+    b.ok(&["comment", "from b"]);
+    let (code, out, err) = b.run(&["sync", "--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "warning: 2026-12-10 would not be synced: as origin has it: release 2026-12-10 is \
+             damaged"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        out,
+        "2026-11-20: diverged: would merge with origin's history and push\n\
+         2026-12-10: would not be synced (the warning above says why)\n"
+    );
+    // A second dry run (the fetch has nothing new) adds no object and moves no ref.
+    let objects = || b.git(&["count-objects", "-v"]);
+    let (refs, before) = (b.refs(), objects());
+    b.ok(&["sync", "--dry-run"]);
+    assert_eq!(objects(), before);
+    assert_eq!(b.refs(), refs);
+    // The sync itself does as the dry run said.
+    let err = b.fails(&["sync"], 1);
+    assert!(err.contains("warning: 2026-12-10 was not synced"), "{err}");
+    let log = b.ok(&["log", "-r", "2026-11-20"]);
+    assert!(
+        log.contains("comment: from a") && log.contains("comment: from b"),
+        "{log}"
+    );
+    b.fsck();
+}

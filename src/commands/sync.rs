@@ -91,39 +91,7 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             plan.push((name.clone(), mine, step));
         }
         if args.dry_run {
-            let mut moved = BTreeMap::new();
-            for (name, _, step) in &plan {
-                let what = match step {
-                    Step::Same => continue,
-                    Step::Take { theirs } => {
-                        moved.insert(name.clone(), store.state_at(name, *theirs)?.tag);
-                        format!("would take {remote}'s history")
-                    }
-                    Step::Give => format!("would push to {remote}"),
-                    Step::Merge { theirs } => {
-                        moved.insert(name.clone(), store.state_at(name, *theirs)?.tag);
-                        format!("diverged: would merge with {remote}'s history and push")
-                    }
-                };
-                note(&mut report, name, what);
-            }
-            let tags_here = tag_names(git)?;
-            let wanted = tags_to_look_for(&session, &moved, &tags_here)?;
-            let tags = bring_tags(&session, &remote, wanted, true)?;
-            for name in tags.iter().flatten() {
-                note(
-                    &mut report,
-                    name,
-                    format!("would fetch its tag from {remote}"),
-                );
-            }
-            if report.is_empty() {
-                same(out, &remote, tags.is_some())?;
-            }
-            for (name, lines) in &report {
-                writeln!(out, "{name}: {}", lines.join(", "))?;
-            }
-            return Ok(());
+            return dry_run(&session, &remote, &who, &plan, out);
         }
 
         // Local moves first, all in one transaction: if a local writer raced us, start over.
@@ -412,6 +380,80 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
     ))
     .hint("your local releases are intact; run `git release sync` again")
     .into())
+}
+
+/// What `sync` would do with `plan`, worked out as it would work it out — the merges made in
+/// memory and never written — and said without doing it. A release that sync would leave out
+/// (it cannot be read here or as the remote has it, or its histories cannot merge) gets the
+/// warning sync would give.
+fn dry_run(
+    session: &Session,
+    remote: &str,
+    who: &crate::git::Identity,
+    plan: &[(String, Option<Oid>, Step)],
+    out: &mut dyn Write,
+) -> Result<()> {
+    let store = session.store();
+    let batch = session.git.batch();
+    let merges = crate::store::Store::new(&batch);
+    let mut report: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut moved = BTreeMap::new();
+    let mut left_out = Vec::new();
+    for (name, mine, step) in plan {
+        let what = match step {
+            Step::Same => continue,
+            Step::Give => store
+                .state_at(name, mine.expect("a release to give is here"))
+                .map(|_| format!("would push to {remote}")),
+            Step::Take { theirs } => store
+                .state_at(name, *theirs)
+                .map(|theirs| {
+                    moved.insert(name.clone(), theirs.tag);
+                    format!("would take {remote}'s history")
+                })
+                .map_err(|e| e.context(format!("as {remote} has it"))),
+            Step::Merge { theirs } => {
+                let ours = mine.expect("a merge has both sides");
+                merges
+                    .merge(who, name, ours, *theirs, "sync --dry-run")
+                    .map(|merged| {
+                        moved.insert(name.clone(), merged.release.tag);
+                        format!("diverged: would merge with {remote}'s history and push")
+                    })
+                    .map_err(|e| e.context(format!("merging with {remote}'s history")))
+            }
+        };
+        match what {
+            Ok(what) => note(&mut report, name, what),
+            Err(e) => {
+                crate::warn!("warning: {name} would not be synced: {e:#}");
+                left_out.push(name.clone());
+            }
+        }
+    }
+    let wanted = tags_to_look_for(session, &moved, &tag_names(&session.git)?)?;
+    let tags = bring_tags(session, remote, wanted, true)?;
+    for name in tags.iter().flatten() {
+        note(
+            &mut report,
+            name,
+            format!("would fetch its tag from {remote}"),
+        );
+    }
+    if report.is_empty() && left_out.is_empty() {
+        same(out, remote, tags.is_some())?;
+    }
+    for name in &left_out {
+        note(
+            &mut report,
+            name,
+            "would not be synced (the warning above says why)".into(),
+        );
+    }
+    for (name, lines) in &report {
+        writeln!(out, "{name}: {}", lines.join(", "))?;
+    }
+    Ok(())
 }
 
 /// The tags to look for on the remote, each with its release (they have the same name unless
