@@ -225,7 +225,7 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
         store.update_notes(&renote)?;
         // A release another clone started comes with its tag; so does, late, one whose tag
         // did not come with it.
-        let wanted = tags_to_look_for(&session, &moved, &tag_names(git)?)?;
+        let wanted = tags_to_look_for(&session, &moved, &tags_here(&session)?)?;
         let brought = bring_tags(&session, &remote, wanted, false)?;
         for name in brought.iter().flatten() {
             note(&mut report, name, format!("tag from {remote}"));
@@ -252,7 +252,7 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
         }
         // The tags of the releases pushed travel with them; a tag the remote has differently is
         // refused, not overwritten. (Read again: the tags may have changed while we fetched.)
-        pushes.extend(tag_pushes(&tag_names(git)?, &to_push));
+        pushes.extend(tag_pushes(&tags_here(&session)?, &to_push));
         if git.ref_target(NOTES_REF)?.is_some() {
             pushes.push(Push {
                 local_ref: NOTES_REF.into(),
@@ -290,7 +290,7 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             .collect();
         if !extra.is_empty() {
             // Recorded here while we synced: their tags are looked up now.
-            let pushes = tag_pushes(&tag_names(git)?, &extra);
+            let pushes = tag_pushes(&tags_here(&session)?, &extra);
             rejected.extend(git.push(&remote, &pushes)?.rejected);
         }
         let raced = |reason: &str| {
@@ -431,7 +431,7 @@ fn dry_run(
             }
         }
     }
-    let wanted = tags_to_look_for(session, &moved, &tag_names(&session.git)?)?;
+    let wanted = tags_to_look_for(session, &moved, &tags_here(session)?)?;
     let tags = bring_tags(session, remote, wanted, true)?;
     for name in tags.iter().flatten() {
         note(
@@ -588,13 +588,9 @@ fn bring_tags(
     Ok(Some(came))
 }
 
-/// The names of the tags this clone has.
-fn tag_names(git: &crate::git::Repo) -> Result<BTreeSet<String>> {
-    Ok(git
-        .refs_under(TAG_PREFIX)?
-        .into_iter()
-        .map(|(tag, _)| tag)
-        .collect())
+/// The names of the tags this clone has, as a set.
+fn tags_here(session: &Session) -> Result<BTreeSet<String>> {
+    Ok(session.store().tag_names()?.into_iter().collect())
 }
 
 /// The pushes of the tags of `releases` that this clone has (`here`), not forced.
