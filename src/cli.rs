@@ -31,11 +31,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-// The options every command takes, before its name or after it. The top level has them,
-// and each subcommand (with its own subcommands) has them too, defined with its other
-// arguments: clap copies a global argument into all thirty subcommands at every start,
-// which cost every command 0.1 ms and 34 page faults. (Not doc comments: clap would make
-// them the `about` of each command they are flattened into.)
+// The options every command takes, before its name or after it: the top level and each
+// subcommand flatten them in. (Not doc comments: clap would make them the `about` of each
+// command they are flattened into.)
 #[derive(clap::Args, Debug, Default, Clone, Copy)]
 pub struct Options {
     /// Record events but send no hook requests.
@@ -92,9 +90,8 @@ pub enum Command {
 }
 
 /// Parses the command line. Only the subcommand invoked gets its arguments defined (clap's
-/// `defer`): defining all thirty was an eighth of a small command's instructions and a sixth
-/// of its page faults. A command line without a known subcommand (`--help`, `help`, a typo)
-/// gets them all, for the list and for suggestions.
+/// `defer`); a command line without a known subcommand (`--help`, `help`, a typo) gets them
+/// all, for the list and for suggestions.
 pub fn parse() -> Cli {
     let invoked = std::env::args_os()
         .skip(1)

@@ -15,7 +15,6 @@ mod release;
 mod render;
 mod rollforward;
 mod session;
-mod shared;
 mod store;
 
 use std::io::Write;

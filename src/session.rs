@@ -14,45 +14,28 @@ use crate::release::checklist::Checklist;
 use crate::release::gate::{GateContext, Unmet, evaluate};
 use crate::release::name::ReleaseName;
 use crate::release::{Actor, NameFormat, Release};
-use crate::store::{Memo, Store};
+use crate::store::Store;
 
 /// What a command works in: the repository and the config in force.
 pub struct Session {
     pub git: Repo,
     pub config: LoadedConfig,
-    /// What commits say, remembered between runs, for the commands that only read.
-    memo: Option<Memo>,
 }
 
 impl Session {
     pub fn open() -> Result<Session> {
         let git = Repo::discover()?;
         let config = crate::config::load(&git)?;
-        Ok(Session {
-            git,
-            config,
-            memo: None,
-        })
-    }
-
-    /// Opens the session of a command that reads and shows: release states, subjects and
-    /// checklists come from `.git/release-commit-cache` when they were read before.
-    pub fn open_remembering() -> Result<Session> {
-        let mut session = Session::open()?;
-        session.memo = Some(Memo::open(&session.git));
-        Ok(session)
+        Ok(Session { git, config })
     }
 
     pub fn store(&self) -> Store<'_> {
-        Store::remembering(&self.git, self.memo.as_ref())
+        Store::new(&self.git)
     }
 
     /// The first line of a commit's message.
     pub fn subject(&self, commit: crate::git::Oid) -> Result<String> {
-        match &self.memo {
-            Some(memo) => memo.subject(&self.git, commit),
-            None => Ok(self.git.commit_info(commit)?.subject),
-        }
+        Ok(self.git.commit_info(commit)?.subject)
     }
 
     pub fn format(&self) -> &NameFormat {
@@ -223,10 +206,7 @@ impl Session {
         let at: Option<crate::git::Oid> = release.target.parse().ok();
         crate::config::load_checklist(&self.git, &self.config.config, |file| match at {
             None => Ok(None),
-            Some(commit) => match &self.memo {
-                Some(memo) => memo.file_at(&self.git, commit, file),
-                None => self.git.text_at(commit, file),
-            },
+            Some(commit) => self.git.text_at(commit, file),
         })
     }
 

@@ -148,17 +148,20 @@ fn a_damaged_release_does_not_hide_the_others() {
     let env = TestEnv::new();
     env.ok(&["start", "--date", "2026-11-13"]);
     env.ok(&["start", "--date", "2026-11-20"]);
+    let bad_event = "20261120T000000Z-0000000000aa.toml";
     tamper(
         &env,
         "2026-11-20",
-        None,
-        "release.toml",
+        Some("events"),
+        bad_event,
         "this is = not [ toml",
     );
     let list = env.ok(&["list"]);
     assert!(
         list.contains("2026-11-20")
-            && list.contains("damaged: release 2026-11-20 is damaged: release.toml (blob"),
+            && list.contains(&format!(
+                "damaged: release 2026-11-20 is damaged: events/{bad_event} (blob"
+            )),
         "{list}"
     );
     assert!(
@@ -175,10 +178,32 @@ fn a_damaged_release_does_not_hide_the_others() {
     );
     let err = env.fails(&["status", "-r", "2026-11-20"], 1);
     assert!(
-        err.contains("release.toml (blob") && err.contains("git cat-file -p"),
+        err.contains(&format!("events/{bad_event} (blob")) && err.contains("git cat-file -p"),
         "{err}"
     );
-    // fsck --fix folds it again from the events.
+}
+
+#[test]
+fn an_unreadable_release_toml_is_not_believed_and_fsck_fix_folds_it_again() {
+    let env = TestEnv::new();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    tamper(
+        &env,
+        "2026-11-20",
+        None,
+        "release.toml",
+        "this is = not [ toml",
+    );
+    // The state comes from the events; the summary for plain git is named as wrong, once.
+    let (code, out, err) = env.run(&["status"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("release 2026-11-20"), "{out}");
+    assert_eq!(
+        err.matches("release.toml does not match its events")
+            .count(),
+        1,
+        "{err}"
+    );
     let out = env.run(&["fsck"]).1;
     assert!(out.contains("2026-11-20:"), "{out}");
     let out = env.ok(&["fsck", "--fix"]);
@@ -186,7 +211,9 @@ fn a_damaged_release_does_not_hide_the_others() {
         out.contains("2026-11-20: release.toml did not match its events; folded again (1 events)"),
         "{out}"
     );
-    env.ok(&["status", "-r", "2026-11-20"]);
+    let (code, _, err) = env.run(&["status", "-r", "2026-11-20"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("does not match"), "{err}");
     env.fsck();
 }
 
@@ -214,7 +241,13 @@ fn fsck_shows_how_a_stored_state_differs_from_its_events() {
 fn a_lone_damaged_release_is_named_with_the_way_to_repair_it() {
     let env = TestEnv::new();
     env.ok(&["start", "--date", "2026-11-20"]);
-    tamper(&env, "2026-11-20", None, "release.toml", "garbage = [\n");
+    tamper(
+        &env,
+        "2026-11-20",
+        Some("events"),
+        "20261120T000000Z-0000000000aa.toml",
+        "garbage = [\n",
+    );
     let err = env.fails(&["status"], 1);
     assert!(
         err.contains("no release is both readable and unfinished; damaged: 2026-11-20"),
@@ -299,13 +332,26 @@ fn a_packed_release_ref_moves_and_a_reflog_is_kept_when_asked_for() {
     assert_eq!(env.git(&["rev-parse", &format!("{after}^")]), before);
     assert!(!env.repo.join(".git/packed-refs.lock").exists());
     assert!(!env.repo.join(".git/refs/release/2026-11-20.lock").exists());
-    // As with git, moving a ref does not wait for packed-refs: a `git gc` packing refs
-    // (holding packed-refs.lock) does not hold up a comment.
+    // A `git gc` packing refs holds packed-refs.lock, which gix's transaction takes too: a
+    // comment waits for it, and names it when nobody lets go.
     let packing = env.repo.join(".git/packed-refs.lock");
     std::fs::write(&packing, "held by a gc\n").unwrap();
-    env.ok(&["comment", "-r", "2026-11-20", "while refs are packed"]);
-    assert_eq!(std::fs::read_to_string(&packing).unwrap(), "held by a gc\n");
-    std::fs::remove_file(&packing).unwrap();
+    let err = env.fails(&["comment", "-r", "2026-11-20", "while refs are packed"], 1);
+    assert!(err.contains("packed-refs.lock"), "{err}");
+    assert_eq!(env.git(&["rev-parse", "refs/release/2026-11-20"]), after);
+    let waited = std::thread::scope(|s| {
+        let waiter = s.spawn(|| {
+            env.cmd()
+                .env("GIT_RELEASE_STALE_LOCK_MS", "60000")
+                .args(["comment", "-r", "2026-11-20", "while refs are packed"])
+                .output()
+                .unwrap()
+        });
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        std::fs::remove_file(&packing).unwrap();
+        waiter.join().unwrap()
+    });
+    assert!(waited.status.success(), "{waited:?}");
     let moved = env.git(&["rev-parse", "refs/release/2026-11-20"]);
     assert_eq!(env.git(&["rev-parse", &format!("{moved}^")]), after);
     // A ref that has a reflog (as `git update-ref --create-reflog` starts one) gets its

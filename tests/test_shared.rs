@@ -135,7 +135,12 @@ fn gets_the_modes_git_gives(env: &TestEnv, git_modes: (u32, u32, u32)) {
     ] {
         assert_eq!(mode(&env.repo.join(".git").join(name)), ref_mode, "{name}");
     }
-    for cache in ["release-commit-cache", "release-list-cache"] {
+    assert_eq!(
+        mode(&env.repo.join(".git/release-fold-cache")),
+        dir_mode,
+        "the fold cache's directory"
+    );
+    for cache in ["release-fold-cache/2026-11-20", "release-list-cache"] {
         assert_eq!(
             mode(&env.repo.join(".git").join(cache)),
             ref_mode,

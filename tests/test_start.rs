@@ -273,14 +273,22 @@ fn a_lock_left_on_the_tag_is_reported_and_a_released_one_is_waited_for() {
     assert!(err.contains("2026-11-20.lock"), "{err}");
     assert_eq!(env.refs(), before);
 
-    // A lock that another writer drops while we wait: the name is still ours.
+    // A lock that another writer drops while we wait (a minute before it would be called
+    // stale): the name is still ours.
     let name = std::thread::scope(|s| {
-        let waiter = s.spawn(|| env.ok(&["start", "--date", "2026-11-20"]));
-        std::thread::sleep(std::time::Duration::from_millis(500));
+        let waiter = s.spawn(|| {
+            env.cmd()
+                .env("GIT_RELEASE_STALE_LOCK_MS", "60000")
+                .args(["start", "--date", "2026-11-20"])
+                .output()
+                .unwrap()
+        });
+        std::thread::sleep(std::time::Duration::from_millis(300));
         std::fs::remove_file(&lock).unwrap();
         waiter.join().unwrap()
     });
-    assert_eq!(name, "2026-11-20\n");
+    assert!(name.status.success(), "{name:?}");
+    assert_eq!(String::from_utf8_lossy(&name.stdout), "2026-11-20\n");
     assert_eq!(env.git(&["tag", "-l"]), "2026-11-20");
 }
 

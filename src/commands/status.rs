@@ -24,7 +24,7 @@ pub struct StatusArgs {
 }
 
 pub fn cmd_status(args: &StatusArgs, out: &mut dyn Write) -> Result<()> {
-    let session = Session::open_remembering()?;
+    let session = Session::open()?;
     let view = match tag_only_view(&session, args.release.as_deref())? {
         Some(view) => view,
         None => {

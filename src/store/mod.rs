@@ -16,10 +16,10 @@ use crate::git::{Expect, Identity, Oid, RefUpdate, RefUpdateError, Repo};
 use crate::release::state::{merge, merge_note, merge_notes, sort};
 use crate::release::{Event, EventKind, Release};
 
+mod fold_cache;
 mod layout;
-mod memo;
+use fold_cache::FoldCache;
 use layout::EVENTS_DIR;
-pub use memo::Memo;
 
 pub const RELEASE_PREFIX: &str = "refs/release/";
 pub const TAG_PREFIX: &str = "refs/tags/";
@@ -29,8 +29,14 @@ const ARTIFACTS_DIR: &str = "artifacts";
 
 /// How long a writer keeps re-trying while other writers keep winning the race.
 const RACE_BUDGET: Duration = Duration::from_secs(120);
-/// How long a ref may stay locked without moving before the lock is taken to be stale.
-const STALE_LOCK: Duration = Duration::from_secs(5);
+/// How long a ref may stay locked without moving before the lock is taken to be stale: 5 s,
+/// or the milliseconds in `GIT_RELEASE_STALE_LOCK_MS` (tests set it short).
+fn stale_lock_after() -> Duration {
+    std::env::var("GIT_RELEASE_STALE_LOCK_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(Duration::from_secs(5), Duration::from_millis)
+}
 
 pub fn release_ref(name: &str) -> String {
     format!("{RELEASE_PREFIX}{name}")
@@ -44,8 +50,8 @@ pub fn invalid_name(name: &str) -> Option<&'static str> {
 
 pub struct Store<'r> {
     git: &'r Repo,
-    /// Where `load` looks first for the state of a release, when the command keeps one.
-    memo: Option<&'r Memo>,
+    /// Folds computed before, by release commit.
+    folds: FoldCache,
 }
 
 /// What a new release records and, unless `tag` is `None`, the annotated tag it creates.
@@ -212,12 +218,10 @@ pub struct Appended {
 
 impl<'r> Store<'r> {
     pub fn new(git: &'r Repo) -> Store<'r> {
-        Store { git, memo: None }
-    }
-
-    /// A store whose `load` reads states remembered in `memo` (and remembers new ones).
-    pub fn remembering(git: &'r Repo, memo: Option<&'r Memo>) -> Store<'r> {
-        Store { git, memo }
+        Store {
+            git,
+            folds: FoldCache::open(git),
+        }
     }
 
     /// Names of every recorded release (those with a ref), unordered.
@@ -271,7 +275,10 @@ impl<'r> Store<'r> {
         heads: &[(String, Oid)],
     ) -> Result<std::collections::HashMap<String, Result<Summary, String>>> {
         let path = self.git.common_dir().join(LIST_CACHE);
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let text = match self.folds.usable() {
+            true => std::fs::read_to_string(&path).unwrap_or_default(),
+            false => String::new(),
+        };
         let mut cached = read_list_cache(&text);
         let mut stale = false;
         let mut out = std::collections::HashMap::with_capacity(heads.len());
@@ -299,7 +306,7 @@ impl<'r> Store<'r> {
             out.insert(name.clone(), summary);
         }
         // Entries left over belong to releases that are gone.
-        if stale || !cached.is_empty() {
+        if self.folds.usable() && (stale || !cached.is_empty()) {
             let mut fresh = String::from(LIST_CACHE_HEADER);
             for (name, head) in heads {
                 if let Some(Ok(summary)) = out.get(name) {
@@ -314,7 +321,8 @@ impl<'r> Store<'r> {
         Ok(out)
     }
 
-    /// Reads a release's state from `release.toml` alone (one blob, however long the history).
+    /// A release's state: the fold of its events. `release.toml` is only a summary for
+    /// plain-git readers; when it says something else, the fold wins and a warning says so.
     pub fn load(&self, name: &str) -> Result<Option<Release>> {
         if invalid_name(name).is_some() {
             return Ok(None);
@@ -322,21 +330,32 @@ impl<'r> Store<'r> {
         let Some(head) = self.git.ref_target(&release_ref(name))? else {
             return Ok(None);
         };
-        let remembered = match self.memo {
-            Some(memo) => memo
-                .file_at(self.git, head, STATE_FILE)?
-                .and_then(|text| Release::from_toml(&text).ok()),
-            None => None,
-        };
-        // What cannot be read is read again from the objects, for the error that says why.
-        let release = match remembered {
-            Some(release) => release,
-            None => self.state_at(name, head)?,
-        };
-        Ok(Some(release))
+        Ok(Some(self.state_at(name, head)?))
     }
 
+    /// The fold of the events at `head` of release `name`.
     pub fn state_at(&self, name: &str, head: Oid) -> Result<Release> {
+        if let Some(release) = self.folds.get(name, head) {
+            return Ok(release);
+        }
+        let events = self.events_at(name, head)?;
+        if events.is_empty() {
+            return Err(Failure::new(format!(
+                "release {name} is damaged: commit {head} has no {EVENTS_DIR}/"
+            ))
+            .hint(format!("inspect it with `git show {head} --stat`"))
+            .into());
+        }
+        let release = Release::fold(name, &events)?;
+        if self.stored_at(name, head).ok().as_ref() != Some(&release) {
+            warn_once(name);
+        }
+        self.folds.put(self.git, name, head, &release);
+        Ok(release)
+    }
+
+    /// What `release.toml` at `head` says, unchecked.
+    pub fn stored_at(&self, name: &str, head: Oid) -> Result<Release> {
         let (blob, bytes) = self.git.blob_at(head, STATE_FILE)?.ok_or_else(|| {
             Failure::new(format!(
                 "release {name} is damaged: commit {head} has no {STATE_FILE}"
@@ -419,7 +438,7 @@ impl<'r> Store<'r> {
             .ok_or_else(|| no_such_release(name))?;
         let events = self.events_at(name, head)?;
         let folded = Release::fold(name, &events)?;
-        let stored = match self.state_at(name, head) {
+        let stored = match self.stored_at(name, head) {
             Ok(stored) => stored,
             Err(e) => return Ok(Err(format!("{e:#}"))),
         };
@@ -472,7 +491,7 @@ impl<'r> Store<'r> {
         }
         // Another writer holding a lock on one of these refs may still roll back, so a lock alone
         // does not mean the name is taken: only a ref that exists does. Wait out a live lock;
-        // report one that the same lock file outlives STALE_LOCK, as left by a crashed process.
+        // report one that the same lock file outlives stale_lock_after(), as left by a crashed process.
         let started = Instant::now();
         let mut attempt = 0u32;
         let mut stuck: Option<(PathBuf, Option<std::time::SystemTime>, Instant)> = None;
@@ -498,7 +517,7 @@ impl<'r> Store<'r> {
                 (Some((refname, lock, modified)), Some((seen, seen_modified, since)))
                     if *seen == lock && *seen_modified == modified =>
                 {
-                    if since.elapsed() > STALE_LOCK {
+                    if since.elapsed() > stale_lock_after() {
                         return Err(stale_lock(
                             refname,
                             &lock,
@@ -624,6 +643,7 @@ impl<'r> Store<'r> {
             updates.extend(with.refs.iter().cloned());
             match self.git.update_refs(&updates) {
                 Ok(()) => {
+                    self.folds.put(self.git, name, commit, next);
                     // Recorded: the note is derived, so its failure is only a warning. An
                     // event that does not change what the note shows (a comment) leaves it.
                     let shows_change =
@@ -664,7 +684,7 @@ impl<'r> Store<'r> {
         let lock = self.git.lock_path(refname);
         match stuck {
             Some((seen, since)) if *seen == head => {
-                if since.elapsed() > STALE_LOCK && lock.exists() {
+                if since.elapsed() > stale_lock_after() && lock.exists() {
                     return Err(stale_lock(
                         refname,
                         &lock,
@@ -996,7 +1016,7 @@ impl<'r> Store<'r> {
                 Err(RefUpdateError::Failed(e)) => return Err(e),
                 Err(RefUpdateError::Raced) => {
                     let lock = self.git.lock_path(NOTES_REF);
-                    if started.elapsed() > STALE_LOCK && lock.exists() {
+                    if started.elapsed() > stale_lock_after() && lock.exists() {
                         return Err(stale_lock(
                             NOTES_REF,
                             &lock,
@@ -1040,6 +1060,18 @@ fn stale_lock(refname: &str, lock: &Path, since: Instant, remedy: &str) -> anyho
         lock.display()
     ))
     .into()
+}
+
+/// Says once per command that a release's `release.toml` is not what its events fold to.
+fn warn_once(name: &str) {
+    static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
+    if !warned.iter().any(|n| n == name) {
+        warned.push(name.to_owned());
+        crate::warn!(
+            "warning: release {name}: {STATE_FILE} does not match its events; the events are used (see `git release fsck`)"
+        );
+    }
 }
 
 fn no_such_release(name: &str) -> anyhow::Error {

@@ -43,7 +43,9 @@ fn pin(cmd: &mut Command, home: &Path) {
         .env("GIT_COMMITTER_NAME", "Ada Lovelace")
         .env("GIT_COMMITTER_EMAIL", "ada@example.com")
         .env("TZ", "UTC")
-        .env("NO_PROXY", "127.0.0.1,localhost");
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        // A lock nobody releases is reported after 0.5 s, not 5 s.
+        .env("GIT_RELEASE_STALE_LOCK_MS", "500");
 }
 
 impl TestEnv {

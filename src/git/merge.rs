@@ -1,0 +1,98 @@
+//! Revert and cherry-pick as three-way tree merges, without a worktree.
+
+use anyhow::Result;
+
+use super::{Oid, Repo};
+use crate::error::Failure;
+
+/// The result of applying one commit's change to another tree (revert, cherry-pick).
+pub enum Applied {
+    Clean {
+        tree: Oid,
+    },
+    /// Paths git would leave conflicted; nothing is written for them.
+    Conflicts(Vec<String>),
+}
+
+impl Repo {
+    /// The change `commit` made, undone on top of `onto` (a commit): what `git revert` does,
+    /// as a three-way merge of trees — base `commit`, ours `onto`, theirs `commit^`. The
+    /// paths in `keep` are set to the given blobs on both sides of the change, so the revert
+    /// leaves them as `onto` has them and never conflicts on them.
+    pub fn revert_tree(&self, commit: Oid, onto: Oid, keep: &[(String, Oid)]) -> Result<Applied> {
+        let parent = self.single_parent(commit)?;
+        let mut base = self.tree_of(commit)?;
+        let mut theirs = match parent {
+            Some(p) => self.tree_of(p)?,
+            None => Oid::empty_tree(self.repo.object_hash()),
+        };
+        if !keep.is_empty() {
+            base = self.edit_tree(base, keep)?;
+            theirs = self.edit_tree(theirs, keep)?;
+        }
+        self.merge3(
+            base,
+            self.tree_of(onto)?,
+            theirs,
+            "parent of the reverted commit",
+        )
+    }
+
+    /// The change `commit` made, applied on top of `onto`: what `git cherry-pick` does —
+    /// base `commit^`, ours `onto`, theirs `commit`.
+    pub fn cherry_pick_tree(&self, commit: Oid, onto: Oid) -> Result<Applied> {
+        let base = match self.single_parent(commit)? {
+            Some(p) => self.tree_of(p)?,
+            None => Oid::empty_tree(self.repo.object_hash()),
+        };
+        self.merge3(
+            base,
+            self.tree_of(onto)?,
+            self.tree_of(commit)?,
+            "picked commit",
+        )
+    }
+
+    fn single_parent(&self, commit: Oid) -> Result<Option<Oid>> {
+        let info = self.commit_info(commit)?;
+        match info.parents.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(*one)),
+            _ => Err(Failure::new(format!(
+                "{} is a merge commit; git-release reverts and picks single commits",
+                self.short(commit)
+            ))
+            .hint("name the commits the merge brought in instead (`git log --oneline MERGE^1..MERGE^2`)")
+            .into()),
+        }
+    }
+
+    fn merge3(&self, base: Oid, ours: Oid, theirs: Oid, their_label: &str) -> Result<Applied> {
+        use gix::merge::tree::TreatAsUnresolved;
+        let labels = gix::merge::blob::builtin_driver::text::Labels {
+            ancestor: Some("base".into()),
+            current: Some("ours".into()),
+            other: Some(their_label.into()),
+        };
+        let options = self.repo.tree_merge_options()?;
+        let mut outcome = self.repo.merge_trees(base, ours, theirs, labels, options)?;
+        let how = TreatAsUnresolved::git();
+        if outcome.has_unresolved_conflicts(how) {
+            let mut paths: Vec<String> = outcome
+                .conflicts
+                .iter()
+                .filter(|c| c.is_unresolved(how))
+                .flat_map(|c| {
+                    let (a, b) = c.changes_in_resolution();
+                    [a.location().to_string(), b.location().to_string()]
+                })
+                .collect();
+            paths.sort();
+            paths.dedup();
+            return Ok(Applied::Conflicts(paths));
+        }
+        Ok(Applied::Clean {
+            tree: outcome.tree.write()?.detach(),
+        })
+    }
+}

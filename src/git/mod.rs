@@ -1,0 +1,220 @@
+//! The only module that talks to git: gix for objects, refs, notes and history, and the git
+//! binary where gix cannot serve (push and fetch, signing, worktrees). Everything above speaks
+//! this module's small vocabulary (`Repo`, `Oid`, `RefUpdate`, `CommitInfo`).
+
+mod merge;
+mod notes;
+mod odb;
+mod open;
+mod refs;
+mod sign;
+mod transport;
+mod walk;
+mod worktree;
+
+pub use gix::ObjectId as Oid;
+pub use merge::Applied;
+pub use open::Identity;
+pub use refs::{Expect, RefEntry, RefUpdate, RefUpdateError};
+pub use sign::Signature;
+pub use transport::Push;
+pub use walk::CommitInfo;
+
+/// A map keyed by object id, hashed for ids (they are random already).
+pub type OidMap<V> = gix::hashtable::HashMap<Oid, V>;
+
+pub struct Repo {
+    repo: gix::Repository,
+    /// Whether object writes stay in memory (`batch`, `keep_objects_in_memory`).
+    in_memory: bool,
+    /// `core.sharedRepository` as gix parses it (0: the umask decides), or why git would
+    /// refuse the value; then nothing may be written, as git writes nothing.
+    shared: std::result::Result<i32, String>,
+    /// The commit-graph, read once for every ancestry question of a command.
+    commit_graph: std::cell::OnceCell<Option<gix::commitgraph::Graph>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// A new repository made by git, opened as the commands open theirs.
+    fn repository() -> (tempfile::TempDir, Repo) {
+        let dir = tempfile::tempdir().unwrap();
+        let status = std::process::Command::new("git")
+            .args(["init", "-q"])
+            .current_dir(dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let repo = Repo {
+            repo: gix::open(dir.path()).unwrap(),
+            in_memory: false,
+            shared: Ok(0),
+            commit_graph: Default::default(),
+        };
+        (dir, repo)
+    }
+
+    fn git(dir: &Path, args: &[&str]) -> Vec<u8> {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    /// `len` bytes that do not compress (xorshift, always the same).
+    fn noise(len: usize) -> Vec<u8> {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn loose_objects_read_back_through_git_whatever_their_size() {
+        let (dir, repo) = repository();
+        // Large and small objects, and nothing at all; each into a fan-out directory that does
+        // not exist yet.
+        let text = (0..20_000)
+            .map(|i| format!("100644 events/2026{i:05}-{i:012x}.toml\n"))
+            .collect::<String>();
+        let noise = noise(300_000);
+        let two_blocks = vec![b'x'; 2 * 65_535 - "blob 131058\0".len()];
+        for bytes in [text.as_bytes(), &noise, &two_blocks, b""] {
+            let id = repo.write_blob(bytes).unwrap().to_string();
+            assert_eq!(git(dir.path(), &["cat-file", "blob", &id]), bytes);
+            // Written again: already there, nothing changes.
+            assert_eq!(repo.write_blob(bytes).unwrap().to_string(), id);
+        }
+        git(dir.path(), &["fsck", "--strict"]);
+        // No temporary file left, in the object directory or any fan-out directory.
+        let objects = dir.path().join(".git/objects");
+        let leftovers: Vec<_> = std::fs::read_dir(&objects)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_dir())
+            .flat_map(|d| std::fs::read_dir(d.path()).unwrap().filter_map(|e| e.ok()))
+            .chain(std::fs::read_dir(&objects).unwrap().filter_map(|e| e.ok()))
+            .filter(|e| e.file_name().to_string_lossy().starts_with("tmp_obj_"))
+            .map(|e| e.path())
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+        assert_eq!(
+            git(dir.path(), &["count-objects", "-v"])
+                .split(|&b| b == b'\n')
+                .find(|line| line.starts_with(b"size-garbage:")),
+            Some(&b"size-garbage: 0"[..])
+        );
+        assert_eq!(
+            git(dir.path(), &["count-objects", "-v"])
+                .split(|&b| b == b'\n')
+                .find(|line| line.starts_with(b"garbage:")),
+            Some(&b"garbage: 0"[..])
+        );
+    }
+
+    #[test]
+    fn ancestry_agrees_with_git_before_and_after_the_commit_graph() {
+        let (dir, repo) = repository();
+        let commit = |parent: Option<&str>| -> String {
+            let tree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+            let mut args = vec!["-c", "user.name=T", "-c", "user.email=t@example.com"];
+            args.extend(["commit-tree", tree, "-m", "c"]);
+            if let Some(parent) = parent {
+                args.extend(["-p", parent]);
+            }
+            String::from_utf8(git(dir.path(), &args))
+                .unwrap()
+                .trim()
+                .to_owned()
+        };
+        let c1 = commit(None);
+        let c2 = commit(Some(&c1));
+        let side = commit(Some(&c1));
+        git(dir.path(), &["update-ref", "refs/heads/main", &c2]);
+        git(dir.path(), &["update-ref", "refs/heads/side", &side]);
+        git(dir.path(), &["commit-graph", "write", "--reachable"]);
+        // Written after the graph, which knows nothing of it.
+        let c3 = commit(Some(&c2));
+        let oid = |hex: &str| hex.parse::<Oid>().unwrap();
+        for (a, b) in [
+            (&c1, &c2),
+            (&c2, &c1),
+            (&c1, &side),
+            (&side, &c2),
+            (&c2, &side),
+            (&c1, &c3),
+            (&c3, &c2),
+            (&side, &c3),
+            (&c2, &c3),
+        ] {
+            let by_git = std::process::Command::new("git")
+                .args(["merge-base", "--is-ancestor", a, b])
+                .current_dir(dir.path())
+                .status()
+                .unwrap()
+                .success();
+            assert_eq!(repo.is_ancestor(oid(a), oid(b)).unwrap(), by_git, "{a} {b}");
+        }
+        assert!(
+            matches!(repo.commit_graph.get(), Some(Some(_))),
+            "the commit-graph was read"
+        );
+    }
+
+    #[test]
+    fn a_batch_of_many_objects_becomes_one_pack_git_reads() {
+        let (dir, repo) = repository();
+        let mut batch = repo.batch();
+        let ids: Vec<String> = (0..250)
+            .map(|i| {
+                batch
+                    .write_blob(format!("event {i}\n").as_bytes())
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert!(
+            std::fs::read_dir(dir.path().join(".git/objects/pack"))
+                .unwrap()
+                .next()
+                .is_none(),
+            "nothing is written before write_kept_objects"
+        );
+        let kept = batch.write_kept_objects().unwrap();
+        let packs: Vec<_> = std::fs::read_dir(dir.path().join(".git/objects/pack"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(packs.iter().any(|p| p.ends_with(".keep")), "{packs:?}");
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(
+                git(dir.path(), &["cat-file", "blob", id]),
+                format!("event {i}\n").as_bytes()
+            );
+        }
+        drop(kept);
+        let packs: Vec<_> = std::fs::read_dir(dir.path().join(".git/objects/pack"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(!packs.iter().any(|p| p.ends_with(".keep")), "{packs:?}");
+        git(dir.path(), &["fsck", "--strict"]);
+    }
+}

@@ -1,0 +1,429 @@
+//! Objects: reading blobs and trees, writing blobs, trees, commits and tags through gix's
+//! object database, and batches of objects kept in memory, then written as one pack.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, anyhow, bail};
+use gix::bstr::ByteSlice;
+
+use super::{Identity, Oid, Repo};
+
+/// A pack just written, kept from `git gc` until this is dropped.
+#[must_use = "drop it only once refs point at the objects"]
+pub struct KeptPack(Option<PathBuf>);
+
+impl Drop for KeptPack {
+    fn drop(&mut self) {
+        if let Some(keep) = self.0.take() {
+            let _ = std::fs::remove_file(keep);
+        }
+    }
+}
+
+impl Repo {
+    /// From now on, objects are written to memory only: a dry run can plan with real commits
+    /// and trees and leave the repository exactly as it was.
+    pub fn keep_objects_in_memory(&mut self) {
+        self.repo = self.repo.clone().with_object_memory();
+        self.in_memory = true;
+    }
+
+    /// Another handle on this repository whose object writes stay in memory until
+    /// `write_kept_objects`: for commands that write many objects at once.
+    pub fn batch(&self) -> Repo {
+        Repo {
+            repo: self.repo.clone().with_object_memory(),
+            in_memory: true,
+            shared: self.shared.clone(),
+            commit_graph: Default::default(),
+        }
+    }
+
+    /// Writes the objects kept in memory (see `batch`) to the object database, and keeps
+    /// later ones in memory again. Many objects go into one pack with its index, few go loose,
+    /// as git does with what it fetches (`transfer.unpackLimit`, 100). The returned guard
+    /// holds the new pack's `.keep` file, which stops a concurrent `git gc` from dropping the
+    /// not yet referenced objects; drop it once the refs point at them.
+    pub fn write_kept_objects(&mut self) -> Result<KeptPack> {
+        const UNPACK_LIMIT: usize = 100;
+        self.sharing()?;
+        let Some(kept) = self.repo.objects.take_object_memory() else {
+            return Ok(KeptPack(None));
+        };
+        self.repo.objects.enable_object_memory();
+        if kept.len() < UNPACK_LIMIT {
+            for (id, (kind, data)) in kept.iter() {
+                self.write_loose(*kind, data, *id)?;
+            }
+            return Ok(KeptPack(None));
+        }
+        use gix_pack::data::output;
+        let entries = kept
+            .iter()
+            .map(|(id, (kind, data))| {
+                output::Entry::from_data(
+                    &output::Count::from_data(*id, None),
+                    &gix::objs::Data::new(data, *kind, self.repo.object_hash()),
+                    gix::zlib::Compression::BEST_SPEED,
+                )
+                .map_err(|e| anyhow!("packing {id}: {e}"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let count = u32::try_from(entries.len()).context("too many objects for one pack")?;
+        let mut pack = Vec::new();
+        for written in output::bytes::FromEntriesIter::new(
+            std::iter::once(Ok::<_, gix::Error>(entries)),
+            &mut pack,
+            count,
+            gix_pack::data::Version::V2,
+            self.repo.object_hash(),
+        ) {
+            written.map_err(|e| anyhow!("writing the pack: {e}"))?;
+        }
+        let outcome = gix_pack::Bundle::write_to_directory(
+            &mut pack.as_slice(),
+            Some(&self.repo.objects.store_ref().path().join("pack")),
+            &mut gix::progress::Discard,
+            &std::sync::atomic::AtomicBool::new(false),
+            None::<gix::objs::find::Never>,
+            self.repo.object_hash(),
+            Default::default(),
+        )
+        .map_err(|e| anyhow!("writing a pack of {count} objects: {e}"))?;
+        // Held first, so that the `.keep` goes if sharing the files fails.
+        let kept = KeptPack(outcome.keep_path.clone());
+        // Read-only, as git leaves a pack and its index.
+        for path in [&outcome.data_path, &outcome.index_path]
+            .into_iter()
+            .flatten()
+        {
+            let mut permissions = std::fs::metadata(path)?.permissions();
+            permissions.set_readonly(true);
+            std::fs::set_permissions(path, permissions)
+                .with_context(|| format!("making {} read-only", path.display()))?;
+        }
+        for path in [outcome.data_path, outcome.index_path, outcome.keep_path]
+            .iter()
+            .flatten()
+        {
+            self.share(path)?;
+        }
+        Ok(kept)
+    }
+
+    pub fn read_blob(&self, id: Oid) -> Result<Vec<u8>> {
+        Ok(self.repo.find_blob(id)?.take_data())
+    }
+
+    /// The blob at `path` in a commit's tree, or `None` if there is none.
+    pub fn blob_at(&self, commit: Oid, path: &str) -> Result<Option<(Oid, Vec<u8>)>> {
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        let Some(entry) = tree.lookup_entry_by_path(path)? else {
+            return Ok(None);
+        };
+        if !entry.mode().is_blob() {
+            return Ok(None);
+        }
+        let id = entry.object_id();
+        Ok(Some((id, self.read_blob(id)?)))
+    }
+
+    /// The text of the file at `path` in a commit's tree, invalid UTF-8 replaced.
+    pub fn text_at(&self, commit: Oid, path: &str) -> Result<Option<String>> {
+        Ok(self
+            .blob_at(commit, path)?
+            .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    /// The blobs directly inside the directory `dir` of a commit's tree, by file name.
+    pub fn blobs_in(&self, commit: Oid, dir: &str) -> Result<Vec<(String, Oid)>> {
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        let Some(entry) = tree.lookup_entry_by_path(dir)? else {
+            return Ok(Vec::new());
+        };
+        if !entry.mode().is_tree() {
+            return Ok(Vec::new());
+        }
+        let sub = self.repo.find_tree(entry.object_id())?;
+        let mut out = Vec::new();
+        for e in sub.decode()?.entries.iter() {
+            if e.mode.is_blob() {
+                out.push((e.filename.to_str_lossy().into_owned(), e.oid.to_owned()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every blob beneath the directory `dir` of a commit's tree, at any depth, by its path
+    /// below `dir`.
+    pub fn blobs_under(&self, commit: Oid, dir: &str) -> Result<Vec<(String, Oid)>> {
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        let Some(entry) = tree.lookup_entry_by_path(dir)? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        if entry.mode().is_tree() {
+            self.collect_blobs(entry.object_id(), "", &mut out)?;
+        }
+        Ok(out)
+    }
+
+    fn collect_blobs(&self, tree: Oid, prefix: &str, out: &mut Vec<(String, Oid)>) -> Result<()> {
+        let mut subtrees = Vec::new();
+        {
+            let tree = self.repo.find_tree(tree)?;
+            for e in tree.decode()?.entries.iter() {
+                let path = format!("{prefix}{}", e.filename.to_str_lossy());
+                if e.mode.is_tree() {
+                    subtrees.push((e.oid.to_owned(), path + "/"));
+                } else if e.mode.is_blob() {
+                    out.push((path, e.oid.to_owned()));
+                }
+            }
+        }
+        for (tree, prefix) in subtrees {
+            self.collect_blobs(tree, &prefix, out)?;
+        }
+        Ok(())
+    }
+
+    pub fn write_blob(&self, bytes: &[u8]) -> Result<Oid> {
+        self.write_new(gix::object::Kind::Blob, bytes)
+    }
+
+    /// Writes an object through the object database: to memory in a batch or dry run, else
+    /// loose. Objects we just made are new, so gix's "is it there already" lookup is skipped;
+    /// one that was there is written loose again, and `git gc` drops the copy.
+    fn write_new(&self, kind: gix::object::Kind, data: &[u8]) -> Result<Oid> {
+        use gix::objs::Write as _;
+        if self.in_memory {
+            return Ok(self.repo.objects.write_buf(kind, data)?);
+        }
+        let id = gix::objs::compute_hash(self.repo.object_hash(), kind, data)?;
+        self.write_loose(kind, data, id)?;
+        Ok(id)
+    }
+
+    /// A loose object through gix's loose store, then given the mode `core.sharedRepository`
+    /// asks for (gix-odb makes it 0444 whatever the sharing), with its fan-out directory.
+    fn write_loose(&self, kind: gix::object::Kind, data: &[u8], id: Oid) -> Result<()> {
+        use gix::objs::Write as _;
+        self.sharing()?;
+        let store = gix::odb::loose::Store::at(
+            self.repo.objects.store_ref().path(),
+            self.repo.object_hash(),
+        );
+        let path = store.object_path(&id);
+        let fan_out_was_there = path.parent().is_some_and(std::path::Path::exists);
+        store
+            .write_buf_with_known_id(kind, data, id)
+            .map_err(|e| anyhow!("writing object {id}: {e}"))?;
+        if self.is_shared() {
+            if !fan_out_was_there && let Some(dir) = path.parent() {
+                self.share(dir)?;
+            }
+            self.share(&path)?;
+        }
+        Ok(())
+    }
+
+    /// `write_new` for an object to encode first.
+    fn write_new_object(&self, object: &impl gix::objs::WriteTo) -> Result<Oid> {
+        let mut data = Vec::with_capacity(object.size() as usize);
+        object.write_to(&mut data)?;
+        self.write_new(object.kind(), &data)
+    }
+
+    /// Writes the tree of `base` (a commit, or nothing for an empty tree) with blobs put at paths.
+    pub fn write_tree(&self, base: Option<Oid>, blobs: &[(String, Oid)]) -> Result<Oid> {
+        self.write_tree_emptying(base, None, blobs)
+    }
+
+    /// Writes the tree of `base` without the directory `empty` (if given), then with blobs put
+    /// at paths, which may be inside that directory again.
+    pub fn write_tree_emptying(
+        &self,
+        base: Option<Oid>,
+        empty: Option<&str>,
+        blobs: &[(String, Oid)],
+    ) -> Result<Oid> {
+        let tree = match base {
+            Some(commit) => self.tree_of(commit)?,
+            None => Oid::empty_tree(self.repo.object_hash()),
+        };
+        self.edit_tree_emptying(tree, empty, blobs)
+    }
+
+    /// Writes `tree` with regular-file blobs put at paths.
+    ///
+    /// gix's own `edit_tree` checks, for every tree it writes, that each entry's object exists:
+    /// on a release with 10,000 events that is 10,000 lookups (loose ones a `stat` each) to add
+    /// one event. The plumbing editor skips that; the entries it keeps come from a valid tree, and
+    /// the ones we add are checked here, name and object.
+    pub fn edit_tree(&self, tree: Oid, blobs: &[(String, Oid)]) -> Result<Oid> {
+        self.edit_tree_emptying(tree, None, blobs)
+    }
+
+    fn edit_tree_emptying(
+        &self,
+        tree: Oid,
+        empty: Option<&str>,
+        blobs: &[(String, Oid)],
+    ) -> Result<Oid> {
+        use gix::objs::tree::EntryKind;
+        let root = if tree.is_empty_tree() {
+            gix::objs::Tree::empty()
+        } else {
+            self.repo.find_tree(tree)?.decode()?.into()
+        };
+        let mut editor =
+            gix::objs::tree::Editor::new(root, &self.repo.objects, self.repo.object_hash());
+        if let Some(dir) = empty {
+            editor.remove(dir.split('/'))?;
+        }
+        for (path, id) in blobs {
+            for part in path.split('/') {
+                gix::validate::path::component(part.into(), None, Default::default())
+                    .map_err(|e| anyhow!("`{path}` cannot be a path in a tree: {e}"))?;
+            }
+            if !self.repo.has_object(id) {
+                bail!("{id} (to be put at {path}) is not in the object database");
+            }
+            editor.upsert(path.split('/'), EntryKind::Blob, *id)?;
+        }
+        let id = editor.write(|tree| self.write_new_object(tree))?;
+        Ok(id)
+    }
+
+    pub fn tree_of(&self, commit: Oid) -> Result<Oid> {
+        Ok(self.repo.find_commit(commit)?.tree_id()?.detach())
+    }
+
+    /// Every file (blob or link) of a commit's tree, with its path.
+    pub fn files(&self, commit: Oid) -> Result<Vec<(String, Oid)>> {
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        let mut recorder = gix::traverse::tree::Recorder::default();
+        tree.traverse().breadthfirst(&mut recorder)?;
+        Ok(recorder
+            .records
+            .into_iter()
+            .filter(|e| !e.mode.is_tree() && !e.mode.is_commit())
+            .map(|e| (e.filepath.to_str_lossy().into_owned(), e.oid))
+            .collect())
+    }
+
+    /// The paths whose file differs between two commits (added, changed or removed); `from`
+    /// absent stands for an empty tree.
+    pub fn changed_paths(
+        &self,
+        from: Option<Oid>,
+        to: Oid,
+    ) -> Result<std::collections::BTreeSet<String>> {
+        use std::collections::BTreeMap;
+        let before: BTreeMap<String, Oid> = match from {
+            Some(from) => self.files(from)?.into_iter().collect(),
+            None => BTreeMap::new(),
+        };
+        let after: BTreeMap<String, Oid> = self.files(to)?.into_iter().collect();
+        Ok(before
+            .keys()
+            .chain(after.keys())
+            .filter(|path| before.get(*path) != after.get(*path))
+            .cloned()
+            .collect())
+    }
+
+    /// The full message of a commit.
+    pub fn message(&self, commit: Oid) -> Result<String> {
+        Ok(self
+            .repo
+            .find_commit(commit)?
+            .message_raw()?
+            .to_str_lossy()
+            .into_owned())
+    }
+
+    pub fn write_commit(
+        &self,
+        who: &Identity,
+        message: &str,
+        tree: Oid,
+        parents: &[Oid],
+    ) -> Result<Oid> {
+        self.commit_object(
+            who.author.clone(),
+            who.committer.clone(),
+            message,
+            tree,
+            parents,
+        )
+    }
+
+    /// Writes a commit authored as `original` was (name, e-mail and date, as git cherry-pick
+    /// keeps them), committed by `who`.
+    pub fn write_commit_authored_as(
+        &self,
+        original: Oid,
+        who: &Identity,
+        message: &str,
+        tree: Oid,
+        parents: &[Oid],
+    ) -> Result<Oid> {
+        let source = self.repo.find_commit(original)?;
+        let author = source.author()?.to_owned()?;
+        self.commit_object(author, who.committer.clone(), message, tree, parents)
+    }
+
+    /// Writes a commit, signed the way git would sign it when `commit.gpgsign` is set.
+    fn commit_object(
+        &self,
+        author: gix::actor::Signature,
+        committer: gix::actor::Signature,
+        message: &str,
+        tree: Oid,
+        parents: &[Oid],
+    ) -> Result<Oid> {
+        let mut commit = gix::objs::Commit {
+            tree,
+            parents: parents.iter().copied().collect(),
+            author,
+            committer,
+            encoding: None,
+            message: message.into(),
+            extra_headers: Vec::new(),
+        };
+        if let Some(signer) = self.signer("commit.gpgsign")? {
+            let mut payload = Vec::new();
+            gix::objs::WriteTo::write_to(&commit, &mut payload)?;
+            let signature = signer.sign(&payload, "commit.gpgsign")?;
+            commit
+                .extra_headers
+                .push(("gpgsig".into(), signature.into()));
+        }
+        self.write_new_object(&commit)
+    }
+
+    /// Writes an annotated tag object (not its ref) for `target`, signed as `git tag` signs
+    /// when `tag.gpgSign` is set.
+    pub fn write_tag(&self, who: &Identity, name: &str, target: Oid, message: &str) -> Result<Oid> {
+        let mut tag = gix::objs::Tag {
+            target,
+            target_kind: gix::object::Kind::Commit,
+            name: name.into(),
+            tagger: Some(who.committer.clone()),
+            message: message.into(),
+            signature: None,
+        };
+        if let Some(signer) = self.signer("tag.gpgsign")? {
+            // git signs the object up to the end of its message and appends the signature;
+            // gix writes a newline between message and signature, so the message goes without
+            // its own and the newline is part of what is signed.
+            tag.message = message.trim_end_matches('\n').into();
+            let mut payload = Vec::new();
+            gix::objs::WriteTo::write_to(&tag, &mut payload)?;
+            payload.push(b'\n');
+            tag.signature = Some(signer.sign(&payload, "tag.gpgSign")?.into());
+        }
+        self.write_new_object(&tag)
+    }
+}

@@ -1,0 +1,70 @@
+//! The fold of a release's events, remembered between runs in `.git/release-fold-cache/`:
+//! one file per release, holding the release commit it was folded at and the state. Only what
+//! this tool computed is kept, never a copy of a file a remote wrote, and an entry is believed
+//! only for the very commit it names. Deleting the directory is always safe; a read-only
+//! repository works without it.
+
+use std::path::PathBuf;
+
+use crate::git::{Oid, Repo};
+use crate::release::Release;
+
+const DIR: &str = "release-fold-cache";
+const HEADER: &str = "git-release fold cache 1";
+
+pub struct FoldCache {
+    dir: Option<PathBuf>,
+}
+
+impl FoldCache {
+    /// The cache of this repository; none at all while `refs/replace/` holds replacements,
+    /// since a commit id alone then no longer says what was folded.
+    pub fn open(git: &Repo) -> FoldCache {
+        let replaced = git
+            .refs_under("refs/replace/")
+            .map_or(true, |refs| !refs.is_empty());
+        FoldCache {
+            dir: (!replaced).then(|| git.common_dir().join(DIR)),
+        }
+    }
+
+    /// Whether local caches may be believed at all (no `refs/replace/`).
+    pub fn usable(&self) -> bool {
+        self.dir.is_some()
+    }
+
+    /// The state of release `name` folded at `head`, if it was remembered for that commit.
+    pub fn get(&self, name: &str, head: Oid) -> Option<Release> {
+        let text = std::fs::read_to_string(self.path(name)?).ok()?;
+        let rest = text.strip_prefix(HEADER)?.strip_prefix('\n')?;
+        let (commit, state) = rest.split_once('\n')?;
+        if commit.parse::<Oid>().ok()? != head {
+            return None;
+        }
+        Release::from_toml(state).ok().filter(|r| r.name == name)
+    }
+
+    /// Remembers `release` as the fold at `head`; a cache that cannot be written is skipped.
+    pub fn put(&self, git: &Repo, name: &str, head: Oid, release: &Release) {
+        let Some(path) = self.path(name) else {
+            return;
+        };
+        let text = format!("{HEADER}\n{head}\n{}", release.to_toml());
+        if let Some(dir) = path.parent()
+            && !dir.exists()
+        {
+            if std::fs::create_dir_all(dir).is_err() {
+                return;
+            }
+            let _ = git.share(dir);
+        }
+        crate::files::write_cache(&path, &text);
+        let _ = git.share(&path);
+    }
+
+    /// A release's file: its name with `/` and `%` percent-encoded, so every name is one file.
+    fn path(&self, name: &str) -> Option<PathBuf> {
+        let file = name.replace('%', "%25").replace('/', "%2F");
+        Some(self.dir.as_ref()?.join(file))
+    }
+}
