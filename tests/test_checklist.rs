@@ -144,3 +144,80 @@ fn a_section_the_plan_does_not_have_shuts_the_gate() {
     env.ok(&["check", "chrome-1", "chrome-2"]);
     env.ok(&["deploy", "production"]);
 }
+
+/// A test plan as teams write them: front matter, setext headings, inline HTML in headings,
+/// a code block inside a step and one between steps, tab-indented sub-steps, comments.
+const REAL_PLAN: &str = include_str!("fixtures/verification-plan.md");
+
+#[test]
+fn a_real_plan_lists_its_steps_and_nothing_else() {
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        "[checklist]\nfile = \"docs/verification.md\"\n",
+    );
+    env.write("docs/verification.md", REAL_PLAN);
+    env.ok(&["start", "--date", "2026-11-20"]);
+    assert_eq!(
+        env.ok(&["checklist"]),
+        "\
+checklist of release 2026-11-20: 0/11 done
+before-you-start
+  [ ] before-you-start-1  The deployment bug is linked from the release
+  [ ] before-you-start-2  Your test account is on the stage allow-list
+firefox-eta-10m
+  [ ] firefox-eta-10m-1  Open https://stage.example.com
+  [ ] firefox-eta-10m-2  Log in with the test account
+  [ ] firefox-eta-10m-3  Install an add-on from the API:
+  [ ] firefox-eta-10m-4  Uninstall it
+safari-eta-5m
+  [ ] safari-eta-5m-1  Open https://stage.example.com
+  [ ] safari-eta-5m-2  Make the window narrow
+  [ ] safari-eta-5m-3  Log out
+api
+  [ ] api-1  `/health` answers 200
+  [ ] api-2  Error rate on the dashboard below 1%
+"
+    );
+
+    env.ok(&["check", "safari-eta-5m-3", "api-2"]);
+    let v = json(&env.ok(&["checklist", "--json"]));
+    assert_eq!(v["done"], 2);
+    assert_eq!(
+        v["open"].as_array().unwrap().last().unwrap(),
+        "api-1",
+        "{v}"
+    );
+    let text = |id: &str| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap()["text"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        text("safari-eta-5m-2"),
+        "Make the window narrow\n1. the menu folds into a button\n2. there is no horizontal scroll bar"
+    );
+    assert!(
+        text("firefox-eta-10m-3")
+            .ends_with("~~~\n1. not a step: this is still the code block\n```"),
+        "{v}"
+    );
+
+    // The commented-out steps and the lines inside code blocks are not items.
+    let err = env.fails(&["check", "deployment-verification-1"], 1);
+    assert!(
+        err.contains("no checklist item `deployment-verification-1`"),
+        "{err}"
+    );
+    let err = env.fails(&["check", "firefox-eta-10m-5"], 1);
+    assert!(
+        err.contains("no checklist item `firefox-eta-10m-5`"),
+        "{err}"
+    );
+}
