@@ -5,25 +5,8 @@ use std::path::Path;
 
 use super::{Config, DateRule, StatusRule};
 use crate::error::Failure;
-
-/// Event names a hook can fire on (`deploy:stage` narrows `deploy` to one environment).
-const HOOK_EVENTS: &[&str] = &[
-    "start",
-    "finish",
-    "deploy",
-    "verify",
-    "signoff",
-    "revoke",
-    "check",
-    "uncheck",
-    "block",
-    "unblock",
-    "comment",
-    "rollback-approve",
-    "rollforward",
-    "artifact",
-    "gate",
-];
+use crate::release::EventKind;
+use crate::release::event::HookQualifier;
 
 /// Parses and checks a config text; errors say `path:line:column: what is wrong`.
 pub fn parse(text: &str, path: &Path) -> Result<Config, Failure> {
@@ -257,21 +240,21 @@ impl Config {
         Ok(())
     }
 
-    /// Checks a hook's `on`: an event, and after `:` what the event is narrowed to — a
-    /// defined environment for `deploy` and `verify`, a defined role for `signoff` and
-    /// `revoke`, a defined gate for `gate`, a bug id for `block` and `unblock`, a template
-    /// for `artifact` (found only when one is rendered). Other events have nothing to narrow.
+    /// Checks a hook's `on`: an event of `EventKind::NAMES`, and after `:` what that event may
+    /// be narrowed to — a name its table defines (environment, role, gate), or a bug id or a
+    /// template, which no table lists (a template is found only when one is rendered).
     fn check_hook_on(&self, on: &str) -> Result<(), String> {
         let (kind, qualifier) = match on.split_once(':') {
             Some((kind, qualifier)) => (kind, Some(qualifier)),
             None => (on, None),
         };
-        if !HOOK_EVENTS.contains(&kind) {
+        let Some(event) = EventKind::named_by_hook(kind) else {
+            let events: Vec<&str> = EventKind::NAMES.iter().filter_map(|k| k.hook).collect();
             return Err(format!(
                 "names no event; use one of {} (optionally `:<environment>` or `:<role>`)",
-                HOOK_EVENTS.join(", ")
+                events.join(", ")
             ));
-        }
+        };
         let Some(qualifier) = qualifier else {
             return Ok(());
         };
@@ -280,23 +263,23 @@ impl Config {
                 "has nothing after `:`; write `on = \"{kind}\"` for every {kind} event"
             ));
         }
-        let (what, known): (&str, Vec<&str>) = match kind {
-            "deploy" | "verify" => (
-                "environment",
-                self.environments.iter().map(|e| e.name.as_str()).collect(),
-            ),
-            "signoff" | "revoke" => ("role", self.roles.keys().map(String::as_str).collect()),
-            "gate" => ("gate", self.gates.iter().map(|g| g.name.as_str()).collect()),
-            "block" | "unblock" | "artifact" => return Ok(()),
-            _ => {
-                return Err(format!(
-                    "narrows `{kind}`, but {kind} events have nothing to narrow by; write `on = \"{kind}\"`"
-                ));
+        let Some(narrowed_by) = event.qualifier else {
+            return Err(format!(
+                "narrows `{kind}`, but {kind} events have nothing to narrow by; write `on = \"{kind}\"`"
+            ));
+        };
+        let known: Vec<&str> = match narrowed_by {
+            HookQualifier::Environment => {
+                self.environments.iter().map(|e| e.name.as_str()).collect()
             }
+            HookQualifier::Role => self.roles.keys().map(String::as_str).collect(),
+            HookQualifier::Gate => self.gates.iter().map(|g| g.name.as_str()).collect(),
+            HookQualifier::Bug | HookQualifier::Template => return Ok(()),
         };
         if known.contains(&qualifier) {
             return Ok(());
         }
+        let what = narrowed_by.noun();
         let listed = if known.is_empty() {
             "none is defined".to_owned()
         } else {
@@ -567,6 +550,10 @@ mod tests {
         ] {
             let text = format!("{defined}[[hooks]]\non = \"{on}\"\nurl = \"http://x\"\n");
             parse(&text, Path::new("c.toml")).unwrap_or_else(|e| panic!("{on}: {e}"));
+        }
+        for event in EventKind::NAMES.iter().filter_map(|k| k.hook) {
+            let text = format!("[[hooks]]\non = \"{event}\"\nurl = \"http://x\"\n");
+            parse(&text, Path::new("c.toml")).unwrap_or_else(|e| panic!("{event}: {e}"));
         }
         // A method in any case is sent in capitals.
         let text = "[[hooks]]\non = \"start\"\nurl = \"http://x\"\nmethod = \"post\"\n";
