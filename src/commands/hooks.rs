@@ -377,27 +377,7 @@ fn triggers(on: &str, kind: &EventKind) -> bool {
         Some((k, q)) => (k, Some(q)),
         None => (on, None),
     };
-    let (name, detail): (&str, Option<&str>) = match kind {
-        EventKind::Started { .. } => ("start", None),
-        EventKind::Finished { .. } => ("finish", None),
-        EventKind::Deploy { env, .. } => ("deploy", Some(env)),
-        EventKind::Verify { env, .. } => ("verify", Some(env)),
-        EventKind::Signoff { role, .. } => ("signoff", Some(role)),
-        EventKind::Revoke { role, .. } => ("revoke", Some(role)),
-        EventKind::Check { .. } => ("check", None),
-        EventKind::Uncheck { .. } => ("uncheck", None),
-        EventKind::Block { id, .. } => ("block", Some(id)),
-        EventKind::Unblock { id, .. } => ("unblock", Some(id)),
-        EventKind::Comment { .. } => ("comment", None),
-        EventKind::RollbackApprove { .. } => ("rollback-approve", None),
-        EventKind::Rollforward { .. } => ("rollforward", None),
-        EventKind::Artifact { template, .. } => ("artifact", Some(template)),
-        EventKind::Gate { gate, .. } => ("gate", Some(gate)),
-        EventKind::HookFailed { .. } | EventKind::HookOk { .. } | EventKind::Unknown { .. } => {
-            return false;
-        }
-    };
-    name == wanted && qualifier.is_none_or(|q| detail == Some(q))
+    kind.hook_name() == Some(wanted) && qualifier.is_none_or(|q| kind.hook_qualifier() == Some(q))
 }
 
 #[cfg(test)]
@@ -422,5 +402,16 @@ mod tests {
             error: "z".into(),
         };
         assert!(!triggers("hook-failed", &failed));
+        // Hooks name a start and a finish by the command, not by the event file's kind.
+        let started = EventKind::Started {
+            target: "a".repeat(40),
+            previous: None,
+            tag: None,
+            from: None,
+            picks: Vec::new(),
+        };
+        assert!(triggers("start", &started));
+        assert!(!triggers("started", &started));
+        assert!(!triggers("start:x", &started));
     }
 }

@@ -154,7 +154,98 @@ pub enum EventKind {
     Unknown { kind: String, fields: toml::Table },
 }
 
+/// What a hook's `on = "<event>:<qualifier>"` narrows an event to, and so what the qualifier
+/// must name in the config when it is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HookQualifier {
+    /// An environment of `[[environments]]`: where the release was deployed or verified.
+    Environment,
+    /// A role of `[roles]`: who signed off, or whose sign-off was revoked.
+    Role,
+    /// A gate of `[[gates]]`.
+    Gate,
+    /// A bug id, which no table lists.
+    Bug,
+    /// A template, found only when one is rendered.
+    Template,
+}
+
+impl HookQualifier {
+    /// What messages call the thing it names.
+    pub fn noun(self) -> &'static str {
+        match self {
+            HookQualifier::Environment => "environment",
+            HookQualifier::Role => "role",
+            HookQualifier::Gate => "gate",
+            HookQualifier::Bug => "bug id",
+            HookQualifier::Template => "template",
+        }
+    }
+}
+
+/// The names of one kind of event: in event files, and in a hook's `on`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KindNames {
+    /// `kind = "…"` in an event file, as `git release log` shows it.
+    pub name: &'static str,
+    /// What a hook's `on` calls it; `None` for hooks' own results, which fire no hook.
+    pub hook: Option<&'static str>,
+    /// What `on = "<hook>:…"` may narrow it to; `None` when it has nothing to narrow by.
+    pub qualifier: Option<HookQualifier>,
+}
+
+impl KindNames {
+    const fn new(
+        name: &'static str,
+        hook: Option<&'static str>,
+        qualifier: Option<HookQualifier>,
+    ) -> KindNames {
+        KindNames {
+            name,
+            hook,
+            qualifier,
+        }
+    }
+}
+
 impl EventKind {
+    /// Every kind this version knows: the one list of event names, which reading event files,
+    /// checking the config's hooks and matching hooks to events go by. An event file of any
+    /// other kind is read as `Unknown` and kept.
+    pub const NAMES: &[KindNames] = {
+        use HookQualifier::{Bug, Environment, Gate, Role, Template};
+        &[
+            KindNames::new("started", Some("start"), None),
+            KindNames::new("finished", Some("finish"), None),
+            KindNames::new("deploy", Some("deploy"), Some(Environment)),
+            KindNames::new("verify", Some("verify"), Some(Environment)),
+            KindNames::new("signoff", Some("signoff"), Some(Role)),
+            KindNames::new("revoke", Some("revoke"), Some(Role)),
+            KindNames::new("check", Some("check"), None),
+            KindNames::new("uncheck", Some("uncheck"), None),
+            KindNames::new("block", Some("block"), Some(Bug)),
+            KindNames::new("unblock", Some("unblock"), Some(Bug)),
+            KindNames::new("comment", Some("comment"), None),
+            KindNames::new("rollback-approve", Some("rollback-approve"), None),
+            KindNames::new("rollforward", Some("rollforward"), None),
+            KindNames::new("artifact", Some("artifact"), Some(Template)),
+            KindNames::new("gate", Some("gate"), Some(Gate)),
+            KindNames::new("hook-failed", None, None),
+            KindNames::new("hook-ok", None, None),
+        ]
+    };
+
+    /// The kind called `name` in event files, if this version knows it.
+    pub fn named(name: &str) -> Option<&'static KindNames> {
+        EventKind::NAMES.iter().find(|k| k.name == name)
+    }
+
+    /// The event a hook's `on` names (`deploy` in `deploy:stage`), if any.
+    pub fn named_by_hook(on: &str) -> Option<&'static KindNames> {
+        EventKind::NAMES.iter().find(|k| k.hook == Some(on))
+    }
+
+    /// Its `kind = "…"` in event files (`NAMES` lists those this version knows).
     pub fn name(&self) -> &str {
         match self {
             EventKind::Started { .. } => "started",
@@ -175,6 +266,24 @@ impl EventKind {
             EventKind::Gate { .. } => "gate",
             EventKind::Finished { .. } => "finished",
             EventKind::Unknown { kind, .. } => kind,
+        }
+    }
+
+    /// What a hook's `on` calls this event; `None` when it fires no hook.
+    pub fn hook_name(&self) -> Option<&'static str> {
+        EventKind::named(self.name()).and_then(|k| k.hook)
+    }
+
+    /// What a hook's qualifier is compared with: the environment of a deploy, the role of a
+    /// sign-off … (`NAMES` says which kinds have one, and what it names).
+    pub fn hook_qualifier(&self) -> Option<&str> {
+        match self {
+            EventKind::Deploy { env, .. } | EventKind::Verify { env, .. } => Some(env),
+            EventKind::Signoff { role, .. } | EventKind::Revoke { role, .. } => Some(role),
+            EventKind::Block { id, .. } | EventKind::Unblock { id, .. } => Some(id),
+            EventKind::Artifact { template, .. } => Some(template),
+            EventKind::Gate { gate, .. } => Some(gate),
+            _ => None,
         }
     }
 
@@ -326,7 +435,7 @@ impl Event {
             Some(_) => return Err(EventError("`kind` is not a string".into())),
             None => return Err(EventError("`kind` is missing".into())),
         };
-        let kind = if KNOWN_KINDS.contains(&kind_name.as_str()) {
+        let kind = if EventKind::named(&kind_name).is_some() {
             table
                 .try_into::<EventKind>()
                 .map_err(|e| EventError(format!("bad `{kind_name}` event: {}", e.message())))?
@@ -345,26 +454,6 @@ impl Event {
         })
     }
 }
-
-const KNOWN_KINDS: &[&str] = &[
-    "started",
-    "comment",
-    "signoff",
-    "revoke",
-    "check",
-    "uncheck",
-    "block",
-    "unblock",
-    "deploy",
-    "verify",
-    "rollback-approve",
-    "artifact",
-    "rollforward",
-    "hook-failed",
-    "hook-ok",
-    "gate",
-    "finished",
-];
 
 #[cfg(test)]
 mod tests {
@@ -442,6 +531,142 @@ mod tests {
             let e = sample(kind);
             let text = e.to_toml();
             assert_eq!(Event::from_toml(&e.id, &text).unwrap(), e, "{text}");
+        }
+    }
+
+    /// One event of every kind in `NAMES`.
+    fn one_of_each() -> Vec<EventKind> {
+        let note = || Some("a note".to_owned());
+        vec![
+            EventKind::Started {
+                target: "a".repeat(40),
+                previous: None,
+                tag: None,
+                from: None,
+                picks: Vec::new(),
+            },
+            EventKind::Finished { note: note() },
+            EventKind::Deploy {
+                env: "stage".into(),
+                forced: false,
+                reason: None,
+                unmet: Vec::new(),
+            },
+            EventKind::Verify {
+                env: "stage".into(),
+                note: note(),
+            },
+            EventKind::Signoff {
+                role: "qa".into(),
+                note: note(),
+            },
+            EventKind::Revoke {
+                role: "qa".into(),
+                note: note(),
+            },
+            EventKind::Check {
+                items: vec!["smoke".into()],
+                note: note(),
+            },
+            EventKind::Uncheck {
+                items: vec!["smoke".into()],
+                note: note(),
+            },
+            EventKind::Block {
+                id: "1234".into(),
+                title: None,
+                url: None,
+            },
+            EventKind::Unblock {
+                id: "1234".into(),
+                note: note(),
+            },
+            EventKind::Comment {
+                message: "hi".into(),
+            },
+            EventKind::RollbackApprove { note: note() },
+            EventKind::Rollforward {
+                branch: "rollforward/x".into(),
+                onto: "b".repeat(40),
+                tip: "c".repeat(40),
+                reverted: vec!["d".repeat(40)],
+                undone: Vec::new(),
+                manual: Vec::new(),
+                forced: false,
+                reason: None,
+            },
+            EventKind::Artifact {
+                template: "push-pad".into(),
+                path: "artifacts/push-pad.md".into(),
+            },
+            EventKind::Gate {
+                gate: "ci".into(),
+                passed: true,
+                detail: None,
+            },
+            EventKind::HookFailed {
+                hook: "ci".into(),
+                event: "0123456789ab".into(),
+                error: "503".into(),
+            },
+            EventKind::HookOk {
+                hook: "ci".into(),
+                event: "0123456789ab".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn names_lists_every_kind_serde_reads() {
+        // serde lists the kinds it knows when it meets another: that list must be `NAMES`,
+        // or a new kind would be read back as unknown and no hook could fire on it.
+        let err = toml::from_str::<EventKind>("kind = \"teleport\"").unwrap_err();
+        let message = err.message();
+        let (_, expected) = message
+            .split_once("expected one of ")
+            .unwrap_or_else(|| panic!("{message}"));
+        let mut read: Vec<&str> = expected
+            .trim_end()
+            .split(", ")
+            .map(|n| n.trim_matches('`'))
+            .collect();
+        let mut listed: Vec<&str> = EventKind::NAMES.iter().map(|k| k.name).collect();
+        read.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(read, listed);
+    }
+
+    #[test]
+    fn every_kind_reads_back_under_its_name_and_hook() {
+        let kinds = one_of_each();
+        let mut sampled: Vec<&str> = kinds.iter().map(EventKind::name).collect();
+        let mut listed: Vec<&str> = EventKind::NAMES.iter().map(|k| k.name).collect();
+        sampled.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(sampled, listed, "one sample of each kind in NAMES, once");
+        let mut hooks: Vec<&str> = EventKind::NAMES.iter().filter_map(|k| k.hook).collect();
+        hooks.sort_unstable();
+        hooks.dedup();
+        assert_eq!(
+            hooks.len(),
+            EventKind::NAMES.iter().filter(|k| k.hook.is_some()).count()
+        );
+        for kind in kinds {
+            let e = sample(kind);
+            let text = e.to_toml();
+            assert_eq!(Event::from_toml(&e.id, &text).unwrap(), e, "{text}");
+            let names = EventKind::named(e.kind.name()).expect("listed");
+            assert_eq!(e.kind.hook_name(), names.hook);
+            if let Some(hook) = names.hook {
+                assert_eq!(EventKind::named_by_hook(hook), Some(names));
+            }
+            assert_eq!(
+                names.qualifier.is_some(),
+                e.kind.hook_qualifier().is_some(),
+                "{}: NAMES and hook_qualifier disagree on whether a hook may narrow it",
+                names.name
+            );
+            assert!(names.hook.is_some() || names.qualifier.is_none());
         }
     }
 

@@ -1,0 +1,584 @@
+//! Validation: reading a config text and checking how its sections fit together; every error
+//! says `file:line:column` of the value that is wrong.
+
+use std::path::Path;
+
+use super::{Config, DateRule, StatusRule};
+use crate::error::Failure;
+use crate::release::EventKind;
+use crate::release::event::HookQualifier;
+
+/// Parses and checks a config text; errors say `path:line:column: what is wrong`.
+pub fn parse(text: &str, path: &Path) -> Result<Config, Failure> {
+    let config: Config = toml::from_str(text).map_err(|e| {
+        let at = e.span().map(|s| s.start).unwrap_or(0);
+        located(path, text, at, e.message())
+    })?;
+    if *config.release.date.get_ref() == DateRule::Push && config.schedule.is_none() {
+        return Err(located(
+            path,
+            text,
+            config.release.date.span().start,
+            "`date = \"push\"` names releases after the push day, but there is no [schedule] with `push = \"<weekday>\"`",
+        ));
+    }
+    config
+        .check_references()
+        .and_then(|()| config.check_requests())
+        .map_err(|wrong| match wrong.offset_in(text) {
+            Some(at) => located(path, text, at, &wrong.why),
+            None => Failure::new(format!("{}: {}", path.display(), wrong.why))
+                .hint(format!("fix {} and run the command again", path.display())),
+        })?;
+    Ok(config)
+}
+
+impl Config {
+    /// Checks that names used across sections exist (roles and gates in requirements,
+    /// environments in `deployed` — earlier ones only — and in checklist items, and what
+    /// hooks fire on), that environments, gates and hooks are each named once, and that the
+    /// lists that must not be empty are not.
+    fn check_references(&self) -> Result<(), Misreference> {
+        use Step::{Index, Key};
+        let mut environments_before: Vec<&str> = Vec::new();
+        for (i, env) in self.environments.iter().enumerate() {
+            let here = |rest: &[Step]| [&[Key("environments"), Index(i)], rest].concat();
+            if environments_before.contains(&env.name.as_str()) {
+                return Err(Misreference::new(
+                    format!("environment `{}` is listed twice", env.name),
+                    here(&[Key("name")]),
+                ));
+            }
+            let signoffs = env.requires.signoffs.iter().enumerate();
+            let roles = signoffs
+                .map(|(j, r)| (r, here(&[Key("requires"), Key("signoffs"), Index(j)])))
+                .chain(
+                    env.verify_role
+                        .iter()
+                        .map(|r| (r, here(&[Key("verify_role")]))),
+                );
+            for (role, at) in roles {
+                if !self.roles.contains_key(role) {
+                    return Err(Misreference::new(
+                        format!(
+                            "environment `{}` names role `{role}`, which is not defined; add a [roles.{role}] table",
+                            env.name
+                        ),
+                        at,
+                    ));
+                }
+            }
+            for (j, earlier) in env.requires.deployed.iter().enumerate() {
+                if !environments_before.contains(&earlier.as_str()) {
+                    return Err(Misreference::new(
+                        format!(
+                            "environment `{}` requires `deployed = [\"{earlier}\"]`, but `{earlier}` is not an environment listed before it",
+                            env.name
+                        ),
+                        here(&[Key("requires"), Key("deployed"), Index(j)]),
+                    ));
+                }
+            }
+            for (j, gate) in env.requires.gates.iter().enumerate() {
+                if !self.gates.iter().any(|g| &g.name == gate) {
+                    return Err(Misreference::new(
+                        format!(
+                            "environment `{}` requires gate `{gate}`, which is not defined; add a [[gates]] entry named \"{gate}\"",
+                            env.name
+                        ),
+                        here(&[Key("requires"), Key("gates"), Index(j)]),
+                    ));
+                }
+            }
+            environments_before.push(&env.name);
+        }
+        let mut gate_names: Vec<&str> = Vec::new();
+        for (i, gate) in self.gates.iter().enumerate() {
+            if gate_names.contains(&gate.name.as_str()) {
+                return Err(Misreference::new(
+                    format!("gate `{}` is listed twice", gate.name),
+                    vec![Key("gates"), Index(i), Key("name")],
+                ));
+            }
+            gate_names.push(&gate.name);
+        }
+        let mut hook_names: Vec<String> = Vec::new();
+        for (i, hook) in self.hooks.iter().enumerate() {
+            let name = hook.name(i);
+            if hook_names.contains(&name) {
+                let at = if hook.name.is_some() { "name" } else { "on" };
+                return Err(Misreference::new(
+                    format!("hook `{name}` is listed twice"),
+                    vec![Key("hooks"), Index(i), Key(at)],
+                ));
+            }
+            hook_names.push(name);
+            self.check_hook_on(&hook.on).map_err(|why| {
+                Misreference::new(
+                    format!("hook `on = \"{}\"` {why}", hook.on),
+                    vec![Key("hooks"), Index(i), Key("on")],
+                )
+            })?;
+        }
+        for (i, m) in self.migrations.iter().enumerate() {
+            if m.generate.is_none()
+                && crate::rollforward::migrations::System::parse(&m.system).is_none()
+            {
+                let known: Vec<&str> = crate::rollforward::migrations::System::ALL
+                    .iter()
+                    .map(|s| s.name())
+                    .collect();
+                return Err(Misreference::new(
+                    format!(
+                        "[[migrations]] system `{}` is not one git-release can undo by itself ({}); for an ORM, add `generate = \"<command>\"`",
+                        m.system,
+                        known.join(", ")
+                    ),
+                    vec![Key("migrations"), Index(i), Key("system")],
+                ));
+            }
+        }
+        if self.duty.as_ref().is_some_and(|d| d.rotation.is_empty()) {
+            return Err(Misreference::new(
+                "[duty] rotation is empty; list who takes push duty, in turn".into(),
+                vec![Key("duty"), Key("rotation")],
+            ));
+        }
+        for (i, item) in self.checklist.items.iter().enumerate() {
+            let here = |key| vec![Key("checklist"), Key("items"), Index(i), Key(key)];
+            if let Some(env) = &item.env
+                && self.environment(env).is_none()
+            {
+                return Err(Misreference::new(
+                    format!(
+                        "checklist item `{}` names environment `{env}`, which is not defined",
+                        item.id
+                    ),
+                    here("env"),
+                ));
+            }
+            if item.id.is_empty() || item.id.contains(char::is_whitespace) {
+                return Err(Misreference::new(
+                    format!("checklist item id `{}` must be one word", item.id),
+                    here("id"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The HTTP methods a hook or a gate may use: HTTP's own, and PURGE, which caches (Varnish,
+/// Fastly, nginx) take to drop a page.
+const METHODS: &[&str] = &[
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PURGE",
+];
+
+impl Config {
+    /// Checks what hooks and gates send and expect: a known method, status codes HTTP has,
+    /// and an RFC 6901 pointer — each refused when the config is read rather than failing
+    /// (misleadingly) when a request is made.
+    fn check_requests(&self) -> Result<(), Misreference> {
+        use Step::{Index, Key};
+        let methods = self
+            .hooks
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (&h.method, vec![Key("hooks"), Index(i), Key("method")]))
+            .chain(
+                self.gates
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| (&g.method, vec![Key("gates"), Index(i), Key("method")])),
+            );
+        for (method, at) in methods {
+            // Sent in capitals, whatever the case written (as curl's `-X post` is not).
+            if !METHODS.iter().any(|m| m.eq_ignore_ascii_case(method)) {
+                return Err(Misreference::new(
+                    format!(
+                        "`method = \"{method}\"` is not an HTTP method git-release sends; use one of {}",
+                        METHODS.join(", ")
+                    ),
+                    at,
+                ));
+            }
+        }
+        for (i, gate) in self.gates.iter().enumerate() {
+            let here = |rest: &[Step]| [&[Key("gates"), Index(i)], rest].concat();
+            let statuses = match &gate.expect_status {
+                None => Vec::new(),
+                Some(StatusRule::One(s)) => vec![(*s, here(&[Key("expect_status")]))],
+                Some(StatusRule::Any(list)) => list
+                    .iter()
+                    .enumerate()
+                    .map(|(j, s)| (*s, here(&[Key("expect_status"), Index(j)])))
+                    .collect(),
+            };
+            for (status, at) in statuses {
+                if !(100..=599).contains(&status) {
+                    return Err(Misreference::new(
+                        format!(
+                            "gate `{}` expects status {status}, which HTTP does not have; status codes are 100 to 599",
+                            gate.name
+                        ),
+                        at,
+                    ));
+                }
+            }
+            if let Some(check) = &gate.expect_json
+                && let Err(why) = check_pointer(&check.pointer)
+            {
+                return Err(Misreference::new(
+                    format!(
+                        "gate `{}` has `pointer = \"{}\"`, which is not a JSON pointer: {why}",
+                        gate.name, check.pointer
+                    ),
+                    here(&[Key("expect_json"), Key("pointer")]),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks a hook's `on`: an event of `EventKind::NAMES`, and after `:` what that event may
+    /// be narrowed to — a name its table defines (environment, role, gate), or a bug id or a
+    /// template, which no table lists (a template is found only when one is rendered).
+    fn check_hook_on(&self, on: &str) -> Result<(), String> {
+        let (kind, qualifier) = match on.split_once(':') {
+            Some((kind, qualifier)) => (kind, Some(qualifier)),
+            None => (on, None),
+        };
+        let Some(event) = EventKind::named_by_hook(kind) else {
+            let events: Vec<&str> = EventKind::NAMES.iter().filter_map(|k| k.hook).collect();
+            return Err(format!(
+                "names no event; use one of {} (optionally `:<environment>` or `:<role>`)",
+                events.join(", ")
+            ));
+        };
+        let Some(qualifier) = qualifier else {
+            return Ok(());
+        };
+        if qualifier.trim().is_empty() {
+            return Err(format!(
+                "has nothing after `:`; write `on = \"{kind}\"` for every {kind} event"
+            ));
+        }
+        let Some(narrowed_by) = event.qualifier else {
+            return Err(format!(
+                "narrows `{kind}`, but {kind} events have nothing to narrow by; write `on = \"{kind}\"`"
+            ));
+        };
+        let known: Vec<&str> = match narrowed_by {
+            HookQualifier::Environment => {
+                self.environments.iter().map(|e| e.name.as_str()).collect()
+            }
+            HookQualifier::Role => self.roles.keys().map(String::as_str).collect(),
+            HookQualifier::Gate => self.gates.iter().map(|g| g.name.as_str()).collect(),
+            HookQualifier::Bug | HookQualifier::Template => return Ok(()),
+        };
+        if known.contains(&qualifier) {
+            return Ok(());
+        }
+        let what = narrowed_by.noun();
+        let listed = if known.is_empty() {
+            "none is defined".to_owned()
+        } else {
+            format!("the {what}s are: {}", known.join(", "))
+        };
+        Err(format!(
+            "names {what} `{qualifier}`, which is not defined; {listed}"
+        ))
+    }
+}
+
+/// Whether `pointer` is an RFC 6901 JSON pointer: empty (the whole document), or `/` and a
+/// reference token after each `/`, where `~` is only ever `~0` or `~1`.
+fn check_pointer(pointer: &str) -> Result<(), &'static str> {
+    if !pointer.is_empty() && !pointer.starts_with('/') {
+        return Err("it must be empty or start with `/`, as in \"/state\"");
+    }
+    let mut rest = pointer;
+    while let Some(at) = rest.find('~') {
+        rest = &rest[at + 1..];
+        if !rest.starts_with(['0', '1']) {
+            return Err("`~` must be followed by 0 (for `~`) or 1 (for `/`)");
+        }
+    }
+    Ok(())
+}
+
+/// One step of the way from the top of the config to a value: a key, or a place in an array.
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    Key(&'static str),
+    Index(usize),
+}
+
+/// What is wrong with how the config's sections fit together (a name one uses that another
+/// does not define, say), and where it is written.
+#[derive(Debug)]
+struct Misreference {
+    why: String,
+    at: Vec<Step>,
+}
+
+impl Misreference {
+    fn new(why: String, at: Vec<Step>) -> Misreference {
+        Misreference { why, at }
+    }
+
+    /// Where the value is written in `text`, as a byte offset (toml_edit keeps the spans that
+    /// serde's reading does not).
+    fn offset_in(&self, text: &str) -> Option<usize> {
+        let document = toml_edit::Document::parse(text).ok()?;
+        let mut item = document.as_item();
+        for step in &self.at {
+            item = match step {
+                Step::Key(key) => item.get(key)?,
+                Step::Index(i) => item.get(i)?,
+            };
+        }
+        // An array element's span begins with what comes before it (spaces, line breaks,
+        // comments): the place shown is the value itself.
+        let mut at = item.span()?.start;
+        loop {
+            let rest = text.get(at..)?;
+            let trimmed = rest.trim_start();
+            at += rest.len() - trimmed.len();
+            if !trimmed.starts_with('#') {
+                return Some(at);
+            }
+            at += trimmed.find('\n').unwrap_or(trimmed.len());
+        }
+    }
+}
+
+fn located(path: &Path, text: &str, offset: usize, message: &str) -> Failure {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Failure::new(format!(
+        "{}:{line}:{column}: {}",
+        path.display(),
+        message.trim_end()
+    ))
+    .hint(format!("fix {} and run the command again", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Weekday;
+
+    use super::*;
+
+    #[test]
+    fn links_and_turns_are_checked() {
+        let err = parse(
+            "[[links]]\npattern = \"#(\\\\d+\"\nurl = \"x\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(err.message.starts_with("c.toml:2:11: "), "{}", err.message);
+        assert!(
+            err.message.contains("not a regular expression"),
+            "{}",
+            err.message
+        );
+        let err = parse(
+            "[duty]\nrotation = [\"a\"]\nstart = 2026-01-01\nevery = \"fortnight\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(err.message.starts_with("c.toml:4:9: "), "{}", err.message);
+    }
+
+    #[test]
+    fn errors_point_at_line_and_column() {
+        let err = parse("[release]\nname = \"%Y\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.message.starts_with("c.toml:2:8: "), "{}", err.message);
+        let err = parse("[release]\nnmae = \"x\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.message.starts_with("c.toml:2:1: "), "{}", err.message);
+        assert!(err.message.contains("nmae"), "{}", err.message);
+        let err = parse(
+            "[schedule]\ntag = \"tuesday\"\npush = \"thorsday\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(err.message.starts_with("c.toml:3:8: "), "{}", err.message);
+        assert!(err.message.contains("not a weekday"), "{}", err.message);
+    }
+
+    #[test]
+    fn misreferences_point_at_the_name_that_is_wrong() {
+        let cases = [
+            (
+                "[roles.qa]\n[[environments]]\nname = \"stage\"\nrequires = { signoffs = [\"qa\", \"eng\"] }\n",
+                "c.toml:4:32: ",
+                "role `eng`",
+            ),
+            (
+                "[[environments]]\nname = \"stage\"\nverify_role = \"qa\"\n",
+                "c.toml:3:15: ",
+                "role `qa`",
+            ),
+            (
+                "[[environments]]\nname = \"prod\"\n\n[environments.requires]\ndeployed = [\"stage\"]\n",
+                "c.toml:5:13: ",
+                "`stage` is not an environment listed before it",
+            ),
+            (
+                "[[environments]]\nname = \"a\"\n[[environments]]\nname = \"a\"\n",
+                "c.toml:4:8: ",
+                "listed twice",
+            ),
+            (
+                "[[hooks]]\non = \"deploy\"\nurl = \"http://x\"\n[[hooks]]\non = \"depoly\"\nurl = \"http://x\"\n",
+                "c.toml:5:6: ",
+                "names no event",
+            ),
+            (
+                "[[environments]]\nname = \"stage\"\n[[hooks]]\non = \"deploy:stgae\"\nurl = \"http://x\"\n",
+                "c.toml:4:6: ",
+                "names environment `stgae`, which is not defined; the environments are: stage",
+            ),
+            (
+                "[roles.qa]\n[[hooks]]\non = \"signoff:qaa\"\nurl = \"http://x\"\n",
+                "c.toml:3:6: ",
+                "names role `qaa`, which is not defined; the roles are: qa",
+            ),
+            (
+                "[[hooks]]\non = \"gate:ci\"\nurl = \"http://x\"\n",
+                "c.toml:2:6: ",
+                "names gate `ci`, which is not defined; none is defined",
+            ),
+            (
+                "[[gates]]\nname = \"ci\"\nurl = \"http://x\"\n\n[[gates]]\nname = \"ci\"\nurl = \"http://y\"\n",
+                "c.toml:6:8: ",
+                "gate `ci` is listed twice",
+            ),
+            (
+                "[[hooks]]\nname = \"ci\"\non = \"start\"\nurl = \"http://x\"\n[[hooks]]\nname = \"ci\"\non = \"finish\"\nurl = \"http://y\"\n",
+                "c.toml:6:8: ",
+                "hook `ci` is listed twice",
+            ),
+            (
+                "[[gates]]\nname = \"ci\"\nurl = \"http://x\"\nexpect_json = { pointer = \"state\", equals = \"success\" }\n",
+                "c.toml:4:27: ",
+                "not a JSON pointer: it must be empty or start with `/`",
+            ),
+            (
+                "[[gates]]\nname = \"ci\"\nurl = \"http://x\"\nexpect_json = { pointer = \"/a~2\", equals = 1 }\n",
+                "c.toml:4:27: ",
+                "`~` must be followed by 0",
+            ),
+            (
+                "[[gates]]\nname = \"ci\"\nurl = \"http://x\"\nexpect_status = [200, 2000]\n",
+                "c.toml:4:23: ",
+                "expects status 2000, which HTTP does not have",
+            ),
+            (
+                "[[gates]]\nname = \"ci\"\nurl = \"http://x\"\nexpect_status = 99\n",
+                "c.toml:4:17: ",
+                "expects status 99",
+            ),
+            (
+                "[[gates]]\nname = \"ci\"\nurl = \"http://x\"\nmethod = \"HEDA\"\n",
+                "c.toml:4:10: ",
+                "`method = \"HEDA\"` is not an HTTP method git-release sends; use one of GET, HEAD,",
+            ),
+            (
+                "[[hooks]]\non = \"start\"\nurl = \"http://x\"\nmethod = \"pots\"\n",
+                "c.toml:4:10: ",
+                "`method = \"pots\"` is not an HTTP method",
+            ),
+            (
+                "[[hooks]]\non = \"check:smoke\"\nurl = \"http://x\"\n",
+                "c.toml:2:6: ",
+                "check events have nothing to narrow by",
+            ),
+            (
+                "[[hooks]]\non = \"deploy:\"\nurl = \"http://x\"\n",
+                "c.toml:2:6: ",
+                "has nothing after `:`",
+            ),
+            (
+                "[[environments]]\nname = \"prod\"\nrequires = { gates = [\"ci\"] }\n",
+                "c.toml:3:23: ",
+                "gate `ci`",
+            ),
+            (
+                "[[migrations]]\nsystem = \"liquibase\"\ndir = \"db\"\n",
+                "c.toml:2:10: ",
+                "`liquibase` is not one",
+            ),
+            (
+                "[checklist]\nitems = [{ id = \"smoke\", text = \"x\", env = \"stage\" }]\n",
+                "c.toml:2:44: ",
+                "names environment `stage`",
+            ),
+        ];
+        let cases = cases.into_iter().chain([(
+            "[duty]\nrotation = []\nstart = 2026-01-01\n",
+            "c.toml:2:12: ",
+            "rotation is empty",
+        )]);
+        // In a long array, past the comment before the element.
+        let cases = cases.into_iter().chain([(
+            "[roles.qa]\n[[environments]]\nname = \"stage\"\nrequires.signoffs = [\n  \"qa\",\n  # the engineers\n  \"eng\",\n]\n",
+            "c.toml:7:3: ",
+            "role `eng`",
+        )]);
+        for (text, place, what) in cases {
+            let err = parse(text, Path::new("c.toml")).unwrap_err();
+            assert!(err.message.starts_with(place), "{text}\n{}", err.message);
+            assert!(err.message.contains(what), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn hooks_may_narrow_events_to_what_the_config_defines() {
+        let defined = "[roles.qa]\n[[environments]]\nname = \"stage\"\n[[gates]]\nname = \"ci\"\nurl = \"http://x\"\n";
+        for on in [
+            "deploy",
+            "deploy:stage",
+            "verify:stage",
+            "signoff:qa",
+            "revoke:qa",
+            "gate:ci",
+            "block:1234",
+            "artifact:push-pad",
+        ] {
+            let text = format!("{defined}[[hooks]]\non = \"{on}\"\nurl = \"http://x\"\n");
+            parse(&text, Path::new("c.toml")).unwrap_or_else(|e| panic!("{on}: {e}"));
+        }
+        for event in EventKind::NAMES.iter().filter_map(|k| k.hook) {
+            let text = format!("[[hooks]]\non = \"{event}\"\nurl = \"http://x\"\n");
+            parse(&text, Path::new("c.toml")).unwrap_or_else(|e| panic!("{event}: {e}"));
+        }
+        // A method in any case is sent in capitals.
+        let text = "[[hooks]]\non = \"start\"\nurl = \"http://x\"\nmethod = \"post\"\n";
+        parse(text, Path::new("c.toml")).unwrap();
+    }
+
+    #[test]
+    fn json_pointers_follow_rfc_6901() {
+        for good in ["", "/", "/state", "/statuses/0/state", "/a~0b~1c"] {
+            assert_eq!(check_pointer(good), Ok(()), "{good}");
+        }
+        for bad in ["state", "#/state", "/a~", "/a~2"] {
+            assert!(check_pointer(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn push_dates_need_a_schedule() {
+        let err = parse("[release]\ndate = \"push\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.message.starts_with("c.toml:2:8: "), "{}", err.message);
+        let ok = parse(
+            "[release]\ndate = \"push\"\n[schedule]\ntag = \"tue\"\npush = \"thu\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(ok.schedule.unwrap().push.0, Weekday::Thu);
+    }
+}
