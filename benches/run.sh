@@ -95,18 +95,26 @@ compare() {
 IFS=, read -r -a event_counts <<< "$events"
 for k in "${!event_counts[@]}"; do
   name=$(printf '2099-01-%02d' $(( k + 1 )))
-  compare "\`status\` of a release with ${event_counts[$k]} events vs \`git cat-file -p\` of its release.toml" 1.5 "$repo" \
+  compare "\`status\` of a release with ${event_counts[$k]} events vs \`git cat-file -p\` of its release.toml" 2.0 "$repo" \
     "git cat-file -p refs/release/$name:release.toml" status -r "$name"
 done
-# The rows above read the release's state and its target's subject from what status remembered
-# (.git/release-commit-cache) on its first run; this is that first run, every time.
-setup="rm -f '$repo/.git/release-commit-cache'"
-compare "\`status\` of the ${event_counts[0]}-event release, nothing remembered, vs \`git cat-file -p\` of its release.toml" 1.5 "$repo" \
-  "git cat-file -p refs/release/2099-01-01:release.toml" status -r 2099-01-01
+# The rows above read the fold of the events that the first run remembered
+# (.git/release-fold-cache); these fold every event, every time.
+for k in "${!event_counts[@]}"; do
+  name=$(printf '2099-01-%02d' $(( k + 1 )))
+  setup="rm -rf '$repo/.git/release-fold-cache'"
+  compare "\`status\` of a release with ${event_counts[$k]} events, folded anew, vs \`git cat-file -p\` of its release.toml" 2.0 "$repo" \
+    "git cat-file -p refs/release/$name:release.toml" status -r "$name"
+done
 setup=true
-runs=$heavy_runs compare "\`notes --format text\` over $notes_range commits vs \`git log --format='%H %s' A..B\`" 1.0 "$repo" \
+runs=$heavy_runs compare "\`notes --format text\` over $notes_range commits vs \`git log --format='%H %s' A..B\`, with a commit-graph" 1.2 "$repo" \
   "git log --format='%H %s' 2030-01-01..2030-01-02" notes --format text -r 2030-01-02
-compare "\`start --dry-run\` (naming) with $tags tags vs \`git tag -l '2027*'\`" 1.5 "$repo" \
+# A fresh clone has no commit-graph.
+mv "$repo/.git/objects/info/commit-graph" "$work/commit-graph"
+runs=$heavy_runs compare "\`notes --format text\` over $notes_range commits vs \`git log --format='%H %s' A..B\`, without a commit-graph" 1.2 "$repo" \
+  "git log --format='%H %s' 2030-01-01..2030-01-02" notes --format text -r 2030-01-02
+mv "$work/commit-graph" "$repo/.git/objects/info/commit-graph"
+compare "\`start --dry-run\` (naming) with $tags tags vs \`git tag -l '2027*'\`" 2.0 "$repo" \
   "git tag -l '2027*'" start --dry-run --no-tag --date 2027-06-01
 compare "\`list\` with $(( releases + ${#event_counts[@]} + diverged )) releases vs \`git for-each-ref refs/release\`" 2.0 "$repo" \
   "git for-each-ref refs/release" list
@@ -119,10 +127,10 @@ compare "\`list --all\` with $(( releases + ${#event_counts[@]} + diverged )) re
 # Each note says something new, as each comment does (its own time and id): the same text
 # again would make git write one object instead of three.
 note="git notes --ref=bench add -f -m \"a note \$EPOCHREALTIME\" HEAD"
-compare "one \`comment\` on the ${event_counts[0]}-event release vs one \`git notes add\` of a new note" 1.0 "$repo" \
+compare "one \`comment\` on the ${event_counts[0]}-event release vs one \`git notes add\` of a new note" 2.0 "$repo" \
   "$note" comment -r 2099-01-01 "a note"
 big=$(printf '2099-01-%02d' "${#event_counts[@]}")
-compare "one \`comment\` on the ${event_counts[-1]}-event release vs one \`git notes add\` of a new note" 1.0 "$repo" \
+compare "one \`comment\` on the ${event_counts[-1]}-event release vs one \`git notes add\` of a new note" 2.0 "$repo" \
   "$note" comment -r "$big" "a note"
 
 # Sync of the diverged releases vs the bare fetch + push of the same refs; fresh copies each run.
