@@ -289,14 +289,25 @@ pub fn to_mail(
             .hint("start the mail template with `Subject: …`")
             .into());
     }
-    if !has(&headers, "From") {
-        headers.insert(0, ("From", from.to_owned()));
-    }
+    // The sender from the config or git's identity is one mailbox, whatever its name holds
+    // (`Lovelace, Ada <ada@example.com>`).
+    let default_from = if has(&headers, "From") {
+        None
+    } else {
+        Some(mailbox(from.trim()).ok_or_else(|| {
+            Failure::new(format!("the sender `{from}` is not an address"))
+                .hint("set it with `git release config set mail.from 'Name <name@example.com>'`")
+        })?)
+    };
     if !has(&headers, "Date") {
         headers.push(("Date", date.to_rfc2822()));
     }
     let mut sender_domain = None;
     let mut mail = MessageBuilder::new();
+    if let Some(sender) = default_from {
+        sender_domain = domain(&sender);
+        mail = mail.from(sender);
+    }
     for (name, value) in &headers {
         if ADDRESS_HEADERS.contains(name) {
             let addresses = addresses(name, value)?;
@@ -304,8 +315,7 @@ pub fn to_mail(
                 continue;
             }
             if *name == "From" {
-                let email = &addresses[0].unwrap_address().email;
-                sender_domain = email.rsplit_once('@').map(|(_, domain)| domain.to_owned());
+                sender_domain = domain(&addresses[0]);
             }
             mail = mail.header(*name, Address::new_list(addresses));
         } else if value.is_empty() {
@@ -328,6 +338,12 @@ pub fn to_mail(
     }
     let body: String = body.lines().map(|line| format!("{line}\r\n")).collect();
     Ok(mail.text_body(body).write_to_string()?)
+}
+
+/// The domain of an address made by [`mailbox`].
+fn domain(address: &Address) -> Option<String> {
+    let email = &address.unwrap_address().email;
+    email.rsplit_once('@').map(|(_, domain)| domain.to_owned())
 }
 
 /// Headers whose value is a list of addresses.
@@ -594,6 +610,28 @@ print(json.dumps({
             read["headers"]["Subject"],
             "word ".repeat(40).trim_end(),
             "{mail}"
+        );
+    }
+
+    #[test]
+    fn the_sender_is_one_mailbox_whatever_its_name_holds() {
+        let mail = to_mail(
+            "Subject: s\n\nbody\n",
+            "Lovelace, Ada <ada@example.com>",
+            date(),
+        )
+        .unwrap();
+        let read = python_reads(&mail);
+        assert_eq!(read["defects"], serde_json::json!([]), "{mail}");
+        assert_eq!(
+            read["addresses"]["From"],
+            serde_json::json!([["Lovelace, Ada", "ada@example.com"]]),
+            "{mail}"
+        );
+        let err = to_mail("Subject: s\n\nbody\n", "Ada Lovelace", date()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the sender `Ada Lovelace` is not an address"
         );
     }
 
