@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use anyhow::Result;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::error::Failure;
 
@@ -124,13 +125,21 @@ pub struct Secrets {
 impl Secrets {
     /// The values of the variables named in `templates` (`{{ env.NAME }}` or `${NAME}`).
     pub fn from_env(templates: &[&str]) -> Secrets {
-        let mut values: Vec<String> = env_names(templates)
-            .iter()
-            .filter_map(|name| std::env::var(name).ok())
+        Secrets::of(
+            env_names(templates)
+                .iter()
+                .filter_map(|name| std::env::var(name).ok()),
+        )
+    }
+
+    fn of(values: impl IntoIterator<Item = String>) -> Secrets {
+        let mut values: Vec<String> = values
+            .into_iter()
             .filter(|v| !v.is_empty())
-            // As written, and as it looks inside a URL.
+            // As written, and as `urlencode` writes it into a URL.
             .flat_map(|v| [percent_encoded(&v), v])
             .collect();
+        values.sort();
         values.dedup();
         // Longest first, so a secret that contains another is replaced whole.
         values.sort_by_key(|v| std::cmp::Reverse(v.len()));
@@ -146,16 +155,17 @@ impl Secrets {
     }
 }
 
+/// The set minijinja's `urlencode` filter escapes (`filters::urlencode` in its source): a
+/// secret is masked only if this is byte for byte the form a template makes of it.
+const URLENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'_')
+    .add(b' ');
+
 fn percent_encoded(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(text, URLENCODE_SET).to_string()
 }
 
 /// Names of environment variables used in templates, in either syntax.
@@ -227,6 +237,29 @@ mod tests {
             secrets.redact("token=s3cr3t-long&b=s3cr3t"),
             "token=***&b=***"
         );
+    }
+
+    /// Whatever `urlencode` makes of a secret is masked: minijinja's filter is the witness.
+    #[test]
+    fn a_secret_is_masked_as_urlencode_writes_it() {
+        let secret = "a/b~c d&e+f=ü";
+        let secrets = Secrets::of([secret.to_owned()]);
+        let env = minijinja::Environment::new();
+        let url = env
+            .render_str(
+                "https://ci.example.com/job?token={{ secret | urlencode }}&x=1",
+                minijinja::context! { secret },
+            )
+            .unwrap();
+        assert_eq!(
+            url,
+            "https://ci.example.com/job?token=a/b%7Ec%20d%26e%2Bf%3D%C3%BC&x=1"
+        );
+        assert_eq!(
+            secrets.redact(&url),
+            "https://ci.example.com/job?token=***&x=1"
+        );
+        assert_eq!(secrets.redact(&format!("echo: {secret}")), "echo: ***");
     }
 
     #[test]

@@ -4,6 +4,10 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
+use mail_builder::MessageBuilder;
+use mail_builder::headers::{
+    address::Address, message_id::generate_message_id_header, raw::Raw, text::Text,
+};
 use minijinja::{Environment, UndefinedBehavior, syntax::SyntaxConfig};
 use serde::Serialize;
 
@@ -251,8 +255,10 @@ pub fn is_mail(name: &str) -> bool {
 }
 
 /// Turns a rendered mail template — header lines, a blank line, the body — into an RFC 5322
-/// message: `From` and `Date` added, MIME headers for UTF-8 text, non-ASCII subjects
-/// encoded (RFC 2047), empty headers dropped, CRLF line endings. Pipe it to `sendmail -t`.
+/// message with mail-builder: `From`, `Date` and `Message-ID` added when absent, address
+/// headers parsed into names and addresses, non-ASCII encoded (RFC 2047), long headers
+/// folded, the body in UTF-8 with a transfer encoding that keeps its lines short, empty
+/// headers dropped, CRLF line endings. Pipe it to `sendmail -t`.
 pub fn to_mail(
     rendered: &str,
     from: &str,
@@ -262,7 +268,7 @@ pub fn to_mail(
         Some((head, body)) => (head, body),
         None => (rendered, ""),
     };
-    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut headers: Vec<(&str, String)> = Vec::new();
     for line in head.lines() {
         if line.starts_with([' ', '\t'])
             && let Some((_, value)) = headers.last_mut()
@@ -275,76 +281,150 @@ pub fn to_mail(
             Failure::new(format!("the mail template's header line `{line}` is not `Name: value`"))
                 .hint("a mail template starts with headers (To:, Cc:, Subject:), then a blank line, then the body")
         })?;
-        headers.push((name.to_owned(), value.trim().to_owned()));
+        headers.push((canonical_name(name), value.trim().to_owned()));
     }
-    let has = |headers: &[(String, String)], name: &str| {
-        headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
-    };
+    let has = |headers: &[(&str, String)], name: &str| headers.iter().any(|(n, _)| *n == name);
     if !has(&headers, "Subject") {
         return Err(Failure::new("the mail has no Subject: header")
             .hint("start the mail template with `Subject: …`")
             .into());
     }
-    if !has(&headers, "From") {
-        headers.insert(0, ("From".into(), from.to_owned()));
-    }
+    // The sender from the config or git's identity is one mailbox, whatever its name holds
+    // (`Lovelace, Ada <ada@example.com>`).
+    let default_from = if has(&headers, "From") {
+        None
+    } else {
+        Some(mailbox(from.trim()).ok_or_else(|| {
+            Failure::new(format!("the sender `{from}` is not an address"))
+                .hint("set it with `git release config set mail.from 'Name <name@example.com>'`")
+        })?)
+    };
     if !has(&headers, "Date") {
-        headers.push(("Date".into(), date.to_rfc2822()));
+        headers.push(("Date", date.to_rfc2822()));
     }
-    headers.push(("MIME-Version".into(), "1.0".into()));
-    headers.push(("Content-Type".into(), "text/plain; charset=utf-8".into()));
-    headers.push(("Content-Transfer-Encoding".into(), "8bit".into()));
-    let mut out = String::new();
-    for (name, value) in headers {
-        if value.is_empty() {
+    let mut sender_domain = None;
+    let mut mail = MessageBuilder::new();
+    if let Some(sender) = default_from {
+        sender_domain = domain(&sender);
+        mail = mail.from(sender);
+    }
+    for (name, value) in &headers {
+        if ADDRESS_HEADERS.contains(name) {
+            let addresses = addresses(name, value)?;
+            if addresses.is_empty() {
+                continue;
+            }
+            if *name == "From" {
+                sender_domain = domain(&addresses[0]);
+            }
+            mail = mail.header(*name, Address::new_list(addresses));
+        } else if value.is_empty() {
             continue;
-        }
-        let value = if name.eq_ignore_ascii_case("Subject") && !value.is_ascii() {
-            encode_word(&value)
+        } else if value.is_ascii() {
+            mail = mail.header(*name, Raw::new(value.as_str()));
         } else {
-            value
-        };
-        out.push_str(&format!("{name}: {value}\r\n"));
+            mail = mail.header(*name, Text::new(value.as_str()));
+        }
     }
-    out.push_str("\r\n");
-    for line in body.lines() {
-        out.push_str(line);
-        out.push_str("\r\n");
+    if !has(&headers, "Message-ID") {
+        // mail-builder would name the host `localhost`; the sender's domain is what a mail
+        // client uses, and what spam filters expect.
+        let mut id = Vec::new();
+        generate_message_id_header(&mut id, sender_domain.as_deref().unwrap_or("localhost"));
+        mail = mail.header(
+            "Message-ID",
+            Raw::new(String::from_utf8_lossy(&id).into_owned()),
+        );
     }
-    Ok(out)
+    let body: String = body.lines().map(|line| format!("{line}\r\n")).collect();
+    Ok(mail.text_body(body).write_to_string()?)
+}
+
+/// The domain of an address made by [`mailbox`].
+fn domain(address: &Address) -> Option<String> {
+    let email = &address.unwrap_address().email;
+    email.rsplit_once('@').map(|(_, domain)| domain.to_owned())
+}
+
+/// Headers whose value is a list of addresses.
+const ADDRESS_HEADERS: &[&str] = &["From", "To", "Cc", "Bcc", "Reply-To", "Sender"];
+
+/// The usual spelling of the headers mail-builder or `sendmail -t` look for: mail-builder
+/// compares names as written, so `date:` would get a second `Date`.
+fn canonical_name(name: &str) -> &str {
+    ADDRESS_HEADERS
+        .iter()
+        .chain(&["Subject", "Date", "Message-ID", "MIME-Version"])
+        .find(|known| known.eq_ignore_ascii_case(name))
+        .copied()
+        .unwrap_or(name)
 }
 
 fn is_header_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && b != b':')
 }
 
-/// RFC 2047 Q-encoding, split into encoded-words of at most 75 characters.
-fn encode_word(text: &str) -> String {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    for c in text.chars() {
-        let mut piece = String::new();
-        if c == ' ' {
-            piece.push('_');
-        } else if c.is_ascii_alphanumeric() || "!*+-/".contains(c) {
-            piece.push(c);
-        } else {
-            let mut buf = [0u8; 4];
-            for b in c.encode_utf8(&mut buf).bytes() {
-                piece.push_str(&format!("={b:02X}"));
+/// `a@x, "Doe, Jane" <jane@x>, Zoë Müller <zoe@x>` → its addresses (each an
+/// `Address::Address`). Commas inside quotes or angle brackets do not separate; empty entries
+/// (`a@x, `) are skipped.
+fn addresses(header: &str, value: &str) -> Result<Vec<Address<'static>>> {
+    let mut entries = Vec::new();
+    let (mut start, mut quoted, mut escaped, mut angle) = (0, false, false, false);
+    for (i, c) in value.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '<' if !quoted => angle = true,
+            '>' if !quoted => angle = false,
+            ',' if !quoted && !angle => {
+                entries.push(&value[start..i]);
+                start = i + 1;
             }
+            _ => {}
         }
-        if word.len() + piece.len() > 75 - "=?UTF-8?Q??=".len() {
-            words.push(std::mem::take(&mut word));
-        }
-        word.push_str(&piece);
     }
-    words.push(word);
-    words
-        .iter()
-        .map(|w| format!("=?UTF-8?Q?{w}?="))
-        .collect::<Vec<_>>()
-        .join("\r\n ")
+    entries.push(&value[start..]);
+    entries
+        .into_iter()
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            mailbox(entry).ok_or_else(|| {
+                Failure::new(format!("the mail's {header}: header has `{entry}`, which is not an address"))
+                    .hint("write `name@example.com` or `Name <name@example.com>`, separated by commas; put a name with a comma in quotes")
+                    .into()
+            })
+        })
+        .collect()
+}
+
+/// `Name <address>`, `"Name" <address>`, `<address>` or a bare `address`.
+fn mailbox(entry: &str) -> Option<Address<'static>> {
+    let Some((name, rest)) = entry.rsplit_once('<') else {
+        return (!entry.contains(char::is_whitespace))
+            .then(|| Address::new_address(None::<String>, entry.to_owned()));
+    };
+    let email = rest.strip_suffix('>')?.trim();
+    if email.is_empty() || email.contains(char::is_whitespace) {
+        return None;
+    }
+    let name = name.trim();
+    let name = match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+        Some(quoted) => {
+            let mut unescaped = String::new();
+            let mut chars = quoted.chars();
+            while let Some(c) = chars.next() {
+                unescaped.extend(if c == '\\' { chars.next() } else { Some(c) });
+            }
+            unescaped
+        }
+        None => name.to_owned(),
+    };
+    Some(Address::new_address(
+        (!name.is_empty()).then_some(name),
+        email.to_owned(),
+    ))
 }
 
 #[cfg(test)]
@@ -373,38 +453,200 @@ mod tests {
         );
     }
 
+    /// What Python's `email` package, an independent reader, makes of `mail`: each header
+    /// decoded, the addresses of From/To/Cc, the body, and every defect it found.
+    fn python_reads(mail: &str) -> serde_json::Value {
+        use std::io::Write as _;
+        let script = r#"
+import email, email.policy, json, sys
+m = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)
+print(json.dumps({
+    "names": list(m.keys()),
+    "headers": {k: str(m[k]) for k in m.keys()},
+    "addresses": {k: [[a.display_name, a.addr_spec] for a in m[k].addresses]
+                  for k in ("From", "To", "Cc") if m[k] is not None},
+    "body": m.get_content().replace("\r\n", "\n"),
+    "defects": [repr(d) for d in m.defects]
+               + [k + ": " + repr(d) for k in m.keys() for d in m[k].defects],
+}))
+"#;
+        let mut python = std::process::Command::new("python3")
+            .args(["-c", script])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        python
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(mail.as_bytes())
+            .unwrap();
+        let out = python.wait_with_output().unwrap();
+        assert!(out.status.success(), "python3 could not read:\n{mail}");
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// What SMTP and `sendmail -t` require of the raw text.
+    fn assert_wire_format(mail: &str) {
+        assert!(!mail.replace("\r\n", "").contains(['\r', '\n']), "{mail}");
+        let (head, _) = mail
+            .split_once("\r\n\r\n")
+            .expect("a blank line after the headers");
+        assert!(head.is_ascii(), "raw non-ASCII in the headers:\n{head}");
+        for line in mail.split("\r\n") {
+            assert!(line.len() <= 998, "a line of {} bytes", line.len());
+        }
+    }
+
     #[test]
     fn mails_are_rfc_5322() {
         let mail = to_mail(
-            "To: dev@example.com\nCc: \nSubject: Please test 2026-11-20\n\nHi,\nplease test.\n",
+            "To: dev@example.com,\nCc: \nBcc: , \nSubject: Please test 2026-11-20\n\nHi,\nplease test.\n",
             "Ada <ada@example.com>",
             date(),
         )
         .unwrap();
-        assert!(mail.starts_with("From: Ada <ada@example.com>\r\nTo: dev@example.com\r\nSubject: Please test 2026-11-20\r\n"), "{mail}");
+        assert!(mail.starts_with("From: \"Ada\" <ada@example.com>\r\nTo: <dev@example.com>\r\nSubject: Please test 2026-11-20\r\n"), "{mail}");
         assert!(
             mail.contains("Date: Fri, 20 Nov 2026 10:00:00 +0100\r\n"),
             "{mail}"
         );
+        assert!(mail.contains("Message-ID: <"), "{mail}");
+        assert!(mail.contains("@example.com>\r\n"), "{mail}");
         assert!(!mail.contains("Cc:"), "{mail}");
+        assert!(!mail.contains("Bcc:"), "{mail}");
+        assert!(
+            mail.contains("Content-Type: text/plain; charset=\"utf-8\"\r\n"),
+            "{mail}"
+        );
         assert!(mail.ends_with("\r\n\r\nHi,\r\nplease test.\r\n"), "{mail}");
-        assert!(!mail.replace("\r\n", "").contains('\n'));
+        assert_wire_format(&mail);
+        let read = python_reads(&mail);
+        assert_eq!(read["defects"], serde_json::json!([]), "{mail}");
+        assert_eq!(read["body"], "Hi,\nplease test.\n");
     }
 
     #[test]
-    fn non_ascii_subjects_are_encoded() {
-        let mail = to_mail("Subject: Déploiement réussi\n\nbody", "a@x", date()).unwrap();
+    fn every_header_with_non_ascii_is_encoded_and_reads_back() {
+        let subject = format!(
+            "Déploiement réussi de la version 2026-11-20 {}",
+            "très ".repeat(30)
+        );
+        let subject = subject.trim_end();
+        let long_line = format!("Journal : {}", "étape terminée, ".repeat(120));
+        let body = format!("Bonjour à tous,\n\n{long_line}\n-- \nZoë\n");
+        let template = format!(
+            "To: Jürgen Groß <jurgen@example.com>, \"Doe, Jane\" <jane@example.com>, ops@example.com,\n\
+             Cc: \nSubject: {subject}\nX-Team: Équipe de production\n\n{body}"
+        );
+        let mail = to_mail(&template, "Zoë Müller <zoe@example.com>", date()).unwrap();
+        assert_wire_format(&mail);
         assert!(
-            mail.contains("Subject: =?UTF-8?Q?D=C3=A9ploiement_r=C3=A9ussi?=\r\n"),
+            mail.split("\r\n").all(|line| line.len() <= 78),
+            "a line over 78 characters:\n{mail}"
+        );
+        let read = python_reads(&mail);
+        assert_eq!(read["defects"], serde_json::json!([]), "{mail}");
+        assert_eq!(
+            read["headers"]["From"], "Zoë Müller <zoe@example.com>",
             "{mail}"
         );
-        let long = encode_word(&"é".repeat(40));
-        assert!(long.split("\r\n ").all(|w| w.len() <= 75), "{long}");
+        assert_eq!(
+            read["addresses"]["To"],
+            serde_json::json!([
+                ["Jürgen Groß", "jurgen@example.com"],
+                ["Doe, Jane", "jane@example.com"],
+                ["", "ops@example.com"]
+            ]),
+            "{mail}"
+        );
+        assert_eq!(read["headers"]["Subject"], subject, "{mail}");
+        assert_eq!(read["headers"]["X-Team"], "Équipe de production");
+        assert_eq!(read["body"], body.as_str(), "{mail}");
+        assert_eq!(
+            read["names"],
+            serde_json::json!([
+                "From",
+                "To",
+                "Subject",
+                "X-Team",
+                "Date",
+                "Message-ID",
+                "MIME-Version",
+                "Content-Type",
+                "Content-Transfer-Encoding"
+            ]),
+            "{mail}"
+        );
+    }
+
+    #[test]
+    fn long_address_lists_fold_and_headers_keep_one_spelling() {
+        let to: Vec<String> = (0..12)
+            .map(|i| format!("Person {i} <person{i}@lists.example.com>"))
+            .collect();
+        let template = format!(
+            "to: {}\ndate: Thu, 19 Nov 2026 09:00:00 +0000\nsubject: {}\n\nbody\n",
+            to.join(", "),
+            "word ".repeat(40).trim_end()
+        );
+        let mail = to_mail(&template, "a@example.com", date()).unwrap();
+        assert_wire_format(&mail);
+        assert!(
+            mail.split("\r\n").all(|line| line.len() <= 78),
+            "a line over 78 characters:\n{mail}"
+        );
+        assert_eq!(mail.matches("Date: ").count(), 1, "{mail}");
+        assert!(
+            mail.contains("Date: Thu, 19 Nov 2026 09:00:00 +0000\r\n"),
+            "{mail}"
+        );
+        let read = python_reads(&mail);
+        assert_eq!(read["defects"], serde_json::json!([]), "{mail}");
+        assert_eq!(read["addresses"]["To"].as_array().unwrap().len(), 12);
+        assert_eq!(read["addresses"]["To"][11][1], "person11@lists.example.com");
+        assert_eq!(
+            read["headers"]["Subject"],
+            "word ".repeat(40).trim_end(),
+            "{mail}"
+        );
+    }
+
+    #[test]
+    fn the_sender_is_one_mailbox_whatever_its_name_holds() {
+        let mail = to_mail(
+            "Subject: s\n\nbody\n",
+            "Lovelace, Ada <ada@example.com>",
+            date(),
+        )
+        .unwrap();
+        let read = python_reads(&mail);
+        assert_eq!(read["defects"], serde_json::json!([]), "{mail}");
+        assert_eq!(
+            read["addresses"]["From"],
+            serde_json::json!([["Lovelace, Ada", "ada@example.com"]]),
+            "{mail}"
+        );
+        let err = to_mail("Subject: s\n\nbody\n", "Ada Lovelace", date()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the sender `Ada Lovelace` is not an address"
+        );
     }
 
     #[test]
     fn broken_headers_are_refused() {
-        assert!(to_mail("Hello there\n\nbody", "a@x", date()).is_err());
-        assert!(to_mail("To: a@x\n\nbody", "a@x", date()).is_err());
+        let err = |template: &str| to_mail(template, "a@x", date()).unwrap_err().to_string();
+        assert_eq!(
+            err("Hello there\n\nbody"),
+            "the mail template's header line `Hello there` is not `Name: value`"
+        );
+        assert_eq!(err("To: a@x\n\nbody"), "the mail has no Subject: header");
+        assert_eq!(
+            err("To: Ada Lovelace\nSubject: s\n\nbody"),
+            "the mail's To: header has `Ada Lovelace`, which is not an address"
+        );
+        assert!(err("To: Ada <ada@x\nSubject: s\n\nbody").contains("`Ada <ada@x`"));
     }
 }

@@ -168,6 +168,40 @@ fn a_failing_hook_is_recorded_and_retried() {
     assert_not_stored(&env);
 }
 
+/// A secret put into the URL with `urlencode` is masked in the form that filter gives it, even
+/// when the server echoes it back: `/` stays as it is and `~` becomes `%7E`.
+#[test]
+fn a_urlencoded_secret_echoed_back_is_masked() {
+    let secret = "tok/en~with space&amp+plus";
+    let encoded = "tok/en%7Ewith%20space%26amp%2Bplus";
+    let server = TestServer::start(|_, r| Reply::Status(403, format!("no access for {}", r.path)));
+    let env = with_hook(&server, "");
+    env.ok(&[
+        "config",
+        "set",
+        "hooks.0.url",
+        &format!(
+            "{}/job?token={{{{ env.JENKINS_TOKEN | urlencode }}}}",
+            server.url
+        ),
+    ]);
+    let out = env
+        .cmd()
+        .env("JENKINS_TOKEN", secret)
+        .args(["deploy", "stage"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(server.received()[0].path, format!("/job?token={encoded}"));
+    assert!(
+        err.contains("answered 403: no access for /job?token=***"),
+        "{err}"
+    );
+    assert!(!err.contains(encoded) && !err.contains(secret), "{err}");
+    let log = env.git(&["log", "-p", "--all"]);
+    assert!(!log.contains(encoded) && !log.contains(secret), "{log}");
+}
+
 #[test]
 fn no_hooks_and_unreachable_services() {
     let server = TestServer::start(|_, _| Reply::Status(200, String::new()));

@@ -70,12 +70,14 @@ fn push_repo() -> TestEnv {
     env
 }
 
-/// Lines that depend on the day the test runs.
+/// Lines that depend on the day the test runs, or on chance.
 fn stable(text: &str) -> String {
     text.lines()
         .map(|l| {
             if l.starts_with("Date: ") {
                 "Date: <now>"
+            } else if l.starts_with("Message-ID: ") {
+                "Message-ID: <random>"
             } else if l.starts_with("Next push: ") {
                 "Next push: <next>"
             } else {
@@ -151,55 +153,103 @@ fn parse_mail(text: &str) -> (Vec<(String, String)>, String) {
     (headers, body.replace("\r\n", "\n"))
 }
 
+/// What Python's `email` package, an independent reader, makes of a mail: each header
+/// decoded, the addresses of From/To/Cc, the body, and every defect it found.
+fn python_reads(mail: &str) -> serde_json::Value {
+    use std::io::Write as _;
+    let script = r#"
+import email, email.policy, json, sys
+m = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)
+print(json.dumps({
+    "headers": {k: str(m[k]) for k in m.keys()},
+    "addresses": {k: [[a.display_name, a.addr_spec] for a in m[k].addresses]
+                  for k in ("From", "To", "Cc") if m[k] is not None},
+    "body": m.get_content().replace("\r\n", "\n"),
+    "defects": [repr(d) for d in m.defects]
+               + [k + ": " + repr(d) for k in m.keys() for d in m[k].defects],
+}))
+"#;
+    let mut python = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    python
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(mail.as_bytes())
+        .unwrap();
+    let out = python.wait_with_output().unwrap();
+    assert!(out.status.success(), "python3 could not read:\n{mail}");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn mails_parse_back_as_rfc_5322() {
     let env = push_repo();
     let mail = env.ok(&["render", "stage-test-mail"]);
-    let (headers, body) = parse_mail(&mail);
+    let (headers, _) = parse_mail(&mail);
     let get = |n: &str| {
         headers
             .iter()
             .find(|(k, _)| k == n)
             .map(|(_, v)| v.as_str())
     };
-    assert_eq!(get("From"), Some("Ada Lovelace <ada@example.com>"));
-    assert_eq!(get("To"), Some("dev@lists.example.com"));
-    assert_eq!(get("Cc"), Some("qa@example.com"));
+    assert_eq!(get("From"), Some("\"Ada Lovelace\" <ada@example.com>"));
+    assert_eq!(get("To"), Some("<dev@lists.example.com>"));
+    assert_eq!(get("Cc"), Some("<qa@example.com>"));
     assert_eq!(get("Subject"), Some("Please test 2026.11.19 on stage"));
     assert!(chrono::DateTime::parse_from_rfc2822(get("Date").unwrap()).is_ok());
-    assert_eq!(get("Content-Type"), Some("text/plain; charset=utf-8"));
+    assert!(get("Message-ID").unwrap().ends_with("@example.com>"));
+    assert_eq!(get("Content-Type"), Some("text/plain; charset=\"utf-8\""));
+    let read = python_reads(&mail);
+    assert_eq!(read["defects"], serde_json::json!([]), "{mail}");
+    let body = read["body"].as_str().unwrap();
     assert!(body.contains("release 2026.11.19 is on stage"), "{body}");
-
-    // A non-ASCII subject in an override is encoded, and decodes back.
-    env.write(".release/templates/push-done-mail.j2", "To: {{ mail.to | join(\", \") }}\nSubject: Déploiement {{ release.name }} réussi\n\nVoilà.\n");
-    let mail = env.ok(&["render", "push-done-mail"]);
-    let (headers, body) = parse_mail(&mail);
-    let subject = &headers.iter().find(|(k, _)| k == "Subject").unwrap().1;
-    assert_eq!(decode_q(subject), "Déploiement 2026.11.19 réussi");
-    assert_eq!(body, "Voilà.\n");
+    assert!(body.ends_with("\n-- \nAda Lovelace\n"), "{body}");
 }
 
-/// Decodes RFC 2047 Q encoded-words.
-fn decode_q(value: &str) -> String {
-    let mut bytes = Vec::new();
-    for word in value.split_whitespace() {
-        let inner = word
-            .strip_prefix("=?UTF-8?Q?")
-            .and_then(|w| w.strip_suffix("?="))
-            .expect("an encoded word");
-        let mut chars = inner.bytes();
-        while let Some(b) = chars.next() {
-            match b {
-                b'_' => bytes.push(b' '),
-                b'=' => {
-                    let hex = [chars.next().unwrap(), chars.next().unwrap()];
-                    bytes.push(u8::from_str_radix(std::str::from_utf8(&hex).unwrap(), 16).unwrap());
-                }
-                b => bytes.push(b),
-            }
-        }
-    }
-    String::from_utf8(bytes).unwrap()
+/// Non-ASCII in the sender, the recipients and the subject is encoded, a long body line is
+/// wrapped by the transfer encoding, and all of it decodes back to what the template said.
+#[test]
+fn a_mail_in_any_language_reads_back_as_written() {
+    let env = push_repo();
+    env.ok(&["config", "set", "mail.from", "Zoë Müller <zoe@example.com>"]);
+    let long_line = "Journal : étape terminée, ".repeat(60);
+    env.write(
+        ".release/templates/push-done-mail.j2",
+        &format!(
+            "To: Jürgen Groß <jurgen@example.com>, {{{{ mail.to | join(\", \") }}}}\n\
+             Cc: \"Ops, nuit\" <ops@example.com>\n\
+             Subject: Déploiement {{{{ release.name }}}} réussi\n\
+             \n\
+             Voilà.\n{long_line}\n"
+        ),
+    );
+    let mail = env.ok(&["render", "push-done-mail"]);
+    let (headers, _) = parse_mail(&mail);
+    assert!(headers.iter().all(|(_, v)| v.is_ascii()), "{mail}");
+    assert!(mail.lines().all(|l| l.len() <= 998), "{mail}");
+    let read = python_reads(&mail);
+    assert_eq!(read["defects"], serde_json::json!([]), "{mail}");
+    assert_eq!(read["headers"]["From"], "Zoë Müller <zoe@example.com>");
+    assert_eq!(
+        read["addresses"]["To"],
+        serde_json::json!([
+            ["Jürgen Groß", "jurgen@example.com"],
+            ["", "dev@lists.example.com"]
+        ]),
+        "{mail}"
+    );
+    assert_eq!(
+        read["addresses"]["Cc"],
+        serde_json::json!([["Ops, nuit", "ops@example.com"]]),
+        "{mail}"
+    );
+    assert_eq!(read["headers"]["Subject"], "Déploiement 2026.11.19 réussi");
+    assert_eq!(read["body"], format!("Voilà.\n{long_line}\n"));
 }
 
 #[test]

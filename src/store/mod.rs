@@ -1096,18 +1096,9 @@ fn random_id() -> String {
     format!("{:012x}", random_u64() & 0xffff_ffff_ffff)
 }
 
-/// Randomness from std's hash seeding (random per process), mixed with time and pid.
+/// From the operating system's random source, which does not fail on the systems git runs on.
 fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default(),
-    );
-    hasher.write_u32(std::process::id());
-    hasher.finish()
+    getrandom::u64().expect("the operating system's random number source failed")
 }
 
 /// Randomised, growing pause between attempts so that racing writers spread out.
