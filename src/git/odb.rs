@@ -46,7 +46,7 @@ impl Repo {
     /// not yet referenced objects; drop it once the refs point at them.
     pub fn write_kept_objects(&mut self) -> Result<KeptPack> {
         const UNPACK_LIMIT: usize = 100;
-        self.sharing()?;
+        self.shared_mode()?;
         let Some(kept) = self.repo.objects.take_object_memory() else {
             return Ok(KeptPack(None));
         };
@@ -106,7 +106,7 @@ impl Repo {
             .iter()
             .flatten()
         {
-            self.share(path)?;
+            self.give_shared_mode(path)?;
         }
         Ok(kept)
     }
@@ -208,7 +208,7 @@ impl Repo {
     /// asks for (gix-odb makes it 0444 whatever the sharing), with its fan-out directory.
     fn write_loose(&self, kind: gix::object::Kind, data: &[u8], id: Oid) -> Result<()> {
         use gix::objs::Write as _;
-        self.sharing()?;
+        self.shared_mode()?;
         let store = gix::odb::loose::Store::at(
             self.repo.objects.store_ref().path(),
             self.repo.object_hash(),
@@ -220,9 +220,9 @@ impl Repo {
             .map_err(|e| anyhow!("writing object {id}: {e}"))?;
         if self.is_shared() {
             if !fan_out_was_there && let Some(dir) = path.parent() {
-                self.share(dir)?;
+                self.give_shared_mode(dir)?;
             }
-            self.share(&path)?;
+            self.give_shared_mode(&path)?;
         }
         Ok(())
     }

@@ -77,7 +77,7 @@ impl Repo {
 
     /// `core.sharedRepository`, or why nothing may be written: a value git would refuse stops
     /// every write before it starts, as it stops git's.
-    pub(super) fn sharing(&self) -> Result<i32> {
+    pub(super) fn shared_mode(&self) -> Result<i32> {
         self.shared.clone().map_err(|e| {
             Failure::new(e)
                 .hint("set it as `git help config` describes, or unset it")
@@ -92,8 +92,8 @@ impl Repo {
 
     /// Gives what we just made at `path` (a file or a directory inside the repository) the
     /// permissions `core.sharedRepository` asks for, as git does after each file it makes.
-    pub fn share(&self, path: &Path) -> Result<()> {
-        let mode = self.sharing()?;
+    pub fn give_shared_mode(&self, path: &Path) -> Result<()> {
+        let mode = self.shared_mode()?;
         gix::fs::set_shared_repository_permissions(path, mode).with_context(|| {
             format!(
                 "giving {} the mode core.sharedRepository asks for",

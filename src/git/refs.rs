@@ -143,7 +143,7 @@ impl Repo {
     /// Moves every ref in `updates` at once, or none: each only if it still holds what it expects.
     pub fn update_refs(&self, updates: &[RefUpdate]) -> Result<(), RefUpdateError> {
         // A `core.sharedRepository` git would refuse stops every write, refs too.
-        self.sharing().map_err(RefUpdateError::Failed)?;
+        self.shared_mode().map_err(RefUpdateError::Failed)?;
         let mut edits = Vec::with_capacity(updates.len());
         for u in updates {
             let name = u.name.as_str().try_into().map_err(|e| {
@@ -184,7 +184,7 @@ impl Repo {
         loop {
             let error = match self.repo.edit_references_as(edits.clone(), committer) {
                 Ok(_) => {
-                    self.share_made(&made, packed);
+                    self.give_shared_mode_to_made(&made, packed);
                     return Ok(());
                 }
                 Err(e) => e,
@@ -274,13 +274,13 @@ impl Repo {
     /// of them, whatever happens to the others (a directory another user made meanwhile
     /// cannot stop the ref from being shared). The refs have moved by then, so what could not
     /// be shared is a warning, not an error.
-    fn share_made(&self, made: &[PathBuf], packed_before: Option<u64>) {
+    fn give_shared_mode_to_made(&self, made: &[PathBuf], packed_before: Option<u64>) {
         let packed = self.packed_refs_file();
         let rewritten = (packed.is_some() && packed != packed_before)
             .then(|| self.repo.common_dir().join("packed-refs"));
         for path in made.iter().chain(&rewritten) {
             if path.exists()
-                && let Err(e) = self.share(path)
+                && let Err(e) = self.give_shared_mode(path)
             {
                 crate::warn!("warning: {e:#}");
             }

@@ -56,10 +56,10 @@ impl FoldCache {
             if std::fs::create_dir_all(dir).is_err() {
                 return;
             }
-            let _ = git.share(dir);
+            let _ = git.give_shared_mode(dir);
         }
         crate::files::write_cache(&path, &text);
-        let _ = git.share(&path);
+        let _ = git.give_shared_mode(&path);
     }
 
     /// A release's file: its name with `/` and `%` percent-encoded, so every name is one file.

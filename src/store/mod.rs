@@ -314,7 +314,7 @@ impl<'r> Store<'r> {
                 }
             }
             crate::files::write_cache(&path, &fresh);
-            let _ = self.git.share(&path);
+            let _ = self.git.give_shared_mode(&path);
             // The JSON cache that earlier builds wrote is never read again.
             let _ = std::fs::remove_file(self.git.common_dir().join(OLD_LIST_CACHE));
         }
