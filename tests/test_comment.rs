@@ -547,3 +547,35 @@ fn a_release_that_grew_past_256_events_flat_is_fanned_out_by_its_next_event() {
     );
     env.fsck();
 }
+
+#[test]
+fn an_event_dated_far_ahead_is_kept_and_named_but_not_followed() {
+    let env = TestEnv::new();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    // Pushed by anyone: an event at the last microsecond of year 9999.
+    tamper(
+        &env,
+        "2026-11-20",
+        Some("events"),
+        "99991231T235959Z-0000000000ff.toml",
+        "format = 1\nkind = \"comment\"\ntime = \"9999-12-31T23:59:59.999999Z\"\nactor = \"Mallory\"\nemail = \"m@example.com\"\nmessage = \"from the future\"\n",
+    );
+    let (code, _, err) = env.run(&["comment", "written today"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("more than a day ahead"), "{err}");
+    env.ok(&["comment", "and again"]);
+    // New events are dated by this clock, not after the forged one.
+    let files = env.git(&["ls-tree", "--name-only", "refs/release/2026-11-20:events"]);
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert_eq!(
+        files.lines().filter(|f| f.starts_with(&year)).count(),
+        3,
+        "{files}"
+    );
+    assert!(!files.contains("10000"), "{files}");
+    let log = env.ok(&["log"]);
+    assert!(log.contains("written today") && log.contains("from the future"), "{log}");
+    let out = env.ok(&["fsck"]);
+    assert!(out.contains("more than a day ahead"), "{out}");
+    env.fsck();
+}

@@ -78,7 +78,17 @@ pub fn cmd_fsck(args: &FsckArgs, out: &mut dyn Write) -> Result<()> {
             }
             continue;
         }
-        writeln!(out, "{name}: ok ({} events)", release.events)?;
+        // Kept, as every event is; said, since a clock that far ahead is wrong or forged.
+        let ahead = release.updated > chrono::Utc::now() + chrono::TimeDelta::days(1);
+        match ahead {
+            true => writeln!(
+                out,
+                "{name}: ok ({} events; the newest is dated {}, more than a day ahead)",
+                release.events,
+                release.updated.to_rfc3339()
+            )?,
+            false => writeln!(out, "{name}: ok ({} events)", release.events)?,
+        }
     }
     if problems > 0 {
         return Err(

@@ -335,6 +335,20 @@ impl<'r> Store<'r> {
 
     /// The fold of the events at `head` of release `name`.
     pub fn state_at(&self, name: &str, head: Oid) -> Result<Release> {
+        let release = self.fold_at(name, head)?;
+        if release.updated > Utc::now() + FUTURE {
+            warn_once(
+                name,
+                &format!(
+                    "an event is dated {}, more than a day ahead; it is kept, and new events are dated by this clock (see `git release log`)",
+                    release.updated.to_rfc3339()
+                ),
+            );
+        }
+        Ok(release)
+    }
+
+    fn fold_at(&self, name: &str, head: Oid) -> Result<Release> {
         if let Some(release) = self.folds.get(name, head) {
             return Ok(release);
         }
@@ -348,7 +362,10 @@ impl<'r> Store<'r> {
         }
         let release = Release::fold(name, &events)?;
         if self.stored_at(name, head).ok().as_ref() != Some(&release) {
-            warn_once(name);
+            warn_once(
+                name,
+                &format!("{STATE_FILE} does not match its events; the events are used (see `git release fsck`)"),
+            );
         }
         self.folds.put(self.git, name, head, &release);
         Ok(release)
@@ -1062,15 +1079,13 @@ fn stale_lock(refname: &str, lock: &Path, since: Instant, remedy: &str) -> anyho
     .into()
 }
 
-/// Says once per command that a release's `release.toml` is not what its events fold to.
-fn warn_once(name: &str) {
-    static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+/// Says `what` of a release once per command, however often the release is read.
+fn warn_once(name: &str, what: &str) {
+    static WARNED: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
     let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
-    if !warned.iter().any(|n| n == name) {
-        warned.push(name.to_owned());
-        crate::warn!(
-            "warning: release {name}: {STATE_FILE} does not match its events; the events are used (see `git release fsck`)"
-        );
+    if !warned.iter().any(|(n, w)| n == name && w == what) {
+        warned.push((name.to_owned(), what.to_owned()));
+        crate::warn!("warning: release {name}: {what}");
     }
 }
 
@@ -1083,10 +1098,20 @@ fn no_such_release(name: &str) -> anyhow::Error {
 /// Stamps a new event: git's identity, a fresh id, and a time strictly after every event the
 /// writer has seen (so an event never sorts before the state it was decided on, even when
 /// clocks disagree).
+/// How far ahead of this clock an event may be dated before it is taken to be wrong: it is
+/// then kept and named, but a new event is not dated after it.
+const FUTURE: chrono::TimeDelta = chrono::TimeDelta::days(1);
+
+/// A new event, dated now, or just after the newest event its writer saw when another clock
+/// ran a little ahead, so that cause stays before effect. An event dated more than a day ahead
+/// (a wrong clock, or a forged file) is not followed: that would date every later event after
+/// it, up to names no reader takes.
 fn new_event(who: &Identity, kind: EventKind, after: Option<DateTime<Utc>>) -> Event {
     let now = Utc::now().trunc_subsecs(6);
     let time = match after {
-        Some(last) if now <= last => last + chrono::Duration::microseconds(1),
+        Some(last) if now <= last && last <= now + FUTURE => {
+            last + chrono::Duration::microseconds(1)
+        }
         _ => now,
     };
     Event::new(random_id(), time, who.actor(), kind)
