@@ -8,7 +8,8 @@ use anyhow::Result;
 
 use super::Session;
 use crate::error::Failure;
-use crate::git::{Oid, Push, RefUpdateError};
+use crate::git::Push;
+use crate::store::sync::{self, Applied, Done, Race, Tracking};
 use crate::store::{NOTES_REF, RELEASE_PREFIX, TAG_PREFIX};
 
 /// Share releases with a remote: fetch its refs/release/* into refs/release-remotes/<remote>/,
@@ -32,23 +33,13 @@ pub struct SyncArgs {
 /// How many times a push that lost a race (the remote moved) is tried again.
 const ROUNDS: usize = 5;
 
-#[derive(Debug)]
-enum Step {
-    Same,
-    /// Only the remote has it, or the remote is ahead: take it.
-    Take {
-        theirs: Oid,
-    },
-    /// Only we have it, or we are ahead: push it.
-    Give,
-    /// Both moved: merge, then push.
-    Merge {
-        theirs: Oid,
-    },
-}
-
 pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
-    let session = Session::open()?;
+    let mut session = Session::open()?;
+    if args.dry_run {
+        // The merges are worked out as sync works them out, and their objects stay in memory.
+        session.git.keep_objects_in_memory();
+    }
+    let session = session;
     let git = &session.git;
     let remote = args
         .remote
@@ -59,173 +50,51 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             .hint("`git remote -v` lists the remotes; `git release sync NAME` picks one")
             .into());
     }
-    let tracking = format!("refs/release-remotes/{remote}/");
-    let notes_tracking = format!("refs/release-remotes/{remote}-notes/release");
-    // The notes ref as a pattern: a remote without notes yet is not an error, and one fetch
-    // does it all.
-    let refspecs = vec![
-        format!("+{RELEASE_PREFIX}*:{tracking}*"),
-        format!("+{NOTES_REF}*:{notes_tracking}*"),
-    ];
+    let tracking = Tracking::of(&remote);
     let who = git.identity()?;
     let store = session.store();
     let mut report: BTreeMap<String, Vec<String>> = BTreeMap::new();
 
     for round in 1..=ROUNDS {
-        git.fetch(&remote, &refspecs)?;
-        let theirs: BTreeMap<String, Oid> = git.refs_under(&tracking)?.into_iter().collect();
-        let ours: BTreeMap<String, Oid> = git.refs_under(RELEASE_PREFIX)?.into_iter().collect();
-        let names: BTreeSet<&String> = theirs.keys().chain(ours.keys()).collect();
-        let mut plan: Vec<(String, Option<Oid>, Step)> = Vec::new();
-        for name in names {
-            let (mine, other) = (ours.get(name).copied(), theirs.get(name).copied());
-            let step = match (mine, other) {
-                (Some(m), Some(t)) if m == t => Step::Same,
-                (None, Some(t)) => Step::Take { theirs: t },
-                (Some(_), None) => Step::Give,
-                (Some(m), Some(t)) if git.is_ancestor(m, t)? => Step::Take { theirs: t },
-                (Some(m), Some(t)) if git.is_ancestor(t, m)? => Step::Give,
-                (Some(_), Some(t)) => Step::Merge { theirs: t },
-                (None, None) => unreachable!("the name came from one side"),
-            };
-            plan.push((name.clone(), mine, step));
-        }
+        git.fetch(&remote, &tracking.refspecs())?;
+        let plan = sync::plan(&store, &tracking)?;
+        let applied = sync::apply(&store, &who, &tracking, &plan, args.dry_run, |name, e| {
+            if args.dry_run {
+                crate::warn!("warning: {name} would not be synced: {e:#}");
+            } else {
+                crate::warn!("warning: {name} was not synced: {e:#}");
+            }
+        })?;
         if args.dry_run {
-            return dry_run(&session, &remote, &who, &plan, out);
+            return dry_run(&session, &remote, &applied, out);
         }
-
-        // Local moves first, all in one transaction: if a local writer raced us, start over.
-        let mut pushes: Vec<Push> = Vec::new();
-        let mut moves: Vec<crate::git::RefUpdate> = Vec::new();
-        let mut changed: Vec<String> = Vec::new();
-        let mut lines: Vec<(String, String)> = Vec::new();
-        let mut to_push: Vec<String> = Vec::new();
-        // Each release taken or merged here, with the tag its new state names.
-        let mut moved: BTreeMap<String, Option<String>> = BTreeMap::new();
-        // Releases that cannot be read on one side or the other: each is left as it is on
-        // both, and says why; the others sync.
-        let mut skipped: Vec<String> = Vec::new();
-        let mut skip = |name: &str, e: anyhow::Error| {
-            crate::warn!("warning: {name} was not synced: {e:#}");
-            skipped.push(name.to_owned());
-        };
-        // Hundreds of merges make thousands of objects: written as one pack, not a file each.
-        let mut batch = git.batch();
-        let merges = crate::store::Store::new(&batch);
-        for (name, mine, step) in &plan {
-            let new = match step {
-                Step::Same => continue,
-                Step::Give => {
-                    // A release this clone cannot read is not handed on to the others.
-                    let head = mine.expect("a release to give is here");
-                    if let Err(e) = store.state_at(name, head) {
-                        skip(name, e);
-                        continue;
-                    }
-                    to_push.push(name.clone());
-                    continue;
-                }
-                Step::Take { theirs: t } => {
-                    let theirs = match store.state_at(name, *t) {
-                        Ok(theirs) => theirs,
-                        Err(e) => {
-                            skip(name, e.context(format!("as {remote} has it")));
-                            continue;
-                        }
-                    };
-                    // What replaces a damaged release here is counted whole.
-                    let gained = theirs.events - count_events(&session, name, *mine).unwrap_or(0);
-                    lines.push((name.clone(), format!("+{gained} event(s) from {remote}")));
-                    moved.insert(name.clone(), theirs.tag);
-                    *t
-                }
-                Step::Merge { theirs: t } => {
-                    let m = mine.expect("a merge has both sides");
-                    let merged =
-                        merges.merge(&who, name, m, *t, &format!("sync: merge {remote}'s events"));
-                    let merged = match merged {
-                        Ok(merged) => merged,
-                        Err(e) => {
-                            skip(name, e.context(format!("merging with {remote}'s history")));
-                            continue;
-                        }
-                    };
-                    lines.push((
-                        name.clone(),
-                        format!("+{} event(s) from {remote}, merged", merged.brought),
-                    ));
-                    to_push.push(name.clone());
-                    moved.insert(name.clone(), merged.release.tag);
-                    merged.commit
-                }
+        if applied.raced == Some(Race::Releases) {
+            crate::say!("A release changed here while syncing; starting over ({round}/{ROUNDS}).");
+            continue;
+        }
+        for (name, done) in &applied.done {
+            let line = match done {
+                Done::Took { gained } => format!("+{gained} event(s) from {remote}"),
+                Done::Merged { brought } => format!("+{brought} event(s) from {remote}, merged"),
+                Done::Kept => continue,
             };
-            moves.push(crate::git::RefUpdate {
-                name: format!("{RELEASE_PREFIX}{name}"),
-                new,
-                expect: mine.map_or(crate::git::Expect::Absent, crate::git::Expect::At),
-                log: format!("release: sync with {remote}"),
-            });
-            changed.push(name.clone());
+            note(&mut report, name, line);
         }
-        let _kept = batch.write_kept_objects()?;
-        if !moves.is_empty() {
-            match git.update_refs(&moves) {
-                Ok(()) => {}
-                Err(RefUpdateError::Raced) => {
-                    crate::say!(
-                        "A release changed here while syncing; starting over ({round}/{ROUNDS})."
-                    );
-                    continue;
-                }
-                Err(RefUpdateError::Failed(e)) => return Err(e),
-            }
+        if applied.raced == Some(Race::Notes) {
+            crate::say!("The notes changed here while syncing; starting over ({round}/{ROUNDS}).");
+            continue;
         }
-        for (name, line) in lines {
-            note(&mut report, &name, line);
-        }
-        // Notes are derived. The remote's are the base (they hold what the other clones
-        // wrote), and on top of them the note of every release that moved here, goes from
-        // here, or whose note says something else here than there is made again from the
-        // release: a note removed or gone stale on one side is written anew on both, never
-        // copied over the other's.
-        let mut renote: BTreeSet<String> = changed.iter().cloned().collect();
-        if let Some(theirs) = git.ref_target(&notes_tracking)? {
-            let ours = git.ref_target(NOTES_REF)?;
-            if ours != Some(theirs) {
-                let differing = differing_notes(git, ours, theirs)?;
-                if !differing.is_empty() {
-                    for (name, summary) in store.summaries(&store.heads()?)? {
-                        if summary.is_ok_and(|s| differing.contains(&s.target)) {
-                            renote.insert(name);
-                        }
-                    }
-                }
-                let take = crate::git::RefUpdate {
-                    name: NOTES_REF.into(),
-                    new: theirs,
-                    expect: ours.map_or(crate::git::Expect::Absent, crate::git::Expect::At),
-                    log: format!("release: notes from {remote}"),
-                };
-                match git.update_refs(&[take]) {
-                    Ok(()) => renote.extend(to_push.iter().cloned()),
-                    Err(RefUpdateError::Raced) => {
-                        crate::say!(
-                            "The notes changed here while syncing; starting over ({round}/{ROUNDS})."
-                        );
-                        continue;
-                    }
-                    Err(RefUpdateError::Failed(e)) => return Err(e),
-                }
-            }
-        }
-        // A release left out keeps its note here, written after the push: it is not the
-        // remote's to show.
-        let (kept_here, renote): (Vec<String>, Vec<String>) =
-            renote.into_iter().partition(|name| skipped.contains(name));
-        store.update_notes(&renote)?;
+        let Applied {
+            left_out: skipped,
+            moved,
+            to_push,
+            notes_after_push: kept_here,
+            ..
+        } = applied;
+        let mut pushes: Vec<Push> = Vec::new();
         // A release another clone started comes with its tag; so does, late, one whose tag
         // did not come with it.
-        let wanted = tags_to_look_for(&session, &moved, &tags_here(&session)?)?;
+        let wanted = sync::tags_wanted(&store, &moved, &tags_here(&session)?)?;
         let brought = bring_tags(&session, &remote, wanted, false)?;
         for name in brought.iter().flatten() {
             note(&mut report, name, format!("tag from {remote}"));
@@ -257,7 +126,7 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             pushes.push(Push {
                 local_ref: NOTES_REF.into(),
                 remote_ref: NOTES_REF.into(),
-                lease: Some(git.ref_target(&notes_tracking)?),
+                lease: Some(git.ref_target(&tracking.notes)?),
             });
         }
         let pushed = git.push(&remote, &pushes)?;
@@ -382,56 +251,21 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
     .into())
 }
 
-/// What `sync` would do with `plan`, worked out as it would work it out — the merges made in
-/// memory and never written — and said without doing it. A release that sync would leave out
-/// (it cannot be read here or as the remote has it, or its histories cannot merge) gets the
-/// warning sync would give.
-fn dry_run(
-    session: &Session,
-    remote: &str,
-    who: &crate::git::Identity,
-    plan: &[(String, Option<Oid>, Step)],
-    out: &mut dyn Write,
-) -> Result<()> {
-    let store = session.store();
-    let batch = session.git.batch();
-    let merges = crate::store::Store::new(&batch);
+/// Says what `sync` would do, as `apply` worked it out with the merges made in memory. A
+/// release sync would leave out has had the warning sync would give.
+fn dry_run(session: &Session, remote: &str, applied: &Applied, out: &mut dyn Write) -> Result<()> {
     let mut report: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut moved = BTreeMap::new();
-    let mut left_out = Vec::new();
-    for (name, mine, step) in plan {
-        let what = match step {
-            Step::Same => continue,
-            Step::Give => store
-                .state_at(name, mine.expect("a release to give is here"))
-                .map(|_| format!("would push to {remote}")),
-            Step::Take { theirs } => store
-                .state_at(name, *theirs)
-                .map(|theirs| {
-                    moved.insert(name.clone(), theirs.tag);
-                    format!("would take {remote}'s history")
-                })
-                .map_err(|e| e.context(format!("as {remote} has it"))),
-            Step::Merge { theirs } => {
-                let ours = mine.expect("a merge has both sides");
-                merges
-                    .merge(who, name, ours, *theirs, "sync --dry-run")
-                    .map(|merged| {
-                        moved.insert(name.clone(), merged.release.tag);
-                        format!("diverged: would merge with {remote}'s history and push")
-                    })
-                    .map_err(|e| e.context(format!("merging with {remote}'s history")))
+    for (name, done) in &applied.done {
+        let what = match done {
+            Done::Kept => format!("would push to {remote}"),
+            Done::Took { .. } => format!("would take {remote}'s history"),
+            Done::Merged { .. } => {
+                format!("diverged: would merge with {remote}'s history and push")
             }
         };
-        match what {
-            Ok(what) => note(&mut report, name, what),
-            Err(e) => {
-                crate::warn!("warning: {name} would not be synced: {e:#}");
-                left_out.push(name.clone());
-            }
-        }
+        note(&mut report, name, what);
     }
-    let wanted = tags_to_look_for(session, &moved, &tags_here(session)?)?;
+    let wanted = sync::tags_wanted(&session.store(), &applied.moved, &tags_here(session)?)?;
     let tags = bring_tags(session, remote, wanted, true)?;
     for name in tags.iter().flatten() {
         note(
@@ -440,10 +274,10 @@ fn dry_run(
             format!("would fetch its tag from {remote}"),
         );
     }
-    if report.is_empty() && left_out.is_empty() {
+    if report.is_empty() && applied.left_out.is_empty() {
         same(out, remote, tags.is_some())?;
     }
-    for name in &left_out {
+    for name in &applied.left_out {
         note(
             &mut report,
             name,
@@ -454,55 +288,6 @@ fn dry_run(
         writeln!(out, "{name}: {}", lines.join(", "))?;
     }
     Ok(())
-}
-
-/// The tags to look for on the remote, each with its release (they have the same name unless
-/// a foreign tool wrote otherwise): those of the releases that `moved` (taken or merged, each
-/// with the tag its new state names), and the missing tag of any other release here (`here`:
-/// the tags this clone has). A tag that did not come with its release — the remote lacked it
-/// then, or fetching it failed — is looked for again at every sync, until it comes.
-fn tags_to_look_for(
-    session: &Session,
-    moved: &BTreeMap<String, Option<String>>,
-    here: &BTreeSet<String>,
-) -> Result<BTreeMap<String, String>> {
-    let store = session.store();
-    let mut wanted: BTreeMap<String, String> = moved
-        .iter()
-        .filter_map(|(name, tag)| Some((tag.clone()?, name.clone())))
-        .collect();
-    // Most releases have the tag of their own name. What the others name, if anything, comes
-    // from the summaries `list` keeps, read once for every release and cached.
-    let heads = store.heads()?;
-    if heads
-        .iter()
-        .all(|(name, _)| here.contains(name) || moved.contains_key(name))
-    {
-        return Ok(wanted);
-    }
-    for (name, summary) in store.summaries(&heads)? {
-        // A damaged release is `fsck`'s to report; it does not stop the sync.
-        let Ok(summary) = summary else { continue };
-        if summary.tag.is_empty() || here.contains(&summary.tag) || moved.contains_key(&name) {
-            continue;
-        }
-        wanted.insert(summary.tag, name);
-    }
-    Ok(wanted)
-}
-
-/// The commits (full hex) whose notes differ between two notes commits, `ours` absent for
-/// none. A note's path is its commit's hex, fanned out or not.
-fn differing_notes(
-    git: &crate::git::Repo,
-    ours: Option<Oid>,
-    theirs: Oid,
-) -> Result<BTreeSet<String>> {
-    Ok(git
-        .changed_paths(ours, theirs)?
-        .into_iter()
-        .map(|path| path.replace('/', ""))
-        .collect())
 }
 
 /// Says that nothing differs; unless `tags_checked`, only as far as the releases go (the
@@ -611,10 +396,4 @@ fn note(report: &mut BTreeMap<String, Vec<String>>, name: &str, line: String) {
     if !lines.contains(&line) {
         lines.push(line);
     }
-}
-
-/// Events in a release history (0 for none): read from its release.toml.
-fn count_events(session: &Session, name: &str, head: Option<Oid>) -> Result<u64> {
-    let Some(head) = head else { return Ok(0) };
-    Ok(session.store().state_at(name, head)?.events)
 }

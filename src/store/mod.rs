@@ -18,6 +18,7 @@ use crate::release::{Event, EventKind, Release};
 
 mod fold_cache;
 mod layout;
+pub mod sync;
 use fold_cache::FoldCache;
 use layout::EVENTS_DIR;
 
