@@ -64,3 +64,101 @@ fn write_aside(path: &Path, text: &str, durable: bool) -> Result<()> {
         .map_err(|e| Failure::new(format!("cannot write {}: {e}", path.display())))?;
     Ok(())
 }
+
+/// The most a file the repository names (a template, the checklist plan, the allowed
+/// signers) may hold: it is read whole into memory.
+pub const REPOSITORY_FILE_LIMIT: u64 = 1 << 20;
+
+/// Reads the file at `path` (relative, as the config names it) inside the working tree
+/// `workdir`: `None` when there is none. The path and every directory on the way must be
+/// inside the tree and no symbolic link, and the file a regular one of at most
+/// `REPOSITORY_FILE_LIMIT` bytes: the repository is written by others, and a link to
+/// `/proc/self/environ` or `/dev/zero` must not be read.
+pub fn read_in_worktree(workdir: &Path, path: &str) -> Result<Option<String>> {
+    let refuse = |why: &str| -> anyhow::Error {
+        Failure::new(format!("{path} is not read: {why}"))
+            .hint("name a regular file inside the repository, with a relative path")
+            .into()
+    };
+    let relative = Path::new(path);
+    let mut at = workdir.to_path_buf();
+    let parts: Vec<_> = relative.components().collect();
+    if parts.is_empty() {
+        return Err(refuse("it is empty"));
+    }
+    for (i, part) in parts.iter().enumerate() {
+        let std::path::Component::Normal(name) = part else {
+            return Err(refuse("it must be a relative path without `..`"));
+        };
+        if i == 0 && *name == ".git" {
+            return Err(refuse("it is inside .git"));
+        }
+        at.push(name);
+        let meta = match std::fs::symlink_metadata(&at) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Failure::new(format!("cannot read {path}: {e}")).into()),
+        };
+        let last = i + 1 == parts.len();
+        if meta.file_type().is_symlink() {
+            return Err(refuse("it is a symbolic link, or lies behind one"));
+        }
+        if !last && !meta.is_dir() {
+            return Ok(None);
+        }
+        if last && !meta.is_file() {
+            return Err(refuse("it is not a regular file"));
+        }
+    }
+    let file =
+        std::fs::File::open(&at).map_err(|e| Failure::new(format!("cannot read {path}: {e}")))?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, REPOSITORY_FILE_LIMIT + 1),
+        &mut bytes,
+    )
+    .map_err(|e| Failure::new(format!("cannot read {path}: {e}")))?;
+    if bytes.len() as u64 > REPOSITORY_FILE_LIMIT {
+        return Err(refuse("it is larger than 1 MiB"));
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| refuse("it is not UTF-8 text"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_regular_files_inside_the_tree_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("docs")).unwrap();
+        std::fs::write(root.join("docs/plan.md"), "## Stage\n").unwrap();
+        std::fs::write(
+            root.join("big.md"),
+            vec![b'x'; REPOSITORY_FILE_LIMIT as usize + 1],
+        )
+        .unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", root.join("link.md")).unwrap();
+        std::os::unix::fs::symlink(root.join("docs"), root.join("linked-dir")).unwrap();
+        assert_eq!(
+            read_in_worktree(root, "docs/plan.md").unwrap().as_deref(),
+            Some("## Stage\n")
+        );
+        assert_eq!(read_in_worktree(root, "docs/missing.md").unwrap(), None);
+        for (path, why) in [
+            ("link.md", "symbolic link"),
+            ("linked-dir/plan.md", "symbolic link"),
+            ("../outside.md", "without `..`"),
+            ("/etc/hostname", "relative path"),
+            ("docs", "not a regular file"),
+            ("big.md", "larger than 1 MiB"),
+            (".git/config", "inside .git"),
+        ] {
+            let err = format!("{:#}", read_in_worktree(root, path).unwrap_err());
+            assert!(err.contains(why), "{path}: {err}");
+        }
+    }
+}

@@ -231,19 +231,18 @@ fn override_files(git: &Repo) -> Result<Vec<(String, String)>> {
             let entry = entry?;
             let file = entry.file_name().to_string_lossy().into_owned();
             if file.ends_with(".j2") {
-                let text = std::fs::read_to_string(entry.path())
-                    .map_err(|e| Failure::new(format!("cannot read {OVERRIDE_DIR}/{file}: {e}")))?;
-                out.push((file, text));
+                let path = format!("{OVERRIDE_DIR}/{file}");
+                if let Some(text) = crate::files::read_in_worktree(workdir, &path)? {
+                    out.push((file, text));
+                }
             }
         }
         return Ok(out);
     }
     if let Some(head) = git.resolve_commit("HEAD")? {
         for (file, blob) in git.blobs_in(head, OVERRIDE_DIR)? {
-            out.push((
-                file,
-                String::from_utf8_lossy(&git.read_blob(blob)?).into_owned(),
-            ));
+            let text = git.read_text(blob, crate::files::REPOSITORY_FILE_LIMIT, &file)?;
+            out.push((file, text));
         }
     }
     Ok(out)

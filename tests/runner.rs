@@ -16,6 +16,7 @@ mod test_notes;
 mod test_process;
 mod test_render;
 mod test_rollforward;
+mod test_safety;
 mod test_shared;
 mod test_signing;
 mod test_start;

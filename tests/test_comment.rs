@@ -574,7 +574,10 @@ fn an_event_dated_far_ahead_is_kept_and_named_but_not_followed() {
     );
     assert!(!files.contains("10000"), "{files}");
     let log = env.ok(&["log"]);
-    assert!(log.contains("written today") && log.contains("from the future"), "{log}");
+    assert!(
+        log.contains("written today") && log.contains("from the future"),
+        "{log}"
+    );
     let out = env.ok(&["fsck"]);
     assert!(out.contains("more than a day ahead"), "{out}");
     env.fsck();

@@ -102,14 +102,11 @@ pub fn load_checklist(
     Ok(list)
 }
 
-/// A file of the repository: from the working tree, or from HEAD in a bare repository.
+/// A file of the repository: from the working tree, or from HEAD in a bare repository; a
+/// regular file inside the repository of at most 1 MiB (see `files::read_in_worktree`).
 pub fn read_repo_file(git: &Repo, path: &str) -> Result<Option<String>> {
     if let Some(workdir) = git.workdir() {
-        return match std::fs::read_to_string(workdir.join(path)) {
-            Ok(text) => Ok(Some(text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Failure::new(format!("cannot read {path}: {e}")).into()),
-        };
+        return crate::files::read_in_worktree(workdir, path);
     }
     let Some(head) = git.resolve_commit("HEAD")? else {
         return Ok(None);

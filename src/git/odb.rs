@@ -128,11 +128,33 @@ impl Repo {
         Ok(Some((id, self.read_blob(id)?)))
     }
 
-    /// The text of the file at `path` in a commit's tree, invalid UTF-8 replaced.
+    /// The text of the regular file at `path` in a commit's tree (not a link), invalid UTF-8
+    /// replaced; refused when it is larger than `files::REPOSITORY_FILE_LIMIT`.
     pub fn text_at(&self, commit: Oid, path: &str) -> Result<Option<String>> {
-        Ok(self
-            .blob_at(commit, path)?
-            .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned()))
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        let Some(entry) = tree.lookup_entry_by_path(path)? else {
+            return Ok(None);
+        };
+        if !entry.mode().is_blob() {
+            return Ok(None);
+        }
+        let limit = crate::files::REPOSITORY_FILE_LIMIT;
+        Ok(Some(self.read_text(entry.object_id(), limit, path)?))
+    }
+
+    /// The text of a blob a person wrote (a template, a plan), refused when it is over `limit`
+    /// bytes; `what` names it in the error.
+    pub fn read_text(&self, id: Oid, limit: u64, what: &str) -> Result<String> {
+        let size = self.repo.find_header(id)?.size();
+        if size > limit {
+            return Err(crate::error::Failure::new(format!(
+                "{what} is not read: it is larger than {} KiB",
+                limit / 1024
+            ))
+            .hint("keep templates and plans small; nothing was written")
+            .into());
+        }
+        Ok(String::from_utf8_lossy(&self.read_blob(id)?).into_owned())
     }
 
     /// The blobs directly inside the directory `dir` of a commit's tree, by file name.

@@ -365,7 +365,9 @@ impl<'r> Store<'r> {
         if self.stored_at(name, head).ok().as_ref() != Some(&release) {
             warn_once(
                 name,
-                &format!("{STATE_FILE} does not match its events; the events are used (see `git release fsck`)"),
+                &format!(
+                    "{STATE_FILE} does not match its events; the events are used (see `git release fsck`)"
+                ),
             );
         }
         self.folds.put(self.git, name, head, &release);

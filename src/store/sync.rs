@@ -144,7 +144,9 @@ fn take(store: &Store, name: &str, ours: Option<Oid>, theirs: Oid, remote: &str)
     match store.state_at(name, theirs) {
         Ok(release) => Step::Take {
             theirs,
-            gained: release.events - count_events(store, name, ours).unwrap_or(0),
+            gained: release
+                .events
+                .saturating_sub(count_events(store, name, ours).unwrap_or(0)),
             tag: release.tag,
         },
         Err(e) => Step::LeaveOut {
