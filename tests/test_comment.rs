@@ -582,3 +582,51 @@ fn an_event_dated_far_ahead_is_kept_and_named_but_not_followed() {
     assert!(out.contains("more than a day ahead"), "{out}");
     env.fsck();
 }
+
+#[test]
+fn fsck_fix_removes_what_a_killed_writer_left_once_it_is_a_minute_old() {
+    let env = TestEnv::new();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let age = |path: &std::path::Path, seconds: u64| {
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(seconds))
+            .unwrap();
+    };
+    let lock = env.repo.join(".git/refs/release/2026-11-20.lock");
+    let temporary = env.repo.join(".git/objects/.tmpKILLED");
+    let fresh = env.repo.join(".git/refs/tags/2026-11-20.lock");
+    for path in [&lock, &temporary, &fresh] {
+        std::fs::write(path, "").unwrap();
+    }
+    age(&lock, 120);
+    age(&temporary, 3600);
+    let err = env.fails(&["comment", "blocked"], 1);
+    assert!(
+        err.contains("`git release fsck --fix` removes a lock"),
+        "{err}"
+    );
+    let (code, out, _) = env.run(&["fsck"]);
+    assert_ne!(code, 0);
+    assert!(
+        out.contains("2026-11-20.lock was left by a writer"),
+        "{out}"
+    );
+    assert!(out.contains(".tmpKILLED was left by a writer"), "{out}");
+    assert!(
+        !out.contains("tags/2026-11-20.lock"),
+        "a lock in use now stays: {out}"
+    );
+    let out = env.ok(&["fsck", "--fix"]);
+    assert!(
+        out.contains("removed") && out.contains("2026-11-20.lock"),
+        "{out}"
+    );
+    assert!(!lock.exists() && !temporary.exists());
+    assert!(
+        fresh.exists(),
+        "a lock touched just now may have a live owner"
+    );
+    std::fs::remove_file(&fresh).unwrap();
+    env.ok(&["comment", "unblocked"]);
+    env.fsck();
+}

@@ -8,8 +8,9 @@ use super::{Session, newest_first};
 use crate::store::NOTES_REF;
 
 /// Check that each release's events read, fold to its release.toml, and that its summary note
-/// in refs/notes/release is current. With --fix, a release.toml that does not match its
-/// events is folded again (a commit of its own) and stale notes are made again.
+/// in refs/notes/release is current, and name lock and temporary files that a killed writer
+/// left. With --fix, a release.toml that does not match its events is folded again (a commit
+/// of its own), stale notes are made again, and leftovers untouched for a minute are removed.
 #[derive(clap::Args, Debug)]
 #[command(after_help = r#"Example:
   git release fsck"#)]
@@ -30,6 +31,21 @@ pub fn cmd_fsck(args: &FsckArgs, out: &mut dyn Write) -> Result<()> {
         None => newest_first(session.format(), store.names()?),
     };
     let mut problems = 0;
+    // What killed writers left: with --fix removed, else named.
+    for path in session.git.abandoned_files() {
+        let shown = path.display();
+        if args.fix {
+            std::fs::remove_file(&path)
+                .map_err(|e| crate::error::Failure::new(format!("cannot remove {shown}: {e}")))?;
+            writeln!(out, "removed {shown}, left by a writer that stopped")?;
+        } else {
+            problems += 1;
+            writeln!(
+                out,
+                "{shown} was left by a writer that stopped over a minute ago (`git release fsck --fix` removes it)"
+            )?;
+        }
+    }
     for name in &names {
         let release = match store.verify(name) {
             Ok(Ok(release)) => release,

@@ -2,6 +2,7 @@
 //! binary where gix cannot serve (push and fetch, signing, worktrees). Everything above speaks
 //! this module's small vocabulary (`Repo`, `Oid`, `RefUpdate`, `CommitInfo`).
 
+mod leftovers;
 mod merge;
 mod notes;
 mod odb;

@@ -1076,7 +1076,7 @@ fn stale_lock(refname: &str, lock: &Path, since: Instant, remedy: &str) -> anyho
         since.elapsed().as_secs()
     ))
     .hint(format!(
-        "if no other git process is running, a crashed one left {}; {remedy}",
+        "if no other git process is running, a crashed one left {}; {remedy} (`git release fsck --fix` removes a lock untouched for a minute)",
         lock.display()
     ))
     .into()
