@@ -70,6 +70,19 @@ fn push_repo() -> TestEnv {
     env
 }
 
+/// `push_repo`, pushed to production past its open blocker, as finish expects.
+fn pushed_repo() -> TestEnv {
+    let env = push_repo();
+    env.ok(&[
+        "deploy",
+        "production",
+        "--force",
+        "--reason",
+        "1234 accepted by QA",
+    ]);
+    env
+}
+
 /// Lines that depend on the day the test runs, or on chance.
 fn stable(text: &str) -> String {
     text.lines()
@@ -346,7 +359,7 @@ fn record_keeps_what_was_sent() {
 
 #[test]
 fn finish_dry_run_says_once_what_it_would_record() {
-    let env = push_repo();
+    let env = pushed_repo();
     let before = env.snapshot();
     let events = json(&env.ok(&["status", "--json"]))["events"]
         .as_u64()
@@ -368,7 +381,7 @@ fn finish_dry_run_says_once_what_it_would_record() {
 
 #[test]
 fn finish_closes_the_release_and_renders_the_next_pad() {
-    let env = push_repo();
+    let env = pushed_repo();
     let dir = env.root.join("out");
     env.ok(&[
         "finish",
@@ -458,4 +471,31 @@ fn an_artifact_that_does_not_compress_is_kept_whole() {
 /// The files under `artifacts/` in the tree of `release_ref`, one per line.
 fn artifacts(env: &TestEnv, release_ref: &str) -> String {
     env.git(&["ls-tree", "-r", "--name-only", release_ref, "artifacts"])
+}
+
+#[test]
+fn finish_of_a_release_never_in_production_needs_a_reason() {
+    let env = push_repo();
+    let before = env.snapshot();
+    let err = env.fails(&["finish"], 3);
+    assert!(
+        err.contains("release 2026.11.19 was never deployed to production"),
+        "{err}"
+    );
+    assert!(err.contains("--force --reason"), "{err}");
+    assert_eq!(env.snapshot(), before, "nothing was recorded");
+    env.ok(&[
+        "finish",
+        "--note",
+        "short week",
+        "--force",
+        "--reason",
+        "pushed by hand during the outage",
+    ]);
+    let log = json(&env.ok(&["log", "--json", "-r", "2026.11.19"]));
+    let last = &log.as_array().unwrap().last().unwrap()["fields"]["note"];
+    assert_eq!(
+        last,
+        "short week (finished without a deployment to production: pushed by hand during the outage)"
+    );
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::{Session, WriteArgs};
+use super::{ForceArgs, Session, WriteArgs};
 use crate::commands::render::artifact_path;
 use crate::context::{next_pad, template_context};
 use crate::error::Failure;
@@ -18,8 +18,9 @@ use crate::store::With;
 /// prints them (or writes them into --out DIR). A finished release is no longer the default
 /// release of other commands.
 #[derive(clap::Args, Debug)]
-#[command(after_help = r#"Example:
-  git release finish --out /tmp/push"#)]
+#[command(after_help = r#"Examples:
+  git release finish --out /tmp/push
+  git release finish --force --reason "pushed by hand during the outage""#)]
 pub struct FinishArgs {
     /// Write `push-pad-<next>.md` and `push-done-mail-<release>.eml` into this directory.
     #[arg(long, value_name = "DIR")]
@@ -27,6 +28,9 @@ pub struct FinishArgs {
     /// A closing remark for the audit trail.
     #[arg(long)]
     note: Option<String>,
+    /// Finish a release that never reached the last environment (production), with a reason.
+    #[command(flatten)]
+    force: ForceArgs,
     #[command(flatten)]
     write: WriteArgs,
 }
@@ -42,6 +46,33 @@ pub fn cmd_finish(args: &FinishArgs, out: &mut dyn Write) -> Result<()> {
         ))
         .hint("`git release start` begins the next one")
         .into());
+    }
+    args.force.check()?;
+    // Finishing says the push is done: a release that never reached production needs a
+    // reason, kept in the audit trail.
+    let production = session.config.config.environment_names().pop();
+    let mut note = args.note.clone();
+    if let Some(production) = production
+        && !release.deployments.iter().any(|d| d.env == production)
+    {
+        match &args.force.reason {
+            Some(reason) if args.force.force => {
+                let forced = format!("finished without a deployment to {production}: {reason}");
+                note = Some(match note {
+                    Some(note) => format!("{note} ({forced})"),
+                    None => forced,
+                });
+            }
+            _ => {
+                return Err(Failure::gate(format!(
+                    "release {name} was never deployed to {production}"
+                ))
+                .hint(format!(
+                    "`git release deploy {production}` first, or finish anyway with --force --reason \"…\" (recorded)"
+                ))
+                .into());
+            }
+        }
     }
     let templates = Templates::load(&session.git)?;
     let mut context = template_context(&session, &release, &[])?;
@@ -116,13 +147,7 @@ pub fn cmd_finish(args: &FinishArgs, out: &mut dyn Write) -> Result<()> {
         };
         record(&with, kind, out)?;
     }
-    record(
-        &With::default(),
-        EventKind::Finished {
-            note: args.note.clone(),
-        },
-        out,
-    )?;
+    record(&With::default(), EventKind::Finished { note }, out)?;
     if args.out.is_none() || dry {
         writeln!(out, "==> push pad for the next push, {next} <==")?;
         write!(out, "{pad}")?;
