@@ -14,6 +14,7 @@ mod test_log;
 mod test_newcomer;
 mod test_notes;
 mod test_process;
+mod test_reftable;
 mod test_render;
 mod test_rollforward;
 mod test_safety;

@@ -31,6 +31,9 @@ pub struct Repo {
     /// `core.sharedRepository` as gix parses it (0: the umask decides), or why git would
     /// refuse the value; then nothing may be written, as git writes nothing.
     shared: std::result::Result<i32, String>,
+    /// Whether refs live in a reftable (`extensions.refStorage = reftable`), which gix cannot
+    /// read or write: then refs go through the git binary.
+    reftable: bool,
     /// The commit-graph, read once for every ancestry question of a command.
     commit_graph: std::cell::OnceCell<Option<gix::commitgraph::Graph>>,
 }
@@ -53,6 +56,7 @@ mod tests {
             repo: gix::open(dir.path()).unwrap(),
             in_memory: false,
             shared: Ok(0),
+            reftable: false,
             commit_graph: Default::default(),
         };
         (dir, repo)

@@ -8,6 +8,17 @@ use super::{Expect, Oid, RefUpdate, RefUpdateError, Repo};
 impl Repo {
     /// The note `notes_ref` holds for `target`.
     pub fn note(&self, notes_ref: &str, target: Oid) -> Result<Option<String>> {
+        if self.reftable {
+            // gix's notes read the ref through the files backend: look in the tree ourselves.
+            let Some(commit) = self.ref_target(notes_ref)? else {
+                return Ok(None);
+            };
+            let mut state = gix::note::plumbing::State::new(self.tree_of(commit)?, &self.repo)?;
+            return match state.get(&target, &self.repo)? {
+                Some(blob) => Ok(Some(self.read_blob(blob)?.to_str_lossy().into_owned())),
+                None => Ok(None),
+            };
+        }
         let mut notes = self.repo.notes()?.with_refs([notes_ref])?;
         let found = notes.get(target)?;
         Ok(found

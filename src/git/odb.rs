@@ -35,6 +35,7 @@ impl Repo {
             repo: self.repo.clone().with_object_memory(),
             in_memory: true,
             shared: self.shared.clone(),
+            reftable: self.reftable,
             commit_graph: Default::default(),
         }
     }

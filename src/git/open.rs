@@ -24,6 +24,28 @@ impl Identity {
     }
 }
 
+/// Why gix could not open the repository around us: one whose object format this build of gix
+/// does not read (SHA-256) is named as such, as git names it; anything else is no repository.
+fn not_opened(e: impl std::fmt::Display) -> anyhow::Error {
+    let format = std::process::Command::new("git")
+        .args(["rev-parse", "--show-object-format"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned());
+    match format {
+        Some(format) if !format.is_empty() && format != "sha1" => Failure::new(format!(
+            "this repository stores its objects as {format} (extensions.objectFormat = {format}), which git-release cannot read; nothing was written"
+        ))
+        .hint("git-release works in repositories of the sha1 object format, the one `git init` makes by default")
+        .into(),
+        _ => Failure::new(format!("not in a git repository: {e}"))
+            .hint("run `git release` inside a clone, or `git init` one first")
+            .into(),
+    }
+}
+
 impl Repo {
     /// Opens the repository around the current directory, honouring `GIT_DIR` and friends.
     pub fn discover() -> Result<Repo> {
@@ -45,12 +67,25 @@ impl Repo {
                 Default::default(),
                 options,
             )
-            .map_err(|e| {
-                Failure::new(format!("not in a git repository: {e}"))
-                    .hint("run `git release` inside a clone, or `git init` one first")
-            })?
+            .map_err(not_opened)?
             .to_thread_local();
         repo.object_cache_size_if_unset(64 << 20);
+        let reftable = match repo
+            .config_snapshot()
+            .plumbing()
+            .string("extensions.refStorage")
+        {
+            None => false,
+            Some(format) if format.as_bstr() == "files" => false,
+            Some(format) if format.as_bstr() == "reftable" => true,
+            Some(format) => {
+                return Err(Failure::new(format!(
+                    "this repository keeps its refs as `{format}` (extensions.refStorage), which git-release does not know; nothing was written"
+                ))
+                .hint("git-release works with the `files` and `reftable` ref formats")
+                .into());
+            }
+        };
         // `Some(None)`: the key without a value, which git reads as `group`.
         let shared = match repo
             .config_snapshot()
@@ -71,6 +106,7 @@ impl Repo {
             repo,
             in_memory: false,
             shared,
+            reftable,
             commit_graph: Default::default(),
         })
     }
