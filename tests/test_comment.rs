@@ -276,7 +276,26 @@ fn events_of_a_newer_version_are_shown_not_dropped() {
     let v = crate::common::json(&env.ok(&["log", "--json"]));
     assert_eq!(v[1]["kind"], "teleport");
     assert_eq!(v[1]["fields"]["where"], "mars");
+    // Said once per command, naming the file and both versions; the file is kept as it is.
+    let (code, _, err) = env.run(&["log"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        err.matches("is written in format 2, newer than this git-release reads (1)")
+            .count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("20991231T000000Z-0000000000ff.toml"), "{err}");
+    let blob = |env: &TestEnv| {
+        env.git(&[
+            "rev-parse",
+            "refs/release/2026-11-20:events/20991231T000000Z-0000000000ff.toml",
+        ])
+    };
+    let written = blob(&env);
     env.ok(&["fsck", "--fix"]);
+    env.ok(&["comment", "after the future"]);
+    assert_eq!(blob(&env), written);
     let status = env.ok(&["status"]);
     assert!(
         status.contains("events of kinds this version does not know: teleport"),
@@ -487,20 +506,21 @@ fn a_release_that_grew_past_256_events_flat_is_fanned_out_by_its_next_event() {
     std::fs::create_dir(&dir).unwrap();
     let mut paths = String::new();
     let mut names = Vec::new();
+    // Dated from an hour from now: after the start, and not so far ahead as to be suspect.
+    let base = chrono::Utc::now() + chrono::TimeDelta::hours(1);
     for i in 0..299u32 {
+        let time = base + chrono::TimeDelta::seconds(i64::from(i));
         let name = format!(
-            "20991231T00{:02}{:02}Z-{:012x}.toml",
-            i / 60,
-            i % 60,
+            "{}-{:012x}.toml",
+            time.format("%Y%m%dT%H%M%SZ"),
             0xabc000 + i
         );
         let path = dir.join(&name);
         std::fs::write(
             &path,
             format!(
-                "format = 1\nkind = \"comment\"\ntime = \"2099-12-31T00:{:02}:{:02}.000000Z\"\nactor = \"Old Build\"\nemail = \"old@example.com\"\nmessage = \"flat {i}\"\n",
-                i / 60,
-                i % 60
+                "format = 1\nkind = \"comment\"\ntime = \"{}\"\nactor = \"Old Build\"\nemail = \"old@example.com\"\nmessage = \"flat {i}\"\n",
+                time.format("%Y-%m-%dT%H:%M:%S.000000Z")
             ),
         )
         .unwrap();

@@ -75,10 +75,11 @@ impl Repo {
             .take(limit)
             .map(|info| info.map(|i| (i.id, i.parent_ids.to_vec())))
             .collect::<Result<_, _>>()?;
-        // Inflating commits for their messages is most of the work: a long range is read on
-        // every core, each worker with its own handle on the repository.
+        // Inflating commits for their messages is most of the work. Without a commit-graph
+        // the walk inflated them already, into this handle's object cache: read them there.
+        // With one, a long range is read on every core, each worker with its own handle.
         const CHUNK: usize = 2048;
-        if walked.len() <= CHUNK {
+        if walked.len() <= CHUNK || self.commit_graph()?.is_none() {
             return read_commits(&self.repo, &walked);
         }
         use rayon::prelude::*;
@@ -109,24 +110,31 @@ impl Repo {
             .collect()
     }
 
+    /// The commit-graph, read once per command; `None` when there is none.
+    fn commit_graph(&self) -> Result<Option<&gix::commitgraph::Graph>> {
+        let graph = match self.commit_graph.get() {
+            Some(graph) => graph,
+            None => {
+                let graph = self
+                    .repo
+                    .commit_graph_if_enabled()
+                    .map_err(|e| anyhow!("reading the commit-graph: {e}"))?;
+                self.commit_graph.get_or_init(|| graph)
+            }
+        };
+        Ok(graph.as_ref())
+    }
+
     /// Whether `ancestor` is reachable from `descendant` (cheap with a commit-graph).
     pub fn is_ancestor(&self, ancestor: Oid, descendant: Oid) -> Result<bool> {
         if ancestor == descendant {
             return Ok(true);
         }
-        let why = |e| anyhow!("finding the merge base of {ancestor} and {descendant}: {e}");
-        let cache = match self.commit_graph.get() {
-            Some(cache) => cache,
-            None => {
-                let cache = self.repo.commit_graph_if_enabled().map_err(why)?;
-                self.commit_graph.get_or_init(|| cache)
-            }
-        };
-        let mut graph = self.repo.revision_graph(cache.as_ref());
+        let mut graph = self.repo.revision_graph(self.commit_graph()?);
         Ok(self
             .repo
             .merge_base_with_graph(ancestor, descendant, &mut graph)
-            .map_err(why)?
+            .map_err(|e| anyhow!("finding the merge base of {ancestor} and {descendant}: {e}"))?
             .is_some_and(|base| base.detach() == ancestor))
     }
 }

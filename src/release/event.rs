@@ -408,7 +408,14 @@ impl Event {
     }
 
     /// Reads an event file. `id` comes from its file name.
+    #[cfg(test)]
     pub fn from_toml(id: &str, text: &str) -> Result<Event, EventError> {
+        Event::from_toml_with_format(id, text).map(|(event, _)| event)
+    }
+
+    /// `from_toml`, and the `format` the file says it is written in: a newer one than
+    /// `FORMAT` is read as well as this version can, and said.
+    pub fn from_toml_with_format(id: &str, text: &str) -> Result<(Event, i64), EventError> {
         let mut table: toml::Table = text
             .parse()
             .map_err(|e: toml::de::Error| EventError(format!("not valid TOML: {}", e.message())))?;
@@ -425,11 +432,11 @@ impl Event {
         let time = DateTime::parse_from_rfc3339(&time)
             .map_err(|e| EventError(format!("`time = \"{time}\"` is not an RFC 3339 time: {e}")))?
             .with_timezone(&Utc);
-        match table.remove("format") {
-            Some(toml::Value::Integer(_)) => {}
+        let format = match table.remove("format") {
+            Some(toml::Value::Integer(format)) => format,
             Some(_) => return Err(EventError("`format` is not an integer".into())),
             None => return Err(EventError("`format` is missing".into())),
-        }
+        };
         let kind_name = match table.get("kind") {
             Some(toml::Value::String(s)) => s.clone(),
             Some(_) => return Err(EventError("`kind` is not a string".into())),
@@ -446,12 +453,13 @@ impl Event {
                 fields: table,
             }
         };
-        Ok(Event {
+        let event = Event {
             id: id.to_owned(),
             time,
             actor: Actor { name, email },
             kind,
-        })
+        };
+        Ok((event, format))
     }
 }
 

@@ -13,6 +13,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::error::Failure;
 use crate::git::{Expect, Identity, Oid, RefUpdate, RefUpdateError, Repo};
+use crate::release::event::FORMAT;
 use crate::release::state::{merge, merge_note, merge_notes, sort};
 use crate::release::{Event, EventKind, Release};
 
@@ -374,6 +375,24 @@ impl<'r> Store<'r> {
         Ok(release)
     }
 
+    /// The `format` the `release.toml` of release `name` says it is written in (0 when it
+    /// cannot be read).
+    pub fn stored_format(&self, name: &str) -> Result<i64> {
+        let head = self
+            .git
+            .ref_target(&release_ref(name))?
+            .ok_or_else(|| no_such_release(name))?;
+        let text = match self.git.blob_at(head, STATE_FILE)? {
+            Some((_, bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+            None => return Ok(0),
+        };
+        Ok(text
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|t| t.get("format").and_then(toml::Value::as_integer))
+            .unwrap_or(0))
+    }
+
     /// What `release.toml` at `head` says, unchecked.
     pub fn stored_at(&self, name: &str, head: Oid) -> Result<Release> {
         let (blob, bytes) = self.git.blob_at(head, STATE_FILE)?.ok_or_else(|| {
@@ -442,8 +461,16 @@ impl<'r> Store<'r> {
             }
             let bytes = self.git.read_blob(*blob)?;
             let text = std::str::from_utf8(&bytes).map_err(|_| damaged("is not UTF-8".into()))?;
-            let event =
-                Event::from_toml(id, text).map_err(|e| damaged(format!("is unreadable: {e}")))?;
+            let (event, format) = Event::from_toml_with_format(id, text)
+                .map_err(|e| damaged(format!("is unreadable: {e}")))?;
+            if format > FORMAT {
+                warn_once(
+                    name,
+                    &format!(
+                        "{EVENTS_DIR}/{path} is written in format {format}, newer than this git-release reads ({FORMAT}); it is read as well as it can be and kept as it is (update git-release)"
+                    ),
+                );
+            }
             events.push(event);
         }
         sort(&mut events);
