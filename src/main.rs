@@ -25,7 +25,7 @@ use crate::error::{ExitKind, Failure};
 fn main() -> ExitCode {
     let cli = cli::parse();
     // Buffered: a long `log` or `notes` is one write, not one per line.
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = std::io::BufWriter::new(output::Escaped::new(std::io::stdout().lock()));
     let result = cli::run(&cli, &mut out).and_then(|()| out.flush().map_err(Into::into));
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 //! How human output looks: `--quiet` silences progress on stderr; colours only on a terminal
-//! and never with NO_COLOR; times also say how long ago they were.
+//! and never with NO_COLOR; times also say how long ago they were; control characters from
+//! the repository or a remote are shown escaped, never sent to the terminal.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,7 +42,113 @@ macro_rules! warn {
 pub fn say_line(mut line: String) {
     use std::io::Write;
     line.push('\n');
-    let _ = std::io::stderr().write_all(line.as_bytes());
+    let mut escaped = Vec::with_capacity(line.len());
+    let mut state = EscapeState::default();
+    state.escape(line.as_bytes(), &mut escaped);
+    state.finish(&mut escaped);
+    let _ = std::io::stderr().write_all(&escaped);
+}
+
+/// The colour codes `paint` writes: the only escape sequences let through.
+const OWN_COLOURS: [&[u8]; 3] = [b"\x1b[31m", b"\x1b[32m", b"\x1b[0m"];
+
+/// Escapes control characters as git quotes unusual paths (`\033`, `\a`, `\r`), keeping
+/// line feeds, tabs, a carriage return right before a line feed (mails end lines so) and
+/// `paint`'s colours. DEL and the C1 controls (U+0080 to U+009F, which some terminals obey
+/// like ESC sequences) become `\u007f` … `\u009f`, which JSON reads as the same characters
+/// (serde writes the others as `\u` escapes already), so `--json` stays exact. Text may
+/// arrive in pieces: a piece may end inside what needs the next one to decide.
+#[derive(Default)]
+struct EscapeState {
+    held: Vec<u8>,
+}
+
+impl EscapeState {
+    fn escape(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        let mut bytes = std::mem::take(&mut self.held);
+        bytes.extend_from_slice(input);
+        let mut i = 0;
+        while i < bytes.len() {
+            let rest = &bytes[i..];
+            let b = rest[0];
+            let undecided = match b {
+                b'\r' | 0xc2 => rest.len() == 1,
+                0x1b => OWN_COLOURS
+                    .iter()
+                    .any(|c| c.len() > rest.len() && c.starts_with(rest)),
+                _ => false,
+            };
+            if undecided {
+                self.held = rest.to_vec();
+                return;
+            }
+            if let Some(colour) = OWN_COLOURS.iter().find(|c| rest.starts_with(c)) {
+                out.extend_from_slice(colour);
+                i += colour.len();
+                continue;
+            }
+            match b {
+                b'\n' | b'\t' => out.push(b),
+                b'\r' if rest.get(1) == Some(&b'\n') => out.push(b),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                0x07 => out.extend_from_slice(b"\\a"),
+                0x00..=0x1f => out.extend_from_slice(format!("\\{b:03o}").as_bytes()),
+                0x7f => out.extend_from_slice(b"\\u007f"),
+                0xc2 if (0x80..=0x9f).contains(&rest[1]) => {
+                    out.extend_from_slice(format!("\\u{:04x}", rest[1]).as_bytes());
+                    i += 1;
+                }
+                _ => out.push(b),
+            }
+            i += 1;
+        }
+    }
+
+    /// What was held back, at the end: decided as the end of the text.
+    fn finish(&mut self, out: &mut Vec<u8>) {
+        let held = std::mem::take(&mut self.held);
+        for (i, &b) in held.iter().enumerate() {
+            match b {
+                b'\r' => out.extend_from_slice(b"\\r"),
+                0x00..=0x1f => out.extend_from_slice(format!("\\{b:03o}").as_bytes()),
+                _ => out.extend_from_slice(&held[i..=i]),
+            }
+        }
+    }
+}
+
+/// Standard output for human eyes: control characters escaped (see `EscapeState`). JSON
+/// passes unchanged, since serde writes control characters as `\u` escapes already.
+pub struct Escaped<W: std::io::Write> {
+    inner: W,
+    state: EscapeState,
+    buffer: Vec<u8>,
+}
+
+impl<W: std::io::Write> Escaped<W> {
+    pub fn new(inner: W) -> Escaped<W> {
+        Escaped {
+            inner,
+            state: EscapeState::default(),
+            buffer: Vec::new(),
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for Escaped<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.buffer.clear();
+        self.state.escape(buf, &mut self.buffer);
+        self.inner.write_all(&self.buffer)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.buffer.clear();
+        self.state.finish(&mut self.buffer);
+        self.inner.write_all(&self.buffer)?;
+        self.inner.flush()
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -96,6 +203,38 @@ pub fn ago(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn escaped(pieces: &[&[u8]]) -> String {
+        let mut out = Vec::new();
+        let mut state = EscapeState::default();
+        for piece in pieces {
+            state.escape(piece, &mut out);
+        }
+        state.finish(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(
+            escaped(&[b"a\x1b]0;pwned\x07b\x1b[2Jc\rd\x7f"]),
+            "a\\033]0;pwned\\ab\\033[2Jc\\rd\\u007f"
+        );
+        assert_eq!(escaped(&["\u{9b}31m é".as_bytes()]), "\\u009b31m é");
+        assert_eq!(escaped(&[b"line\r\n\tnext\n"]), "line\r\n\tnext\n");
+        assert_eq!(escaped(&[b"\x1b[31mred\x1b[0m"]), "\x1b[31mred\x1b[0m");
+        // Split anywhere, the same.
+        let text = "x\r\ny\x1b[32mz\x1b[0m\u{85}\r".as_bytes();
+        let whole = escaped(&[text]);
+        for cut in 0..=text.len() {
+            assert_eq!(
+                escaped(&[&text[..cut], &text[cut..]]),
+                whole,
+                "cut at {cut}"
+            );
+        }
+        assert_eq!(whole, "x\r\ny\x1b[32mz\x1b[0m\\u0085\\r");
+    }
 
     #[test]
     fn relative_times() {

@@ -99,3 +99,53 @@ fn a_checklist_plan_that_is_a_link_or_too_large_is_refused_with_why() {
     refused("start --date 2026-11-20", "relative path without `..`");
     assert_eq!(releases(), before, "nothing was recorded");
 }
+
+#[test]
+fn control_characters_from_the_repository_reach_no_terminal() {
+    let env = TestEnv::new();
+    // A commit subject and a comment that would retitle the terminal, clear it, ring it,
+    // overwrite the line, and a C1 control sequence introducer.
+    let hostile = "ok\u{1b}]0;owned\u{7}\u{1b}[2J\rfake\u{9b}31m";
+    env.commit(&format!("Fix {hostile}"));
+    env.ok(&["start", "--date", "2026-11-20"]);
+    env.ok(&["comment", hostile]);
+    for args in [
+        vec!["log"],
+        vec!["status"],
+        vec!["notes", "--format", "text"],
+    ] {
+        let out = env.cmd().args(&args).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !out.stdout
+                .iter()
+                .any(|&b| b == 0x1b || b == 0x07 || b == b'\r'),
+            "{args:?}: {stdout:?}"
+        );
+        assert!(!stdout.contains('\u{9b}'), "{args:?}: {stdout:?}");
+    }
+    let log = env.ok(&["log"]);
+    assert!(
+        log.contains("ok\\033]0;owned\\a\\033[2J\\rfake\\u009b31m"),
+        "{log}"
+    );
+    // JSON stays exact: the same characters, escaped as JSON escapes them.
+    let json = crate::common::json(&env.ok(&["log", "--json"]));
+    assert_eq!(json[1]["fields"]["message"], hostile);
+    // Errors too: a release name is checked, but what an error quotes is escaped.
+    let out = env
+        .cmd()
+        .args(["comment", "-r", "x\u{1b}[2J"])
+        .output()
+        .unwrap();
+    assert!(
+        !out.stderr.contains(&0x1b),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
