@@ -744,3 +744,27 @@ fn a_dry_run_names_what_sync_would_leave_out_and_writes_nothing() {
     );
     b.fsck();
 }
+
+#[test]
+fn a_release_name_git_release_never_gives_is_not_taken_from_the_remote() {
+    let (_origin, clones) = clones();
+    let a = &clones[0];
+    // Pushed with plain git: a release's history under a nested name.
+    a.git(&[
+        "push",
+        "-q",
+        "origin",
+        "refs/release/2026-11-20:refs/release/evil/nested",
+    ]);
+    let b = &clones[1];
+    let err = b.fails(&["sync"], 1);
+    assert!(
+        err.contains(
+            "evil/nested was not synced: `evil/nested` is not a name git-release gives a release"
+        ),
+        "{err}"
+    );
+    assert!(!b.has_ref("refs/release/evil/nested"));
+    assert!(b.has_ref("refs/release/2026-11-20"));
+    assert!(!b.ok(&["list"]).contains("evil"));
+}

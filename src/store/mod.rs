@@ -44,10 +44,10 @@ pub fn release_ref(name: &str) -> String {
     format!("{RELEASE_PREFIX}{name}")
 }
 
-/// Why `name` cannot be a release (its ref would not be a valid ref name), if it cannot.
+/// Why `name` cannot be a release, if it cannot: every name git-release gives is one valid
+/// ref component (no `/`), and a ref that says otherwise (pushed by hand) is not taken as one.
 pub fn invalid_name(name: &str) -> Option<&'static str> {
-    name.split('/')
-        .find_map(|part| crate::release::name::check_ref_component(part).err())
+    crate::release::name::check_ref_component(name).err()
 }
 
 pub struct Store<'r> {

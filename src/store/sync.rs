@@ -121,6 +121,22 @@ pub fn plan(store: &Store, tracking: &Tracking) -> Result<Plan> {
     let mut releases = Vec::with_capacity(names.len());
     for name in names {
         let (mine, other) = (ours.get(name).copied(), theirs.get(name).copied());
+        if let Some(why) = super::invalid_name(name) {
+            releases.push(Planned {
+                name: name.clone(),
+                ours: mine,
+                step: Step::LeaveOut {
+                    why: crate::error::Failure::new(format!(
+                        "`{name}` is not a name git-release gives a release: {why}"
+                    ))
+                    .hint(format!(
+                        "remove it where it was pushed: `git push {remote} --delete refs/release/{name}`"
+                    ))
+                    .into(),
+                },
+            });
+            continue;
+        }
         let step = match (mine, other) {
             (Some(m), Some(t)) if m == t => Step::Same,
             (None, Some(t)) => take(store, name, None, t, remote),
