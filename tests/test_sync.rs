@@ -768,3 +768,27 @@ fn a_release_name_git_release_never_gives_is_not_taken_from_the_remote() {
     assert!(b.has_ref("refs/release/2026-11-20"));
     assert!(!b.ok(&["list"]).contains("evil"));
 }
+
+#[test]
+fn a_release_tag_missing_on_the_remote_is_pushed_again() {
+    let (_origin, clones) = clones();
+    let a = &clones[0];
+    let remote_tags = || a.git(&["ls-remote", "--tags", "origin"]);
+    assert!(remote_tags().contains("refs/tags/2026-11-20"));
+    // Deleted on the remote by someone cleaning up tags.
+    a.git(&["push", "-q", "origin", ":refs/tags/2026-11-20"]);
+    assert!(!remote_tags().contains("refs/tags/2026-11-20"));
+    let out = a.ok(&["sync"]);
+    assert!(out.contains("2026-11-20: tag pushed to origin"), "{out}");
+    assert!(remote_tags().contains("refs/tags/2026-11-20"));
+    // A release started without a tag, pushed, then tagged by hand: the tag follows.
+    a.ok(&["start", "--date", "2026-11-27", "--no-tag"]);
+    a.ok(&["sync"]);
+    a.git(&["tag", "-a", "-m", "by hand", "2026-11-27", "HEAD"]);
+    let out = a.ok(&["sync"]);
+    assert!(out.contains("2026-11-27: tag pushed to origin"), "{out}");
+    assert!(remote_tags().contains("refs/tags/2026-11-27"));
+    // Nothing missing: nothing said.
+    let out = a.ok(&["sync"]);
+    assert!(!out.contains("tag pushed"), "{out}");
+}

@@ -121,7 +121,12 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
         }
         // The tags of the releases pushed travel with them; a tag the remote has differently is
         // refused, not overwritten. (Read again: the tags may have changed while we fetched.)
-        pushes.extend(tag_pushes(&tags_here(&session)?, &to_push));
+        let here = tags_here(&session)?;
+        pushes.extend(tag_pushes(&here, &to_push));
+        // So do the tags of the other releases that the remote lacks: deleted there, or made
+        // here by hand after their release was pushed.
+        let restored = missing_tags(&session, &remote, &here, &to_push, &skipped);
+        pushes.extend(tag_pushes(&here, &restored));
         if git.ref_target(NOTES_REF)?.is_some() {
             pushes.push(Push {
                 local_ref: NOTES_REF.into(),
@@ -151,6 +156,12 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
             .collect();
         for name in &extra {
             note(&mut report, name, "pushed".into());
+        }
+        for name in &restored {
+            let tag = format!("{TAG_PREFIX}{name}");
+            if pushed.updated.contains(&tag) {
+                note(&mut report, name, format!("tag pushed to {remote}"));
+            }
         }
         let mut rejected: Vec<(String, String)> = pushed
             .rejected
@@ -376,6 +387,34 @@ fn bring_tags(
 /// The names of the tags this clone has, as a set.
 fn tags_here(session: &Session) -> Result<BTreeSet<String>> {
     Ok(session.store().tag_names()?.into_iter().collect())
+}
+
+/// The releases, other than those pushed or left out, whose tag this clone has and the remote
+/// lacks. A remote that cannot be asked is no reason to stop: their tags wait for a later sync.
+fn missing_tags(
+    session: &Session,
+    remote: &str,
+    here: &BTreeSet<String>,
+    pushed: &[String],
+    skipped: &[String],
+) -> Vec<String> {
+    let Ok(names) = session.store().names() else {
+        return Vec::new();
+    };
+    let tagged: Vec<String> = names
+        .into_iter()
+        .filter(|n| here.contains(n) && !pushed.contains(n) && !skipped.contains(n))
+        .collect();
+    if tagged.is_empty() {
+        return Vec::new();
+    }
+    match session.git.remote_tags(remote, &tagged) {
+        Ok(there) => {
+            let there: BTreeSet<String> = there.into_iter().map(|(tag, _)| tag).collect();
+            tagged.into_iter().filter(|n| !there.contains(n)).collect()
+        }
+        Err(_) => Vec::new(),
+    }
 }
 
 /// The pushes of the tags of `releases` that this clone has (`here`), not forced.
