@@ -618,7 +618,20 @@ fn fsck_fix_removes_what_a_killed_writer_left_once_it_is_a_minute_old() {
     for path in [&lock, &temporary, &fresh] {
         std::fs::write(path, "").unwrap();
     }
-    age(&lock, 120);
+    // A pack's .keep a killed sync left (it says whose it is), and one of somebody else's.
+    let pack = env.repo.join(".git/objects/pack");
+    std::fs::create_dir_all(&pack).unwrap();
+    let ours = pack.join("pack-1111111111111111111111111111111111111111.keep");
+    let theirs = pack.join("pack-2222222222222222222222222222222222222222.keep");
+    std::fs::write(
+        &ours,
+        "git-release: kept until the refs that need it are written\n",
+    )
+    .unwrap();
+    std::fs::write(&theirs, "").unwrap();
+    for path in [&lock, &ours, &theirs] {
+        age(path, 120);
+    }
     age(&temporary, 3600);
     let err = env.fails(&["comment", "blocked"], 1);
     assert!(
@@ -641,7 +654,11 @@ fn fsck_fix_removes_what_a_killed_writer_left_once_it_is_a_minute_old() {
         out.contains("removed") && out.contains("2026-11-20.lock"),
         "{out}"
     );
-    assert!(!lock.exists() && !temporary.exists());
+    assert!(!lock.exists() && !temporary.exists() && !ours.exists());
+    assert!(
+        theirs.exists(),
+        "a .keep git-release did not write is not its to remove"
+    );
     assert!(
         fresh.exists(),
         "a lock touched just now may have a live owner"

@@ -1,5 +1,5 @@
-//! What a killed writer leaves behind: ref lock files and temporary object files. `fsck --fix`
-//! removes those old enough that no live writer can still own them.
+//! What a killed writer leaves behind: ref lock files, temporary object files, a pack's
+//! `.keep`. `fsck --fix` removes those old enough that no live writer can still own them.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -12,7 +12,8 @@ pub const ABANDONED_AFTER: Duration = Duration::from_secs(60);
 
 impl Repo {
     /// Lock files of the refs git-release writes (release refs, their tags, the notes ref,
-    /// `packed-refs`) and temporary object files, untouched for `ABANDONED_AFTER`.
+    /// `packed-refs`), temporary object files, and the `.keep` files of packs a sync wrote,
+    /// untouched for `ABANDONED_AFTER`.
     pub fn abandoned_files(&self) -> Vec<PathBuf> {
         let dir = self.repo.common_dir();
         let mut found = Vec::new();
@@ -38,6 +39,12 @@ impl Repo {
                 }
             }
         }
+        // A pack's `.keep` that a sync wrote (it says so) and did not live to remove.
+        let ours = |p: &Path| {
+            p.extension().is_some_and(|e| e == "keep")
+                && std::fs::read(p).is_ok_and(|text| text == super::odb::KEEP_TEXT.as_bytes())
+        };
+        collect_in(&objects.join("pack"), &mut found, &ours);
         let now = SystemTime::now();
         found.retain(|path| {
             std::fs::symlink_metadata(path)

@@ -8,6 +8,9 @@ use gix::bstr::ByteSlice;
 
 use super::{Identity, Oid, Repo};
 
+/// What the `.keep` file of a pack git-release just wrote says.
+pub const KEEP_TEXT: &str = "git-release: kept until the refs that need it are written\n";
+
 /// A pack just written, kept from `git gc` until this is dropped.
 #[must_use = "drop it only once refs point at the objects"]
 pub struct KeptPack(Option<PathBuf>);
@@ -91,8 +94,13 @@ impl Repo {
             Default::default(),
         )
         .map_err(|e| anyhow!("writing a pack of {count} objects: {e}"))?;
-        // Held first, so that the `.keep` goes if sharing the files fails.
+        // Held first, so that the `.keep` goes if sharing the files fails. Its text says whose
+        // it is, so that `fsck --fix` can tell one a killed sync left from anyone else's.
         let kept = KeptPack(outcome.keep_path.clone());
+        if let Some(keep) = &outcome.keep_path {
+            std::fs::write(keep, KEEP_TEXT)
+                .with_context(|| format!("writing {}", keep.display()))?;
+        }
         // Read-only, as git leaves a pack and its index.
         for path in [&outcome.data_path, &outcome.index_path]
             .into_iter()
