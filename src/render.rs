@@ -456,19 +456,7 @@ mod tests {
     /// decoded, the addresses of From/To/Cc, the body, and every defect it found.
     fn python_reads(mail: &str) -> serde_json::Value {
         use std::io::Write as _;
-        let script = r#"
-import email, email.policy, json, sys
-m = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)
-print(json.dumps({
-    "names": list(m.keys()),
-    "headers": {k: str(m[k]) for k in m.keys()},
-    "addresses": {k: [[a.display_name, a.addr_spec] for a in m[k].addresses]
-                  for k in ("From", "To", "Cc") if m[k] is not None},
-    "body": m.get_content().replace("\r\n", "\n"),
-    "defects": [repr(d) for d in m.defects]
-               + [k + ": " + repr(d) for k in m.keys() for d in m[k].defects],
-}))
-"#;
+        let script = include_str!("../tests/fixtures/read_mail.py");
         let mut python = std::process::Command::new("python3")
             .args(["-c", script])
             .stdin(std::process::Stdio::piped())
