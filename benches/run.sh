@@ -7,7 +7,8 @@
 #   benches/run.sh --smoke    # tiny repositories: checks the benchmarks run (CI does this)
 #   TMPDIR=/dev/shm benches/run.sh   # the repositories in memory: what the disk costs, apart
 #
-# Writes the table to benches/RESULTS.md with a description of the machine (not in smoke mode).
+# Writes the table to benches/RESULTS.md with a description of the machine (not in smoke mode),
+# above the file's history of earlier runs, which it keeps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -158,4 +159,10 @@ setup=true
   echo "| what | git-release | git | ratio | target |"
   echo "| --- | --- | --- | --- | --- |"
   printf '%s\n' "${rows[@]}"
-} | tee "$results"
+} > "$work/table"
+cat "$work/table"
+# The file keeps what follows its history marker: earlier runs and what was learnt from them.
+if [ "$results" != /dev/null ]; then
+  { cat "$work/table"; echo; sed -n '/^<!-- history -->$/,$p' "$results" 2>/dev/null || true; } > "$work/results"
+  mv "$work/results" "$results"
+fi

@@ -317,3 +317,78 @@ fn people_of(turns: &serde_json::Value) -> Vec<&str> {
         .map(|t| t["person"].as_str().unwrap())
         .collect()
 }
+
+/// `git release <TAB>` completes through git's own bash completion (it calls `_git_release`),
+/// as `git-release <TAB>` does, subcommands and their options alike.
+#[test]
+fn git_release_tab_completes_through_gits_own_completion() {
+    let git_completion = "/usr/share/bash-completion/completions/git";
+    assert!(
+        std::path::Path::new(git_completion).exists(),
+        "git's bash completion ({git_completion}) comes with Debian's git package"
+    );
+    let env = TestEnv::new();
+    let script = env.root.join("git-release.bash");
+    std::fs::write(&script, env.ok(&["completions", "bash"])).unwrap();
+    let complete = |line: &str| -> String {
+        let program = format!(
+            r#"source {git_completion}
+source {script}
+COMP_LINE='{line}'; COMP_POINT=${{#COMP_LINE}}
+read -ra COMP_WORDS <<< "$COMP_LINE"
+[[ "$COMP_LINE" == *" " ]] && COMP_WORDS+=("")
+COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1))
+if [[ ${{COMP_WORDS[0]}} == git ]]; then __git_wrap__git_main; else _git__release git-release "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"; fi
+echo "${{COMPREPLY[*]}}""#,
+            script = script.display()
+        );
+        let out = std::process::Command::new("bash")
+            .args(["--norc", "-c", &program])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    assert_eq!(complete("git release sta"), "start status");
+    assert_eq!(complete("git release sign"), "signoff");
+    assert_eq!(complete("git -C . release rollf"), "rollforward");
+    assert_eq!(complete("git release deploy --f"), "--force");
+    assert_eq!(complete("git-release deploy --f"), "--force");
+}
+
+/// A closed pipe ends output quietly, whatever the command: `… | head -1` exits 0.
+#[test]
+fn a_closed_pipe_is_no_error() {
+    let env = TestEnv::new();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    for args in [
+        "completions bash",
+        "completions zsh",
+        "completions fish",
+        "man",
+        "log",
+        "status",
+        "notes",
+        "--help",
+    ] {
+        let out = std::process::Command::new("bash")
+            .args([
+                "-c",
+                &format!("set -o pipefail; \"$BIN\" {args} | head -c 1 >/dev/null"),
+            ])
+            .env("BIN", env.cmd().get_program())
+            .envs(env.cmd().get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .current_dir(&env.repo)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
