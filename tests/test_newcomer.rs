@@ -392,3 +392,70 @@ fn a_closed_pipe_is_no_error() {
         );
     }
 }
+
+/// `man --install` puts the page where `git help release` finds it: beside the `bin` directory
+/// the program runs from (cargo's), or in $MANPATH's first directory.
+#[test]
+fn man_install_puts_the_page_where_git_help_finds_it() {
+    let env = TestEnv::new();
+    let prefix = env.root.join("prefix");
+    std::fs::create_dir_all(prefix.join("bin")).unwrap();
+    let bin = prefix.join("bin/git-release");
+    std::fs::copy(env.cmd().get_program(), &bin).unwrap();
+    // Run from the copy, so that "beside bin" is the test's prefix.
+    let out = std::process::Command::new(&bin)
+        .args(["man", "--install"])
+        .env_remove("MANPATH")
+        .env("HOME", &env.root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = prefix.join("share/man/man1/git-release.1");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        page.display().to_string()
+    );
+    assert!(
+        std::fs::read_to_string(&page)
+            .unwrap()
+            .contains(".TH git-release 1")
+    );
+    if std::process::Command::new("man")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        let path = format!("{}:/usr/bin:/bin", prefix.join("bin").display());
+        let found = std::process::Command::new("man")
+            .args(["-w", "git-release"])
+            .env_remove("MANPATH")
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&found.stdout).trim(),
+            page.display().to_string(),
+            "{}",
+            String::from_utf8_lossy(&found.stderr)
+        );
+    } else {
+        eprintln!("note: no `man` here; the page's place was checked, not man's search");
+    }
+    // MANPATH names the place first.
+    let manpath = env.root.join("manpages");
+    let out = std::process::Command::new(&bin)
+        .args(["man", "--install"])
+        .env("MANPATH", format!("{}:/usr/share/man", manpath.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(manpath.join("man1/git-release.1").exists());
+}

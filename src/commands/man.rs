@@ -4,14 +4,57 @@ use std::io::Write;
 
 use anyhow::Result;
 
-/// Print the manual page (roff). Install it so `man git-release` and `git help release` find
-/// it: `git release man > ~/.local/share/man/man1/git-release.1`.
+/// Print the manual page (roff), or install it with --install so that `man git-release`,
+/// `git help release` and `git release --help` find it.
 #[derive(clap::Args, Debug)]
-#[command(after_help = r#"Example:
+#[command(after_help = r#"Examples:
+  git release man --install
   git release man | man -l -"#)]
-pub struct ManArgs {}
+pub struct ManArgs {
+    /// Write the page as `man1/git-release.1` under the first directory of $MANPATH, else
+    /// under `share/man` beside the `bin` directory git-release runs from (~/.cargo/share/man
+    /// after `cargo install`), else under ~/.local/share/man; say where.
+    #[arg(long)]
+    install: bool,
+}
 
-pub fn cmd_man(_: &ManArgs, out: &mut dyn Write) -> Result<()> {
+pub fn cmd_man(args: &ManArgs, out: &mut dyn Write) -> Result<()> {
+    let page = page()?;
+    if !args.install {
+        out.write_all(&page)?;
+        return Ok(());
+    }
+    let dir = man_dir().ok_or_else(|| {
+        crate::error::Failure::new("neither MANPATH nor HOME says where manual pages go")
+            .hint("git release man > <dir>/man1/git-release.1")
+    })?;
+    let path = dir.join("man1").join("git-release.1");
+    crate::files::write_atomically(&path, &String::from_utf8_lossy(&page))?;
+    writeln!(out, "{}", path.display())?;
+    crate::say!("Installed: `man git-release` and `git help release` now show it.");
+    Ok(())
+}
+
+/// Where a user's manual pages go: the first directory of `MANPATH`; else `share/man` beside
+/// the `bin` directory this program runs from (`~/.cargo/share/man` after `cargo install`),
+/// which man finds for every directory of `PATH`, as `git release` needs this one there;
+/// else `~/.local/share/man`.
+fn man_dir() -> Option<std::path::PathBuf> {
+    let from_manpath = std::env::var("MANPATH")
+        .ok()
+        .and_then(|p| p.split(':').find(|d| !d.is_empty()).map(Into::into));
+    let beside_bin = || {
+        let exe = std::env::current_exe().ok()?;
+        let bin = exe.parent()?;
+        (bin.file_name()? == "bin").then(|| bin.parent().map(|p| p.join("share/man")))?
+    };
+    let home = || {
+        std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(".local/share/man"))
+    };
+    from_manpath.or_else(beside_bin).or_else(home)
+}
+
+fn page() -> Result<Vec<u8>> {
     let command = crate::cli::full_command().name("git-release");
     let mut page = Vec::new();
     clap_mangen::Man::new(command.clone()).render(&mut page)?;
@@ -24,6 +67,5 @@ pub fn cmd_man(_: &ManArgs, out: &mut dyn Write) -> Result<()> {
             .disable_help_subcommand(true);
         clap_mangen::Man::new(sub).render(&mut page)?;
     }
-    out.write_all(&page)?;
-    Ok(())
+    Ok(page)
 }
