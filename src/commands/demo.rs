@@ -280,6 +280,13 @@ impl Demo<'_> {
 
     fn pause(&mut self) -> Result<()> {
         if self.step {
+            use std::io::IsTerminal;
+            if !std::io::stdin().is_terminal() {
+                // Nobody to press Enter: run straight through, as without --step.
+                crate::warn!("note: --step needs a terminal to wait on; running straight through");
+                self.step = false;
+                return Ok(());
+            }
             eprint!("[Enter for the next step] ");
             let mut line = String::new();
             std::io::stdin().read_line(&mut line)?;

@@ -31,8 +31,30 @@ pub fn set(text: &str, key: &str, raw: &str) -> Result<String> {
         Ok(v) => v,
         Err(_) => Value::from(raw),
     };
+    let was_empty = doc.as_table().is_empty();
     set_in(doc.as_table_mut(), &parts, value, key)?;
+    if was_empty {
+        keep_header_first(&mut doc);
+    }
     Ok(doc.to_string())
+}
+
+/// A file of comments alone holds them as the document's trailing text, which toml_edit
+/// writes after anything added: they go before the first item instead, where they were.
+fn keep_header_first(doc: &mut DocumentMut) {
+    let header = doc.trailing().as_str().unwrap_or_default().to_owned();
+    if header.trim().is_empty() {
+        return;
+    }
+    let header = format!("{}\n\n", header.trim_end());
+    let Some((mut key, item)) = doc.as_table_mut().iter_mut().next() else {
+        return;
+    };
+    match item {
+        Item::Table(table) => table.decor_mut().set_prefix(header),
+        _ => key.leaf_decor_mut().set_prefix(header),
+    }
+    doc.set_trailing("");
 }
 
 fn set_in(table: &mut dyn TableLike, parts: &[&str], mut value: Value, key: &str) -> Result<()> {
@@ -141,6 +163,22 @@ mod tests {
         item.insert("a", "carol".into());
         item.insert("b", "alice".into());
         Value::InlineTable(item)
+    }
+
+    #[test]
+    fn a_header_comment_stays_above_what_is_set() {
+        let header = "# Our release process.\n# Reviewed like code.\n";
+        let text = set(header, "release.name", "%Y.%m.%d").unwrap();
+        assert_eq!(
+            text,
+            "# Our release process.\n# Reviewed like code.\n\n[release]\nname = \"%Y.%m.%d\"\n"
+        );
+        let text = set(header, "remote", "upstream").unwrap();
+        assert!(text.starts_with(header), "{text}");
+        assert!(text.trim_end().ends_with("remote = \"upstream\""), "{text}");
+        // A file with content keeps its layout as before.
+        let text = set(&format!("{header}\n[release]\n"), "release.name", "x").unwrap();
+        assert!(text.starts_with(header), "{text}");
     }
 
     #[test]
