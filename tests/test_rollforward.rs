@@ -600,7 +600,7 @@ fn orm_undo_is_generated_in_a_temporary_worktree() {
     env.write(
         ".release/config.toml",
         "[[migrations]]\nsystem = \"django\"\ndir = \"shop/migrations\"\n\
-         generate = \"test -f models.txt && grep -q email models.txt || echo '# undo {name} of {sha}' > shop/migrations/0017_undo_{name}.py\"\n",
+         generate = \"test -f models.txt && grep -q email models.txt || echo '# undo '{name}' of '{sha} > shop/migrations/0017_undo_{name}.py\"\n",
     );
     env.write("models.txt", "name\n");
     env.write("shop/migrations/0015_initial.py", "# initial\n");
@@ -640,6 +640,140 @@ fn orm_undo_is_generated_in_a_temporary_worktree() {
     assert!(err.contains("nothing was written"), "{err}");
     assert_eq!(env.snapshot(), before);
     assert_eq!(env.git(&["worktree", "list"]).lines().count(), 1);
+}
+
+/// Files named `name` anywhere under `dir`.
+fn find(dir: &std::path::Path, name: &str) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if entry.file_name() == name {
+            found.push(path.clone());
+        }
+        if entry.file_type().unwrap().is_dir() {
+            found.extend(find(&path, name));
+        }
+    }
+    found
+}
+
+#[test]
+fn a_migration_named_like_shell_code_reaches_the_generator_as_a_name() {
+    // `cd` alone goes to $HOME, which is the test's own directory: no slash in the file name.
+    for name in [
+        "0002_$(cd;touch PWNED)",
+        "0002_`cd;touch PWNED`",
+        "0002_email;cd;touch PWNED",
+    ] {
+        let env = TestEnv::new();
+        // An ORM of sorts: it writes the undo from the `-- down:` line of the migration.
+        env.write(
+            ".release/config.toml",
+            r#"[[migrations]]
+system = "sqlgen"
+dir = "db/migrations"
+generate = '''sed -n 's/^-- down: //p' "$GIT_RELEASE_MIGRATION_FILE" > "db/migrations/0003_undo_{name}.sql"; echo "-- undoes {name} of {sha} in $GIT_RELEASE_MIGRATION_DIR" >> db/migrations/0003_undo_{name}.sql'''
+"#,
+        );
+        env.write(
+            "db/migrations/0001_users.sql",
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n",
+        );
+        env.write("app.txt", "v1\n");
+        env.commit_all("Users");
+        let bad_file = format!("db/migrations/{name}.sql");
+        env.write(
+            &bad_file,
+            "ALTER TABLE users ADD COLUMN email TEXT;\n-- down: ALTER TABLE users DROP COLUMN email;\n",
+        );
+        env.write("app.txt", "v2 uses email\n");
+        let bad = env.commit_all("Add email");
+        env.ok(&["start", "--date", "2026-11-20"]);
+
+        env.ok(&["rollforward", &bad, "--force", "--reason", "t"]);
+        assert_eq!(
+            find(&env.root, "PWNED"),
+            Vec::<std::path::PathBuf>::new(),
+            "{name}"
+        );
+
+        let branch = "rollforward/2026-11-20";
+        env.git(&["branch", "-m", branch, "first"]);
+        let plan = env.ok(&["rollforward", &bad, "--force", "--reason", "t", "--dry-run"]);
+        assert!(
+            plan.contains(&format!(
+                "with GIT_RELEASE_MIGRATION_NAME={name} in a temporary worktree"
+            )),
+            "{plan}"
+        );
+        let branch = "first";
+        let undo = format!("db/migrations/0003_undo_{name}.sql");
+        let added = env.git(&[
+            "diff",
+            "--name-only",
+            "-z",
+            &format!("2026-11-20..{branch}"),
+        ]);
+        assert!(added.split('\0').any(|p| p == undo), "{name}: {added:?}");
+        let sql = env.git(&["show", &format!("{branch}:{undo}")]);
+        assert_eq!(
+            sql,
+            format!(
+                "ALTER TABLE users DROP COLUMN email;\n-- undoes {name} of {} in db/migrations",
+                &bad[..7]
+            )
+        );
+        let subject = env.git(&["log", "-1", "--format=%s", branch]);
+        assert_eq!(
+            subject,
+            format!("Undo migration {name}.sql (roll-forward of {})", &bad[..7])
+        );
+
+        // What production ran, then the undo: the schema is as before the bad migration.
+        let db = env.root.join("prod.db");
+        let at = |path: &str| env.git(&["show", &format!("{branch}:{path}")]);
+        sqlite(&db, &at("db/migrations/0001_users.sql"));
+        let before = sqlite(&db, SCHEMA);
+        sqlite(&db, &at(&bad_file));
+        assert_ne!(sqlite(&db, SCHEMA), before);
+        sqlite(&db, &sql);
+        assert_eq!(sqlite(&db, SCHEMA), before, "{name}");
+    }
+}
+
+#[test]
+fn a_placeholder_the_shell_would_not_expand_is_refused() {
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        "[[migrations]]\nsystem = \"django\"\ndir = \"shop/migrations\"\n\
+         generate = \"sh -c 'python manage.py makemigrations --name undo_{name}'\"\n",
+    );
+    env.write("shop/migrations/0015_initial.py", "# initial\n");
+    env.commit_all("Shop");
+    env.write("shop/migrations/0016_email.py", "# add email\n");
+    let bad = env.commit_all("Email");
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let before = env.snapshot();
+    for dry_run in [true, false] {
+        let mut args = vec!["rollforward", &bad, "--force", "--reason", "t"];
+        if dry_run {
+            args.push("--dry-run");
+        }
+        let err = env.fails(&args, 1);
+        assert!(
+            err.contains(
+                "[[migrations]] generate for shop/migrations has {name} inside single quotes"
+            ) && err.contains("nothing was written"),
+            "{err}"
+        );
+        assert!(
+            err.contains("hint: write {name} unquoted or inside double quotes")
+                && err.contains("\"$GIT_RELEASE_MIGRATION_NAME\""),
+            "{err}"
+        );
+        assert_eq!(env.snapshot(), before);
+    }
 }
 
 #[test]

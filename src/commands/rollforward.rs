@@ -141,7 +141,7 @@ pub fn cmd_rollforward(args: &RollforwardArgs, out: &mut dyn Write) -> Result<()
         for command in &outcome.not_run {
             writeln!(
                 out,
-                "  then run `{command}` in a temporary worktree for the undo migration"
+                "  then run {command} in a temporary worktree for the undo migration"
             )?;
         }
         write_changes(&session, onto, tip, out)?;

@@ -6,9 +6,15 @@ use super::{Oid, Repo};
 use crate::error::Failure;
 
 impl Repo {
-    /// Runs `command` (with `sh -c`) in a temporary detached worktree at `commit`, and returns
-    /// the files it created or changed. The worktree is removed afterwards, whatever happens.
-    pub fn run_in_worktree(&self, commit: Oid, command: &str) -> Result<Vec<(String, String)>> {
+    /// Runs `command` (with `sh -c`, `env` added to its environment) in a temporary detached
+    /// worktree at `commit`, and returns the files it created or changed. The worktree is
+    /// removed afterwards, whatever happens.
+    pub fn run_in_worktree(
+        &self,
+        commit: Oid,
+        command: &str,
+        env: &[(&str, String)],
+    ) -> Result<Vec<(String, String)>> {
         let dir = tempfile::Builder::new()
             .prefix("git-release-worktree-")
             .tempdir()
@@ -43,6 +49,7 @@ impl Repo {
             let out = std::process::Command::new("sh")
                 .arg("-c")
                 .arg(command)
+                .envs(env.iter().map(|(k, v)| (k, v)))
                 .current_dir(&path)
                 .env_remove("GIT_DIR")
                 .env_remove("GIT_WORK_TREE")
