@@ -121,6 +121,19 @@ impl Config {
             })?;
         }
         for (i, m) in self.migrations.iter().enumerate() {
+            // A `generate` command the values cannot reach safely is refused when the config
+            // is read, not only when a roll-forward needs it.
+            if let Some(command) = &m.generate
+                && let Err(why) = crate::rollforward::generate::script(command)
+            {
+                return Err(Misreference::new(
+                    format!(
+                        "[[migrations]] generate: `{}` stands {}, where its value would be spliced into the shell's text; use \"${}\" there",
+                        why.placeholder, why.place, why.variable
+                    ),
+                    vec![Key("migrations"), Index(i), Key("generate")],
+                ));
+            }
             if m.generate.is_none()
                 && crate::rollforward::migrations::System::parse(&m.system).is_none()
             {

@@ -2,7 +2,7 @@
 //! three-way tree merges and written as new commits; the migrations the reverted commits
 //! added are kept, and undone by new migrations in commits of their own.
 
-mod generate;
+pub mod generate;
 pub mod migrations;
 
 use std::collections::{BTreeMap, BTreeSet};
