@@ -247,7 +247,19 @@ impl Session {
             roles: &config.roles,
             checklist_source: &source,
         };
-        Ok(evaluate(release, env, &environment.requires, &ctx))
+        let mut unmet = evaluate(release, env, &environment.requires, &ctx);
+        // An event dated far ahead sorts after every later one, so nothing recorded after it
+        // can take it back: the gates stay shut rather than trust it.
+        if release.updated > chrono::Utc::now() + chrono::TimeDelta::days(1) {
+            unmet.push(Unmet {
+                reason: format!(
+                    "an event is dated {}, more than a day ahead",
+                    release.updated.format("%Y-%m-%d %H:%M UTC")
+                ),
+                hint: "`git release log` shows it; deploy with --force --reason, or start the release again".into(),
+            });
+        }
+        Ok(unmet)
     }
 
     /// Checks every sign-off of `release` (membership; signatures when required).

@@ -667,3 +667,53 @@ fn fsck_fix_removes_what_a_killed_writer_left_once_it_is_a_minute_old() {
     env.ok(&["comment", "unblocked"]);
     env.fsck();
 }
+
+#[test]
+fn after_an_event_dated_far_ahead_every_clone_folds_the_same_and_gates_stay_shut() {
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        "[[environments]]\nname = \"production\"\n",
+    );
+    env.commit_all("Release config");
+    env.ok(&["start", "--date", "2026-11-20"]);
+    // A real block event, copied with a date in 2099 under its own name.
+    env.ok(&["block", "BUG-1"]);
+    let files = env.git(&["ls-tree", "--name-only", "refs/release/2026-11-20:events"]);
+    let block = files.lines().last().unwrap().to_owned();
+    let text = env.git(&["show", &format!("refs/release/2026-11-20:events/{block}")]);
+    let time = text
+        .lines()
+        .find_map(|l| l.strip_prefix("time = \""))
+        .unwrap()
+        .trim_end_matches('"')
+        .to_owned();
+    let forged = text
+        .replace(&time, "2099-01-01T00:00:00.000000Z")
+        .replace("BUG-1", "BUG-2");
+    tamper(
+        &env,
+        "2026-11-20",
+        Some("events"),
+        "20990101T000000Z-0000000000bb.toml",
+        &forged,
+    );
+    env.ok(&["fsck", "--fix"]);
+    env.ok(&["unblock", "BUG-2"]);
+    let blockers =
+        |env: &TestEnv| crate::common::json(&env.ok(&["status", "--json"]))["blockers"].to_string();
+    let here = blockers(&env);
+    assert!(
+        here.contains("BUG-2"),
+        "the unblock sorts before the block dated ahead: {here}"
+    );
+    std::fs::remove_dir_all(env.repo.join(".git/release-fold-cache")).unwrap();
+    assert_eq!(
+        blockers(&env),
+        here,
+        "what this clone recorded is what every clone folds"
+    );
+    env.ok(&["fsck"]);
+    let err = env.fails(&["deploy", "production"], 3);
+    assert!(err.contains("more than a day ahead"), "{err}");
+}

@@ -321,3 +321,20 @@ fn naming_reads_one_year_of_tags_and_misses_nothing() {
     let notes = env.ok(&["notes", "-r", "2026-1-2", "--format", "text"]);
     assert!(notes.contains("since 2025-12-30"), "{notes}");
 }
+
+#[test]
+fn a_transaction_that_fails_partway_is_put_back() {
+    let env = TestEnv::new();
+    env.commit("Add login page");
+    // The tag's reflog cannot be written (a file stands where its directory should), which
+    // gix finds only once it commits, after the release ref moved.
+    env.git(&["config", "core.logAllRefUpdates", "always"]);
+    std::fs::create_dir_all(env.repo.join(".git/logs/refs")).unwrap();
+    std::fs::write(env.repo.join(".git/logs/refs/tags"), "").unwrap();
+    let before = env.refs();
+    let err = env.fails(&["start", "--date", "2026-11-20"], 1);
+    assert!(err.contains("failed partway"), "{err}");
+    assert_eq!(env.refs(), before, "both or neither");
+    std::fs::remove_file(env.repo.join(".git/logs/refs/tags")).unwrap();
+    assert_eq!(env.ok(&["start", "--date", "2026-11-20"]), "2026-11-20\n");
+}

@@ -210,8 +210,8 @@ impl Repo {
                 deref: false,
             });
         }
-        // The reflog's committer is ours (gix's own would ask jiff for the time, see identity);
-        // without one, gix refuses as it would have anyway.
+        // The reflog's committer is ours, as `identity` resolves it; without one, gix refuses
+        // as it would have anyway.
         let who = self.identity().ok();
         let mut time = gix::date::parse::TimeBuf::default();
         let committer = who.as_ref().map(|w| w.committer.to_ref(&mut time));
@@ -232,7 +232,16 @@ impl Repo {
                 }
                 Err(e) => e,
             };
-            // Decide by looking, not by parsing the message.
+            // Decide by looking, not by parsing the message. gix is all-or-nothing while it
+            // prepares; a failure while it commits can leave some refs moved: ours, not a race.
+            let landed = self.landed(updates)?;
+            if landed.len() == updates.len() {
+                self.give_shared_mode_to_made(&made, packed);
+                return Ok(());
+            }
+            if !landed.is_empty() {
+                return Err(RefUpdateError::Failed(self.undo_landed(&landed, error)));
+            }
             if self.lost_race(updates)? {
                 return Err(RefUpdateError::Raced);
             }
@@ -243,6 +252,60 @@ impl Repo {
                 ));
             }
             std::thread::sleep(std::time::Duration::from_millis(5 * tries));
+        }
+    }
+
+    /// The updates whose ref holds the value they set.
+    fn landed<'u>(&self, updates: &'u [RefUpdate]) -> Result<Vec<&'u RefUpdate>, RefUpdateError> {
+        let mut landed = Vec::new();
+        for u in updates {
+            if self.ref_target(&u.name).map_err(RefUpdateError::Failed)? == Some(u.new) {
+                landed.push(u);
+            }
+        }
+        Ok(landed)
+    }
+
+    /// Puts back the refs of a transaction that failed partway (each only if it still holds
+    /// what we set), and says what happened.
+    fn undo_landed(&self, landed: &[&RefUpdate], error: impl std::fmt::Display) -> anyhow::Error {
+        let mut edits = Vec::new();
+        for u in landed {
+            let Ok(name) = u.name.as_str().try_into() else {
+                continue;
+            };
+            let expected = PreviousValue::MustExistAndMatch(gix::refs::Target::Object(u.new));
+            let change = match u.expect {
+                Expect::Absent => Change::Delete {
+                    expected,
+                    log: RefLog::AndReference,
+                },
+                Expect::At(old) => Change::Update {
+                    log: LogChange {
+                        mode: RefLog::AndReference,
+                        force_create_reflog: false,
+                        message: format!("{}: undone", u.log).into(),
+                    },
+                    expected,
+                    new: gix::refs::Target::Object(old),
+                },
+            };
+            edits.push(RefEdit {
+                change,
+                name,
+                deref: false,
+            });
+        }
+        let names: Vec<&str> = landed.iter().map(|u| u.name.as_str()).collect();
+        match self.repo.edit_references(edits) {
+            Ok(_) => anyhow!(
+                "updating refs failed partway ({error}); {} put back",
+                names.join(", ")
+            ),
+            Err(undo) => anyhow!(
+                "updating refs failed partway ({error}), and {} could not be put back ({undo}): check them with `git for-each-ref`",
+                names.join(", ")
+            ),
         }
     }
 

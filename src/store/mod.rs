@@ -632,8 +632,18 @@ impl<'r> Store<'r> {
                         return Ok(None);
                     };
                     let event = new_event(who, kind, Some(release.updated));
-                    let mut next = release.clone();
-                    next.apply(&event);
+                    // Applied on top when it sorts last; else (an event dated far ahead is
+                    // there) folded in its place, as every reader will fold it.
+                    let next = if event.time > release.updated {
+                        let mut next = release.clone();
+                        next.apply(&event);
+                        next
+                    } else {
+                        let mut events = self.events_at(name, head)?;
+                        events.push(event.clone());
+                        sort(&mut events);
+                        Release::fold(name, &events)?
+                    };
                     if dry_run {
                         return Ok(Some(Appended {
                             event,
