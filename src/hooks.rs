@@ -278,6 +278,12 @@ fn forms(secret: &str) -> Vec<String> {
         {
             forms.extend(url.password().map(str::to_owned));
         }
+        // Services that decode and encode again may write hex digits in lower case, or a
+        // space as `+`.
+        for encoded in [percent_encoded(text), url_value(text)] {
+            forms.push(lower_hex(&encoded));
+            forms.push(encoded.replace("%20", "+"));
+        }
         let json = serde_json::to_string(text).unwrap_or_default();
         forms.push(json.trim_matches('"').to_owned());
         for offset in 0..3 {
@@ -287,6 +293,22 @@ fn forms(secret: &str) -> Vec<String> {
         }
     }
     forms
+}
+
+/// `%2F` → `%2f`: the same percent-encoding with hex digits in lower case.
+fn lower_hex(encoded: &str) -> String {
+    let mut out = String::with_capacity(encoded.len());
+    let mut hex_left = 0;
+    for c in encoded.chars() {
+        if hex_left > 0 {
+            out.push(c.to_ascii_lowercase());
+            hex_left -= 1;
+        } else {
+            hex_left = if c == '%' { 2 } else { 0 };
+            out.push(c);
+        }
+    }
+    out
 }
 
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -509,6 +531,8 @@ mod tests {
             url_value(&secret.to_uppercase()),
             url.password().unwrap().to_owned(),
             url.query().unwrap().to_owned(),
+            "s3cr3t~Tok%2fen%2b42%20x".to_owned(),
+            "s3cr3t%7ETok/en%2B42+x".to_owned(),
         ];
         // Basic auth with user names of every length modulo 3, and the secret alone.
         for user in ["a", "ab", "ci-user"] {
