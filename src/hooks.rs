@@ -29,14 +29,23 @@ pub struct Http {
     timeout: Duration,
 }
 
+/// How much of an answer is read: a service that streams without end must not fill memory.
+pub const BODY_CAP: u64 = 1 << 20;
+
+/// How many redirects a request follows.
+const MAX_REDIRECTS: usize = 5;
+
 impl Http {
-    /// A client with a timeout per request, at most 5 redirects, and proxies from the standard
-    /// environment variables (`HTTPS_PROXY`, `NO_PROXY` …).
+    /// A client with a timeout per request and proxies from the standard environment variables
+    /// (`HTTPS_PROXY`, `NO_PROXY` …). Redirects are followed by `send`, not by reqwest, so that
+    /// every header holding a secret, not only the ones reqwest knows, stays with its host.
     pub fn new(timeout: Duration) -> Result<Http> {
         let client = reqwest::blocking::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .redirect(reqwest::redirect::Policy::none())
+            // The URL a redirect came from may hold a secret in its query.
+            .referer(false)
             .user_agent(concat!("git-release/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Failure::new(format!("cannot set up the HTTP client: {e}")))?;
@@ -48,6 +57,10 @@ impl Http {
     /// `timeout` shortens this request's time limit (a gate's deadline is near).
     /// `shown_url` is the URL as it may be printed (secrets masked); errors name it, never the
     /// real one.
+    ///
+    /// Up to 5 redirects are followed. One to another scheme, host or port goes without
+    /// `Authorization`, cookies and every header that holds a secret; 303 (and 301/302 after
+    /// a POST) turn the request into a GET without a body, as browsers do.
     pub fn send(
         &self,
         request: &Request,
@@ -55,24 +68,92 @@ impl Http {
         secrets: &Secrets,
         timeout: Option<Duration>,
     ) -> Result<Response, String> {
-        let method = reqwest::Method::from_bytes(request.method.to_uppercase().as_bytes())
+        let mut method = reqwest::Method::from_bytes(request.method.to_uppercase().as_bytes())
             .map_err(|_| format!("`{}` is not an HTTP method", request.method))?;
-        let mut builder = self.client.request(method, &request.url);
-        for (name, value) in &request.headers {
-            builder = builder.header(name, value);
-        }
-        if let Some(body) = &request.body {
-            builder = builder.body(body.clone());
-        }
         let limit = timeout.map_or(self.timeout, |t| t.min(self.timeout));
-        let response = builder
-            .timeout(limit)
-            .send()
-            .map_err(|e| secrets.redact(&describe(&e, shown_url, limit)))?;
-        let status = response.status().as_u16();
-        let body = response.text().unwrap_or_default();
-        Ok(Response { status, body })
+        let started = std::time::Instant::now();
+        let mut url = reqwest::Url::parse(&request.url)
+            .map_err(|e| secrets.redact(&format!("{shown_url}: not a valid URL ({e})")))?;
+        let mut headers = request.headers.clone();
+        let mut body = request.body.clone();
+        let mut hops = 0;
+        loop {
+            let mut builder = self.client.request(method.clone(), url.clone());
+            for (name, value) in &headers {
+                builder = builder.header(name, value);
+            }
+            if let Some(body) = &body {
+                builder = builder.body(body.clone());
+            }
+            let left = limit.saturating_sub(started.elapsed());
+            let response = builder
+                .timeout(left.max(Duration::from_millis(1)))
+                .send()
+                .map_err(|e| secrets.redact(&describe(&e, shown_url, limit)))?;
+            let status = response.status();
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .and_then(|l| url.join(l).ok());
+            let Some(next) = location.filter(|_| status.is_redirection()) else {
+                let body = read_capped(response)
+                    .map_err(|e| secrets.redact(&format!("{shown_url}: {e}")))?;
+                return Ok(Response {
+                    status: status.as_u16(),
+                    body,
+                });
+            };
+            hops += 1;
+            if hops > MAX_REDIRECTS {
+                return Err(format!("{shown_url}: too many redirects"));
+            }
+            if !matches!(next.scheme(), "http" | "https") {
+                return Err(format!(
+                    "{shown_url}: redirected to a URL that is not http or https"
+                ));
+            }
+            if next.origin() != url.origin() {
+                headers.retain(|(name, value)| !carries_credentials(name, value, secrets));
+            }
+            let to_get = status == reqwest::StatusCode::SEE_OTHER
+                || (matches!(status.as_u16(), 301 | 302) && method == reqwest::Method::POST);
+            if to_get && method != reqwest::Method::HEAD {
+                method = reqwest::Method::GET;
+                body = None;
+                headers.retain(|(name, _)| {
+                    !name.eq_ignore_ascii_case("content-type")
+                        && !name.eq_ignore_ascii_case("content-length")
+                });
+            }
+            url = next;
+        }
     }
+}
+
+/// Whether a header must not follow a redirect to another host.
+fn carries_credentials(name: &str, value: &str, secrets: &Secrets) -> bool {
+    ["authorization", "proxy-authorization", "cookie", "cookie2"]
+        .iter()
+        .any(|n| name.eq_ignore_ascii_case(n))
+        || secrets.holds(value)
+}
+
+/// The body of `response`, up to `BODY_CAP`; a longer one is an error.
+fn read_capped(response: reqwest::blocking::Response) -> Result<String, String> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    response
+        .take(BODY_CAP + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("reading the answer failed ({e})"))?;
+    if bytes.len() as u64 > BODY_CAP {
+        return Err(format!(
+            "the answer is longer than {} MiB; stopped reading",
+            BODY_CAP >> 20
+        ));
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// What went wrong with a request to `url` that had `limit` to complete, in words.
@@ -136,8 +217,9 @@ impl Secrets {
         let mut values: Vec<String> = values
             .into_iter()
             .filter(|v| !v.is_empty())
-            // As written, and as `urlencode` writes it into a URL.
-            .flat_map(|v| [percent_encoded(&v), v])
+            .flat_map(|v| forms(&v))
+            // A form this short would mask ordinary text and say what the secret is.
+            .filter(|f| f.chars().count() >= 4)
             .collect();
         values.sort();
         values.dedup();
@@ -153,6 +235,109 @@ impl Secrets {
         }
         out
     }
+
+    /// Whether `text` holds a secret in any of its forms.
+    pub fn holds(&self, text: &str) -> bool {
+        self.values.iter().any(|v| text.contains(v.as_str()))
+    }
+}
+
+/// Every form of `secret` that can reach a request or come back in an answer: as written and
+/// as the template filters that keep it whole write it (`upper`, `tojson` …); each of those as
+/// URL encoding makes it (`urlencode`, a value in a URL, the `url` crate's escaping of a path,
+/// query or password) and as JSON escapes it; and the part of any base64 text that comes from
+/// it alone, wherever it sits (`user:secret` in HTTP Basic auth, which reqwest builds from a
+/// URL's user info).
+fn forms(secret: &str) -> Vec<String> {
+    let env = minijinja::Environment::new();
+    let mut written = vec![secret.to_owned()];
+    for filter in [
+        "upper",
+        "lower",
+        "title",
+        "capitalize",
+        "tojson",
+        "escape",
+        "reverse",
+    ] {
+        let source = format!("{{{{ secret | {filter} }}}}");
+        if let Ok(text) = env.render_str(&source, minijinja::context! { secret }) {
+            written.push(text.trim_matches('"').to_owned());
+        }
+    }
+    let mut forms = Vec::new();
+    for text in &written {
+        forms.extend([text.clone(), percent_encoded(text), url_value(text)]);
+        for base in ["http://h/", "http://h/?", "http://h/#"] {
+            if let Ok(url) = reqwest::Url::parse(&format!("{base}{text}")) {
+                forms.extend(url.as_str().get(base.len()..).map(str::to_owned));
+            }
+        }
+        if let Ok(mut url) = reqwest::Url::parse("http://h/")
+            && url.set_password(Some(text)).is_ok()
+        {
+            forms.extend(url.password().map(str::to_owned));
+        }
+        // Services that decode and encode again may write hex digits in lower case, or a
+        // space as `+`.
+        for encoded in [percent_encoded(text), url_value(text)] {
+            forms.push(lower_hex(&encoded));
+            forms.push(encoded.replace("%20", "+"));
+        }
+        let json = serde_json::to_string(text).unwrap_or_default();
+        forms.push(json.trim_matches('"').to_owned());
+        for offset in 0..3 {
+            for alphabet in [BASE64, BASE64_URL] {
+                forms.push(base64_core(text.as_bytes(), offset, alphabet));
+            }
+        }
+    }
+    forms
+}
+
+/// `%2F` → `%2f`: the same percent-encoding with hex digits in lower case.
+fn lower_hex(encoded: &str) -> String {
+    let mut out = String::with_capacity(encoded.len());
+    let mut hex_left = 0;
+    for c in encoded.chars() {
+        if hex_left > 0 {
+            out.push(c.to_ascii_lowercase());
+            hex_left -= 1;
+        } else {
+            hex_left = if c == '%' { 2 } else { 0 };
+            out.push(c);
+        }
+    }
+    out
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const BASE64_URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// The base64 characters that depend only on `bytes` when they start `offset` bytes into a
+/// 3-byte group: the same whatever comes before and after them.
+fn base64_core(bytes: &[u8], offset: usize, alphabet: &[u8; 64]) -> String {
+    let mut input = vec![0u8; offset];
+    input.extend_from_slice(bytes);
+    let end = input.len();
+    input.resize(end.div_ceil(3) * 3, 0);
+    let mut out = String::new();
+    for (g, group) in input.chunks(3).enumerate() {
+        let n = (u32::from(group[0]) << 16) | (u32::from(group[1]) << 8) | u32::from(group[2]);
+        for k in 0..4 {
+            // Which input bytes character k of group g is made of.
+            let (first, last) = match k {
+                0 => (3 * g, 3 * g),
+                1 => (3 * g, 3 * g + 1),
+                2 => (3 * g + 1, 3 * g + 2),
+                _ => (3 * g + 2, 3 * g + 2),
+            };
+            if first >= offset && last < end {
+                out.push(char::from(alphabet[((n >> (18 - 6 * k)) & 63) as usize]));
+            }
+        }
+    }
+    out
 }
 
 /// The set minijinja's `urlencode` filter escapes (`filters::urlencode` in its source): a
@@ -166,6 +351,49 @@ const URLENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
 
 fn percent_encoded(text: &str) -> String {
     utf8_percent_encode(text, URLENCODE_SET).to_string()
+}
+
+/// Everything but the characters RFC 3986 leaves unreserved: a value put into a URL cannot
+/// end a path segment, start a query or add a parameter.
+const URL_VALUE_SET: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A value as a URL template writes it unless it is marked `safe`.
+pub fn url_value(text: &str) -> String {
+    utf8_percent_encode(text, URL_VALUE_SET).to_string()
+}
+
+/// Renders a URL template: every value it writes is URL-encoded (`url_value`), unless it is
+/// marked `| safe` or comes from `| urlencode`. `label` (`hook ci, url`) says where it is in
+/// errors. It renders on its own, without the release's named templates.
+pub fn render_url(label: &str, source: &str, context: &impl serde::Serialize) -> Result<String> {
+    let mut env = minijinja::Environment::new();
+    env.set_debug(false);
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
+    env.set_formatter(|out, state, value| {
+        if value.is_safe() || value.is_undefined() || value.is_none() {
+            return minijinja::escape_formatter(out, state, value);
+        }
+        out.write_str(&url_value(&value.to_string()))
+            .map_err(minijinja::Error::from)
+    });
+    // Already encoded: encoding it again would break it.
+    env.add_filter("urlencode", |value: &minijinja::Value| {
+        minijinja::filters::urlencode(value).map(minijinja::Value::from_safe_string)
+    });
+    let value = minijinja::Value::from(minijinja::value::Serde(context));
+    env.render_str(source, value).map_err(|e| {
+        let line = e.line().map(|l| format!(", line {l}")).unwrap_or_default();
+        let what = e
+            .detail()
+            .map_or_else(|| e.kind().to_string(), str::to_owned);
+        Failure::new(format!("{label}{line}: {what}"))
+            .hint("fix it in .release/config.toml")
+            .into()
+    })
 }
 
 /// Names of environment variables used in templates, in either syntax.
@@ -260,6 +488,102 @@ mod tests {
             "https://ci.example.com/job?token=***&x=1"
         );
         assert_eq!(secrets.redact(&format!("echo: {secret}")), "echo: ***");
+    }
+
+    /// Each form a secret can take on its way out is masked whole; base64 and the `url`
+    /// crate are witnessed by coreutils and by reqwest's own URL type.
+    #[test]
+    fn every_form_of_a_secret_is_masked() {
+        let secret = "s3cr3t~Tok/en+42 x";
+        let secrets = Secrets::of([secret.to_owned()]);
+        let base64 = |text: &str| {
+            use std::io::Write as _;
+            let mut child = std::process::Command::new("base64")
+                .arg("-w0")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
+            String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+        };
+        let env = minijinja::Environment::new();
+        let filtered = |filter: &str| {
+            env.render_str(
+                &format!("{{{{ secret | {filter} }}}}"),
+                minijinja::context! { secret },
+            )
+            .unwrap()
+        };
+        let mut url = reqwest::Url::parse("http://h/").unwrap();
+        url.set_password(Some(secret)).unwrap();
+        url.set_query(Some(secret));
+        let mut forms = vec![
+            filtered("upper"),
+            filtered("lower"),
+            filtered("tojson"),
+            url_value(secret),
+            url_value(&secret.to_uppercase()),
+            url.password().unwrap().to_owned(),
+            url.query().unwrap().to_owned(),
+            "s3cr3t~Tok%2fen%2b42%20x".to_owned(),
+            "s3cr3t%7ETok/en%2B42+x".to_owned(),
+        ];
+        // Basic auth with user names of every length modulo 3, and the secret alone.
+        for user in ["a", "ab", "ci-user"] {
+            let encoded = base64(&format!("{user}:{secret}"));
+            let left = secrets.redact(&encoded).replace("***", "");
+            assert!(
+                left.len() <= base64(&format!("{user}:")).len() + 2,
+                "{encoded}: {left}"
+            );
+        }
+        forms.push(base64(&format!(":{secret}")));
+        forms.push(base64(secret));
+        for form in forms {
+            let text = format!("before {form} after");
+            let masked = secrets.redact(&text);
+            assert!(masked.contains("***"), "{form} is not masked: {masked}");
+            // What is left of a base64 form is at most the characters it shares with its
+            // neighbours.
+            let left = masked.len() - "before  after".len() - 3;
+            assert!(left <= 6, "{form}: {masked}");
+        }
+    }
+
+    #[test]
+    fn base64_cores_are_the_characters_only_the_bytes_make() {
+        // "abc" at offset 0 is "YWJj", all of it its own.
+        assert_eq!(base64_core(b"abc", 0, BASE64), "YWJj");
+        // base64("xabcdef") is "eGFiY2RlZg==": "eG" and "g" hold bits of what is around.
+        assert_eq!(base64_core(b"abcdef", 1, BASE64), "FiY2RlZ");
+        // base64("xyabcdef") is "eHlhYmNkZWY=".
+        assert_eq!(base64_core(b"abcdef", 2, BASE64), "hYmNkZW");
+    }
+
+    #[test]
+    fn url_templates_encode_values_unless_safe() {
+        let context = serde_json::json!({ "message": "hi&deploy=production#", "s": "a b" });
+        let url = render_url(
+            "hook x, url",
+            "https://h/p?m={{ message }}&s={{ s | urlencode }}&raw={{ '?x=1' | safe }}",
+            &context,
+        )
+        .unwrap();
+        assert_eq!(
+            url,
+            "https://h/p?m=hi%26deploy%3Dproduction%23&s=a%20b&raw=?x=1"
+        );
+        let err = render_url("hook x, url", "https://h/{{ nope.x }}", &context).unwrap_err();
+        assert!(
+            err.to_string().starts_with("hook x, url, line 1: "),
+            "{err}"
+        );
     }
 
     #[test]

@@ -458,3 +458,382 @@ fn hooks_list_of_a_release_that_does_not_exist_is_an_error() {
             .starts_with("announce ")
     );
 }
+
+/// A server on 127.0.0.1 that hands each request (head and body, as received) and the
+/// connection to `answer`, for answers `TestServer` cannot script: an echo into the status
+/// line, a `Location`, a body without end. Returns its URL and what it received.
+fn raw_server(
+    answer: impl Fn(usize, &str, &mut std::net::TcpStream) + Send + 'static,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = received.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut bytes = Vec::new();
+            let mut buf = [0; 4096];
+            // The head, then as much body as Content-Length says.
+            let complete = |bytes: &[u8]| {
+                let text = String::from_utf8_lossy(bytes);
+                let Some(end) = text.find("\r\n\r\n") else {
+                    return false;
+                };
+                let length = text[..end]
+                    .lines()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("content-length")
+                            .then(|| v.trim().parse::<usize>().ok())?
+                    })
+                    .unwrap_or(0);
+                bytes.len() >= end + 4 + length
+            };
+            while !complete(&bytes) {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => bytes.extend_from_slice(&buf[..n]),
+                }
+            }
+            let request = String::from_utf8_lossy(&bytes).into_owned();
+            let n = {
+                let mut log = log.lock().unwrap();
+                log.push(request.clone());
+                log.len() - 1
+            };
+            answer(n, &request, &mut stream);
+        }
+    });
+    (url, received)
+}
+
+/// Base64 as coreutils writes it: an independent witness of the form Basic auth sends.
+fn base64(text: &str) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("base64")
+        .arg("-w0")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+}
+
+/// A service that echoes the whole request — URL in the status line and the body, headers,
+/// body, and all of it in base64 — sees the secret in every form a template can give it, and
+/// none of those forms reaches the terminal or what is recorded.
+#[test]
+fn a_secret_echoed_back_in_any_form_is_masked_everywhere() {
+    let secret = "s3cr3t~Tok/en+42 x";
+    let (url, received) = raw_server(|_, request, stream| {
+        use std::io::Write;
+        let target = request
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned();
+        let body = format!("you sent {request} which is {}", base64(request));
+        // The gate gets a 200 that is not JSON: its excerpt is recorded.
+        let status = if target.starts_with("/gate") {
+            200
+        } else {
+            500
+        };
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status} No {target}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+    });
+    let env = TestEnv::new();
+    let authority = url.trim_start_matches("http://");
+    env.write(
+        ".release/config.toml",
+        &format!(
+            r#"
+[[environments]]
+name = "stage"
+
+[[hooks]]
+name = "echo"
+on = "deploy"
+url = "http://ci-user:{{{{ env.JENKINS_TOKEN }}}}@{authority}/job?token={{{{ env.JENKINS_TOKEN }}}}&u={{{{ env.JENKINS_TOKEN | urlencode }}}}"
+headers = {{ X-Upper = "{{{{ env.JENKINS_TOKEN | upper }}}}", X-Lower = "{{{{ env.JENKINS_TOKEN | lower }}}}", X-Json = "{{{{ env.JENKINS_TOKEN | tojson }}}}" }}
+body = "token=${{JENKINS_TOKEN}}"
+
+[[gates]]
+name = "echo"
+url = "http://ci-user:{{{{ env.JENKINS_TOKEN }}}}@{authority}/gate?token={{{{ env.JENKINS_TOKEN }}}}"
+headers = {{ X-Token = "${{JENKINS_TOKEN}}" }}
+expect_json = {{ pointer = "/state", equals = "success" }}
+"#
+        ),
+    );
+    env.ok(&["--no-hooks", "start", "--date", "2026-11-20"]);
+    let runs = [
+        &["deploy", "stage"][..],
+        &["hooks", "retry"],
+        &["hooks", "list"],
+        &["log"],
+        &["wait", "echo", "--interval", "100ms", "--timeout", "1s"],
+    ];
+    let mut seen = String::new();
+    for args in runs {
+        let out = env
+            .cmd()
+            .env("JENKINS_TOKEN", secret)
+            .args(args)
+            .output()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&out.stdout));
+        seen.push_str(&String::from_utf8_lossy(&out.stderr));
+    }
+    // The forms the service really received, as the service saw them.
+    let got = received.lock().unwrap().clone();
+    assert!(got.len() >= 3, "{got:?}");
+    let basic = base64(&format!("ci-user:{secret}"));
+    let forms = [
+        secret.to_owned(),
+        secret.to_uppercase(),
+        secret.to_lowercase(),
+        "s3cr3t%7ETok/en%2B42%20x".to_owned(),
+        "s3cr3t~Tok%2Fen%2B42%20x".to_owned(),
+        basic.trim_end_matches('=').to_owned(),
+        base64(secret).trim_end_matches('=').to_owned(),
+    ];
+    for form in &forms[..6] {
+        assert!(
+            got[0].contains(form.as_str()),
+            "{form} not sent: {}",
+            got[0]
+        );
+    }
+    assert!(
+        seen.contains("answered 500: you sent POST /job?token=***"),
+        "{seen}"
+    );
+    // What git-release recorded, as git shows it.
+    let events = env.git(&["log", "-p", "--all", "--notes=release"]);
+    let blobs: String = env
+        .git(&["ls-tree", "-r", "--name-only", "refs/release/2026-11-20"])
+        .lines()
+        .map(|path| env.git(&["cat-file", "-p", &format!("refs/release/2026-11-20:{path}")]))
+        .collect();
+    assert!(events.contains("hook-failed"), "{events}");
+    assert!(
+        events.contains("timed out: HTTP 200, not JSON: you sent GET /gate?token=***"),
+        "{events}"
+    );
+    for form in &forms {
+        for (what, text) in [("output", &seen), ("log", &events), ("blobs", &blobs)] {
+            assert!(
+                !text.contains(form.as_str()),
+                "{form} in the {what}:\n{text}"
+            );
+        }
+    }
+}
+
+/// A value shorter than 6 characters would garble every text it is masked in and give itself
+/// away; it is refused where it is used, naming the variable.
+#[test]
+fn a_secret_too_short_to_mask_is_refused() {
+    let server = TestServer::start(|_, _| Reply::Status(200, "{}".into()));
+    let env = with_hook(&server, "");
+    let out = env
+        .cmd()
+        .env("JENKINS_TOKEN", "abc")
+        .args(["deploy", "stage"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(server.received().is_empty(), "it was sent");
+    assert!(
+        err.contains("the environment variable JENKINS_TOKEN holds 3 character(s)"),
+        "{err}"
+    );
+    assert!(err.contains("needs at least 6"), "{err}");
+    let list = env.ok(&["hooks", "list"]);
+    assert!(
+        list.contains("failed on 2026-11-20: jenkins-stage"),
+        "{list}"
+    );
+}
+
+/// A redirect to another port goes without the credentials and without a Referer (the URL it
+/// comes from holds the token); one to the same host keeps them.
+#[test]
+fn a_redirect_to_another_host_drops_credentials() {
+    let target = TestServer::start(|_, _| Reply::Status(200, "{}".into()));
+    let next = target.url.clone();
+    let (url, received) = raw_server(move |n, _, stream| {
+        use std::io::Write;
+        let location = if n == 0 {
+            "/again".to_owned()
+        } else {
+            format!("{next}/landed")
+        };
+        let _ = write!(
+            stream,
+            "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+    });
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        &format!(
+            r#"
+[[environments]]
+name = "stage"
+
+[[hooks]]
+name = "hop"
+on = "deploy"
+url = "{url}/start?token={{{{ env.JENKINS_TOKEN }}}}"
+headers = {{ Authorization = "Bearer ${{JENKINS_TOKEN}}", X-Api-Key = "${{JENKINS_TOKEN}}", X-Actor = "{{{{ event.actor.email }}}}" }}
+body = "release={{{{ release.name }}}}"
+"#
+        ),
+    );
+    env.ok(&["--no-hooks", "start", "--date", "2026-11-20"]);
+    let (code, _, err) = run(&env, &["deploy", "stage"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("Hook hop: POST"), "{err}");
+    let first = received.lock().unwrap().clone();
+    assert_eq!(first.len(), 2, "{first:?}");
+    assert!(first[1].starts_with("GET /again "), "{}", first[1]);
+    assert!(
+        first[1].contains(&format!("authorization: Bearer {SECRET}")),
+        "the same host keeps them: {}",
+        first[1]
+    );
+    let got = target.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        (got[0].method.as_str(), got[0].path.as_str()),
+        ("GET", "/landed")
+    );
+    assert_eq!(got[0].header("X-Actor"), Some("ada@example.com"));
+    for header in ["Authorization", "X-Api-Key", "Referer"] {
+        assert_eq!(
+            got[0].header(header),
+            None,
+            "{header}: {:?}",
+            got[0].headers
+        );
+    }
+    assert!(!format!("{:?}", got[0]).contains(SECRET), "{:?}", got[0]);
+}
+
+/// Release data put into a URL is URL-encoded: a comment cannot add parameters or cut the
+/// query short. `| safe` writes a value as it is.
+#[test]
+fn values_in_a_url_are_encoded() {
+    let server = TestServer::start(|_, _| Reply::Status(200, "{}".into()));
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        &format!(
+            r#"
+[[hooks]]
+name = "chat"
+on = "comment"
+url = "{url}/notify?text={{{{ event.fields.message }}}}&env=stage&raw={{{{ 'a/b?c' | safe }}}}&enc={{{{ 'x y' | urlencode }}}}"
+"#,
+            url = server.url
+        ),
+    );
+    env.ok(&["--no-hooks", "start", "--date", "2026-11-20"]);
+    let (code, _, err) = run(&env, &["comment", "hi&deploy=production&token=x#"]);
+    assert_eq!(code, 0, "{err}");
+    let got = server.received();
+    assert_eq!(got.len(), 1, "{err}");
+    assert_eq!(
+        got[0].path,
+        "/notify?text=hi%26deploy%3Dproduction%26token%3Dx%23&env=stage&raw=a/b?c&enc=x%20y"
+    );
+}
+
+/// An answer without end is read up to 1 MiB: the hook fails with that reason, it is recorded
+/// and `hooks retry` sees it. Memory is limited, so a regression fails instead of swapping.
+#[test]
+fn an_endless_answer_is_cut_off_and_recorded() {
+    let (url, _) = raw_server(|_, _, stream| {
+        use std::io::Write;
+        let _ = write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"
+        );
+        // Until the client hangs up, or 256 MiB.
+        let chunk = vec![b'x'; 64 << 10];
+        for _ in 0..4096 {
+            if stream.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        &format!(
+            r#"
+[[environments]]
+name = "stage"
+
+[[hooks]]
+name = "firehose"
+on = "deploy"
+url = "{url}/hook"
+
+[[gates]]
+name = "firehose"
+url = "{url}/gate"
+"#
+        ),
+    );
+    env.ok(&["--no-hooks", "start", "--date", "2026-11-20"]);
+    let limited = |args: &[&str]| {
+        let base = env.cmd();
+        let mut sh = std::process::Command::new("sh");
+        sh.arg("-c")
+            .arg(r#"ulimit -v 2097152; exec "$0" "$@""#)
+            .arg(base.get_program())
+            .args(args)
+            .current_dir(base.get_current_dir().unwrap());
+        for (k, v) in base.get_envs() {
+            match v {
+                Some(v) => sh.env(k, v),
+                None => sh.env_remove(k),
+            };
+        }
+        let out = sh.output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = limited(&["deploy", "stage"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: hook firehose failed: ")
+            && err.contains("the answer is longer than 1 MiB"),
+        "{err}"
+    );
+    let list = env.ok(&["hooks", "list"]);
+    assert!(list.contains("the answer is longer than 1 MiB"), "{list}");
+    let (code, err) = limited(&["hooks", "retry"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("1 hook(s) still failing"), "{err}");
+
+    let (code, err) = limited(&["wait", "firehose", "--interval", "100ms", "--timeout", "2s"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("the answer is longer than 1 MiB"), "{err}");
+}

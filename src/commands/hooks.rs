@@ -333,9 +333,20 @@ impl RequestTemplate<'_> {
                 &context,
             )
         };
+        let mut url = crate::hooks::render_url(
+            &format!("{label}, url"),
+            &expand_env_syntax(self.url),
+            &context,
+        )?
+        .trim()
+        .to_owned();
+        if masked {
+            // The mask as a URL writes it, shown as the mask.
+            url = url.replace("%2A%2A%2A", "***");
+        }
         Ok(Request {
             method: self.method.to_owned(),
-            url: render("url", self.url)?.trim().to_owned(),
+            url,
             headers: self
                 .headers
                 .iter()
@@ -346,7 +357,11 @@ impl RequestTemplate<'_> {
     }
 }
 
-/// The environment variables the templates use: missing ones are an error naming them.
+/// Values of environment variables shorter than this are refused.
+const MIN_SECRET_LENGTH: usize = 6;
+
+/// The environment variables the templates use: missing ones, and ones too short to be
+/// masked, are an error naming them.
 pub fn env_context(sources: &[&str]) -> Result<std::collections::BTreeMap<String, String>> {
     let mut env = std::collections::BTreeMap::new();
     for name in crate::hooks::env_names(sources) {
@@ -355,6 +370,18 @@ pub fn env_context(sources: &[&str]) -> Result<std::collections::BTreeMap<String
                 "export {name}=… (secrets come from the environment, never from the repository)"
             ))
         })?;
+        // A short value garbles every text it is masked in, and the masks give it away.
+        let length = value.chars().count();
+        if length < MIN_SECRET_LENGTH {
+            return Err(Failure::new(format!(
+                "the environment variable {name} holds {length} character(s); a value used in a \
+                 hook or gate needs at least {MIN_SECRET_LENGTH}"
+            ))
+            .hint(format!(
+                "it is masked as a secret wherever it appears; give {name} a longer value"
+            ))
+            .into());
+        }
         env.insert(name, value);
     }
     Ok(env)
