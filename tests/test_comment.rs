@@ -680,8 +680,11 @@ fn after_an_event_dated_far_ahead_every_clone_folds_the_same_and_gates_stay_shut
     // A real block event, copied with a date in 2099 under its own name.
     env.ok(&["block", "BUG-1"]);
     let files = env.git(&["ls-tree", "--name-only", "refs/release/2026-11-20:events"]);
-    let block = files.lines().last().unwrap().to_owned();
-    let text = env.git(&["show", &format!("refs/release/2026-11-20:events/{block}")]);
+    let text = files
+        .lines()
+        .map(|f| env.git(&["show", &format!("refs/release/2026-11-20:events/{f}")]))
+        .find(|text| text.contains("kind = \"block\""))
+        .unwrap();
     let time = text
         .lines()
         .find_map(|l| l.strip_prefix("time = \""))
