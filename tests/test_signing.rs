@@ -476,4 +476,7 @@ fn a_signed_signoff_still_counts_after_the_events_are_fanned_out() {
         "qa Kim Tester <kim@qa.example.com> [signature good]: counts\n"
     );
     assert!(counts(&env));
+    // Moving the files into subdirectories took nothing out.
+    assert!(env.ok(&["fsck"]).contains("2026-11-20: ok"));
+    assert!(!env.run(&["status"]).2.contains("taken out"));
 }

@@ -24,6 +24,9 @@ pub struct FsckArgs {
     fix: bool,
 }
 
+/// How many removed or rewritten event files fsck names one by one, per release.
+const SHOWN_REMOVALS: usize = 20;
+
 pub fn cmd_fsck(args: &FsckArgs, out: &mut dyn Write) -> Result<()> {
     let session = Session::open()?;
     let store = session.store();
@@ -52,8 +55,12 @@ pub fn cmd_fsck(args: &FsckArgs, out: &mut dyn Write) -> Result<()> {
         let removals = session.event_removals(name).unwrap_or_default();
         if !removals.is_empty() {
             problems += 1;
-            for removal in &removals {
+            for removal in removals.iter().take(SHOWN_REMOVALS) {
                 writeln!(out, "{name}: {removal}; events are append-only")?;
+            }
+            if removals.len() > SHOWN_REMOVALS {
+                let more = removals.len() - SHOWN_REMOVALS;
+                writeln!(out, "{name}: and {more} more such change(s)")?;
             }
             let signed = if session.config.config.trust.require_signed {
                 "with [trust] require_signed, an event a good signature added still counts; "

@@ -906,7 +906,9 @@ impl<'r> Store<'r> {
                         Some((_, now)) if now != blob => Change::Rewritten,
                         // The fan-out move keeps the file in one of its two places.
                         Some((now, _))
-                            if now != path && !layout::event_paths(file).contains(now) =>
+                            if now != path
+                                && !layout::event_paths(file)
+                                    .contains(&format!("{EVENTS_DIR}/{now}")) =>
                         {
                             Change::Moved
                         }
