@@ -14,19 +14,28 @@ use crate::release::checklist::Checklist;
 use crate::release::gate::{GateContext, Unmet, evaluate};
 use crate::release::name::ReleaseName;
 use crate::release::{Actor, NameFormat, Release};
-use crate::store::Store;
+use crate::store::{EventHistory, Recorded, Store};
 
 /// What a command works in: the repository and the config in force.
 pub struct Session {
     pub git: Repo,
     pub config: LoadedConfig,
+    /// The event history of each release read so far, with the head it was read at: status
+    /// and gates ask for it several times in one command.
+    histories: std::cell::RefCell<
+        std::collections::HashMap<String, (crate::git::Oid, std::rc::Rc<EventHistory>)>,
+    >,
 }
 
 impl Session {
     pub fn open() -> Result<Session> {
         let git = Repo::discover()?;
         let config = crate::config::load(&git)?;
-        Ok(Session { git, config })
+        Ok(Session {
+            git,
+            config,
+            histories: Default::default(),
+        })
     }
 
     pub fn store(&self) -> Store<'_> {
@@ -264,10 +273,38 @@ impl Session {
 
     /// Checks every sign-off of `release` (membership; signatures when required).
     pub fn check_signoffs(&self, release: &Release) -> Result<Vec<SignoffCheck>> {
+        Ok(self.weigh(release)?.1)
+    }
+
+    /// `release` as gates see it, with a check of each sign-off. With `require_signed`, an
+    /// event file that a good signature added to this release counts even when a later commit
+    /// removed or rewrote it: events are append-only, and only the signed ones are the
+    /// signer's word. Unsigned events are anyone's to write, so their removal is only reported.
+    fn weigh(&self, release: &Release) -> Result<(Release, Vec<SignoffCheck>)> {
         let config = &self.config.config;
         let trust = &config.trust;
-        let signers_file = match (&trust.allowed_signers, trust.require_signed) {
-            (Some(path), true) => {
+        let membership = |role: &str, email: &str| match config.roles.get(role) {
+            Some(r) if !r.admits(email) => Some(format!("{email} is not a member of `{role}`")),
+            _ => None,
+        };
+        if !trust.require_signed || !self.store().exists(&release.name)? {
+            let checks = signoffs(release)
+                .map(|(role, s)| {
+                    let problem = membership(role, &s.email);
+                    SignoffCheck {
+                        role: role.to_owned(),
+                        by: s.actor(),
+                        time: s.time.to_rfc3339(),
+                        signature: None,
+                        counts: problem.is_none(),
+                        problem,
+                    }
+                })
+                .collect();
+            return Ok((release.clone(), checks));
+        }
+        let signers_file = match &trust.allowed_signers {
+            Some(path) => {
                 let text = crate::config::read_repo_file(&self.git, path)?.ok_or_else(|| {
                     Failure::new(format!(
                         "the allowed signers file {path} ([trust] allowed_signers) does not exist"
@@ -278,72 +315,175 @@ impl Session {
                 std::io::Write::write_all(&mut file, text.as_bytes())?;
                 Some(file)
             }
-            _ => None,
+            None => None,
         };
-        let events = if trust.require_signed && self.store().exists(&release.name)? {
-            self.store().events(&release.name)?
+        let signers = signers_file.as_ref().map(|f| f.path());
+        let history = self.event_history(&release.name)?;
+        let mut signatures = std::collections::HashMap::new();
+        let mut verdict = |recorded: &Recorded| {
+            self.signature_verdict(&release.name, recorded, signers, &mut signatures)
+        };
+        // What counts: the events at the head, and every signed one a later commit dropped;
+        // of a rewritten file, the signed version. Only dropped events are checked here: they
+        // are few, where checking every event would cost a `git verify-commit` each.
+        let mut signed_gone = Vec::new();
+        for recorded in history.recorded.iter().filter(|r| !r.at_head) {
+            // Of two signed versions of one file (never written by git-release), the first.
+            let file = recorded.event.file_name();
+            if !signed_gone.iter().any(|(f, _)| *f == file) && verdict(recorded)? == "good" {
+                signed_gone.push((file, recorded));
+            }
+        }
+        let counted: Vec<&Recorded> = history
+            .recorded
+            .iter()
+            .filter(|r| r.at_head && !signed_gone.iter().any(|(f, _)| *f == r.event.file_name()))
+            .chain(signed_gone.iter().map(|(_, r)| *r))
+            .collect();
+        let folded = if signed_gone.is_empty() {
+            release.clone()
         } else {
-            Vec::new()
+            let mut events: Vec<crate::release::Event> =
+                counted.iter().map(|r| r.event.clone()).collect();
+            crate::release::state::sort(&mut events);
+            Release::fold(&release.name, &events)?
         };
         let mut checks = Vec::new();
-        for (role, signers) in &release.signoffs {
-            for s in signers {
-                let mut problem = match config.roles.get(role) {
-                    Some(r) if !r.admits(&s.email) => {
-                        Some(format!("{} is not a member of `{role}`", s.email))
-                    }
-                    _ => None,
-                };
-                let mut signature = None;
-                if trust.require_signed {
-                    let event = events.iter().find(|e| {
-                        e.time == s.time
-                            && e.actor.email == s.email
-                            && matches!(&e.kind, crate::release::EventKind::Signoff { role: r, .. } if r == role)
-                    });
-                    let verdict = match event {
-                        None => "no event found".to_owned(),
-                        Some(event) => match self.store().event_commit(&release.name, event)? {
-                            None => "no commit found".to_owned(),
-                            Some(commit) => {
-                                match self.git.verify_commit(
-                                    commit,
-                                    signers_file.as_ref().map(|f| f.path()),
-                                )? {
-                                    crate::git::Signature::Good { signer } if signer == s.email => {
-                                        "good".to_owned()
-                                    }
-                                    crate::git::Signature::Good { signer } => {
-                                        format!("signed by {signer}, not by {}", s.email)
-                                    }
-                                    crate::git::Signature::Unsigned => "unsigned".to_owned(),
-                                    crate::git::Signature::Bad(why) => format!("bad: {why}"),
-                                }
-                            }
-                        },
-                    };
-                    if verdict != "good" && problem.is_none() {
-                        problem = Some(format!("signature {verdict}"));
-                    }
-                    signature = Some(verdict);
-                }
+        for (role, s) in signoffs(&folded) {
+            let mut problem = membership(role, &s.email);
+            let event = counted.iter().find(|r| {
+                let e = &r.event;
+                e.time == s.time
+                    && e.actor.email == s.email
+                    && matches!(&e.kind, crate::release::EventKind::Signoff { role: r, .. } if r == role)
+            });
+            let verdict = match event {
+                Some(recorded) => verdict(recorded)?,
+                None => "no event found".to_owned(),
+            };
+            if verdict != "good" && problem.is_none() {
+                problem = Some(format!("signature {verdict}"));
+            }
+            checks.push(SignoffCheck {
+                role: role.to_owned(),
+                by: s.actor(),
+                time: s.time.to_rfc3339(),
+                signature: Some(verdict),
+                counts: problem.is_none(),
+                problem,
+            });
+        }
+        // Sign-offs the head shows that a signed event, dropped since, took back.
+        for (role, s) in signoffs(release) {
+            let kept = folded
+                .signoffs
+                .get(role)
+                .is_some_and(|signers| signers.iter().any(|k| k.email == s.email));
+            if !kept {
                 checks.push(SignoffCheck {
-                    role: role.clone(),
+                    role: role.to_owned(),
                     by: s.actor(),
                     time: s.time.to_rfc3339(),
-                    signature,
-                    counts: problem.is_none(),
-                    problem,
+                    signature: None,
+                    counts: false,
+                    problem: Some(
+                        "taken back by a signed event that a later commit removed (see `git release fsck`)"
+                            .to_owned(),
+                    ),
                 });
             }
         }
-        Ok(checks)
+        Ok((folded, checks))
+    }
+
+    /// `good` when a commit that added `recorded` to release `name` carries a good signature
+    /// by the event's actor and its own `release.toml` names this release (so a signed event
+    /// of another release, merged in, is not taken for one of this); else why not.
+    fn signature_verdict(
+        &self,
+        name: &str,
+        recorded: &crate::store::Recorded,
+        signers: Option<&std::path::Path>,
+        signatures: &mut std::collections::HashMap<crate::git::Oid, crate::git::Signature>,
+    ) -> Result<String> {
+        let email = &recorded.event.actor.email;
+        let mut first = None;
+        for adder in &recorded.added_by {
+            let signature = match signatures.get(&adder.commit) {
+                Some(s) => s.clone(),
+                None => {
+                    let s = self.git.verify_commit(adder.commit, signers)?;
+                    signatures.insert(adder.commit, s.clone());
+                    s
+                }
+            };
+            let verdict = match signature {
+                crate::git::Signature::Good { signer } if &signer == email => {
+                    match adder.names.as_deref() {
+                        Some(n) if n == name => return Ok("good".to_owned()),
+                        Some(other) => format!(
+                            "good, but made for release {other} (commit {})",
+                            self.git.short(adder.commit)
+                        ),
+                        None => format!(
+                            "good, but its commit {} names no release",
+                            self.git.short(adder.commit)
+                        ),
+                    }
+                }
+                crate::git::Signature::Good { signer } => format!(
+                    "signed with a key that allowed_signers gives to someone else ({signer}), not to {email}"
+                ),
+                crate::git::Signature::Unsigned => "unsigned".to_owned(),
+                crate::git::Signature::Bad(why) => format!("bad: {why}"),
+            };
+            first.get_or_insert(verdict);
+        }
+        Ok(first.unwrap_or_else(|| "no commit found".to_owned()))
+    }
+
+    /// What the history of release `name` did with its event files, read once per head.
+    fn event_history(&self, name: &str) -> Result<std::rc::Rc<EventHistory>> {
+        let head = self.git.ref_target(&crate::store::release_ref(name))?;
+        if let Some((at, history)) = self.histories.borrow().get(name)
+            && Some(*at) == head
+        {
+            return Ok(history.clone());
+        }
+        let history = std::rc::Rc::new(self.store().event_history(name)?);
+        if let Some(head) = head {
+            self.histories
+                .borrow_mut()
+                .insert(name.to_owned(), (head, history.clone()));
+        }
+        Ok(history)
+    }
+
+    /// One line per commit of release `name` that removed or rewrote an event file.
+    pub fn event_removals(&self, name: &str) -> Result<Vec<String>> {
+        Ok(self
+            .event_history(name)?
+            .removals
+            .iter()
+            .map(|r| {
+                let what = match r.change {
+                    crate::store::Change::Removed => "removes",
+                    crate::store::Change::Rewritten => "rewrites",
+                    crate::store::Change::Moved => "moves",
+                };
+                format!(
+                    "commit {} {what} the event file {}",
+                    self.git.short(r.commit),
+                    r.file
+                )
+            })
+            .collect())
     }
 
     /// `release` with only the sign-offs that count (what gates are evaluated on).
     fn trusted(&self, release: &Release) -> Result<Release> {
-        let mut trusted = release.clone();
-        for check in self.check_signoffs(release)? {
+        let (mut trusted, checks) = self.weigh(release)?;
+        for check in checks {
             if !check.counts
                 && let Some(signers) = trusted.signoffs.get_mut(&check.role)
             {
@@ -435,6 +575,14 @@ impl Known {
     pub fn newest_first(self) -> Vec<String> {
         order(self.parsed, self.other)
     }
+}
+
+/// Every sign-off of `release`, with its role.
+fn signoffs(release: &Release) -> impl Iterator<Item = (&str, &crate::release::state::Stamp)> {
+    release
+        .signoffs
+        .iter()
+        .flat_map(|(role, signers)| signers.iter().map(move |s| (role.as_str(), s)))
 }
 
 /// Orders names newest first: release names by (date, suffix); names that do not read as

@@ -24,6 +24,9 @@ pub struct FsckArgs {
     fix: bool,
 }
 
+/// How many removed or rewritten event files fsck names one by one, per release.
+const SHOWN_REMOVALS: usize = 20;
+
 pub fn cmd_fsck(args: &FsckArgs, out: &mut dyn Write) -> Result<()> {
     let session = Session::open()?;
     let store = session.store();
@@ -48,6 +51,27 @@ pub fn cmd_fsck(args: &FsckArgs, out: &mut dyn Write) -> Result<()> {
         }
     }
     for name in &names {
+        // Events are append-only: a commit that took one out is tampering, and no fold fixes it.
+        let removals = session.event_removals(name).unwrap_or_default();
+        if !removals.is_empty() {
+            problems += 1;
+            for removal in removals.iter().take(SHOWN_REMOVALS) {
+                writeln!(out, "{name}: {removal}; events are append-only")?;
+            }
+            if removals.len() > SHOWN_REMOVALS {
+                let more = removals.len() - SHOWN_REMOVALS;
+                writeln!(out, "{name}: and {more} more such change(s)")?;
+            }
+            let signed = if session.config.config.trust.require_signed {
+                "with [trust] require_signed, an event a good signature added still counts; "
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "{name}: {signed}see the commits with `git log --stat refs/release/{name} -- events`"
+            )?;
+        }
         let release = match store.verify(name) {
             Ok(Ok(release)) => release,
             Ok(Err(mismatch)) if args.fix && store.stored_format(name)? > FORMAT => {
@@ -103,6 +127,9 @@ pub fn cmd_fsck(args: &FsckArgs, out: &mut dyn Write) -> Result<()> {
                     super::short(&release.target)
                 )?;
             }
+            continue;
+        }
+        if !removals.is_empty() {
             continue;
         }
         // Kept, as every event is; said, since a clock that far ahead is wrong or forged.

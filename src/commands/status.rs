@@ -29,7 +29,9 @@ pub fn cmd_status(args: &StatusArgs, out: &mut dyn Write) -> Result<()> {
         Some(view) => view,
         None => {
             let name = session.select(args.release.as_deref())?;
-            recorded_view(&session, &super::load(&session, &name)?)?
+            let release = super::load(&session, &name)?;
+            warn_of_removals(&session, &name)?;
+            recorded_view(&session, &release)?
         }
     };
     if args.json {
@@ -38,6 +40,27 @@ pub fn cmd_status(args: &StatusArgs, out: &mut dyn Write) -> Result<()> {
     } else {
         print_human(&view, out)?;
     }
+    Ok(())
+}
+
+/// Says, on one line, that the history of release `name` dropped or changed event files.
+fn warn_of_removals(session: &Session, name: &str) -> Result<()> {
+    let removals = session.event_removals(name)?;
+    let Some(first) = removals.first() else {
+        return Ok(());
+    };
+    let more = match removals.len() {
+        1 => String::new(),
+        n => format!(", and {} more", n - 1),
+    };
+    let signed = if session.config.config.trust.require_signed {
+        "; the signed ones still count"
+    } else {
+        ""
+    };
+    crate::warn!(
+        "warning: release {name} has events taken out of its history ({first}{more}); events are append-only{signed} (see `git release fsck`)"
+    );
     Ok(())
 }
 

@@ -98,6 +98,38 @@ impl Signer {
     }
 }
 
+/// Why `git verify-commit` refused a signature, from what it printed. For an ssh key that no
+/// line of the allowed-signers file has, git says `Good "git" signature with … key …` and then
+/// `No principal matched.`: the signature is intact, but nobody is known to own the key.
+fn bad_reason(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if lines.iter().any(|l| l.starts_with("No principal matched")) {
+        let key = lines
+            .iter()
+            .find_map(|l| l.strip_prefix("Good \"git\" signature with "))
+            .map(|k| format!(" ({k})"))
+            .unwrap_or_default();
+        return format!("no principal in allowed_signers matches the key it was made with{key}");
+    }
+    let gpg = [
+        "BADSIG",
+        "ERRSIG",
+        "EXPKEYSIG",
+        "REVKEYSIG",
+        "EXPSIG",
+        "NO_PUBKEY",
+    ];
+    lines
+        .iter()
+        .find(|l| gpg.iter().any(|s| l.starts_with(&format!("[GNUPG:] {s}"))))
+        .or_else(|| lines.iter().find(|l| !l.starts_with("Good ")))
+        .map_or_else(|| "bad signature".to_owned(), |l| (*l).to_owned())
+}
+
 fn expand_home(path: &str) -> String {
     match (path.strip_prefix("~/"), std::env::var("HOME")) {
         (Some(rest), Ok(home)) => format!("{home}/{rest}"),
@@ -165,11 +197,7 @@ impl Repo {
             .context("running git verify-commit")?;
         let text = String::from_utf8_lossy(&out.stderr).into_owned();
         if !out.status.success() {
-            let reason = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("bad signature");
-            return Ok(Signature::Bad(reason.trim().to_owned()));
+            return Ok(Signature::Bad(bad_reason(&text)));
         }
         // ssh: `Good "git" signature for kim@qa.example.com with ED25519 key SHA256:…`;
         // openpgp: `[GNUPG:] GOODSIG <id> Kim <kim@qa.example.com>`.
@@ -187,5 +215,25 @@ impl Repo {
             .unwrap_or_default()
             .to_owned();
         Ok(Signature::Good { signer })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bad_reason;
+
+    #[test]
+    fn a_key_nobody_owns_is_said_so_not_called_good() {
+        let git =
+            "Good \"git\" signature with ED25519 key SHA256:iskFX5vW\nNo principal matched.\n";
+        assert_eq!(
+            bad_reason(git),
+            "no principal in allowed_signers matches the key it was made with (ED25519 key SHA256:iskFX5vW)"
+        );
+        assert_eq!(
+            bad_reason("error: gpg.ssh.allowedSignersFile needs to be configured\n"),
+            "error: gpg.ssh.allowedSignersFile needs to be configured"
+        );
+        assert_eq!(bad_reason(""), "bad signature");
     }
 }

@@ -839,38 +839,132 @@ impl<'r> Store<'r> {
         })
     }
 
-    /// The commit that recorded `event` (the one whose tree first has its file).
-    pub fn event_commit(&self, name: &str, event: &Event) -> Result<Option<Oid>> {
+    /// Every version of every event file the history of release `name` ever held, with the
+    /// commits that added it, and every commit that dropped or changed a file one of its
+    /// parents had. Files are compared by name, so the fan-out move into `events/xx/` is
+    /// neither an addition nor a removal.
+    pub fn event_history(&self, name: &str) -> Result<EventHistory> {
+        use std::collections::{BTreeMap, BTreeSet, HashMap};
+        use std::rc::Rc;
+        // By file name: the path it has there, and its blob.
+        type Files = Rc<BTreeMap<String, (String, Oid)>>;
         let head = self
             .git
             .ref_target(&release_ref(name))?
             .ok_or_else(|| no_such_release(name))?;
-        // The file is flat in some commits and fanned out in later ones.
-        let paths = layout::event_paths(&event.file_name());
-        let has = |commit: Oid| -> Result<bool> {
-            for path in &paths {
-                if self.git.blob_at(commit, path)?.is_some() {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
-        };
-        for (commit, parents) in self.git.history(head)? {
-            if !has(commit)? {
-                continue;
-            }
-            let mut in_parent = false;
-            for p in &parents {
-                if has(*p)? {
-                    in_parent = true;
-                    break;
-                }
-            }
-            if !in_parent {
-                return Ok(Some(commit));
+        let commits = self.git.history(head)?;
+        // A commit's files are read once and kept only until its children and itself are
+        // done with them, whatever order the walk gives.
+        let mut uses: HashMap<Oid, usize> = commits.iter().map(|(c, _)| (*c, 1)).collect();
+        for (_, parents) in &commits {
+            for p in parents {
+                *uses.entry(*p).or_insert(1) += 1;
             }
         }
-        Ok(None)
+        let mut cache: HashMap<Oid, Files> = HashMap::new();
+        let mut files_of = |commit: Oid| -> Result<Files> {
+            let files = match cache.get(&commit) {
+                Some(files) => files.clone(),
+                None => Rc::new(
+                    self.git
+                        .blobs_under(commit, EVENTS_DIR)?
+                        .into_iter()
+                        .filter_map(|(path, blob)| {
+                            let file = layout::file_name(&path)?.to_owned();
+                            Some((file, (path, blob)))
+                        })
+                        .collect(),
+                ),
+            };
+            let left = uses.entry(commit).or_insert(1);
+            *left = left.saturating_sub(1);
+            if *left == 0 {
+                cache.remove(&commit);
+            } else {
+                cache.insert(commit, files.clone());
+            }
+            Ok(files)
+        };
+        let mut versions: BTreeMap<(String, Oid), Vec<Oid>> = BTreeMap::new();
+        let mut removals = Vec::new();
+        let mut at_head = BTreeSet::new();
+        for (commit, parents) in &commits {
+            let files = files_of(*commit)?;
+            if *commit == head {
+                at_head = files.iter().map(|(f, (_, b))| (f.clone(), *b)).collect();
+            }
+            let before = parents
+                .iter()
+                .map(|p| files_of(*p))
+                .collect::<Result<Vec<_>>>()?;
+            for (file, (_, blob)) in files.iter() {
+                if !before
+                    .iter()
+                    .any(|p| p.get(file).is_some_and(|(_, b)| b == blob))
+                {
+                    versions
+                        .entry((file.clone(), *blob))
+                        .or_default()
+                        .push(*commit);
+                }
+            }
+            let mut dropped = BTreeMap::new();
+            for parent in &before {
+                for (file, (path, blob)) in parent.iter() {
+                    let change = match files.get(file) {
+                        None => Change::Removed,
+                        Some((_, now)) if now != blob => Change::Rewritten,
+                        // The fan-out move keeps the file in one of its two places.
+                        Some((now, _))
+                            if now != path
+                                && !layout::event_paths(file)
+                                    .contains(&format!("{EVENTS_DIR}/{now}")) =>
+                        {
+                            Change::Moved
+                        }
+                        Some(_) => continue,
+                    };
+                    dropped.insert(file.clone(), change);
+                }
+            }
+            removals.extend(dropped.into_iter().map(|(file, change)| Removal {
+                commit: *commit,
+                file,
+                change,
+            }));
+        }
+        let mut recorded = Vec::with_capacity(versions.len());
+        for ((file, blob), mut commits) in versions {
+            // The walk is newest first; the oldest commit that added a version comes first.
+            commits.reverse();
+            let mut added_by = Vec::with_capacity(commits.len());
+            for commit in commits {
+                let names = self
+                    .git
+                    .blob_at(commit, STATE_FILE)?
+                    .and_then(|(_, bytes)| {
+                        String::from_utf8_lossy(&bytes)
+                            .parse::<toml::Table>()
+                            .ok()?
+                            .get("name")?
+                            .as_str()
+                            .map(str::to_owned)
+                    });
+                added_by.push(Adder { commit, names });
+            }
+            let Some(event) = self
+                .read_events(name, &[(file.clone(), blob)], &Default::default())?
+                .pop()
+            else {
+                continue;
+            };
+            recorded.push(Recorded {
+                at_head: at_head.contains(&(file, blob)),
+                event,
+                added_by,
+            });
+        }
+        Ok(EventHistory { recorded, removals })
     }
 
     /// The event files of a release's commit, by file name, whichever layout it has.
@@ -1107,6 +1201,47 @@ struct Placement {
 }
 
 /// The error for a lock that has outlived every writer we could be waiting for.
+/// What the history of a release did with its event files ([`Store::event_history`]).
+pub struct EventHistory {
+    pub recorded: Vec<Recorded>,
+    /// Commits that dropped or changed an event file: events are append-only, so each is
+    /// tampering (or damage), newest first.
+    pub removals: Vec<Removal>,
+}
+
+/// One version (file and content) of an event file that a release's history added.
+pub struct Recorded {
+    pub event: Event,
+    /// The commits that added this version (it is in their tree, in no parent's), oldest first.
+    pub added_by: Vec<Adder>,
+    /// Whether the release's newest commit still has it.
+    pub at_head: bool,
+}
+
+/// A commit that added an event, and the release its own `release.toml` names: a signature
+/// on the commit covers that tree, so the name is part of what was signed.
+pub struct Adder {
+    pub commit: Oid,
+    pub names: Option<String>,
+}
+
+/// A commit that no longer has an event file one of its parents had, or has it changed.
+pub struct Removal {
+    pub commit: Oid,
+    pub file: String,
+    pub change: Change,
+}
+
+/// What a commit did to an event file its parent had.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    Removed,
+    /// Same file name, other content.
+    Rewritten,
+    /// Same content, at a path neither layout gives it.
+    Moved,
+}
+
 fn stale_lock(refname: &str, lock: &Path, since: Instant, remedy: &str) -> anyhow::Error {
     Failure::new(format!(
         "{refname} has been locked for {}s",
