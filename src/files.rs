@@ -90,8 +90,8 @@ pub fn read_in_worktree(workdir: &Path, path: &str) -> Result<Option<String>> {
         let std::path::Component::Normal(name) = part else {
             return Err(refuse("it must be a relative path without `..`"));
         };
-        if i == 0 && *name == ".git" {
-            return Err(refuse("it is inside .git"));
+        if *name == ".git" {
+            return Err(refuse("it is inside a .git directory"));
         }
         at.push(name);
         let meta = match std::fs::symlink_metadata(&at) {
@@ -110,8 +110,21 @@ pub fn read_in_worktree(workdir: &Path, path: &str) -> Result<Option<String>> {
             return Err(refuse("it is not a regular file"));
         }
     }
+    let checked = std::fs::symlink_metadata(&at)
+        .map_err(|e| Failure::new(format!("cannot read {path}: {e}")))?;
     let file =
         std::fs::File::open(&at).map_err(|e| Failure::new(format!("cannot read {path}: {e}")))?;
+    // What was opened is what was checked, not something put in its place meanwhile.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let opened = file
+            .metadata()
+            .map_err(|e| Failure::new(format!("cannot read {path}: {e}")))?;
+        if !opened.is_file() || (opened.dev(), opened.ino()) != (checked.dev(), checked.ino()) {
+            return Err(refuse("it changed while it was read"));
+        }
+    }
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(
         &mut std::io::Read::take(file, REPOSITORY_FILE_LIMIT + 1),
@@ -155,7 +168,8 @@ mod tests {
             ("/etc/hostname", "relative path"),
             ("docs", "not a regular file"),
             ("big.md", "larger than 1 MiB"),
-            (".git/config", "inside .git"),
+            (".git/config", "inside a .git directory"),
+            ("sub/.git/config", "inside a .git directory"),
         ] {
             let err = format!("{:#}", read_in_worktree(root, path).unwrap_err());
             assert!(err.contains(why), "{path}: {err}");

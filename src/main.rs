@@ -17,7 +17,6 @@ mod rollforward;
 mod session;
 mod store;
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use crate::error::{ExitKind, Failure};
@@ -26,7 +25,13 @@ fn main() -> ExitCode {
     let cli = cli::parse();
     // Buffered: a long `log` or `notes` is one write, not one per line.
     let mut out = std::io::BufWriter::new(output::Escaped::new(std::io::stdout().lock()));
-    let result = cli::run(&cli, &mut out).and_then(|()| out.flush().map_err(Into::into));
+    let result = cli::run(&cli, &mut out);
+    // What was written goes out, after an error too; then the escaper's last held bytes.
+    let flushed = out
+        .into_inner()
+        .map_err(|e| anyhow::Error::new(e.into_error()))
+        .and_then(|escaped| escaped.finish().map_err(Into::into));
+    let result = result.and(flushed);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => report(&e),

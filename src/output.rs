@@ -143,7 +143,16 @@ impl<W: std::io::Write> std::io::Write for Escaped<W> {
         Ok(buf.len())
     }
 
+    /// Flushes what was escaped; bytes held to decide (a `\r` before a possible `\n`) stay
+    /// until more comes or `finish`.
     fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<W: std::io::Write> Escaped<W> {
+    /// Writes what was held back, decided as the end of the output, and flushes.
+    pub fn finish(mut self) -> std::io::Result<()> {
         self.buffer.clear();
         self.state.finish(&mut self.buffer);
         self.inner.write_all(&self.buffer)?;

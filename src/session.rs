@@ -20,12 +20,12 @@ use crate::store::{EventHistory, Recorded, Store};
 pub struct Session {
     pub git: Repo,
     pub config: LoadedConfig,
-    /// The event history of each release read so far, with the head it was read at: status
-    /// and gates ask for it several times in one command.
-    histories: std::cell::RefCell<
-        std::collections::HashMap<String, (crate::git::Oid, std::rc::Rc<EventHistory>)>,
-    >,
+    /// The event history of each release read so far, with the head it was read at and
+    /// whether it holds every version: status and gates ask for it several times.
+    histories: std::cell::RefCell<std::collections::HashMap<String, History>>,
 }
+
+type History = (crate::git::Oid, bool, std::rc::Rc<EventHistory>);
 
 impl Session {
     pub fn open() -> Result<Session> {
@@ -318,7 +318,7 @@ impl Session {
             None => None,
         };
         let signers = signers_file.as_ref().map(|f| f.path());
-        let history = self.event_history(&release.name)?;
+        let history = self.event_history(&release.name, true)?;
         let mut signatures = std::collections::HashMap::new();
         let mut verdict = |recorded: &Recorded| {
             self.signature_verdict(&release.name, recorded, signers, &mut signatures)
@@ -443,41 +443,37 @@ impl Session {
     }
 
     /// What the history of release `name` did with its event files, read once per head.
-    fn event_history(&self, name: &str) -> Result<std::rc::Rc<EventHistory>> {
+    fn event_history(&self, name: &str, with_versions: bool) -> Result<std::rc::Rc<EventHistory>> {
         let head = self.git.ref_target(&crate::store::release_ref(name))?;
-        if let Some((at, history)) = self.histories.borrow().get(name)
+        if let Some((at, versions, history)) = self.histories.borrow().get(name)
             && Some(*at) == head
+            && (*versions || !with_versions)
         {
             return Ok(history.clone());
         }
-        let history = std::rc::Rc::new(self.store().event_history(name)?);
+        let history = std::rc::Rc::new(self.store().event_history(name, with_versions)?);
         if let Some(head) = head {
             self.histories
                 .borrow_mut()
-                .insert(name.to_owned(), (head, history.clone()));
+                .insert(name.to_owned(), (head, with_versions, history.clone()));
         }
         Ok(history)
     }
 
     /// One line per commit of release `name` that removed or rewrote an event file.
     pub fn event_removals(&self, name: &str) -> Result<Vec<String>> {
-        Ok(self
-            .event_history(name)?
-            .removals
-            .iter()
-            .map(|r| {
-                let what = match r.change {
-                    crate::store::Change::Removed => "removes",
-                    crate::store::Change::Rewritten => "rewrites",
-                    crate::store::Change::Moved => "moves",
-                };
-                format!(
-                    "commit {} {what} the event file {}",
-                    self.git.short(r.commit),
-                    r.file
-                )
-            })
-            .collect())
+        self.store().removals(name, |r| {
+            let what = match r.change {
+                crate::store::Change::Removed => "removes",
+                crate::store::Change::Rewritten => "rewrites",
+                crate::store::Change::Moved => "moves",
+            };
+            format!(
+                "commit {} {what} the event file {}",
+                self.git.short(r.commit),
+                r.file
+            )
+        })
     }
 
     /// `release` with only the sign-offs that count (what gates are evaluated on).

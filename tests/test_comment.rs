@@ -204,6 +204,12 @@ fn an_unreadable_release_toml_is_not_believed_and_fsck_fix_folds_it_again() {
         1,
         "{err}"
     );
+    // Every command says so, not only the first (whose fold is not remembered).
+    let (_, _, again) = env.run(&["status"]);
+    assert!(
+        again.contains("release.toml does not match its events"),
+        "{again}"
+    );
     let out = env.run(&["fsck"]).1;
     assert!(out.contains("2026-11-20:"), "{out}");
     let out = env.ok(&["fsck", "--fix"]);

@@ -20,7 +20,11 @@ impl Repo {
         let is_lock = |p: &Path| p.extension().is_some_and(|e| e == "lock");
         collect(&dir.join("refs/release"), &mut found, &is_lock);
         collect_in(&dir.join("refs/tags"), &mut found, &is_lock);
-        for file in ["refs/notes/release.lock", "packed-refs.lock"] {
+        for file in [
+            "refs/notes/release.lock",
+            "packed-refs.lock",
+            "reftable/tables.list.lock",
+        ] {
             found.push(dir.join(file));
         }
         let objects = self.repo.objects.store_ref().path().to_path_buf();

@@ -68,6 +68,14 @@ impl Repo {
     }
 
     fn merge3(&self, base: Oid, ours: Oid, theirs: Oid, their_label: &str) -> Result<Applied> {
+        // gix's merge writes its trees itself; in a shared repository they are made in memory
+        // first and written as every other object is, with the modes the sharing asks for.
+        if self.is_shared() && !self.in_memory {
+            let mut batch = self.batch();
+            let applied = batch.merge3(base, ours, theirs, their_label)?;
+            drop(batch.write_kept_objects()?);
+            return Ok(applied);
+        }
         use gix::merge::tree::TreatAsUnresolved;
         let labels = gix::merge::blob::builtin_driver::text::Labels {
             ancestor: Some("base".into()),

@@ -8,6 +8,18 @@ use gix::bstr::ByteSlice;
 
 use super::{Identity, Oid, Repo};
 
+/// This process's umask, as Linux reports it (`/proc/self/status`); else the usual 022.
+#[cfg(unix)]
+fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find_map(|l| l.strip_prefix("Umask:"))?;
+            u32::from_str_radix(line.trim(), 8).ok()
+        })
+        .unwrap_or(0o022)
+}
+
 /// What the `.keep` file of a pack git-release just wrote says.
 pub const KEEP_TEXT: &str = "git-release: kept until the refs that need it are written\n";
 
@@ -101,13 +113,20 @@ impl Repo {
             std::fs::write(keep, KEEP_TEXT)
                 .with_context(|| format!("writing {}", keep.display()))?;
         }
-        // Read-only, as git leaves a pack and its index.
+        // Read-only for everyone the umask allows, as git leaves a pack and its index (gix's
+        // temporary files were 0600).
         for path in [&outcome.data_path, &outcome.index_path]
             .into_iter()
             .flatten()
         {
-            let mut permissions = std::fs::metadata(path)?.permissions();
-            permissions.set_readonly(true);
+            #[cfg(unix)]
+            let permissions = std::os::unix::fs::PermissionsExt::from_mode(0o444 & !umask());
+            #[cfg(not(unix))]
+            let permissions = {
+                let mut permissions = std::fs::metadata(path)?.permissions();
+                permissions.set_readonly(true);
+                permissions
+            };
             std::fs::set_permissions(path, permissions)
                 .with_context(|| format!("making {} read-only", path.display()))?;
         }
@@ -197,6 +216,73 @@ impl Repo {
             self.collect_blobs(entry.object_id(), "", &mut out)?;
         }
         Ok(out)
+    }
+
+    /// The blobs beneath the directory `dir` that differ between two commits' trees: each
+    /// path below `dir`, with its blob in `from` and in `to` (`None` where there is none).
+    /// Subtrees the two commits share are not read, so a commit that adds one file costs the
+    /// trees on that file's path, however many files there are.
+    pub fn changed_blobs_under(
+        &self,
+        from: Oid,
+        to: Oid,
+        dir: &str,
+    ) -> Result<Vec<(String, Option<Oid>, Option<Oid>)>> {
+        let subtree = |commit: Oid| -> Result<Option<Oid>> {
+            let tree = self.repo.find_commit(commit)?.tree()?;
+            Ok(tree
+                .lookup_entry_by_path(dir)?
+                .filter(|e| e.mode().is_tree())
+                .map(|e| e.object_id()))
+        };
+        let mut out = Vec::new();
+        self.diff_trees(subtree(from)?, subtree(to)?, "", &mut out)?;
+        Ok(out)
+    }
+
+    fn diff_trees(
+        &self,
+        from: Option<Oid>,
+        to: Option<Oid>,
+        prefix: &str,
+        out: &mut Vec<(String, Option<Oid>, Option<Oid>)>,
+    ) -> Result<()> {
+        use std::collections::BTreeMap;
+        if from == to {
+            return Ok(());
+        }
+        // Name → (is a tree, id), of the blobs and trees of one side.
+        let entries = |tree: Option<Oid>| -> Result<BTreeMap<String, (bool, Oid)>> {
+            let mut map = BTreeMap::new();
+            if let Some(tree) = tree {
+                for e in self.repo.find_tree(tree)?.decode()?.entries.iter() {
+                    if e.mode.is_tree() || e.mode.is_blob() {
+                        let name = e.filename.to_str_lossy().into_owned();
+                        map.insert(name, (e.mode.is_tree(), e.oid.to_owned()));
+                    }
+                }
+            }
+            Ok(map)
+        };
+        let (before, after) = (entries(from)?, entries(to)?);
+        let names: std::collections::BTreeSet<&String> =
+            before.keys().chain(after.keys()).collect();
+        for name in names {
+            let (a, b) = (before.get(name).copied(), after.get(name).copied());
+            if a == b {
+                continue;
+            }
+            let path = format!("{prefix}{name}");
+            let tree = |side: Option<(bool, Oid)>| side.filter(|(t, _)| *t).map(|(_, id)| id);
+            let blob = |side: Option<(bool, Oid)>| side.filter(|(t, _)| !*t).map(|(_, id)| id);
+            if tree(a).is_some() || tree(b).is_some() {
+                self.diff_trees(tree(a), tree(b), &format!("{path}/"), out)?;
+            }
+            if blob(a).is_some() || blob(b).is_some() {
+                out.push((path, blob(a), blob(b)));
+            }
+        }
+        Ok(())
     }
 
     fn collect_blobs(&self, tree: Oid, prefix: &str, out: &mut Vec<(String, Oid)>) -> Result<()> {

@@ -122,7 +122,7 @@ impl Repo {
     }
 
     /// Whether the repository is shared, so that what we make needs its mode adjusted.
-    pub(super) fn is_shared(&self) -> bool {
+    pub fn is_shared(&self) -> bool {
         !matches!(self.shared, Ok(0))
     }
 

@@ -10,21 +10,23 @@ use crate::git::{Oid, Repo};
 use crate::release::Release;
 
 const DIR: &str = "release-fold-cache";
-const HEADER: &str = "git-release fold cache 1";
+/// Names the version that wrote an entry: a newer build may fold the same events otherwise.
+const HEADER: &str = concat!("git-release fold cache 2, ", env!("CARGO_PKG_VERSION"));
 
 pub struct FoldCache {
     dir: Option<PathBuf>,
 }
 
 impl FoldCache {
-    /// The cache of this repository; none at all while `refs/replace/` holds replacements,
-    /// since a commit id alone then no longer says what was folded.
+    /// The cache of this repository; none at all while `refs/replace/` holds replacements
+    /// (a commit id alone then no longer says what was folded), nor in a repository shared by
+    /// a group, where another member could write an entry this user's gates would believe.
     pub fn open(git: &Repo) -> FoldCache {
         let replaced = git
             .refs_under("refs/replace/")
             .map_or(true, |refs| !refs.is_empty());
         FoldCache {
-            dir: (!replaced).then(|| git.common_dir().join(DIR)),
+            dir: (!replaced && !git.is_shared()).then(|| git.common_dir().join(DIR)),
         }
     }
 
@@ -62,9 +64,46 @@ impl FoldCache {
         let _ = git.give_shared_mode(&path);
     }
 
+    /// The commits of release `name` that removed or rewrote event files, as remembered at
+    /// some head of it (which this returns too): the caller brings it up to date.
+    pub fn get_removals(&self, name: &str) -> Option<(Oid, Vec<String>)> {
+        let text = std::fs::read_to_string(self.removals_path(name)?).ok()?;
+        let rest = text.strip_prefix(HEADER)?.strip_prefix('\n')?;
+        let mut lines = rest.lines();
+        let head = lines.next()?.parse().ok()?;
+        Some((head, lines.map(str::to_owned).collect()))
+    }
+
+    /// Remembers the removals of release `name` as of `head`.
+    pub fn put_removals(&self, git: &Repo, name: &str, head: Oid, removals: &[String]) {
+        let Some(path) = self.removals_path(name) else {
+            return;
+        };
+        if removals.iter().any(|r| r.contains(['\n', '\r'])) {
+            return;
+        }
+        let mut text = format!("{HEADER}\n{head}\n");
+        for line in removals {
+            text.push_str(line);
+            text.push('\n');
+        }
+        if std::fs::create_dir_all(path.parent().expect("in the cache's directory")).is_err() {
+            return;
+        }
+        crate::files::write_cache(&path, &text);
+        let _ = git.give_shared_mode(&path);
+    }
+
     /// A release's file: its name with `/` and `%` percent-encoded, so every name is one file.
     fn path(&self, name: &str) -> Option<PathBuf> {
         let file = name.replace('%', "%25").replace('/', "%2F");
         Some(self.dir.as_ref()?.join(file))
+    }
+
+    /// Beside it, with `~`, which no release name has.
+    fn removals_path(&self, name: &str) -> Option<PathBuf> {
+        let mut path = self.path(name)?;
+        path.as_mut_os_string().push("~removals");
+        Some(path)
     }
 }

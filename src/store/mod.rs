@@ -354,6 +354,7 @@ impl<'r> Store<'r> {
         if let Some(release) = self.folds.get(name, head) {
             return Ok(release);
         }
+        let warned = WARNINGS.load(std::sync::atomic::Ordering::Relaxed);
         let events = self.events_at(name, head)?;
         if events.is_empty() {
             return Err(Failure::new(format!(
@@ -371,7 +372,9 @@ impl<'r> Store<'r> {
                 ),
             );
         }
-        self.folds.put(self.git, name, head, &release);
+        if WARNINGS.load(std::sync::atomic::Ordering::Relaxed) == warned {
+            self.folds.put(self.git, name, head, &release);
+        }
         Ok(release)
     }
 
@@ -843,96 +846,45 @@ impl<'r> Store<'r> {
     /// commits that added it, and every commit that dropped or changed a file one of its
     /// parents had. Files are compared by name, so the fan-out move into `events/xx/` is
     /// neither an addition nor a removal.
-    pub fn event_history(&self, name: &str) -> Result<EventHistory> {
-        use std::collections::{BTreeMap, BTreeSet, HashMap};
-        use std::rc::Rc;
-        // By file name: the path it has there, and its blob.
-        type Files = Rc<BTreeMap<String, (String, Oid)>>;
+    pub fn event_history(&self, name: &str, with_versions: bool) -> Result<EventHistory> {
+        use std::collections::{BTreeMap, BTreeSet};
         let head = self
             .git
             .ref_target(&release_ref(name))?
             .ok_or_else(|| no_such_release(name))?;
         let commits = self.git.history(head)?;
-        // A commit's files are read once and kept only until its children and itself are
-        // done with them, whatever order the walk gives.
-        let mut uses: HashMap<Oid, usize> = commits.iter().map(|(c, _)| (*c, 1)).collect();
-        for (_, parents) in &commits {
-            for p in parents {
-                *uses.entry(*p).or_insert(1) += 1;
-            }
-        }
-        let mut cache: HashMap<Oid, Files> = HashMap::new();
-        let mut files_of = |commit: Oid| -> Result<Files> {
-            let files = match cache.get(&commit) {
-                Some(files) => files.clone(),
-                None => Rc::new(
-                    self.git
-                        .blobs_under(commit, EVENTS_DIR)?
-                        .into_iter()
-                        .filter_map(|(path, blob)| {
-                            let file = layout::file_name(&path)?.to_owned();
-                            Some((file, (path, blob)))
-                        })
-                        .collect(),
-                ),
-            };
-            let left = uses.entry(commit).or_insert(1);
-            *left = left.saturating_sub(1);
-            if *left == 0 {
-                cache.remove(&commit);
-            } else {
-                cache.insert(commit, files.clone());
-            }
-            Ok(files)
-        };
         let mut versions: BTreeMap<(String, Oid), Vec<Oid>> = BTreeMap::new();
         let mut removals = Vec::new();
-        let mut at_head = BTreeSet::new();
         for (commit, parents) in &commits {
-            let files = files_of(*commit)?;
-            if *commit == head {
-                at_head = files.iter().map(|(f, (_, b))| (f.clone(), *b)).collect();
-            }
-            let before = parents
-                .iter()
-                .map(|p| files_of(*p))
-                .collect::<Result<Vec<_>>>()?;
-            for (file, (_, blob)) in files.iter() {
-                if !before
-                    .iter()
-                    .any(|p| p.get(file).is_some_and(|(_, b)| b == blob))
-                {
-                    versions
-                        .entry((file.clone(), *blob))
-                        .or_default()
-                        .push(*commit);
+            if parents.is_empty() {
+                for (path, blob) in self.git.blobs_under(*commit, EVENTS_DIR)? {
+                    if let Some(file) = layout::file_name(&path) {
+                        versions
+                            .entry((file.to_owned(), blob))
+                            .or_default()
+                            .push(*commit);
+                    }
                 }
+                continue;
             }
-            let mut dropped = BTreeMap::new();
-            for parent in &before {
-                for (file, (path, blob)) in parent.iter() {
-                    let change = match files.get(file) {
-                        None => Change::Removed,
-                        Some((_, now)) if now != blob => Change::Rewritten,
-                        // The fan-out move keeps the file in one of its two places.
-                        Some((now, _))
-                            if now != path
-                                && !layout::event_paths(file)
-                                    .contains(&format!("{EVENTS_DIR}/{now}")) =>
-                        {
-                            Change::Moved
-                        }
-                        Some(_) => continue,
-                    };
-                    dropped.insert(file.clone(), change);
-                }
+            let (added, dropped) = self.commit_changes(*commit, parents)?;
+            for version in added {
+                versions.entry(version).or_default().push(*commit);
             }
-            removals.extend(dropped.into_iter().map(|(file, change)| Removal {
-                commit: *commit,
-                file,
-                change,
-            }));
+            removals.extend(dropped);
         }
+        if !with_versions {
+            return Ok(EventHistory {
+                recorded: Vec::new(),
+                removals,
+            });
+        }
+        let at_head: BTreeSet<(String, Oid)> = self
+            .git
+            .blobs_under(head, EVENTS_DIR)?
+            .into_iter()
+            .filter_map(|(path, blob)| Some((layout::file_name(&path)?.to_owned(), blob)))
+            .collect();
         let mut recorded = Vec::with_capacity(versions.len());
         for ((file, blob), mut commits) in versions {
             // The walk is newest first; the oldest commit that added a version comes first.
@@ -965,6 +917,104 @@ impl<'r> Store<'r> {
             });
         }
         Ok(EventHistory { recorded, removals })
+    }
+
+    /// The commits of release `name` that removed, rewrote or moved an event file, newest
+    /// first, each as `format` says it: remembered by release commit, and brought up to date
+    /// by the commits since, so that `status` does not walk the whole history each time.
+    pub fn removals(&self, name: &str, format: impl Fn(&Removal) -> String) -> Result<Vec<String>> {
+        let head = self
+            .git
+            .ref_target(&release_ref(name))?
+            .ok_or_else(|| no_such_release(name))?;
+        let lines: Vec<String> = match self.folds.get_removals(name) {
+            Some((at, lines)) if at == head => return Ok(lines),
+            Some((at, lines)) if self.git.commit_info(head)?.parents == [at] => {
+                let (_, new) = self.commit_changes(head, &[at])?;
+                new.iter().map(&format).chain(lines).collect()
+            }
+            _ => self
+                .event_history(name, false)?
+                .removals
+                .iter()
+                .map(&format)
+                .collect(),
+        };
+        self.folds.put_removals(self.git, name, head, &lines);
+        Ok(lines)
+    }
+
+    /// What one commit of a release did to the event files its parents had: the versions it
+    /// added (in no parent, in either layout) and the files it dropped, rewrote or moved.
+    /// Only what differs from a parent is read: a commit that adds one event costs the trees
+    /// on that event's path.
+    pub fn commit_changes(
+        &self,
+        commit: Oid,
+        parents: &[Oid],
+    ) -> Result<(Vec<(String, Oid)>, Vec<Removal>)> {
+        use std::collections::{BTreeMap, BTreeSet};
+        // Where a file of this name is in a commit (either layout), and its blob.
+        let lookup = |commit: Oid, file: &str| -> Result<Option<Oid>> {
+            for path in layout::event_paths(file) {
+                if let Some((blob, _)) = self.git.blob_at(commit, &path)? {
+                    return Ok(Some(blob));
+                }
+            }
+            Ok(None)
+        };
+        let mut new_versions = Vec::new();
+        let mut added: BTreeSet<(String, Oid, String)> = BTreeSet::new();
+        let mut dropped = BTreeMap::new();
+        for parent in parents {
+            for (path, old, new) in self.git.changed_blobs_under(*parent, commit, EVENTS_DIR)? {
+                let Some(file) = layout::file_name(&path) else {
+                    continue;
+                };
+                if let Some(new) = new {
+                    added.insert((file.to_owned(), new, path.clone()));
+                }
+                let Some(old) = old else {
+                    continue;
+                };
+                // The fan-out move keeps the file, in its other place.
+                let change = match lookup(commit, file)? {
+                    Some(now) if now == old => continue,
+                    Some(_) => Change::Rewritten,
+                    None => Change::Removed,
+                };
+                dropped.insert(file.to_owned(), change);
+            }
+        }
+        // Same content at a path neither layout gives it: moved, not removed.
+        for (file, change) in dropped.iter_mut() {
+            if *change == Change::Removed
+                && added.iter().any(|(f, _, path)| {
+                    f == file && !layout::event_paths(f).contains(&format!("{EVENTS_DIR}/{path}"))
+                })
+            {
+                *change = Change::Moved;
+            }
+        }
+        for (file, blob, _) in added {
+            // New in this commit only if no parent had it, in either layout.
+            let mut anywhere = false;
+            for parent in parents {
+                anywhere |= lookup(*parent, &file)? == Some(blob);
+            }
+            if !anywhere {
+                new_versions.push((file, blob));
+            }
+        }
+        let removals = dropped
+            .into_iter()
+            .map(|(file, change)| Removal {
+                commit: commit,
+                file,
+                change,
+            })
+            .collect();
+        Ok((new_versions, removals))
     }
 
     /// The event files of a release's commit, by file name, whichever layout it has.
@@ -1254,8 +1304,13 @@ fn stale_lock(refname: &str, lock: &Path, since: Instant, remedy: &str) -> anyho
     .into()
 }
 
+/// How many warnings about releases this command gave: a fold made while one was given is
+/// not remembered, so that every command that reads the release says it again.
+static WARNINGS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// Says `what` of a release once per command, however often the release is read.
 fn warn_once(name: &str, what: &str) {
+    WARNINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     static WARNED: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
     let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
     if !warned.iter().any(|(n, w)| n == name && w == what) {

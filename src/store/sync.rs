@@ -129,9 +129,14 @@ pub fn plan(store: &Store, tracking: &Tracking) -> Result<Plan> {
                     why: crate::error::Failure::new(format!(
                         "`{name}` is not a name git-release gives a release: {why}"
                     ))
-                    .hint(format!(
-                        "remove it where it was pushed: `git push {remote} --delete refs/release/{name}`"
-                    ))
+                    .hint(match other {
+                        Some(_) => format!(
+                            "remove it where it was pushed: `git push {remote} --delete refs/release/{name}`"
+                        ),
+                        None => format!(
+                            "it was made here by hand: `git update-ref -d refs/release/{name}` removes it"
+                        ),
+                    })
                     .into(),
                 },
             });
