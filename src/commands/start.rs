@@ -32,6 +32,7 @@ use crate::store::{Created, NewRelease};
 #[command(after_help = r#"Examples:
   git release start            # tag HEAD as today's release
   git release start v-fix~2 --date 2026-11-24
+  git release start --on 2026-11-24   # as if it were that Tuesday
   git release start --from 2026.11.12 --pick 9f1c2ab 41d0e7c"#)]
 pub struct StartArgs {
     /// The commit to release.
@@ -43,9 +44,13 @@ pub struct StartArgs {
     /// Commits to cherry-pick onto --from, in this order.
     #[arg(long = "pick", value_name = "SHA", num_args = 1.., requires = "from")]
     picks: Vec<String>,
-    /// Name the release after this day (YYYY-MM-DD) instead of today or the push day.
+    /// Name the release after exactly this day (YYYY-MM-DD) instead of today or the push day.
     #[arg(long, value_name = "YYYY-MM-DD")]
     date: Option<NaiveDate>,
+    /// Act as if today were this day (YYYY-MM-DD): the name follows the usual rule from it
+    /// (with `release.date = "push"`, that week's push day). For replaying a day.
+    #[arg(long, value_name = "YYYY-MM-DD", conflicts_with_all = ["date", "name"])]
+    on: Option<NaiveDate>,
     /// Use exactly this name; refused if a release or tag already has it.
     #[arg(long, conflicts_with = "date")]
     name: Option<String>,
@@ -111,7 +116,7 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
     }
     let date = match args.date {
         Some(d) => d,
-        None => naming_day(&session)?,
+        None => naming_day(&session, args.on)?,
     };
 
     // Choosing a name and writing it race with other writers; on a lost race, choose again.
@@ -247,9 +252,9 @@ fn resolve_target(session: &Session, rev: &str) -> Result<Oid> {
         .into())
 }
 
-/// The day the release is named after when `--date` is not given.
-fn naming_day(session: &Session) -> Result<NaiveDate> {
-    let today = chrono::Local::now().date_naive();
+/// The day the release is named after when `--date` is not given, from today or `on`.
+fn naming_day(session: &Session, on: Option<NaiveDate>) -> Result<NaiveDate> {
+    let today = on.unwrap_or_else(|| chrono::Local::now().date_naive());
     let config = &session.config.config;
     Ok(match config.release.date.get_ref() {
         DateRule::Today => today,
