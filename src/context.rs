@@ -443,12 +443,11 @@ pub fn template_context(
     )?;
     let who = session.git.identity()?.actor();
     let today = chrono::Local::now().date_naive();
-    let day = session
-        .format()
-        .parse(&release.name)
-        .map_or_else(|| release.created.date_naive(), |n| n.date);
+    let day = release_day(session, release);
     let duty = config.duty.as_ref().and_then(|d| d.on(day));
-    let next = next_push(session, today, day);
+    // Planned from the release's own week, not the real today: an old release's next push is
+    // the one after it, with that week's hero.
+    let next = next_push(session, day, day);
     let checklist = session.checklist(release)?;
     let pad = PadView {
         name: release.name.clone(),
@@ -517,8 +516,17 @@ pub fn next_pad(context: &TemplateContext, checklist: &[PadItem]) -> PadView {
     }
 }
 
-/// The release after the one of `day`, as `git release schedule` lists the coming ones.
-fn next_push(session: &Session, today: NaiveDate, day: NaiveDate) -> NextView {
+/// The day a release is for: the date in its name, else the day it was created.
+pub fn release_day(session: &Session, release: &Release) -> NaiveDate {
+    session
+        .format()
+        .parse(&release.name)
+        .map_or_else(|| release.created.date_naive(), |n| n.date)
+}
+
+/// The release after the one of `day`, as `git release schedule` lists the coming ones from
+/// `today`.
+pub fn next_push(session: &Session, today: NaiveDate, day: NaiveDate) -> NextView {
     let config = &session.config.config;
     let Some(schedule) = &config.schedule else {
         return NextView::default();

@@ -459,3 +459,58 @@ fn man_install_puts_the_page_where_git_help_finds_it() {
     );
     assert!(manpath.join("man1/git-release.1").exists());
 }
+
+#[test]
+fn replaying_a_day_with_on() {
+    let env = push_duty();
+    // `--on` is "as if today were": on Tuesday the release is named after that week's
+    // Thursday; `--date` names it after exactly the day given.
+    assert_eq!(env.ok(&["start", "--on", "2026-01-06"]), "2026.01.08\n");
+    assert_eq!(env.ok(&["start", "--on", "2026-01-08"]), "2026.01.08-1\n");
+    assert_eq!(env.ok(&["start", "--date", "2026-01-06"]), "2026.01.06\n");
+    let err = env.fails(&["start", "--on", "2026-01-06", "--date", "2026-01-06"], 2);
+    assert!(err.contains("cannot be used with"), "{err}");
+
+    // The preset's rotation: alice from Thursday 2026-01-01, then bob, then carol.
+    let v = json(&env.ok(&["schedule", "--on", "2026-01-06", "--json", "--count", "2"]));
+    assert_eq!(v[0]["name"], "2026.01.08");
+    assert_eq!(v[0]["tag"], "2026-01-06");
+    assert_eq!(v[0]["duty"], "bob");
+    assert_eq!(v[1]["name"], "2026.01.15");
+    assert_eq!(
+        env.ok(&["duty", "--on", "2026-01-08"]),
+        "bob has push duty (turn from 2026-01-08)\n"
+    );
+}
+
+#[test]
+fn finish_plans_the_push_after_the_release_own_week() {
+    let env = push_duty();
+    let finish = |release: &str, more: &[&str]| {
+        let mut args = vec!["finish", "-r", release, "--force", "--reason", "replayed"];
+        args.extend_from_slice(more);
+        env.ok(&args)
+    };
+    assert_eq!(env.ok(&["start", "--on", "2026-01-06"]), "2026.01.08\n");
+    // Not the push after the real today: the one after the release's own, with its hero.
+    let out = finish("2026.01.08", &[]);
+    assert!(
+        out.contains(
+            "==> push pad for the next push, 2026.01.15 <==\n# Push 2026.01.15 (2026-01-15)\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("Hero: carol\n"), "{out}");
+    assert!(
+        out.contains("Next push: 2026.01.15 on 2026-01-15, hero carol."),
+        "{out}"
+    );
+
+    // `--on` plans from that day instead: finished two weeks late, the next push is the one
+    // after that day.
+    env.commit("Next sprint");
+    assert_eq!(env.ok(&["start", "--on", "2026-01-13"]), "2026.01.15\n");
+    let out = finish("2026.01.15", &["--on", "2026-01-27"]);
+    assert!(out.contains("# Push 2026.01.29 (2026-01-29)\n"), "{out}");
+    assert!(out.contains("Hero: bob\n"), "{out}");
+}

@@ -313,3 +313,24 @@ fn long_ranges_list_exactly_what_git_log_lists() {
     assert_eq!(ours, git, "same commits, same order as git log");
     assert_eq!(v["entries"][0]["subject"], "Change 5000");
 }
+
+#[test]
+fn notes_of_an_old_tag_count_from_the_tag_before_it_however_spelled() {
+    let env = crate::test_start::ten_year_old_repository();
+    let (code, out, err) = env.run(&["notes", "-r", "2019.03.19", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v = json(&out);
+    // `2019-03-05` (dashes, in a `%Y.%m.%d` repository) is the release before.
+    assert_eq!(v["previous"], "2019-03-05");
+    assert_eq!(
+        v["count"].as_u64().unwrap().to_string(),
+        env.git(&["rev-list", "--count", "2019-03-05..2019.03.19"])
+    );
+    assert!(
+        err.contains(
+            "note: 2019-03-05 counts as 2019.03.05 (another separator where `%Y.%m.%d` has none)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("note: ignored 2 tags as releases"), "{err}");
+}

@@ -381,7 +381,7 @@ fn finish_closes_the_release_and_renders_the_next_pad() {
     ]);
 
     // The next push is the first one `git release schedule` lists after the finished release.
-    let schedule = json(&env.ok(&["schedule", "--json", "--count", "3"]));
+    let schedule = json(&env.ok(&["schedule", "--json", "--count", "3", "--on", "2026-11-19"]));
     let slot = schedule
         .as_array()
         .unwrap()

@@ -152,6 +152,11 @@ fn explicit_names_and_no_tag() {
     assert!(err.contains("cannot be a release name"), "{err}");
     let err = env.fails(&["start", "--name", "hotfix"], 2);
     assert!(err.contains("does not read as a release name"), "{err}");
+    // Old spellings count in history, but new names are written the configured way.
+    for other in ["2026.12.02", "2026-12-02.1"] {
+        let err = env.fails(&["start", "--name", other], 2);
+        assert!(err.contains("does not read as a release name"), "{err}");
+    }
     assert_eq!(env.snapshot(), before_tag);
 }
 
@@ -337,4 +342,199 @@ fn a_transaction_that_fails_partway_is_put_back() {
     assert_eq!(env.refs(), before, "both or neither");
     std::fs::remove_file(env.repo.join(".git/logs/refs/tags")).unwrap();
     assert_eq!(env.ok(&["start", "--date", "2026-11-20"]), "2026-11-20\n");
+}
+
+/// A repository ten years old, built with `git fast-import`: a commit every Monday from 2016
+/// (and three around a hotfix in February 2019), a release tag most months in the push-duty
+/// pattern `%Y.%m.%d`, and the other tags a real history collects: the other separator, dotted
+/// hotfix suffixes, unpadded dates, future-dated typos, version numbers and words. Tags are
+/// lightweight and annotated by turns.
+pub fn ten_year_old_repository() -> TestEnv {
+    use chrono::NaiveDate;
+    let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+    let mut dates: Vec<NaiveDate> = day("2016-01-04")
+        .iter_weeks()
+        .take_while(|d| d.year() < 2026)
+        .collect();
+    dates.extend(["2019-02-14", "2019-02-15", "2019-02-16"].map(day));
+    dates.sort();
+    // Monthly releases, except in early 2019, which has the odd spellings below.
+    let mut tags: Vec<(String, NaiveDate)> = dates
+        .iter()
+        .filter(|d| d.day() <= 7 && !(d.year() == 2019 && d.month() <= 4))
+        .map(|d| (d.format("%Y.%m.%d").to_string(), *d))
+        .collect();
+    for (name, on) in [
+        ("2019.01.10-hotfix-docs", "2019-01-10"),
+        ("2019.02.14", "2019-02-14"),
+        ("2019.02.14.1", "2019-02-15"),
+        ("2019.02.14.2", "2019-02-16"),
+        ("2019-03-05", "2019-03-05"),
+        ("2019.03.19", "2019-03-19"),
+        ("2109-04-02-1", "2019-04-02"),
+        ("2091.06.03", "2019-04-03"),
+        ("2019-4-9", "2019-04-09"),
+        ("4.2.1.3", "2019-05-01"),
+        ("v2019.1", "2019-06-01"),
+    ] {
+        tags.push((name.to_owned(), day(on)));
+    }
+    let mut stream = String::new();
+    let mut marks = Vec::new();
+    for (i, date) in dates.iter().enumerate() {
+        let time = date.and_hms_opt(10, 0, 0).unwrap().and_utc().timestamp();
+        let message = format!("Change {i} of {date}\n");
+        let content = format!("{i}\n");
+        stream.push_str(&format!(
+            "commit refs/heads/main\nmark :{}\n\
+             author Ada Lovelace <ada@example.com> {time} +0000\n\
+             committer Ada Lovelace <ada@example.com> {time} +0000\n\
+             data {}\n{message}",
+            i + 1,
+            message.len()
+        ));
+        if i > 0 {
+            stream.push_str(&format!("from :{i}\n"));
+        }
+        stream.push_str(&format!(
+            "M 644 inline log.txt\ndata {}\n{content}\n",
+            content.len()
+        ));
+        marks.push((*date, i + 1));
+    }
+    for (n, (name, on)) in tags.iter().enumerate() {
+        // The newest commit made on or before the tag's day.
+        let mark = marks.iter().rev().find(|(d, _)| d <= on).unwrap().1;
+        if n % 2 == 0 {
+            stream.push_str(&format!("reset refs/tags/{name}\nfrom :{mark}\n\n"));
+        } else {
+            let time = on.and_hms_opt(18, 0, 0).unwrap().and_utc().timestamp();
+            let message = format!("Release {name}\n");
+            stream.push_str(&format!(
+                "tag {name}\nfrom :{mark}\n\
+                 tagger Ada Lovelace <ada@example.com> {time} +0000\n\
+                 data {}\n{message}\n",
+                message.len()
+            ));
+        }
+    }
+    let env = TestEnv::empty();
+    env.git_stdin(&["fast-import", "--quiet"], &stream);
+    env.git(&["reset", "-q", "--hard", "main"]);
+    env.ok(&["init", "--preset", "push-duty"]);
+    env
+}
+
+/// The commit made on `date` in `ten_year_old_repository`.
+fn commit_of(env: &TestEnv, date: &str) -> String {
+    env.git(&[
+        "log",
+        "-1",
+        "--format=%H",
+        &format!("--until={date}T23:59:59Z"),
+        "main",
+    ])
+}
+
+#[test]
+fn every_spelling_of_a_date_counts_in_history() {
+    let env = ten_year_old_repository();
+    assert!(
+        env.git(&["rev-list", "--count", "main"])
+            .parse::<u32>()
+            .unwrap()
+            > 500
+    );
+
+    // `2019-03-05` is the release before the twelfth, though written with dashes.
+    let (code, out, err) = env.run(&[
+        "start",
+        &commit_of(&env, "2019-03-11"),
+        "--date",
+        "2019-03-12",
+    ]);
+    assert_eq!((code, out.as_str()), (0, "2019.03.12\n"), "{err}");
+    assert!(err.contains("1 commit(s) since 2019-03-05"), "{err}");
+    assert!(
+        err.contains(
+            "note: 2019-03-05 counts as 2019.03.05 (another separator where `%Y.%m.%d` has none)"
+        ),
+        "{err}"
+    );
+    // Future-dated typos are never the previous release; one line names them.
+    assert!(
+        err.contains(
+            "note: ignored 2 tags as releases: they are dated in the future (typos?): 2091.06.03, 2109-04-02-1\n"
+        ),
+        "{err}"
+    );
+    let state = env.git(&["cat-file", "-p", "refs/release/2019.03.12:release.toml"]);
+    assert!(state.contains("previous = \"2019-03-05\""), "{state}");
+
+    // Two dotted hotfixes on Valentine's day: the next release that day is the third.
+    let (code, out, err) = env.run(&[
+        "start",
+        &commit_of(&env, "2019-02-16"),
+        "--date",
+        "2019-02-14",
+    ]);
+    assert_eq!((code, out.as_str()), (0, "2019.02.14-3\n"), "{err}");
+    assert!(err.contains("no commits since 2019.02.14.2"), "{err}");
+    assert!(
+        err.contains(
+            "note: 2019.02.14.2 counts as 2019.02.14-2 (a `.N` suffix where `%Y.%m.%d` has none)"
+        ),
+        "{err}"
+    );
+
+    // Version numbers and words after a date are never releases.
+    let list = env.ok(&["list", "--all"]);
+    for junk in [
+        "4.2.1.3",
+        "2019.01.10-hotfix-docs",
+        "v2019.1",
+        "2109-04-02-1",
+        "2091.06.03",
+    ] {
+        assert!(!list.contains(junk), "{junk} listed:\n{list}");
+    }
+}
+
+#[test]
+fn list_all_notes_other_spellings_and_future_typos() {
+    let env = ten_year_old_repository();
+    let (code, list, err) = env.run(&["list", "--all"]);
+    assert_eq!(code, 0, "{err}");
+    // One line for the typos, one for each tag spelled another way; stdout stays a listing.
+    assert_eq!(
+        err,
+        "note: ignored 2 tags as releases: they are dated in the future (typos?): 2091.06.03, 2109-04-02-1\n\
+         note: 2019-4-9 counts as 2019.04.09 (another separator, no zero padding where `%Y.%m.%d` has none)\n\
+         note: 2019-03-05 counts as 2019.03.05 (another separator where `%Y.%m.%d` has none)\n\
+         note: 2019.02.14.2 counts as 2019.02.14-2 (a `.N` suffix where `%Y.%m.%d` has none)\n\
+         note: 2019.02.14.1 counts as 2019.02.14-1 (a `.N` suffix where `%Y.%m.%d` has none)\n"
+    );
+    for name in ["2019-4-9", "2019.03.19", "2019-03-05", "2019.02.14.1"] {
+        let line = list.lines().find(|l| l.starts_with(&format!("{name} ")));
+        assert!(
+            line.is_some_and(|l| l.ends_with("tag only")),
+            "{name}:\n{list}"
+        );
+    }
+    // Newest first, by date: the unpadded April tag above the March ones.
+    let names: Vec<&str> = list.lines().map(|l| l.split(' ').next().unwrap()).collect();
+    let at = |n: &str| names.iter().position(|x| *x == n).unwrap();
+    assert!(at("2019-4-9") < at("2019.03.19") && at("2019.03.19") < at("2019-03-05"));
+    assert!(at("2019-03-05") < at("2019.02.14.2") && at("2019.02.14.2") < at("2019.02.14.1"));
+    let v = json(&env.ok(&["list", "--all", "--json"]));
+    let entry = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "2019-03-05")
+        .unwrap();
+    assert_eq!(
+        entry["note"],
+        "2019-03-05 counts as 2019.03.05 (another separator where `%Y.%m.%d` has none)"
+    );
 }

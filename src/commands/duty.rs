@@ -26,8 +26,8 @@ use crate::release::schedule::{Swap, Trade};
 pub struct DutyArgs {
     #[command(subcommand)]
     action: Option<DutyAction>,
-    /// The day to ask about (default: today).
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    /// The day to ask about, as if today were that day (default: today); also `--on`.
+    #[arg(long, alias = "on", value_name = "YYYY-MM-DD")]
     date: Option<NaiveDate>,
     /// Also list the next N turns.
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=520))]

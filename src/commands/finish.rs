@@ -7,14 +7,14 @@ use anyhow::Result;
 
 use super::{ForceArgs, Session, WriteArgs};
 use crate::commands::render::artifact_path;
-use crate::context::{next_pad, template_context};
+use crate::context::{next_pad, next_push, release_day, template_context};
 use crate::error::Failure;
 use crate::release::EventKind;
 use crate::render::{Templates, to_mail};
 use crate::store::With;
 
-/// Close the release. Renders the pad of the next push (its name, day and hero from
-/// [schedule] and [duty]) and the push-done mail, keeps both in the release's history, and
+/// Close the release. Renders the pad of the next push after the release's own (its name, day
+/// and hero from [schedule] and [duty]) and the push-done mail, keeps both in the release's history, and
 /// prints them (or writes them into --out DIR). A finished release is no longer the default
 /// release of other commands.
 #[derive(clap::Args, Debug)]
@@ -28,6 +28,10 @@ pub struct FinishArgs {
     /// A closing remark for the audit trail.
     #[arg(long)]
     note: Option<String>,
+    /// Plan the next push as if today were this day (YYYY-MM-DD) instead of from the
+    /// release's own week.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    on: Option<chrono::NaiveDate>,
     /// Finish a release that never reached the last environment (production), with a reason.
     #[command(flatten)]
     force: ForceArgs,
@@ -76,6 +80,12 @@ pub fn cmd_finish(args: &FinishArgs, out: &mut dyn Write) -> Result<()> {
     }
     let templates = Templates::load(&session.git)?;
     let mut context = template_context(&session, &release, &[])?;
+    // The context plans the push after the release's own; `--on` plans from that day instead
+    // (a release finished late).
+    if let Some(on) = args.on {
+        context.next = next_push(&session, on, release_day(&session, &release));
+        context.today = on.to_string();
+    }
     let mail = to_mail(
         &templates.render("push-done-mail", &context)?,
         &context.mail.from,

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{Session, human_time_of};
 use crate::git::RefEntry;
+use crate::release::name::{future_typos_line, is_future_typo};
 use crate::session::Known;
 
 /// List the recorded releases, newest first; with --all, also tags made before git-release
@@ -34,6 +35,9 @@ pub struct ListEntry {
     /// `started`, … for recorded releases; `tag only` for the others.
     pub state: String,
     pub events: u64,
+    /// How a tag from before the tool spells its date differently from the pattern.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
@@ -42,11 +46,24 @@ pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
     // Each ref is read once: the releases, then, with --all, the tags (thousands, in an old
     // repository).
     let heads = store.heads()?;
-    let tags = if args.all {
+    let mut tags = if args.all {
         session.git.refs_under_peeled("refs/tags/")?
     } else {
         Vec::new()
     };
+    let format = session.format();
+    let today = chrono::Local::now().date_naive();
+    let mut future_typos = Vec::new();
+    tags.retain(|t| match format.parse(&t.name) {
+        Some(name) if is_future_typo(&name, today) && !heads.iter().any(|(h, _)| *h == t.name) => {
+            future_typos.push(name);
+            false
+        }
+        _ => true,
+    });
+    if let Some(line) = future_typos_line(&future_typos) {
+        crate::say!("note: {line}");
+    }
     let names = Known::new(
         session.format(),
         heads.iter().map(|(name, _)| name.clone()).collect(),
@@ -65,6 +82,7 @@ pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
                 created: Some(summary.created),
                 state: summary.stage,
                 events: summary.events,
+                note: None,
             },
             // One damaged release must not hide the others.
             Some(Err(e)) => ListEntry {
@@ -73,6 +91,7 @@ pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
                 created: None,
                 state: format!("damaged: {e}"),
                 events: 0,
+                note: None,
             },
             None => {
                 let Some(target) = tags.get(name.as_str()).map(|t| session.git.commit_of(t)) else {
@@ -81,16 +100,34 @@ pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
                 let Some(target) = target? else {
                     continue;
                 };
+                let note = format.parse(&name).and_then(|n| format.spelling_note(&n));
                 ListEntry {
                     name,
                     target: target.to_string(),
                     created: None,
                     state: "tag only".into(),
                     events: 0,
+                    note,
                 }
             }
         };
         entries.push(entry);
+    }
+    // On stderr, like the tags set aside: stdout stays one release a line.
+    let notes: Vec<&str> = entries.iter().filter_map(|e| e.note.as_deref()).collect();
+    let shown = if notes.len() > MAX_NOTES {
+        3
+    } else {
+        notes.len()
+    };
+    for note in &notes[..shown] {
+        crate::say!("note: {note}");
+    }
+    if notes.len() > shown && !args.json {
+        crate::say!(
+            "note: and {} more tags spelled another way; `git release list --all --json` shows each",
+            notes.len() - shown
+        );
     }
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &entries)?;
@@ -124,6 +161,9 @@ pub fn cmd_list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
     }
     Ok(())
 }
+
+/// Notes on differently spelled tags printed one a line; beyond this, three and a count.
+const MAX_NOTES: usize = 5;
 
 fn pad(line: &mut String, spaces: usize) {
     line.extend(std::iter::repeat_n(' ', spaces));

@@ -116,7 +116,10 @@ fn tag_only_notes(session: &Session, name: &str, remote: &str) -> Result<NotesVi
                 .into(),
         );
     };
-    let previous = session.previous_release(&parsed, None)?;
+    let history = super::start::History::read(session)?;
+    let previous = history.previous(&parsed);
+    history.say_notes(previous.as_ref(), &[], parsed.date);
+    let previous = previous.map(|p| p.text);
     notes_view(session, name, target, previous.as_deref(), remote)
 }
 

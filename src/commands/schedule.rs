@@ -13,11 +13,15 @@ use crate::release::schedule::upcoming;
 /// List the coming releases: tag day, push day, the release name, and who has push duty.
 #[derive(clap::Args, Debug)]
 #[command(after_help = r#"Example:
-  git release schedule --count 6"#)]
+  git release schedule --count 6
+  git release schedule --on 2026-01-06"#)]
 pub struct ScheduleArgs {
     /// How many releases to list.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=520))]
     count: u16,
+    /// List from this day instead of today (YYYY-MM-DD), as if today were that day.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    on: Option<chrono::NaiveDate>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -40,7 +44,7 @@ pub fn cmd_schedule(args: &ScheduleArgs, out: &mut dyn Write) -> Result<()> {
             "add [schedule] tag = \"tuesday\" and push = \"thursday\" to .release/config.toml",
         )
     })?;
-    let today = chrono::Local::now().date_naive();
+    let today = args.on.unwrap_or_else(|| chrono::Local::now().date_naive());
     let time = schedule.time.as_ref().map(|t| {
         format!(
             "{t}{}",

@@ -11,10 +11,11 @@ use crate::config::DateRule;
 use crate::context::template_context;
 use crate::error::Failure;
 use crate::git::Oid;
-use crate::release::name::check_ref_component;
+use crate::release::name::{ReleaseName, check_ref_component, future_typos_line, is_future_typo};
 use crate::release::schedule::next_weekday;
 use crate::release::{Event, EventKind, Release};
 use crate::render::Templates;
+use crate::session::Known;
 use crate::store::{Created, NewRelease};
 
 /// Start a release: name it, record it under refs/release/<name> and make its annotated tag.
@@ -31,6 +32,7 @@ use crate::store::{Created, NewRelease};
 #[command(after_help = r#"Examples:
   git release start            # tag HEAD as today's release
   git release start v-fix~2 --date 2026-11-24
+  git release start --on 2026-11-24   # as if it were that Tuesday
   git release start --from 2026.11.12 --pick 9f1c2ab 41d0e7c"#)]
 pub struct StartArgs {
     /// The commit to release.
@@ -42,9 +44,13 @@ pub struct StartArgs {
     /// Commits to cherry-pick onto --from, in this order.
     #[arg(long = "pick", value_name = "SHA", num_args = 1.., requires = "from")]
     picks: Vec<String>,
-    /// Name the release after this day (YYYY-MM-DD) instead of today or the push day.
+    /// Name the release after exactly this day (YYYY-MM-DD) instead of today or the push day.
     #[arg(long, value_name = "YYYY-MM-DD")]
     date: Option<NaiveDate>,
+    /// Act as if today were this day (YYYY-MM-DD): the name follows the usual rule from it
+    /// (with `release.date = "push"`, that week's push day). For replaying a day.
+    #[arg(long, value_name = "YYYY-MM-DD", conflicts_with_all = ["date", "name"])]
+    on: Option<NaiveDate>,
     /// Use exactly this name; refused if a release or tag already has it.
     #[arg(long, conflicts_with = "date")]
     name: Option<String>,
@@ -98,7 +104,9 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
     if let Some(name) = &args.name {
         check_ref_component(name)
             .map_err(|why| Failure::usage(format!("`{name}` cannot be a release name: {why}")))?;
-        if format.parse(name).is_none() {
+        // Other spellings count in history, but a new name is written the configured way.
+        let spelled = |n: ReleaseName| !n.spelling.other_separator && !n.spelling.dotted_suffix;
+        if !format.parse(name).is_some_and(spelled) {
             return Err(Failure::usage(format!(
                 "`{name}` does not read as a release name of the pattern `{format}`"
             ))
@@ -108,7 +116,7 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
     }
     let date = match args.date {
         Some(d) => d,
-        None => naming_day(&session)?,
+        None => naming_day(&session, args.on)?,
     };
 
     // Choosing a name and writing it race with other writers; on a lost race, choose again.
@@ -132,8 +140,10 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
         let previous = match &args.from {
             Some(from) => Some(from.clone()),
             None => {
-                let near = (parsed.date.year() == date.year()).then_some(&known);
-                session.previous_release(&parsed, near)?
+                let history = History::read(&session)?;
+                let previous = history.previous(&parsed);
+                history.say_notes(previous.as_ref(), &known.parsed, date);
+                previous.map(|p| p.text)
             }
         };
         let (draft, draft_event) = draft(
@@ -242,9 +252,9 @@ fn resolve_target(session: &Session, rev: &str) -> Result<Oid> {
         .into())
 }
 
-/// The day the release is named after when `--date` is not given.
-fn naming_day(session: &Session) -> Result<NaiveDate> {
-    let today = chrono::Local::now().date_naive();
+/// The day the release is named after when `--date` is not given, from today or `on`.
+fn naming_day(session: &Session, on: Option<NaiveDate>) -> Result<NaiveDate> {
+    let today = on.unwrap_or_else(|| chrono::Local::now().date_naive());
     let config = &session.config.config;
     Ok(match config.release.date.get_ref() {
         DateRule::Today => today,
@@ -280,4 +290,65 @@ fn draft(
         },
     );
     Ok((Release::begin(name, &event)?, event))
+}
+
+/// Every release name in the repository, recorded or tag, as history for finding the previous
+/// release; tags dated in the future are typos, set aside so that they are never "previous".
+pub(super) struct History<'s> {
+    session: &'s Session,
+    known: Known,
+    pub future_typos: Vec<ReleaseName>,
+}
+
+impl<'s> History<'s> {
+    pub fn read(session: &'s Session) -> Result<History<'s>> {
+        let store = session.store();
+        let format = session.format();
+        let today = chrono::Local::now().date_naive();
+        let recorded = store.names()?;
+        let is_recorded: std::collections::HashSet<&str> =
+            recorded.iter().map(String::as_str).collect();
+        let mut tags = Vec::new();
+        let mut future_typos = Vec::new();
+        for tag in store.tag_names()? {
+            match format.parse(&tag) {
+                Some(name)
+                    if !is_recorded.contains(tag.as_str()) && is_future_typo(&name, today) =>
+                {
+                    future_typos.push(name)
+                }
+                _ => tags.push(tag),
+            }
+        }
+        let known = Known::new(format, recorded, tags);
+        Ok(History {
+            session,
+            known,
+            future_typos,
+        })
+    }
+
+    /// The greatest release name below `name`.
+    pub fn previous(&self, name: &ReleaseName) -> Option<ReleaseName> {
+        self.session.format().previous(name, &self.known.parsed)
+    }
+
+    /// One line for each thing a person should know about how history was read: the previous
+    /// release or the day's releases spelled another way, and the tags set aside.
+    pub fn say_notes(&self, previous: Option<&ReleaseName>, near: &[ReleaseName], day: NaiveDate) {
+        let format = self.session.format();
+        let mut noted = std::collections::BTreeSet::new();
+        let same_day = near.iter().filter(|n| n.date == day);
+        for name in previous.into_iter().chain(same_day) {
+            if let Some(note) = format.spelling_note(name) {
+                noted.insert(note);
+            }
+        }
+        for note in noted {
+            crate::say!("  note: {note}");
+        }
+        if let Some(line) = future_typos_line(&self.future_typos) {
+            crate::say!("  note: {line}");
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! Release names: a date formatted by the team's strftime pattern, plus `-N` for the Nth extra
 //! release of that day. Parsing is strict so that stray tags (`sign-test`, `2016-03-15-garbage`)
-//! never pass for releases, and ordering is by (date, suffix), never by string.
+//! never pass for releases, and ordering is by (date, suffix), never by string. Tags from before
+//! the tool may spell a date another way (`2019-03-05` beside `%Y.%m.%d`, `2019.02.14.1`,
+//! `2019-4-9`); they count, and `Spelling` says how they differ.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -15,6 +17,9 @@ pub struct NameFormat(
     /// The pattern as fixed-width pieces, when it is only zero-padded year, month, day and
     /// literal text: names in their canonical form are then read without chrono.
     Option<Vec<Piece>>,
+    /// The pattern with `.` and `-` between the date's fields swapped, so that history written
+    /// with the other separator still counts.
+    Option<Box<NameFormat>>,
 );
 
 #[derive(Clone, Debug)]
@@ -58,7 +63,8 @@ impl NameFormat {
             .map_err(|_| format!("`{pattern}` is not a valid strftime pattern"))?;
         // Parsed once: reading thousands of tag names must not parse the pattern each time.
         let fast = pieces(&items);
-        let format = NameFormat(pattern.to_owned(), items, fast);
+        let other = fast.as_deref().and_then(other_separator);
+        let mut format = NameFormat(pattern.to_owned(), items, fast, None);
         // Probe dates with one- and two-digit months and days, so unpadded or ambiguous patterns
         // (`%Y%-m%-d` makes 2026-1-11 and 2026-11-1 the same name) are caught.
         let probes = [(2026, 1, 11), (2026, 11, 1), (2026, 12, 31), (1999, 2, 3)];
@@ -83,6 +89,12 @@ impl NameFormat {
                 }
             }
         }
+        if let Some(other) = other
+            && let Ok(items) = chrono::format::StrftimeItems::new(&other).parse_to_owned()
+        {
+            let fast = pieces(&items);
+            format.3 = Some(Box::new(NameFormat(other, items, fast, None)));
+        }
         Ok(format)
     }
 
@@ -100,13 +112,51 @@ impl NameFormat {
         }
     }
 
-    /// Reads `text` as a release name of this format, or `None` if it is not one.
+    /// Reads `text` as a release name of this format, or `None` if it is not one. Other
+    /// spellings of a date count too (see `Spelling`); a new name is always written `name`'s way.
     pub fn parse(&self, text: &str) -> Option<ReleaseName> {
+        if let Some(name) = self.parse_as_written(text) {
+            return Some(name);
+        }
+        let mut name = self.3.as_ref()?.parse_as_written(text)?;
+        name.spelling.other_separator = true;
+        Some(name)
+    }
+
+    /// One line saying how `name` is written differently from this pattern, if it is.
+    pub fn spelling_note(&self, name: &ReleaseName) -> Option<String> {
+        let s = name.spelling;
+        let mut how = Vec::new();
+        if s.other_separator {
+            how.push("another separator");
+        }
+        if s.unpadded {
+            how.push("no zero padding");
+        }
+        if s.dotted_suffix {
+            how.push("a `.N` suffix");
+        }
+        if how.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "{} counts as {} ({} where `{}` has none)",
+            name.text,
+            self.name(name.date, name.suffix),
+            how.join(", "),
+            self.0
+        ))
+    }
+
+    fn parse_as_written(&self, text: &str) -> Option<ReleaseName> {
+        let mut unpadded = false;
         let (date, rest) = match self.read_canonical(text) {
             // Four digits of year where the pattern puts them: the year prefix holds.
             Some(found) => found,
             None => {
                 let (date, rest) = self.read_with_chrono(text)?;
+                // Only names off the canonical path can be unpadded; the check formats a date.
+                unpadded = text[..text.len() - rest.len()] != *date.format(&self.0).to_string();
                 // chrono also reads a signed year (`+2026-11-20`); a release name's year is
                 // four digits where the pattern puts it.
                 if let Some(prefix) = self.year_prefix(date.year())
@@ -117,7 +167,9 @@ impl NameFormat {
                 (date, rest)
             }
         };
-        let suffix = match rest.strip_prefix('-') {
+        // Hotfixes from before the tool were often `.1`, `.2`; they count as `-1`, `-2`.
+        let dotted_suffix = rest.starts_with('.');
+        let suffix = match rest.strip_prefix('-').or_else(|| rest.strip_prefix('.')) {
             None if rest.is_empty() => 0,
             Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
                 digits.parse().ok()?
@@ -132,6 +184,11 @@ impl NameFormat {
             date,
             suffix,
             text: text.to_owned(),
+            spelling: Spelling {
+                other_separator: false,
+                unpadded,
+                dotted_suffix,
+            },
         })
     }
 
@@ -218,6 +275,68 @@ impl NameFormat {
     }
 }
 
+/// The pattern written with `.` and `-` swapped where they stand alone between year, month and
+/// day (`%Y.%m.%d` for `%Y-%m-%d`), or `None` when no separator stands there.
+fn other_separator(pieces: &[Piece]) -> Option<String> {
+    let mut pattern = String::new();
+    let mut swapped = false;
+    for (i, piece) in pieces.iter().enumerate() {
+        match piece {
+            Piece::Year => pattern.push_str("%Y"),
+            Piece::Month => pattern.push_str("%m"),
+            Piece::Day => pattern.push_str("%d"),
+            Piece::Literal(text) => {
+                let between = i > 0
+                    && !matches!(pieces[i - 1], Piece::Literal(_))
+                    && pieces
+                        .get(i + 1)
+                        .is_some_and(|p| !matches!(p, Piece::Literal(_)));
+                let other = match text.as_str() {
+                    "." if between => "-",
+                    "-" if between => ".",
+                    _ => {
+                        pattern.push_str(&text.replace('%', "%%"));
+                        continue;
+                    }
+                };
+                pattern.push_str(other);
+                swapped = true;
+            }
+        }
+    }
+    swapped.then_some(pattern)
+}
+
+/// Tags dated more than a day after `today`: typos (`2109-04-02` for `2019-04-02`), never
+/// releases. A recorded release may be dated ahead (the next push day); a tag alone may not.
+pub fn is_future_typo(name: &ReleaseName, today: NaiveDate) -> bool {
+    name.date > today + chrono::Days::new(1)
+}
+
+/// One line for the tags `is_future_typo` set aside: how many, and a few of them.
+pub fn future_typos_line(names: &[ReleaseName]) -> Option<String> {
+    let (first, rest) = names.split_first()?;
+    let mut sorted: Vec<&str> = names.iter().map(|n| n.text.as_str()).collect();
+    sorted.sort_unstable();
+    let shown = sorted
+        .iter()
+        .take(3)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(match rest.len() {
+        0 => format!(
+            "ignored tag {} as a release: it is dated in the future (a typo?)",
+            first.text
+        ),
+        n => format!(
+            "ignored {} tags as releases: they are dated in the future (typos?): {shown}{}",
+            n + 1,
+            if n + 1 > 3 { ", …" } else { "" }
+        ),
+    })
+}
+
 impl fmt::Display for NameFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -231,6 +350,18 @@ pub struct ReleaseName {
     pub date: NaiveDate,
     pub suffix: u32,
     pub text: String,
+    pub spelling: Spelling,
+}
+
+/// How a name differs from the way the pattern writes it; all false for the tool's own names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Spelling {
+    /// `-` where the pattern has `.`, or the other way round (`2019-03-05` for `%Y.%m.%d`).
+    pub other_separator: bool,
+    /// A month or day without its zero (`2019-4-9`).
+    pub unpadded: bool,
+    /// `.N` where the tool writes `-N` (`2019.02.14.1`).
+    pub dotted_suffix: bool,
 }
 
 impl Ord for ReleaseName {
@@ -302,7 +433,74 @@ mod tests {
         assert_eq!((n.date, n.suffix), (d(2026, 11, 20), 2));
         let dots = NameFormat::new("%Y.%m.%d").unwrap();
         assert_eq!(dots.parse("2015.09.03").unwrap().date, d(2015, 9, 3));
-        assert!(dots.parse("2015-09-03").is_none());
+        assert_eq!(
+            dots.parse("2015.09.03").unwrap().spelling,
+            Spelling::default()
+        );
+    }
+
+    #[test]
+    fn other_spellings_of_a_date_count() {
+        let dots = NameFormat::new("%Y.%m.%d").unwrap();
+        let n = dots.parse("2019-03-05").unwrap();
+        assert_eq!((n.date, n.suffix), (d(2019, 3, 5), 0));
+        assert!(n.spelling.other_separator);
+        assert_eq!(
+            dots.spelling_note(&n).unwrap(),
+            "2019-03-05 counts as 2019.03.05 (another separator where `%Y.%m.%d` has none)"
+        );
+        let n = dots.parse("2019.02.14.2").unwrap();
+        assert_eq!((n.date, n.suffix), (d(2019, 2, 14), 2));
+        assert!(n.spelling.dotted_suffix && !n.spelling.other_separator);
+        let n = dots.parse("2019-4-9").unwrap();
+        assert_eq!(n.date, d(2019, 4, 9));
+        assert!(n.spelling.unpadded && n.spelling.other_separator);
+        let dash = dash();
+        let n = dash.parse("2019.03.05.1").unwrap();
+        assert_eq!((n.date, n.suffix), (d(2019, 3, 5), 1));
+        assert!(dash.parse("2019-03-05").unwrap().spelling == Spelling::default());
+        // Same-day releases count across spellings: the next one is `-3`.
+        let taken = names(&dots, ["2019.02.14", "2019.02.14.1", "2019.02.14.2"]);
+        assert_eq!(dots.next_name(d(2019, 2, 14), &taken), "2019.02.14-3");
+        // Version numbers and words after a date are not releases.
+        for junk in [
+            "4.2.1.3",
+            "2019.01.10-hotfix-docs",
+            "v2019.1",
+            "2019.01.10.",
+            "2019.01.10.1a",
+        ] {
+            assert!(dots.parse(junk).is_none(), "{junk} parsed as a release");
+        }
+        // No separator, nothing to swap.
+        assert!(NameFormat::new("%Y%m%d").unwrap().3.is_none());
+        assert_eq!(
+            NameFormat::new("rel-%Y.%m.%d").unwrap().3.unwrap().0,
+            "rel-%Y-%m-%d"
+        );
+    }
+
+    #[test]
+    fn future_typos_are_named_in_one_line() {
+        let f = dash();
+        let today = d(2026, 12, 7);
+        assert!(!is_future_typo(&f.parse("2026-12-08").unwrap(), today));
+        assert!(is_future_typo(&f.parse("2026-12-09").unwrap(), today));
+        let one = names(&f, ["2109-04-02-1"]);
+        assert_eq!(
+            future_typos_line(&one).unwrap(),
+            "ignored tag 2109-04-02-1 as a release: it is dated in the future (a typo?)"
+        );
+        let many = names(
+            &f,
+            ["2901-01-01", "2109-04-02-1", "2210-01-01", "2031-05-05"],
+        );
+        assert_eq!(
+            future_typos_line(&many).unwrap(),
+            "ignored 4 tags as releases: they are dated in the future (typos?): \
+             2031-05-05, 2109-04-02-1, 2210-01-01, …"
+        );
+        assert!(future_typos_line(&[]).is_none());
     }
 
     #[test]

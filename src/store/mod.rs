@@ -1009,7 +1009,7 @@ impl<'r> Store<'r> {
         let removals = dropped
             .into_iter()
             .map(|(file, change)| Removal {
-                commit: commit,
+                commit,
                 file,
                 change,
             })
