@@ -314,6 +314,12 @@ fn a_shortened_id_names_the_one_item_it_begins() {
         err.contains("`chrom` names several checklist items: chrome-1, chrome-2"),
         "{err}"
     );
+    let err = env.fails(&["check", "saf", "safar1"], 1);
+    assert!(err.contains("no checklist item `safar1`"), "{err}");
+    assert!(
+        err.contains("`saf` names several: safari-1, safari-2, safari-3"),
+        "{err}"
+    );
     assert_eq!(env.refs(), before, "a refused check wrote something");
 }
 

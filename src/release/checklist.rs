@@ -3,6 +3,7 @@
 //! above it, with a stable id made of the heading's slug and the item's place (`firefox-3`).
 //! Whatever is nested in a step (sub-bullets, sub-steps, details, code) belongs to it.
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
@@ -115,10 +116,11 @@ pub fn parse_markdown(text: &str) -> Vec<Item> {
     let plan = read_plan(text, &[]);
     // A section with neither steps nor boxes (a list of prerequisites) is checked bullet by
     // bullet; that is only known once the whole section is read, hence a second reading.
-    let bulleted: Vec<usize> = (0..=plan.headings.len())
-        .filter(|section| plan.steps.iter().all(|(s, _)| s != section))
-        .collect();
-    let plan = if bulleted.is_empty() {
+    let mut bulleted = vec![true; plan.headings.len() + 1];
+    for (section, _) in &plan.steps {
+        bulleted[*section] = false;
+    }
+    let plan = if !bulleted.contains(&true) {
         plan
     } else {
         read_plan(text, &bulleted)
@@ -137,13 +139,12 @@ impl Plan {
     fn items(self) -> Vec<Item> {
         // Steps before any heading belong to `plan`, a name then taken like a heading's.
         let mut names = vec!["plan".to_owned()];
-        let mut used: Vec<String> = Vec::new();
+        let mut taken = Names::default();
         if self.steps.iter().any(|(section, _)| *section == 0) {
-            used.push(names[0].clone());
+            taken.take(names[0].clone());
         }
         for heading in &self.headings {
-            let name = unique(heading_slug(heading), &used);
-            used.push(name.clone());
+            let name = taken.take(heading_slug(heading));
             names.push(name);
         }
         let mut counts = vec![0; names.len()];
@@ -163,9 +164,9 @@ impl Plan {
     }
 }
 
-/// Reads the steps of a plan: numbered steps and boxed bullets, and in the `bulleted`
-/// sections every bullet.
-fn read_plan(text: &str, bulleted: &[usize]) -> Plan {
+/// Reads the steps of a plan: numbered steps and boxed bullets, and in the sections marked in
+/// `bulleted` every bullet.
+fn read_plan(text: &str, bulleted: &[bool]) -> Plan {
     let mut events = Parser::new_ext(text, Options::ENABLE_TASKLISTS)
         .into_offset_iter()
         .peekable();
@@ -229,7 +230,7 @@ fn read_plan(text: &str, bulleted: &[usize]) -> Plan {
             }
             Event::Start(Tag::Item) if quotes == 0 => {
                 let numbered = lists.last() == Some(&true);
-                let bullets = bulleted.contains(&section);
+                let bullets = bulleted.get(section) == Some(&true);
                 let start = match events.peek() {
                     Some((Event::TaskListMarker(_), marker)) => marker.end,
                     // A number with nothing after it is still a step, with no text.
@@ -338,14 +339,30 @@ pub fn slug(text: &str) -> String {
     }
 }
 
-fn unique(slug: String, used: &[String]) -> String {
-    if !used.contains(&slug) {
-        return slug;
+/// Section names taken so far, and for each slug the suffix to try next, so that a plan of
+/// many equal headings is named in one pass.
+#[derive(Default)]
+struct Names {
+    used: HashSet<String>,
+    next: HashMap<String, usize>,
+}
+
+impl Names {
+    fn take(&mut self, slug: String) -> String {
+        let name = if self.used.contains(&slug) {
+            let next = self.next.entry(slug.clone()).or_insert(2);
+            let name = (*next..)
+                .map(|n| format!("{slug}-{n}"))
+                .find(|s| !self.used.contains(s))
+                .expect("some suffix is free");
+            *next = name[slug.len() + 1..].parse::<usize>().expect("a number") + 1;
+            name
+        } else {
+            slug
+        };
+        self.used.insert(name.clone());
+        name
     }
-    (2..)
-        .map(|n| format!("{slug}-{n}"))
-        .find(|s| !used.contains(s))
-        .expect("some suffix is free")
 }
 
 #[cfg(test)]
@@ -416,6 +433,8 @@ Run these on stage before we ask for approval.
         let items = parse_markdown("## Login\n1. a\n## Login\n1. b\n");
         assert_eq!(items[0].id, "login-1");
         assert_eq!(items[1].id, "login-2-1");
+        let items = parse_markdown("## A 2\n1. a\n## A\n1. b\n## A\n1. c\n## A\n1. d\n");
+        assert_eq!(ids(&items), ["a-2-1", "a-1", "a-3-1", "a-4-1"]);
     }
 
     #[test]
@@ -474,6 +493,12 @@ Run these on stage before we ask for approval.
         assert_eq!(items[1].text, "A test account");
         assert_eq!(items[3].text, "errors below 1%");
         assert_eq!(items[4].text, "Ask in #qa");
+        // A heading inside a bullet is part of the bullet, not a section.
+        let items = parse_markdown(
+            "## Setup\n\n- Accounts\n\n  ### Admin\n\n## Login\n\n1. Log in\n\n- a remark\n",
+        );
+        assert_eq!(ids(&items), ["setup-1", "login-1"]);
+        assert_eq!(items[0].text, "Accounts\n### Admin");
     }
 
     #[test]
