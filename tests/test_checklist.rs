@@ -56,9 +56,9 @@ fn checklist_lists_items_from_config_and_plan() {
 fn unknown_items_are_refused_with_near_matches() {
     let env = with_plan();
     let before = env.refs();
-    let err = env.fails(&["check", "firefox-1", "firefox-9", "chrom-2"], 1);
+    let err = env.fails(&["check", "firefox-1", "firefox-9", "chrme-2"], 1);
     assert!(
-        err.contains("no checklist item `firefox-9`, `chrom-2`"),
+        err.contains("no checklist item `firefox-9`, `chrme-2`"),
         "{err}"
     );
     assert!(
@@ -66,7 +66,7 @@ fn unknown_items_are_refused_with_near_matches() {
         "{err}"
     );
     assert!(
-        err.contains("for `chrom-2`, did you mean: chrome-2"),
+        err.contains("for `chrme-2`, did you mean: chrome-2"),
         "{err}"
     );
     assert_eq!(
@@ -161,26 +161,32 @@ fn a_real_plan_lists_its_steps_and_nothing_else() {
     assert_eq!(
         env.ok(&["checklist"]),
         "\
-checklist of release 2026-11-20: 0/11 done
+checklist of release 2026-11-20: 0/15 done
 before-you-start
   [ ] before-you-start-1  The deployment bug is linked from the release
   [ ] before-you-start-2  Your test account is on the stage allow-list
-firefox-eta-10m
-  [ ] firefox-eta-10m-1  Open https://stage.example.com
-  [ ] firefox-eta-10m-2  Log in with the test account
-  [ ] firefox-eta-10m-3  Install an add-on from the API:
-  [ ] firefox-eta-10m-4  Uninstall it
-safari-eta-5m
-  [ ] safari-eta-5m-1  Open https://stage.example.com
-  [ ] safari-eta-5m-2  Make the window narrow
-  [ ] safari-eta-5m-3  Log out
+prerequisites
+  [ ] prerequisites-1  VPN to the stage network
+  [ ] prerequisites-2  The QA browser profile, with:
+firefox
+  [ ] firefox-1  Open https://stage.example.com
+  [ ] firefox-2  Log in with the test account
+  [ ] firefox-3  Install an add-on from the API:
+  [ ] firefox-4  Uninstall it
+safari
+  [ ] safari-1  Open https://stage.example.com
+  [ ] safari-2  Make the window narrow
+  [ ] safari-3  Log out
+chrome
+  [ ] chrome-1  The home page loads
+  [ ] chrome-2  Search for \"tabs\" shows at least 10 results
 api
   [ ] api-1  `/health` answers 200
   [ ] api-2  Error rate on the dashboard below 1%
 "
     );
 
-    env.ok(&["check", "safari-eta-5m-3", "api-2"]);
+    env.ok(&["check", "safari-3", "api-2"]);
     let v = json(&env.ok(&["checklist", "--json"]));
     assert_eq!(v["done"], 2);
     assert_eq!(
@@ -200,12 +206,11 @@ api
             .to_owned()
     };
     assert_eq!(
-        text("safari-eta-5m-2"),
+        text("safari-2"),
         "Make the window narrow\n1. the menu folds into a button\n2. there is no horizontal scroll bar"
     );
     assert!(
-        text("firefox-eta-10m-3")
-            .ends_with("~~~\n1. not a step: this is still the code block\n```"),
+        text("firefox-3").ends_with("~~~\n1. not a step: this is still the code block\n```"),
         "{v}"
     );
 
@@ -215,9 +220,157 @@ api
         err.contains("no checklist item `deployment-verification-1`"),
         "{err}"
     );
-    let err = env.fails(&["check", "firefox-eta-10m-5"], 1);
+    let err = env.fails(&["check", "firefox-5"], 1);
+    assert!(err.contains("no checklist item `firefox-5`"), "{err}");
+    assert_eq!(
+        text("prerequisites-2"),
+        "The QA browser profile, with:\n- the console open\n- caching off"
+    );
+}
+
+fn with_real_plan() -> TestEnv {
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        "[checklist]\nfile = \"docs/verification.md\"\n",
+    );
+    env.write("docs/verification.md", REAL_PLAN);
+    env.ok(&["start", "--date", "2026-11-20"]);
+    env
+}
+
+fn done(env: &TestEnv) -> Vec<String> {
+    let v = json(&env.ok(&["checklist", "--json"]));
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["done"] == true)
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_whole_section_is_checked_and_unchecked_with_all() {
+    let env = with_real_plan();
+    env.ok(&[
+        "check",
+        "prerequisites",
+        "saf",
+        "--all",
+        "--note",
+        "my laptop",
+    ]);
+    assert_eq!(
+        done(&env),
+        [
+            "prerequisites-1",
+            "prerequisites-2",
+            "safari-1",
+            "safari-2",
+            "safari-3"
+        ]
+    );
+    let log = env.ok(&["log"]);
     assert!(
-        err.contains("no checklist item `firefox-eta-10m-5`"),
+        log.contains("check prerequisites-1 prerequisites-2 safari-1 safari-2 safari-3"),
+        "{log}"
+    );
+    env.ok(&["uncheck", "safari", "--all"]);
+    assert_eq!(done(&env), ["prerequisites-1", "prerequisites-2"]);
+
+    let before = env.refs();
+    let err = env.fails(&["check", "chrome", "android", "--all"], 1);
+    assert!(err.contains("no checklist section `android`"), "{err}");
+    assert!(
+        err.contains("sections: before-you-start, prerequisites, firefox, safari, chrome, api"),
         "{err}"
+    );
+    assert_eq!(env.refs(), before, "a refused check wrote something");
+}
+
+#[test]
+fn a_shortened_id_names_the_one_item_it_begins() {
+    let env = with_real_plan();
+    env.ok(&["check", "prereq-2", "chrome-1", "before-you-start-2"]);
+    assert_eq!(
+        done(&env),
+        ["before-you-start-2", "prerequisites-2", "chrome-1"]
+    );
+    let log = env.ok(&["log"]);
+    assert!(
+        log.contains("check prerequisites-2 chrome-1 before-you-start-2"),
+        "{log}"
+    );
+
+    let before = env.refs();
+    let err = env.fails(&["check", "saf", "api-1"], 1);
+    assert!(
+        err.contains("`saf` names several checklist items: safari-1, safari-2, safari-3"),
+        "{err}"
+    );
+    let err = env.fails(&["check", "before-you-start-2", "chrom"], 1);
+    assert!(
+        err.contains("`chrom` names several checklist items: chrome-1, chrome-2"),
+        "{err}"
+    );
+    let err = env.fails(&["check", "saf", "safar1"], 1);
+    assert!(err.contains("no checklist item `safar1`"), "{err}");
+    assert!(
+        err.contains("`saf` names several: safari-1, safari-2, safari-3"),
+        "{err}"
+    );
+    assert_eq!(env.refs(), before, "a refused check wrote something");
+}
+
+#[test]
+fn checklist_open_lists_what_is_left() {
+    let env = with_real_plan();
+    env.ok(&[
+        "check",
+        "before-you-start",
+        "prerequisites",
+        "firefox",
+        "safari",
+        "--all",
+    ]);
+    env.ok(&["check", "chrome-2"]);
+    assert_eq!(
+        env.ok(&["checklist", "--open"]),
+        "\
+checklist of release 2026-11-20: 12/15 done
+chrome
+  [ ] chrome-1  The home page loads
+api
+  [ ] api-1  `/health` answers 200
+  [ ] api-2  Error rate on the dashboard below 1%
+"
+    );
+    let v = json(&env.ok(&["checklist", "--open", "--json"]));
+    assert_eq!(v["done"], 12);
+    assert_eq!(v["items"].as_array().unwrap().len(), 3, "{v}");
+    env.ok(&["check", "chrome-1", "api-1", "api-2"]);
+    let (code, out, err) = env.run(&["checklist", "--open"]);
+    assert_eq!(code, 0);
+    assert_eq!(out, "checklist of release 2026-11-20: 15/15 done\n");
+    assert!(err.contains("Nothing is left open."), "{err}");
+}
+
+#[test]
+fn untitled_steps_and_a_plan_heading_are_two_sections() {
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        "[checklist]\nfile = \"docs/verification.md\"\n",
+    );
+    env.write(
+        "docs/verification.md",
+        "1. Deploy to stage\n2. Tell QA\n\n## Plan\n\n1. Open the home page\n",
+    );
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let text = env.ok(&["checklist"]);
+    assert!(
+        text.ends_with("plan\n  [ ] plan-1  Deploy to stage\n  [ ] plan-2  Tell QA\nplan-2\n  [ ] plan-2-1  Open the home page\n"),
+        "{text}"
     );
 }

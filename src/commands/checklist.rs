@@ -11,6 +11,7 @@ use super::{Session, human_time};
 #[derive(clap::Args, Debug)]
 #[command(after_help = r#"Examples:
   git release checklist
+  git release checklist --open
   git release checklist --json | jq '.open'"#)]
 pub struct ChecklistArgs {
     /// The release (default: the newest).
@@ -19,6 +20,9 @@ pub struct ChecklistArgs {
     /// Print a JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// Only the items still open (with --json, `items` holds only those).
+    #[arg(long)]
+    open: bool,
 }
 
 #[derive(Serialize)]
@@ -65,7 +69,7 @@ pub fn cmd_checklist(args: &ChecklistArgs, out: &mut dyn Write) -> Result<()> {
             }
         })
         .collect();
-    let view = ChecklistView {
+    let mut view = ChecklistView {
         release: name,
         done: items.iter().filter(|i| i.done).count(),
         total: items.len(),
@@ -76,6 +80,9 @@ pub fn cmd_checklist(args: &ChecklistArgs, out: &mut dyn Write) -> Result<()> {
             .collect(),
         items,
     };
+    if args.open {
+        view.items.retain(|i| !i.done);
+    }
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &view)?;
         writeln!(out)?;
@@ -92,6 +99,9 @@ pub fn cmd_checklist(args: &ChecklistArgs, out: &mut dyn Write) -> Result<()> {
         "checklist of release {}: {}/{} done",
         view.release, view.done, view.total
     )?;
+    if args.open && view.items.is_empty() {
+        crate::say!("Nothing is left open.");
+    }
     let mut section = "";
     for item in &view.items {
         if item.section != section {

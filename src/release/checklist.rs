@@ -3,6 +3,7 @@
 //! above it, with a stable id made of the heading's slug and the item's place (`firefox-3`).
 //! Whatever is nested in a step (sub-bullets, sub-steps, details, code) belongs to it.
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
@@ -61,25 +62,125 @@ impl Checklist {
         scored.sort();
         scored.into_iter().take(5).map(|(_, _, id)| id).collect()
     }
+
+    /// The items `wanted` names: the item of that id; else the ids it shortens — those it
+    /// begins (`db` → `db-backup`), and those of the sections it begins with the same number
+    /// (`prereq-2` → `prerequisites-2`). More than one is ambiguous; none is unknown.
+    pub fn find(&self, wanted: &str) -> Vec<&Item> {
+        if let Some(item) = self.get(wanted) {
+            return vec![item];
+        }
+        let numbered = wanted
+            .rsplit_once('-')
+            .filter(|(stem, n)| !stem.is_empty() && !n.is_empty())
+            .filter(|(_, n)| n.bytes().all(|b| b.is_ascii_digit()));
+        self.items
+            .iter()
+            .filter(|item| {
+                item.id.starts_with(wanted)
+                    || numbered.is_some_and(|(stem, n)| {
+                        item.section.starts_with(stem) && item.id == format!("{}-{n}", item.section)
+                    })
+            })
+            .collect()
+    }
+
+    /// The sections, in the order of their first item.
+    pub fn sections(&self) -> Vec<&str> {
+        let mut sections: Vec<&str> = Vec::new();
+        for item in &self.items {
+            if !sections.contains(&item.section.as_str()) {
+                sections.push(&item.section);
+            }
+        }
+        sections
+    }
+
+    /// The sections `wanted` names: that section, else those it begins (`prereq`).
+    pub fn find_section(&self, wanted: &str) -> Vec<&str> {
+        let sections = self.sections();
+        if let Some(exact) = sections.iter().find(|s| **s == wanted) {
+            return vec![*exact];
+        }
+        sections
+            .into_iter()
+            .filter(|s| s.starts_with(wanted))
+            .collect()
+    }
 }
 
 /// Parses a Markdown test plan into items. It is read as CommonMark with GitHub's task boxes,
 /// so a code block, an HTML comment or a nested list holds what a reader of the plan sees there.
 pub fn parse_markdown(text: &str) -> Vec<Item> {
     let text = without_front_matter(text);
+    let plan = read_plan(text, &[]);
+    // A section with neither steps nor boxes (a list of prerequisites) is checked bullet by
+    // bullet; that is only known once the whole section is read, hence a second reading.
+    let mut bulleted = vec![true; plan.headings.len() + 1];
+    for (section, _) in &plan.steps {
+        bulleted[*section] = false;
+    }
+    let plan = if !bulleted.contains(&true) {
+        plan
+    } else {
+        read_plan(text, &bulleted)
+    };
+    plan.items()
+}
+
+/// A plan as read: the text of each heading outside lists and quotes (section `n` is under
+/// heading `n - 1`; section 0 is before the first heading), and each step with its section.
+struct Plan {
+    headings: Vec<String>,
+    steps: Vec<(usize, String)>,
+}
+
+impl Plan {
+    fn items(self) -> Vec<Item> {
+        // Steps before any heading belong to `plan`, a name then taken like a heading's.
+        let mut names = vec!["plan".to_owned()];
+        let mut taken = Names::default();
+        if self.steps.iter().any(|(section, _)| *section == 0) {
+            taken.take(names[0].clone());
+        }
+        for heading in &self.headings {
+            let name = taken.take(heading_slug(heading));
+            names.push(name);
+        }
+        let mut counts = vec![0; names.len()];
+        self.steps
+            .into_iter()
+            .map(|(section, text)| {
+                counts[section] += 1;
+                let name = &names[section];
+                Item {
+                    id: format!("{name}-{}", counts[section]),
+                    section: name.clone(),
+                    text,
+                    env: None,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Reads the steps of a plan: numbered steps and boxed bullets, and in the sections marked in
+/// `bulleted` every bullet.
+fn read_plan(text: &str, bulleted: &[bool]) -> Plan {
     let mut events = Parser::new_ext(text, Options::ENABLE_TASKLISTS)
         .into_offset_iter()
         .peekable();
-    let mut items: Vec<Item> = Vec::new();
-    let mut section = "plan".to_owned();
-    let mut used_sections: Vec<String> = Vec::new();
-    let mut count = 0;
+    let mut plan = Plan {
+        headings: Vec::new(),
+        steps: Vec::new(),
+    };
     // Whether each open list is numbered, innermost last.
     let mut lists: Vec<bool> = Vec::new();
     let mut quotes = 0;
     let mut heading: Option<String> = None;
     let mut step: Option<Step> = None;
     while let Some((event, range)) = events.next() {
+        let section = plan.headings.len();
         if let Some(open) = &mut step {
             // Everything inside a step, nested lists included, is part of its text.
             match event {
@@ -87,13 +188,7 @@ pub fn parse_markdown(text: &str) -> Vec<Item> {
                 Event::End(TagEnd::Item) => {
                     open.depth -= 1;
                     if open.depth == 0 {
-                        count += 1;
-                        items.push(Item {
-                            id: format!("{section}-{count}"),
-                            section: section.clone(),
-                            text: open.text(text, range.end),
-                            env: None,
-                        });
+                        plan.steps.push((section, open.text(text, range.end)));
                         step = None;
                     }
                 }
@@ -114,7 +209,10 @@ pub fn parse_markdown(text: &str) -> Vec<Item> {
             // A quote is someone else's text, not the plan's own steps and headings.
             Event::Start(Tag::BlockQuote(_)) => quotes += 1,
             Event::End(TagEnd::BlockQuote(_)) => quotes -= 1,
-            Event::Start(Tag::Heading { .. }) if quotes == 0 => heading = Some(String::new()),
+            // A heading inside a list item is part of the item, in both readings alike.
+            Event::Start(Tag::Heading { .. }) if quotes == 0 && lists.is_empty() => {
+                heading = Some(String::new())
+            }
             Event::Text(t) | Event::Code(t) => {
                 if let Some(heading) = &mut heading {
                     heading.push_str(&t);
@@ -127,18 +225,18 @@ pub fn parse_markdown(text: &str) -> Vec<Item> {
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some(heading) = heading.take() {
-                    section = unique(slug(&heading), &used_sections);
-                    used_sections.push(section.clone());
-                    count = 0;
+                    plan.headings.push(heading);
                 }
             }
             Event::Start(Tag::Item) if quotes == 0 => {
                 let numbered = lists.last() == Some(&true);
+                let bullets = bulleted.get(section) == Some(&true);
                 let start = match events.peek() {
                     Some((Event::TaskListMarker(_), marker)) => marker.end,
                     // A number with nothing after it is still a step, with no text.
                     Some((Event::End(TagEnd::Item), _)) if numbered => range.end,
-                    Some((_, first)) if numbered => first.start,
+                    Some((Event::End(TagEnd::Item), _)) => continue,
+                    Some((_, first)) if numbered || bullets => first.start,
                     _ => continue,
                 };
                 step = Some(Step {
@@ -150,7 +248,7 @@ pub fn parse_markdown(text: &str) -> Vec<Item> {
             _ => {}
         }
     }
-    items
+    plan
 }
 
 /// The plan after its front matter (`---` … `---` at the very top). pulldown-cmark would take
@@ -189,6 +287,40 @@ impl Step {
     }
 }
 
+/// A section's name from its heading: the heading's words without the asides in parentheses
+/// (`Firefox (desktop)` → `firefox`), so that an ETA or a remark can change and the ids stay.
+/// A heading that is nothing but an aside keeps it.
+pub fn heading_slug(heading: &str) -> String {
+    let mut words = String::new();
+    let mut aside = String::new();
+    let mut depth = 0;
+    for c in heading.chars() {
+        match c {
+            '(' => {
+                depth += 1;
+                aside.push(c);
+            }
+            ')' if depth > 0 => {
+                depth -= 1;
+                aside.push(c);
+                if depth == 0 {
+                    aside.clear();
+                    words.push(' ');
+                }
+            }
+            _ if depth > 0 => aside.push(c),
+            _ => words.push(c),
+        }
+    }
+    // An unclosed parenthesis opens no aside.
+    words.push_str(&aside);
+    if words.chars().any(char::is_alphanumeric) {
+        slug(&words)
+    } else {
+        slug(heading)
+    }
+}
+
 /// `Firefox (desktop)` → `firefox-desktop`.
 pub fn slug(text: &str) -> String {
     let mut out = String::new();
@@ -207,14 +339,30 @@ pub fn slug(text: &str) -> String {
     }
 }
 
-fn unique(slug: String, used: &[String]) -> String {
-    if !used.contains(&slug) {
-        return slug;
+/// Section names taken so far, and for each slug the suffix to try next, so that a plan of
+/// many equal headings is named in one pass.
+#[derive(Default)]
+struct Names {
+    used: HashSet<String>,
+    next: HashMap<String, usize>,
+}
+
+impl Names {
+    fn take(&mut self, slug: String) -> String {
+        let name = if self.used.contains(&slug) {
+            let next = self.next.entry(slug.clone()).or_insert(2);
+            let name = (*next..)
+                .map(|n| format!("{slug}-{n}"))
+                .find(|s| !self.used.contains(s))
+                .expect("some suffix is free");
+            *next = name[slug.len() + 1..].parse::<usize>().expect("a number") + 1;
+            name
+        } else {
+            slug
+        };
+        self.used.insert(name.clone());
+        name
     }
-    (2..)
-        .map(|n| format!("{slug}-{n}"))
-        .find(|s| !used.contains(s))
-        .expect("some suffix is free")
 }
 
 #[cfg(test)]
@@ -264,8 +412,8 @@ Run these on stage before we ask for approval.
                 "firefox-1",
                 "firefox-2",
                 "firefox-3",
-                "chrome-desktop-1",
-                "chrome-desktop-2",
+                "chrome-1",
+                "chrome-2",
                 "smoke-1",
                 "smoke-2"
             ]
@@ -276,7 +424,7 @@ Run these on stage before we ask for approval.
         );
         assert_eq!(items[2].text, "Upload an add-on\n* validation passes");
         assert_eq!(items[4].text, "Search for \"tabs\"");
-        assert_eq!(items[3].section, "chrome-desktop");
+        assert_eq!(items[3].section, "chrome");
         assert_eq!(items[5].text, "API health endpoint answers 200");
     }
 
@@ -285,12 +433,104 @@ Run these on stage before we ask for approval.
         let items = parse_markdown("## Login\n1. a\n## Login\n1. b\n");
         assert_eq!(items[0].id, "login-1");
         assert_eq!(items[1].id, "login-2-1");
+        let items = parse_markdown("## A 2\n1. a\n## A\n1. b\n## A\n1. c\n## A\n1. d\n");
+        assert_eq!(ids(&items), ["a-2-1", "a-1", "a-3-1", "a-4-1"]);
     }
 
     #[test]
     fn steps_before_any_heading_belong_to_the_plan() {
         let items = parse_markdown("1. first\n2. second\n");
         assert_eq!(items[1].id, "plan-2");
+        // A later `## Plan` heading is a section of its own, not a second `plan-1`.
+        let items = parse_markdown("1. first\n\n## Plan\n\n1. second\n");
+        assert_eq!(ids(&items), ["plan-1", "plan-2-1"]);
+        let mut c = Checklist::default();
+        assert_eq!(c.extend(items), Ok(()));
+        // Without untitled steps the heading keeps the plain name.
+        let items = parse_markdown("Intro.\n\n## Plan\n\n1. second\n");
+        assert_eq!(ids(&items), ["plan-1"]);
+    }
+
+    #[test]
+    fn section_names_leave_out_asides_in_parentheses() {
+        assert_eq!(heading_slug("Firefox (desktop)"), "firefox");
+        assert_eq!(heading_slug("Safari (ETA: 5m)"), "safari");
+        assert_eq!(
+            heading_slug("Log in (SSO (staff)) and out"),
+            "log-in-and-out"
+        );
+        assert_eq!(heading_slug("Upload(2 GB)limits"), "upload-limits");
+        assert_eq!(heading_slug("(optional)"), "optional");
+        assert_eq!(heading_slug("Firefox (desktop"), "firefox-desktop");
+        assert_eq!(heading_slug("Firefox) desktop"), "firefox-desktop");
+        let items = parse_markdown(
+            "### Safari <small>(ETA: 5m)</small>\n1. a\n\
+             ### Firefox (desktop)\n1. b\n### Firefox (mobile)\n1. c\n",
+        );
+        assert_eq!(ids(&items), ["safari-1", "firefox-1", "firefox-2-1"]);
+        assert_eq!(items[2].section, "firefox-2");
+    }
+
+    #[test]
+    fn bullets_are_items_in_a_section_of_nothing_else() {
+        let items = parse_markdown(
+            "## Prerequisites\n\n- VPN on\n  - to the stage network\n- A test account\n\n\
+             > - quoted\n\n## Firefox\n\n1. Open it\n\n- a remark, not a step\n\n\
+             ## Smoke\n\n- Watch the graphs\n  - [ ] errors below 1%\n\n## Notes\n\n-\n\n\
+             - Ask in #qa\n",
+        );
+        assert_eq!(
+            ids(&items),
+            [
+                "prerequisites-1",
+                "prerequisites-2",
+                "firefox-1",
+                "smoke-1",
+                "notes-1"
+            ]
+        );
+        assert_eq!(items[0].text, "VPN on\n- to the stage network");
+        assert_eq!(items[1].text, "A test account");
+        assert_eq!(items[3].text, "errors below 1%");
+        assert_eq!(items[4].text, "Ask in #qa");
+        // A heading inside a bullet is part of the bullet, not a section.
+        let items = parse_markdown(
+            "## Setup\n\n- Accounts\n\n  ### Admin\n\n## Login\n\n1. Log in\n\n- a remark\n",
+        );
+        assert_eq!(ids(&items), ["setup-1", "login-1"]);
+        assert_eq!(items[0].text, "Accounts\n### Admin");
+    }
+
+    #[test]
+    fn an_argument_finds_the_ids_it_shortens() {
+        let mut c = Checklist::default();
+        c.extend(vec![Item {
+            id: "db-backup".into(),
+            section: "ops".into(),
+            text: "Backup taken".into(),
+            env: None,
+        }])
+        .unwrap();
+        c.extend(parse_markdown(
+            "## Prerequisites\n- a\n- b\n## Firefox\n1. a\n2. b\n## Fire drill\n1. a\n\
+             ## Safari\n1. a\n",
+        ))
+        .unwrap();
+        let found =
+            |wanted: &str| -> Vec<String> { c.find(wanted).iter().map(|i| i.id.clone()).collect() };
+        assert_eq!(found("firefox-1"), ["firefox-1"]);
+        assert_eq!(found("db"), ["db-backup"]);
+        assert_eq!(found("prereq-2"), ["prerequisites-2"]);
+        assert_eq!(found("saf"), ["safari-1"]);
+        assert_eq!(found("fire-1"), ["firefox-1", "fire-drill-1"]);
+        assert_eq!(found("firef-2"), ["firefox-2"]);
+        assert_eq!(found("firefox"), ["firefox-1", "firefox-2"]);
+        assert!(found("firefox-3").is_empty());
+        assert!(found("-1").is_empty());
+        assert_eq!(c.find_section("firefox"), ["firefox"]);
+        assert_eq!(c.find_section("fire"), ["firefox", "fire-drill"]);
+        assert_eq!(c.find_section("pre"), ["prerequisites"]);
+        assert!(c.find_section("chrome").is_empty());
     }
 
     fn ids(items: &[Item]) -> Vec<&str> {
@@ -398,7 +638,7 @@ Run these on stage before we ask for approval.
             c.near("firefox-4")[..3],
             ["firefox-1", "firefox-2", "firefox-3"]
         );
-        assert_eq!(c.near("chrome-1")[0], "chrome-desktop-1");
+        assert_eq!(c.near("chrom-1")[0], "chrome-1");
         assert!(c.near("zzzzzzzzzzzz").is_empty());
         assert!(c.extend(parse_markdown("## Smoke\n1. again\n")).is_err());
     }
