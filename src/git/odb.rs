@@ -8,6 +8,9 @@ use gix::bstr::ByteSlice;
 
 use super::{Identity, Oid, Repo};
 
+/// A blob that differs between two trees: its path, and its id on each side (`None`: absent).
+pub type BlobChange = (String, Option<Oid>, Option<Oid>);
+
 /// This process's umask, as Linux reports it (`/proc/self/status`); else the usual 022.
 #[cfg(unix)]
 fn umask() -> u32 {
@@ -222,12 +225,7 @@ impl Repo {
     /// path below `dir`, with its blob in `from` and in `to` (`None` where there is none).
     /// Subtrees the two commits share are not read, so a commit that adds one file costs the
     /// trees on that file's path, however many files there are.
-    pub fn changed_blobs_under(
-        &self,
-        from: Oid,
-        to: Oid,
-        dir: &str,
-    ) -> Result<Vec<(String, Option<Oid>, Option<Oid>)>> {
+    pub fn changed_blobs_under(&self, from: Oid, to: Oid, dir: &str) -> Result<Vec<BlobChange>> {
         let subtree = |commit: Oid| -> Result<Option<Oid>> {
             let tree = self.repo.find_commit(commit)?.tree()?;
             Ok(tree
@@ -245,7 +243,7 @@ impl Repo {
         from: Option<Oid>,
         to: Option<Oid>,
         prefix: &str,
-        out: &mut Vec<(String, Option<Oid>, Option<Oid>)>,
+        out: &mut Vec<BlobChange>,
     ) -> Result<()> {
         use std::collections::BTreeMap;
         if from == to {
