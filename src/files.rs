@@ -86,13 +86,13 @@ pub fn read_in_worktree(workdir: &Path, path: &str) -> Result<Option<String>> {
     if parts.is_empty() {
         return Err(refuse("it is empty"));
     }
+    if parts.iter().any(|p| p.as_os_str() == ".git") {
+        return Err(refuse("it is inside a .git directory"));
+    }
     for (i, part) in parts.iter().enumerate() {
         let std::path::Component::Normal(name) = part else {
             return Err(refuse("it must be a relative path without `..`"));
         };
-        if *name == ".git" {
-            return Err(refuse("it is inside a .git directory"));
-        }
         at.push(name);
         let meta = match std::fs::symlink_metadata(&at) {
             Ok(meta) => meta,

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
 use gix::bstr::ByteSlice;
+use std::time::Duration;
+
+use gix::lock::acquire::Fail;
 use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 
 use super::{Oid, Repo};
@@ -225,31 +228,40 @@ impl Repo {
         let packed = self.packed_refs_file();
         let mut tries = 0;
         loop {
-            let error = match self.repo.edit_references_as(edits.clone(), committer) {
-                Ok(_) => {
-                    self.give_shared_mode_to_made(&made, packed);
-                    return Ok(());
-                }
-                Err(e) => e,
+            // Prepared (every lock taken, every expectation checked) and committed in two
+            // steps, as gix's `edit_references` does, to know which one failed: a failed
+            // preparation moved nothing, a failed commit may have moved some refs, which are
+            // ours then and put back. (Another writer may set the same value: a tag object is
+            // the same bytes when made in the same second.) The lock waits are git's defaults.
+            let prepared = self.repo.refs.transaction().prepare(
+                edits.clone(),
+                Fail::AfterDurationWithBackoff(Duration::from_millis(100)),
+                Fail::AfterDurationWithBackoff(Duration::from_millis(1000)),
+            );
+            let error = match prepared {
+                Ok(transaction) => match transaction.commit(committer) {
+                    Ok(_) => {
+                        self.give_shared_mode_to_made(&made, packed);
+                        return Ok(());
+                    }
+                    Err(error) => {
+                        let landed = self.landed(updates)?;
+                        if landed.is_empty() {
+                            anyhow::Error::new(error)
+                        } else {
+                            return Err(RefUpdateError::Failed(self.undo_landed(&landed, error)));
+                        }
+                    }
+                },
+                Err(error) => anyhow::Error::new(error),
             };
-            // Decide by looking, not by parsing the message. gix is all-or-nothing while it
-            // prepares; a failure while it commits can leave some refs moved: ours, not a race.
-            let landed = self.landed(updates)?;
-            if landed.len() == updates.len() {
-                self.give_shared_mode_to_made(&made, packed);
-                return Ok(());
-            }
-            if !landed.is_empty() {
-                return Err(RefUpdateError::Failed(self.undo_landed(&landed, error)));
-            }
+            // Decide by looking, not by parsing the message.
             if self.lost_race(updates)? {
                 return Err(RefUpdateError::Raced);
             }
             tries += 1;
             if tries == 3 {
-                return Err(RefUpdateError::Failed(
-                    anyhow::Error::new(error).context("updating refs"),
-                ));
+                return Err(RefUpdateError::Failed(error.context("updating refs")));
             }
             std::thread::sleep(std::time::Duration::from_millis(5 * tries));
         }

@@ -867,11 +867,11 @@ impl<'r> Store<'r> {
                 }
                 continue;
             }
-            let (added, dropped) = self.commit_changes(*commit, parents)?;
-            for version in added {
+            let changes = self.commit_changes(*commit, parents)?;
+            for version in changes.added {
                 versions.entry(version).or_default().push(*commit);
             }
-            removals.extend(dropped);
+            removals.extend(changes.removals);
         }
         if !with_versions {
             return Ok(EventHistory {
@@ -930,8 +930,8 @@ impl<'r> Store<'r> {
         let lines: Vec<String> = match self.folds.get_removals(name) {
             Some((at, lines)) if at == head => return Ok(lines),
             Some((at, lines)) if self.git.commit_info(head)?.parents == [at] => {
-                let (_, new) = self.commit_changes(head, &[at])?;
-                new.iter().map(&format).chain(lines).collect()
+                let changes = self.commit_changes(head, &[at])?;
+                changes.removals.iter().map(&format).chain(lines).collect()
             }
             _ => self
                 .event_history(name, false)?
@@ -948,11 +948,7 @@ impl<'r> Store<'r> {
     /// added (in no parent, in either layout) and the files it dropped, rewrote or moved.
     /// Only what differs from a parent is read: a commit that adds one event costs the trees
     /// on that event's path.
-    pub fn commit_changes(
-        &self,
-        commit: Oid,
-        parents: &[Oid],
-    ) -> Result<(Vec<(String, Oid)>, Vec<Removal>)> {
+    pub fn commit_changes(&self, commit: Oid, parents: &[Oid]) -> Result<CommitChanges> {
         use std::collections::{BTreeMap, BTreeSet};
         // Where a file of this name is in a commit (either layout), and its blob.
         let lookup = |commit: Oid, file: &str| -> Result<Option<Oid>> {
@@ -1014,7 +1010,10 @@ impl<'r> Store<'r> {
                 change,
             })
             .collect();
-        Ok((new_versions, removals))
+        Ok(CommitChanges {
+            added: new_versions,
+            removals,
+        })
     }
 
     /// The event files of a release's commit, by file name, whichever layout it has.
@@ -1256,6 +1255,13 @@ pub struct EventHistory {
     pub recorded: Vec<Recorded>,
     /// Commits that dropped or changed an event file: events are append-only, so each is
     /// tampering (or damage), newest first.
+    pub removals: Vec<Removal>,
+}
+
+/// What one commit did to the event files its parents had ([`Store::commit_changes`]).
+pub struct CommitChanges {
+    /// The versions (file name, blob) it added: in no parent, in either layout.
+    pub added: Vec<(String, Oid)>,
     pub removals: Vec<Removal>,
 }
 
