@@ -140,10 +140,25 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
         let previous = match &args.from {
             Some(from) => Some(from.clone()),
             None => {
-                let history = History::read(&session)?;
-                let previous = history.previous(&parsed);
-                history.say_notes(previous.as_ref(), &known.parsed, date);
-                previous.map(|p| p.text)
+                // Found among the names of the release's own year (read already), the
+                // previous release is later than every other year's name, and no typo dated
+                // in the future: only when the year has none is all of history read.
+                let today = chrono::Local::now().date_naive();
+                let near = (parsed.date.year() == date.year() && !is_future_typo(&parsed, today))
+                    .then(|| format.previous(&parsed, &known.parsed))
+                    .flatten();
+                match near {
+                    Some(previous) => {
+                        History::say_spelling(&session, Some(&previous), &known.parsed, date);
+                        Some(previous.text)
+                    }
+                    None => {
+                        let history = History::read(&session)?;
+                        let previous = history.previous(&parsed);
+                        history.say_notes(previous.as_ref(), &known.parsed, date);
+                        previous.map(|p| p.text)
+                    }
+                }
             }
         };
         let (draft, draft_event) = draft(
@@ -301,6 +316,27 @@ pub(super) struct History<'s> {
 }
 
 impl<'s> History<'s> {
+    /// The notes on spelling: the previous release, or the day's releases, written another
+    /// way than the configured pattern.
+    pub fn say_spelling(
+        session: &Session,
+        previous: Option<&ReleaseName>,
+        near: &[ReleaseName],
+        day: NaiveDate,
+    ) {
+        let format = session.format();
+        let mut noted = std::collections::BTreeSet::new();
+        let same_day = near.iter().filter(|n| n.date == day);
+        for name in previous.into_iter().chain(same_day) {
+            if let Some(note) = format.spelling_note(name) {
+                noted.insert(note);
+            }
+        }
+        for note in noted {
+            crate::say!("  note: {note}");
+        }
+    }
+
     pub fn read(session: &'s Session) -> Result<History<'s>> {
         let store = session.store();
         let format = session.format();
@@ -336,17 +372,7 @@ impl<'s> History<'s> {
     /// One line for each thing a person should know about how history was read: the previous
     /// release or the day's releases spelled another way, and the tags set aside.
     pub fn say_notes(&self, previous: Option<&ReleaseName>, near: &[ReleaseName], day: NaiveDate) {
-        let format = self.session.format();
-        let mut noted = std::collections::BTreeSet::new();
-        let same_day = near.iter().filter(|n| n.date == day);
-        for name in previous.into_iter().chain(same_day) {
-            if let Some(note) = format.spelling_note(name) {
-                noted.insert(note);
-            }
-        }
-        for note in noted {
-            crate::say!("  note: {note}");
-        }
+        History::say_spelling(self.session, previous, near, day);
         if let Some(line) = future_typos_line(&self.future_typos) {
             crate::say!("  note: {line}");
         }
