@@ -3,9 +3,9 @@
 
   generate.py DIR --commits N --tags T --releases R --events E1,E2,... --diverged D
 
-DIR/repo: N linear commits; a date tag (2000-01-01 onwards) every N/T commits; release refs
+DIR/repo: N linear commits; a date tag (1990-01-01 onwards) every N/T commits; release refs
 for the newest R tags (one `started` event each); releases 2099-01-0k with E1, E2, … events;
-tags 2030-01-01 and 2030-01-02 NOTES_RANGE commits apart; D releases `2090-…` with one event
+tags 2019-01-01 and 2019-01-02 NOTES_RANGE commits apart; D releases `2090-…` with one event
 more on each side: refs/release/* (ours) and
 refs/bench-remote/* (theirs), to push to a remote as its side.
 Everything is in git-release's storage format (format = 1), so git-release reads it as its own.
@@ -104,12 +104,13 @@ def main():
         blob(out, f"line {i}\n")
         out.write(b"\n")
         if i % every == 0 and len(tags) < args.tags:
-            name = (datetime.date(2000, 1, 1) + datetime.timedelta(days=len(tags))).isoformat()
+            name = (datetime.date(1990, 1, 1) + datetime.timedelta(days=len(tags))).isoformat()
             tags.append((name, i))
             out.write(f"reset refs/tags/{name}\nfrom :{i}\n\n".encode())
-    # Two release tags NOTES_RANGE commits apart, for the notes benchmark.
-    out.write(f"reset refs/tags/2030-01-01\nfrom :{max(1, args.commits - args.notes_range)}\n\n".encode())
-    out.write(f"reset refs/tags/2030-01-02\nfrom :{args.commits}\n\n".encode())
+    # Two release tags NOTES_RANGE commits apart, for the notes benchmark; in the past, since a
+    # tag dated after today is taken for a typo, and after the date tags above.
+    out.write(f"reset refs/tags/2019-01-01\nfrom :{max(1, args.commits - args.notes_range)}\n\n".encode())
+    out.write(f"reset refs/tags/2019-01-02\nfrom :{args.commits}\n\n".encode())
     out.close()
     if fi.wait() != 0:
         sys.exit("fast-import failed")

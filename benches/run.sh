@@ -88,8 +88,13 @@ compare() {
   both=$(cd "$dir" && medians "$git_cmd" "$@")
   read -r ours theirs <<< "$both"
   ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { if (b == 0) b = 0.1; printf "%.2f", a / b }')
-  verdict=$(awk -v r="$ratio" -v t="$target" 'BEGIN { print (r <= t) ? "met" : "not met" }')
-  rows+=("| $label | $ours ms | $theirs ms | ${ratio}× | ≤ ${target}× $verdict |")
+  if [ "$target" = - ]; then
+    verdict="no budget"
+    rows+=("| $label | $ours ms | $theirs ms | ${ratio}× | no budget: the first read after a change from elsewhere |")
+  else
+    verdict=$(awk -v r="$ratio" -v t="$target" 'BEGIN { print (r <= t) ? "met" : "not met" }')
+    rows+=("| $label | $ours ms | $theirs ms | ${ratio}× | ≤ ${target}× $verdict |")
+  fi
   echo "$label: git-release ${ours} ms, git ${theirs} ms, ${ratio}× (target ≤ ${target}×: $verdict)" >&2
 }
 
@@ -104,19 +109,19 @@ done
 for k in "${!event_counts[@]}"; do
   name=$(printf '2099-01-%02d' $(( k + 1 )))
   setup="rm -rf '$repo/.git/release-fold-cache'"
-  compare "\`status\` of a release with ${event_counts[$k]} events, folded anew, vs \`git cat-file -p\` of its release.toml" 2.0 "$repo" \
+  compare "\`status\` of a release with ${event_counts[$k]} events, folded anew, vs \`git cat-file -p\` of its release.toml" - "$repo" \
     "git cat-file -p refs/release/$name:release.toml" status -r "$name"
 done
 setup=true
 runs=$heavy_runs compare "\`notes --format text\` over $notes_range commits vs \`git log --format='%H %s' A..B\`, with a commit-graph" 1.2 "$repo" \
-  "git log --format='%H %s' 2030-01-01..2030-01-02" notes --format text -r 2030-01-02
+  "git log --format='%H %s' 2019-01-01..2019-01-02" notes --format text -r 2019-01-02
 # A fresh clone has no commit-graph.
 mv "$repo/.git/objects/info/commit-graph" "$work/commit-graph"
 runs=$heavy_runs compare "\`notes --format text\` over $notes_range commits vs \`git log --format='%H %s' A..B\`, without a commit-graph" 1.2 "$repo" \
-  "git log --format='%H %s' 2030-01-01..2030-01-02" notes --format text -r 2030-01-02
+  "git log --format='%H %s' 2019-01-01..2019-01-02" notes --format text -r 2019-01-02
 mv "$work/commit-graph" "$repo/.git/objects/info/commit-graph"
-compare "\`start --dry-run\` (naming) with $tags tags vs \`git tag -l '2027*'\`" 2.0 "$repo" \
-  "git tag -l '2027*'" start --dry-run --no-tag --date 2027-06-01
+compare "\`start --dry-run\` (naming) with $tags tags vs \`git tag -l '2017*'\`" 2.0 "$repo" \
+  "git tag -l '2017*'" start --dry-run --no-tag --date 2017-06-01
 compare "\`list\` with $(( releases + ${#event_counts[@]} + diverged )) releases vs \`git for-each-ref refs/release\`" 2.0 "$repo" \
   "git for-each-ref refs/release" list
 # With --all, the tags that read as release names too, each shown with the commit it peels to.
