@@ -86,7 +86,12 @@ pub fn read_in_worktree(workdir: &Path, path: &str) -> Result<Option<String>> {
     if parts.is_empty() {
         return Err(refuse("it is empty"));
     }
-    if parts.iter().any(|p| p.as_os_str() == ".git") {
+    // Whatever the case (file systems that ignore it) or a Windows short name.
+    let is_git = |p: &std::path::Component| {
+        let name = p.as_os_str().to_string_lossy();
+        name.eq_ignore_ascii_case(".git") || name.eq_ignore_ascii_case("git~1")
+    };
+    if parts.iter().any(is_git) {
         return Err(refuse("it is inside a .git directory"));
     }
     for (i, part) in parts.iter().enumerate() {
@@ -170,6 +175,7 @@ mod tests {
             ("big.md", "larger than 1 MiB"),
             (".git/config", "inside a .git directory"),
             ("sub/.git/config", "inside a .git directory"),
+            (".GIT/config", "inside a .git directory"),
         ] {
             let err = format!("{:#}", read_in_worktree(root, path).unwrap_err());
             assert!(err.contains(why), "{path}: {err}");

@@ -113,11 +113,19 @@ impl Http {
                     "{shown_url}: redirected to a URL that is not http or https"
                 ));
             }
-            if next.origin() != url.origin() {
-                headers.retain(|(name, value)| !carries_credentials(name, value, secrets));
-            }
             let to_get = status == reqwest::StatusCode::SEE_OTHER
                 || (matches!(status.as_u16(), 301 | 302) && method == reqwest::Method::POST);
+            if next.origin() != url.origin() {
+                // A body is what was rendered for the service asked, secrets and all: it goes
+                // to nobody else (307 and 308 would send it on as it is).
+                if body.is_some() && !to_get {
+                    return Err(secrets.redact(&format!(
+                        "{shown_url}: redirected to another host ({}) with the request's body; not followed",
+                        next.origin().ascii_serialization()
+                    )));
+                }
+                headers.retain(|(name, value)| !carries_credentials(name, value, secrets));
+            }
             if to_get && method != reqwest::Method::HEAD {
                 method = reqwest::Method::GET;
                 body = None;

@@ -726,3 +726,53 @@ fn after_an_event_dated_far_ahead_every_clone_folds_the_same_and_gates_stay_shut
     let err = env.fails(&["deploy", "production"], 3);
     assert!(err.contains("more than a day ahead"), "{err}");
 }
+
+#[test]
+fn an_event_recorded_after_one_dated_far_ahead_still_follows_the_others() {
+    let env = TestEnv::new();
+    env.write(".release/config.toml", "[roles.eng]\n");
+    env.commit_all("Release config");
+    env.ok(&["start", "--date", "2026-11-20"]);
+    env.ok(&["signoff", "eng"]);
+    let files = env.git(&["ls-tree", "--name-only", "refs/release/2026-11-20:events"]);
+    let signoff = files
+        .lines()
+        .map(|f| env.git(&["show", &format!("refs/release/2026-11-20:events/{f}")]))
+        .find(|text| text.contains("kind = \"signoff\""))
+        .unwrap();
+    let time = |text: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("time = \""))
+            .unwrap()
+            .trim_end_matches('"')
+            .to_owned()
+    };
+    // A clock two hours ahead signed off again; a forged event is dated 2099.
+    let ahead = chrono::Utc::now() + chrono::TimeDelta::hours(2);
+    tamper(
+        &env,
+        "2026-11-20",
+        Some("events"),
+        &format!("{}-0000000000cc.toml", ahead.format("%Y%m%dT%H%M%SZ")),
+        &signoff.replace(
+            &time(&signoff),
+            &ahead.format("%Y-%m-%dT%H:%M:%S.000000Z").to_string(),
+        ),
+    );
+    tamper(
+        &env,
+        "2026-11-20",
+        Some("events"),
+        "20990101T000000Z-0000000000dd.toml",
+        "format = 1\nkind = \"comment\"\ntime = \"2099-01-01T00:00:00.000000Z\"\nactor = \"M\"\nemail = \"m@example.com\"\nmessage = \"ahead\"\n",
+    );
+    env.ok(&["fsck", "--fix"]);
+    // The revoke follows the sign-off two hours ahead, not only this clock.
+    env.ok(&["signoff", "eng", "--revoke"]);
+    let status = crate::common::json(&env.ok(&["status", "--json"]));
+    assert_eq!(
+        status["signoffs"].as_array().map_or(0, Vec::len),
+        0,
+        "{status}"
+    );
+}

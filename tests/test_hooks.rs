@@ -733,6 +733,45 @@ body = "release={{{{ release.name }}}}"
     assert!(!format!("{:?}", got[0]).contains(SECRET), "{:?}", got[0]);
 }
 
+/// A 307 or 308 to another host would carry the body, rendered for the service asked and
+/// holding a secret, to the other one: it is not followed.
+#[test]
+fn a_body_is_never_sent_on_to_another_host() {
+    let target = TestServer::start(|_, _| Reply::Status(200, "{}".into()));
+    let next = target.url.clone();
+    let (url, _received) = raw_server(move |_, _, stream| {
+        use std::io::Write;
+        let _ = write!(
+            stream,
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: {next}/other\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+    });
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        &format!(
+            r#"
+[[environments]]
+name = "stage"
+
+[[hooks]]
+name = "hop"
+on = "deploy"
+url = "{url}/start"
+body = "token={{{{ env.JENKINS_TOKEN }}}}"
+"#
+        ),
+    );
+    env.ok(&["--no-hooks", "start", "--date", "2026-11-20"]);
+    let (_, _, err) = run(&env, &["deploy", "stage"]);
+    assert!(
+        err.contains("with the request's body; not followed"),
+        "{err}"
+    );
+    assert!(!err.contains(SECRET), "{err}");
+    assert!(target.received().is_empty(), "{:?}", target.received());
+}
+
 /// Release data put into a URL is URL-encoded: a comment cannot add parameters or cut the
 /// query short. `| safe` writes a value as it is.
 #[test]

@@ -758,7 +758,8 @@ fn a_placeholder_the_shell_would_not_expand_is_refused() {
         let err = env.fails(&args, 1);
         assert!(
             err.contains(".release/config.toml:4:")
-                && err.contains("`{name}` stands inside single quotes")
+                && err
+                    .contains("`{name}` stands in a command that runs its arguments as shell code")
                 && err.contains("\"$GIT_RELEASE_MIGRATION_NAME\""),
             "{err}"
         );

@@ -52,7 +52,10 @@ pub fn cmd_fsck(args: &FsckArgs, out: &mut dyn Write) -> Result<()> {
     }
     for name in &names {
         // Events are append-only: a commit that took one out is tampering, and no fold fixes it.
-        let removals = session.event_removals(name).unwrap_or_default();
+        let removals = match session.event_removals(name) {
+            Ok(removals) => removals,
+            Err(e) => vec![format!("its history cannot be read: {e:#}")],
+        };
         if !removals.is_empty() {
             problems += 1;
             for removal in removals.iter().take(SHOWN_REMOVALS) {

@@ -128,7 +128,7 @@ impl Config {
             {
                 return Err(Misreference::new(
                     format!(
-                        "[[migrations]] generate: `{}` stands {}, where its value would be spliced into the shell's text; use \"${}\" there",
+                        "[[migrations]] generate: `{}` stands {}, where its value could run as shell code; pass \"${}\" to a program that takes it as data",
                         why.placeholder, why.place, why.variable
                     ),
                     vec![Key("migrations"), Index(i), Key("generate")],

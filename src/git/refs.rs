@@ -315,7 +315,7 @@ impl Repo {
                 names.join(", ")
             ),
             Err(undo) => anyhow!(
-                "updating refs failed partway ({error}), and {} could not be put back ({undo}): check them with `git for-each-ref`",
+                "updating refs failed partway ({error}), and {} could not be put back ({undo}): look at them with `git for-each-ref` and `git release log` before running the command again",
                 names.join(", ")
             ),
         }

@@ -77,7 +77,10 @@ impl Checklist {
         self.items
             .iter()
             .filter(|item| {
-                item.id.starts_with(wanted)
+                // `smoke-2` shortens no `smoke-2-1`: a number is whole, not the start of one.
+                let begins = item.id.starts_with(wanted)
+                    && (numbered.is_none() || !item.id[wanted.len()..].starts_with('-'));
+                begins
                     || numbered.is_some_and(|(stem, n)| {
                         item.section.starts_with(stem) && item.id == format!("{}-{n}", item.section)
                     })
@@ -527,6 +530,19 @@ Run these on stage before we ask for approval.
         assert_eq!(found("firefox"), ["firefox-1", "firefox-2"]);
         assert!(found("firefox-3").is_empty());
         assert!(found("-1").is_empty());
+        // A second "Smoke" section is `smoke-2`: `smoke-2` is not a short `smoke-2-1`.
+        let mut smoke = Checklist::default();
+        smoke
+            .extend(parse_markdown(
+                "## Smoke
+1. a
+## Smoke
+1. b
+",
+            ))
+            .unwrap();
+        let ids: Vec<String> = smoke.find("smoke-2").iter().map(|i| i.id.clone()).collect();
+        assert!(ids.is_empty(), "{ids:?}");
         assert_eq!(c.find_section("firefox"), ["firefox"]);
         assert_eq!(c.find_section("fire"), ["firefox", "fire-drill"]);
         assert_eq!(c.find_section("pre"), ["prerequisites"]);

@@ -14,6 +14,11 @@ pub const COMMIT: &str = "GIT_RELEASE_MIGRATION_COMMIT";
 /// The placeholders older configs use, and the variable each stands for.
 const PLACEHOLDERS: [(&str, &str); 2] = [("{name}", NAME), ("{sha}", COMMIT)];
 
+/// Programs that run an argument as shell code.
+const SHELLS: [&str; 11] = [
+    "sh", "bash", "dash", "zsh", "ksh", "eval", "ssh", "su", "sudo", "xargs", "env",
+];
+
 /// Why a placeholder cannot be rewritten: where it stands, and which one it is.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Unsafe {
@@ -45,6 +50,19 @@ enum Frame {
 /// value would have to be spliced into the text, and that is refused: inside single quotes
 /// the text is literal to this shell and is often code for another (`sh -c '…'`).
 pub fn script(command: &str) -> Result<String, Unsafe> {
+    // A program that runs its arguments as shell code would run the value as code, however
+    // this shell quotes it: no placeholder in such a command.
+    if let Some(&(placeholder, variable)) = PLACEHOLDERS.iter().find(|(p, _)| command.contains(p))
+        && command
+            .split(|c: char| c.is_whitespace() || ";&|()`'\"$".contains(c))
+            .any(|word| SHELLS.contains(&word.rsplit('/').next().unwrap_or(word)))
+    {
+        return Err(Unsafe {
+            placeholder,
+            variable,
+            place: "in a command that runs its arguments as shell code (sh, bash, eval, ssh …)",
+        });
+    }
     let mut out = String::with_capacity(command.len());
     let mut stack = vec![Frame::Code { parens: 0 }];
     let mut heredoc = false;
@@ -208,7 +226,14 @@ mod tests {
                 place: "inside single quotes",
             })
         );
-        assert_eq!(refused("sh -c 'touch {sha}'"), "inside single quotes");
+        let shell = "in a command that runs its arguments as shell code (sh, bash, eval, ssh …)";
+        assert_eq!(refused("sh -c 'touch {sha}'"), shell);
+        // Double quotes or none: the inner shell would read the value as code all the same.
+        assert_eq!(refused("sh -c \"touch {name}\""), shell);
+        assert_eq!(refused("bash -c undo_{name}"), shell);
+        assert_eq!(refused("eval \"x={name}\""), shell);
+        assert_eq!(refused("ssh db '/usr/bin/undo {name}'"), shell);
+        assert_eq!(refused("cd app && /bin/sh -c \"m {name}\""), shell);
         assert_eq!(refused("\"$(echo '{name}')\""), "inside single quotes");
         assert_eq!(refused("echo `echo {name}`"), "inside backquotes");
         assert_eq!(refused("echo \"`echo {name}`\""), "inside backquotes");

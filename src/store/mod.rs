@@ -622,6 +622,8 @@ impl<'r> Store<'r> {
         // locked by another writer is tried again with the same commit, not a new one each
         // time (a crashed writer's lock would otherwise leave hundreds of objects behind).
         let mut written: Option<Written> = None;
+        // A fold that warned is not remembered, nor one built on it.
+        let warned = WARNINGS.load(std::sync::atomic::Ordering::Relaxed);
         loop {
             let head = self
                 .git
@@ -634,7 +636,15 @@ impl<'r> Store<'r> {
                     let Some(kind) = decide(&release)? else {
                         return Ok(None);
                     };
-                    let event = new_event(who, kind, Some(release.updated));
+                    // After the newest event its writer saw, leaving out any dated far ahead.
+                    let after = if release.updated > Utc::now() + FUTURE {
+                        let ahead = Utc::now() + FUTURE;
+                        let events = self.events_at(name, head)?;
+                        events.iter().map(|e| e.time).filter(|t| *t <= ahead).max()
+                    } else {
+                        Some(release.updated)
+                    };
+                    let event = new_event(who, kind, after);
                     // Applied on top when it sorts last; else (an event dated far ahead is
                     // there) folded in its place, as every reader will fold it.
                     let next = if event.time > release.updated {
@@ -703,7 +713,9 @@ impl<'r> Store<'r> {
             updates.extend(with.refs.iter().cloned());
             match self.git.update_refs(&updates) {
                 Ok(()) => {
-                    self.folds.put(self.git, name, commit, next);
+                    if WARNINGS.load(std::sync::atomic::Ordering::Relaxed) == warned {
+                        self.folds.put(self.git, name, commit, next);
+                    }
                     // Recorded: the note is derived, so its failure is only a warning. An
                     // event that does not change what the note shows (a comment) leaves it.
                     let shows_change =
@@ -904,9 +916,11 @@ impl<'r> Store<'r> {
                     });
                 added_by.push(Adder { commit, names });
             }
+            // A version that cannot be read counts for nothing; its removal is reported.
             let Some(event) = self
-                .read_events(name, &[(file.clone(), blob)], &Default::default())?
-                .pop()
+                .read_events(name, &[(file.clone(), blob)], &Default::default())
+                .ok()
+                .and_then(|mut events| events.pop())
             else {
                 continue;
             };
