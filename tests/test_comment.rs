@@ -685,18 +685,7 @@ fn after_an_event_dated_far_ahead_every_clone_folds_the_same_and_gates_stay_shut
     env.ok(&["start", "--date", "2026-11-20"]);
     // A real block event, copied with a date in 2099 under its own name.
     env.ok(&["block", "BUG-1"]);
-    let files = env.git(&["ls-tree", "--name-only", "refs/release/2026-11-20:events"]);
-    let text = files
-        .lines()
-        .map(|f| env.git(&["show", &format!("refs/release/2026-11-20:events/{f}")]))
-        .find(|text| text.contains("kind = \"block\""))
-        .unwrap();
-    let time = text
-        .lines()
-        .find_map(|l| l.strip_prefix("time = \""))
-        .unwrap()
-        .trim_end_matches('"')
-        .to_owned();
+    let (text, time) = event_of_kind(&env, "2026-11-20", "block");
     let forged = text
         .replace(&time, "2099-01-01T00:00:00.000000Z")
         .replace("BUG-1", "BUG-2");
@@ -734,19 +723,7 @@ fn an_event_recorded_after_one_dated_far_ahead_still_follows_the_others() {
     env.commit_all("Release config");
     env.ok(&["start", "--date", "2026-11-20"]);
     env.ok(&["signoff", "eng"]);
-    let files = env.git(&["ls-tree", "--name-only", "refs/release/2026-11-20:events"]);
-    let signoff = files
-        .lines()
-        .map(|f| env.git(&["show", &format!("refs/release/2026-11-20:events/{f}")]))
-        .find(|text| text.contains("kind = \"signoff\""))
-        .unwrap();
-    let time = |text: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix("time = \""))
-            .unwrap()
-            .trim_end_matches('"')
-            .to_owned()
-    };
+    let (signoff, time) = event_of_kind(&env, "2026-11-20", "signoff");
     // A clock two hours ahead signed off again; a forged event is dated 2099.
     let ahead = chrono::Utc::now() + chrono::TimeDelta::hours(2);
     tamper(
@@ -755,7 +732,7 @@ fn an_event_recorded_after_one_dated_far_ahead_still_follows_the_others() {
         Some("events"),
         &format!("{}-0000000000cc.toml", ahead.format("%Y%m%dT%H%M%SZ")),
         &signoff.replace(
-            &time(&signoff),
+            &time,
             &ahead.format("%Y-%m-%dT%H:%M:%S.000000Z").to_string(),
         ),
     );
@@ -775,4 +752,22 @@ fn an_event_recorded_after_one_dated_far_ahead_still_follows_the_others() {
         0,
         "{status}"
     );
+}
+
+/// The text of the first event file of `kind` at the head of release `name`, and its time.
+fn event_of_kind(env: &TestEnv, name: &str, kind: &str) -> (String, String) {
+    let events = format!("refs/release/{name}:events");
+    let text = env
+        .git(&["ls-tree", "--name-only", &events])
+        .lines()
+        .map(|f| env.git(&["show", &format!("{events}/{f}")]))
+        .find(|text| text.contains(&format!("kind = \"{kind}\"")))
+        .unwrap_or_else(|| panic!("no {kind} event in {name}"));
+    let time = text
+        .lines()
+        .find_map(|l| l.strip_prefix("time = \""))
+        .unwrap()
+        .trim_end_matches('"')
+        .to_owned();
+    (text, time)
 }
