@@ -6,6 +6,9 @@ use std::process::{Command, Output};
 
 use assert_cmd::cargo::CommandCargoExt;
 
+#[allow(dead_code)] // not every test module needs Python
+pub mod python;
+
 pub struct TestEnv {
     _dir: tempfile::TempDir,
     pub root: PathBuf,
