@@ -14,6 +14,7 @@ mod parameters;
 mod release;
 mod render;
 mod rollforward;
+mod services;
 mod session;
 mod store;
 
