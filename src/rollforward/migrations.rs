@@ -1035,13 +1035,14 @@ fn header(migration: &Migration, sha: &str) -> String {
 fn manual_up(migration: &Migration, sha: &str, reason: &str, original_up: Option<&str>) -> String {
     let id = &migration.id;
     let mut text = format!(
-        "-- TODO: MANUAL UNDO REQUIRED for migration {id} (roll-forward of {sha})\n\
+        "-- {marker} for migration {id} (roll-forward of {sha})\n\
          {header}\n\
          --\n\
          -- Migration {id} already ran in production, and rolling forward\n\
          -- removes the commit that added it, but it {reason}, so its undo\n\
          -- could not be written automatically. Replace the failing statement at the end with\n\
          -- SQL that reverses what the migration did, then delete these TODO lines.\n",
+        marker = super::MANUAL_UNDO_MARKER,
         header = header(migration, sha),
     );
     match original_up.map(tidy) {

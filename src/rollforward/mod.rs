@@ -15,6 +15,11 @@ use crate::error::Failure;
 use crate::git::{Applied, Identity, Oid, Repo};
 use migrations::{Migration, MigrationDir, NewFile};
 
+/// Written in every undo migration a person still owes (any system, any language), and removed
+/// by that person when the undo is written: while a release's commits add a file holding it, the
+/// undo is owed.
+pub const MANUAL_UNDO_MARKER: &str = "TODO: MANUAL UNDO REQUIRED";
+
 /// Where migrations live, and how their undo is made.
 #[derive(Clone, Debug)]
 pub enum Dir {
