@@ -174,14 +174,7 @@ fn describe(e: &reqwest::Error, url: &str, limit: Duration) -> String {
         source = s.source();
     }
     let what = if e.is_timeout() {
-        let secs = limit.as_secs_f64();
-        if secs < 1.0 {
-            format!("timed out after {} ms", limit.as_millis())
-        } else if secs.fract() == 0.0 {
-            format!("timed out after {secs}s")
-        } else {
-            format!("timed out after {secs:.1}s")
-        }
+        format!("timed out after {}", shown_duration(limit))
     } else if e.is_connect() {
         let lower = cause.to_lowercase();
         if lower.contains("dns") || lower.contains("resolve") || lower.contains("lookup") {
@@ -205,6 +198,18 @@ fn describe(e: &reqwest::Error, url: &str, limit: Duration) -> String {
     }
 }
 
+/// `250 ms`, `30s`, `2.5s`: a time limit as errors say it.
+pub fn shown_duration(limit: Duration) -> String {
+    let secs = limit.as_secs_f64();
+    if secs < 1.0 {
+        format!("{} ms", limit.as_millis())
+    } else if secs.fract() == 0.0 {
+        format!("{secs}s")
+    } else {
+        format!("{secs:.1}s")
+    }
+}
+
 /// Values of environment variables a hook or gate uses; they never reach any output.
 #[derive(Clone, Debug, Default)]
 pub struct Secrets {
@@ -221,7 +226,8 @@ impl Secrets {
         )
     }
 
-    fn of(values: impl IntoIterator<Item = String>) -> Secrets {
+    /// These values, in every form they can take, as secrets.
+    pub fn of(values: impl IntoIterator<Item = String>) -> Secrets {
         let mut values: Vec<String> = values
             .into_iter()
             .filter(|v| !v.is_empty())
@@ -417,6 +423,39 @@ pub fn env_names(templates: &[&str]) -> Vec<String> {
     names.sort();
     names.dedup();
     names
+}
+
+/// A provider's setting that may name environment variables (`${JENKINS_TOKEN}`, or
+/// `deploy-${USER}`), with them filled in. `label` (`jenkins.token`) says where it is in errors.
+/// `secret` settings must name one: a secret written in the config is in the repository.
+pub fn env_value(label: &str, value: &str, secret: bool) -> Result<String> {
+    let pattern = regex::Regex::new(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}").expect("a valid pattern");
+    if secret && !pattern.is_match(value) {
+        return Err(Failure::new(format!(
+            "{label} is written in the config; a secret comes from the environment"
+        ))
+        .hint(format!(
+            "write {label} = \"${{NAME}}\" and export NAME=… where git release runs"
+        ))
+        .into());
+    }
+    let mut missing = None;
+    let filled = pattern.replace_all(value, |c: &regex::Captures<'_>| {
+        std::env::var(&c[1]).unwrap_or_else(|_| {
+            missing.get_or_insert_with(|| c[1].to_owned());
+            String::new()
+        })
+    });
+    if let Some(name) = missing {
+        return Err(Failure::new(format!(
+            "the environment variable {name} ({label}) is not set"
+        ))
+        .hint(format!(
+            "export {name}=… (secrets come from the environment, never from the repository)"
+        ))
+        .into());
+    }
+    Ok(filled.into_owned())
 }
 
 /// `${NAME}` → `{{ env.NAME }}`, so both spellings render the same way.

@@ -366,7 +366,7 @@ fn is_header_name(name: &str) -> bool {
 /// `a@x, "Doe, Jane" <jane@x>, Zoë Müller <zoe@x>` → its addresses (each an
 /// `Address::Address`). Commas inside quotes or angle brackets do not separate; empty entries
 /// (`a@x, `) are skipped.
-fn addresses(header: &str, value: &str) -> Result<Vec<Address<'static>>> {
+pub(crate) fn addresses(header: &str, value: &str) -> Result<Vec<Address<'static>>> {
     let mut entries = Vec::new();
     let (mut start, mut quoted, mut escaped, mut angle) = (0, false, false, false);
     for (i, c) in value.char_indices() {

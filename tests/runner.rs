@@ -11,6 +11,7 @@ mod test_gates;
 mod test_hooks;
 mod test_init;
 mod test_log;
+mod test_mail;
 mod test_newcomer;
 mod test_notes;
 mod test_process;

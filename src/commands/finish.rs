@@ -20,6 +20,7 @@ use crate::store::With;
 #[derive(clap::Args, Debug)]
 #[command(after_help = r#"Examples:
   git release finish --out /tmp/push
+  git release finish --send
   git release finish --force --reason "pushed by hand during the outage""#)]
 pub struct FinishArgs {
     /// Write `push-pad-<next>.md` and `push-done-mail-<release>.eml` into this directory.
@@ -28,6 +29,9 @@ pub struct FinishArgs {
     /// A closing remark for the audit trail.
     #[arg(long)]
     note: Option<String>,
+    /// Deliver the push-done mail ([mail] smtp, or sendmail -t) before recording.
+    #[arg(long)]
+    send: bool,
     /// Plan the next push as if today were this day (YYYY-MM-DD) instead of from the
     /// release's own week.
     #[arg(long, value_name = "YYYY-MM-DD")]
@@ -103,6 +107,10 @@ pub fn cmd_finish(args: &FinishArgs, out: &mut dyn Write) -> Result<()> {
         crate::files::write_atomically(&pad_file, &pad)?;
         crate::files::write_atomically(&mail_file, &mail)?;
         crate::say!("Wrote {} and {}", pad_file.display(), mail_file.display());
+    }
+    // Sent before anything is recorded: if delivery fails, finish can simply run again.
+    if args.send {
+        crate::commands::render::send_mail(&session, "push-done-mail", &mail, dry, out)?;
     }
     let still_open = |name: &str, release: &crate::release::Release| -> Result<()> {
         match &release.finished {

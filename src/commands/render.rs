@@ -8,20 +8,23 @@ use anyhow::Result;
 
 use super::{Session, WriteArgs};
 use crate::context::template_context;
+use crate::error::Failure;
 use crate::release::EventKind;
 use crate::render::{Templates, is_mail, to_mail};
+use crate::services::mail;
 use crate::store::With;
 
 /// Render a template for a release: release-notes, tag-message, deployment-request,
 /// stage-test-mail, push-pad, push-done-mail, or one of your own in .release/templates/.
 ///
 /// Mail templates (`…-mail`) come out as RFC 5322 messages, ready for `sendmail -t`.
-/// `--record` keeps the rendered text in the release (`artifacts/…`), so what was sent is on
-/// record.
+/// `--send` delivers a mail through `[mail] smtp` or `sendmail -t`; `--record` keeps the
+/// rendered text in the release (`artifacts/…`), so what was sent is on record.
 #[derive(clap::Args, Debug)]
 #[command(after_help = r#"Examples:
   git release render stage-test-mail --var bug=https://bugs.example.com/1234 | sendmail -t
-  git release render push-pad --out pad.md"#)]
+  git release render push-pad --out pad.md
+  git release render stage-test-mail --send --record"#)]
 pub struct RenderArgs {
     /// The template's name (`git release templates` lists them).
     template: String,
@@ -31,6 +34,9 @@ pub struct RenderArgs {
     /// Keep the rendered text in the release's history.
     #[arg(long)]
     record: bool,
+    /// Deliver the mail ([mail] smtp, or sendmail -t) instead of printing it.
+    #[arg(long)]
+    send: bool,
     /// A value for the template, as `vars.KEY` (repeatable).
     #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_var)]
     vars: Vec<(String, String)>,
@@ -49,7 +55,18 @@ pub fn cmd_render(args: &RenderArgs, out: &mut dyn Write) -> Result<()> {
     let session = Session::open()?;
     let name = session.select(args.write.release.as_deref())?;
     let release = super::load(&session, &name)?;
+    if args.send && !is_mail(&args.template) {
+        return Err(Failure::usage(format!(
+            "--send delivers mails; `{}` is not a mail template (…-mail)",
+            args.template
+        ))
+        .into());
+    }
     let text = render(&session, &args.template, &release, &args.vars)?;
+    // Sent before anything is written or recorded: a mail that did not leave leaves no trace.
+    if args.send {
+        send_mail(&session, &args.template, &text, args.write.dry_run, out)?;
+    }
     // The file first: if writing it fails, nothing is recorded.
     match &args.out {
         Some(file) if args.write.dry_run => {
@@ -80,7 +97,8 @@ pub fn cmd_render(args: &RenderArgs, out: &mut dyn Write) -> Result<()> {
             },
         )?;
     }
-    if args.out.is_none() {
+    let sent = args.send && !args.write.dry_run;
+    if args.out.is_none() && !sent {
         write!(out, "{text}")?;
     }
     Ok(())
@@ -113,4 +131,29 @@ pub fn artifact_path(template: &str) -> String {
         "artifacts/{template}-{}.{ext}",
         chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
     )
+}
+
+/// Delivers a rendered mail by the route `[mail]` configures, or says how it would.
+pub fn send_mail(
+    session: &Session,
+    template: &str,
+    message: &str,
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let config = &session.config.config.mail;
+    let route = mail::route(config)?;
+    let outgoing = mail::outgoing(message)?;
+    let to = outgoing.to.join(", ");
+    if dry_run {
+        writeln!(
+            out,
+            "would send {template} from {} to {to} via {route}",
+            outgoing.from
+        )?;
+        return Ok(());
+    }
+    mail::deliver(config, &route, &outgoing)?;
+    crate::say!("Sent {template} to {to} via {route}");
+    Ok(())
 }

@@ -193,6 +193,36 @@ pub struct MailConfig {
     pub to: Vec<String>,
     #[serde(default)]
     pub cc: Vec<String>,
+    /// Where `--send` delivers: `smtp://host:587` (STARTTLS) or `smtps://host:465` (TLS).
+    /// Unset: the `sendmail` program.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtp: Option<String>,
+    /// `starttls`, `tls` or `none`; by default `tls` for `smtps://`, `starttls` for `smtp://`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<MailTls>,
+    /// The SMTP user, as written or from the environment (`${SMTP_USER}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtp_user: Option<String>,
+    /// The SMTP password: from the environment only (`${SMTP_PASSWORD}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtp_password: Option<String>,
+    /// The program run as `sendmail -t -i` when `smtp` is unset (default: `sendmail` on PATH).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sendmail: Option<String>,
+    /// How long delivery may take (`30s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTls {
+    /// Plain connection, then STARTTLS; refused if the server does not offer it.
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+    /// No encryption: only for a relay on the same machine or a test sink.
+    None,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
