@@ -21,7 +21,19 @@ pub struct Request {
 #[derive(Clone, Debug)]
 pub struct Response {
     pub status: u16,
+    /// Names in lower case, in the order they came.
+    pub headers: Vec<(String, String)>,
     pub body: String,
+}
+
+impl Response {
+    /// The first header called `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 pub struct Http {
@@ -97,10 +109,21 @@ impl Http {
                 .and_then(|l| l.to_str().ok())
                 .and_then(|l| url.join(l).ok());
             let Some(next) = location.filter(|_| status.is_redirection()) else {
+                let headers = response
+                    .headers()
+                    .iter()
+                    .map(|(n, v)| {
+                        (
+                            n.as_str().to_owned(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect();
                 let body = read_capped(response)
                     .map_err(|e| secrets.redact(&format!("{shown_url}: {e}")))?;
                 return Ok(Response {
                     status: status.as_u16(),
+                    headers,
                     body,
                 });
             };
@@ -307,6 +330,26 @@ fn forms(secret: &str) -> Vec<String> {
         }
     }
     forms
+}
+
+/// The `Authorization` value of HTTP Basic auth (RFC 7617): `Basic base64(user:password)`.
+pub fn basic_auth(user: &str, password: &str) -> String {
+    let bytes = format!("{user}:{password}").into_bytes();
+    let mut out = String::from("Basic ");
+    for group in bytes.chunks(3) {
+        let n = group
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for k in 0..4 {
+            out.push(if k <= group.len() {
+                char::from(BASE64[((n >> (18 - 6 * k)) & 63) as usize])
+            } else {
+                '='
+            });
+        }
+    }
+    out
 }
 
 /// `%2F` → `%2f`: the same percent-encoding with hex digits in lower case.
@@ -601,6 +644,17 @@ mod tests {
             let left = masked.len() - "before  after".len() - 3;
             assert!(left <= 6, "{form}: {masked}");
         }
+    }
+
+    #[test]
+    fn basic_auth_is_rfc_7617() {
+        // The example of RFC 7617, section 2.
+        assert_eq!(
+            basic_auth("Aladdin", "open sesame"),
+            "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+        assert_eq!(basic_auth("a", "b"), "Basic YTpi");
+        assert_eq!(basic_auth("ab", "c"), "Basic YWI6Yw==");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod common;
 
 mod test_checklist;
+mod test_ci_gates;
 mod test_comment;
 mod test_concurrency;
 mod test_config;

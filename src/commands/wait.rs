@@ -6,10 +6,11 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use super::Session;
-use crate::config::GateConfig;
+use crate::config::{GateConfig, GateKind};
 use crate::error::Failure;
-use crate::hooks::{Http, Request, Secrets, excerpt, parse_duration};
+use crate::hooks::{Http, Request, Secrets, env_value, excerpt, parse_duration};
 use crate::release::{EventKind, Release};
+use crate::services::{Check, circleci, registry};
 use crate::store::With;
 
 /// Wait until HTTP gates pass — CI green for the tag, the image in the registry — polling each
@@ -44,6 +45,39 @@ enum Seen {
     Not(String),
     /// No answer: the request failed (connection, DNS, TLS, time-out).
     Unanswered(String),
+    /// It ended and failed (a CircleCI workflow): waiting longer will not change it.
+    Failed(String),
+    /// The service refused the question (a wrong token, project or image).
+    Refused(String),
+}
+
+impl From<Check> for Seen {
+    fn from(check: Check) -> Seen {
+        match check {
+            Check::Passed(d) => Seen::Passed(d),
+            Check::Pending(d) => Seen::Not(d),
+            Check::Unanswered(d) => Seen::Unanswered(d),
+            Check::Failed(d) => Seen::Failed(d),
+            Check::Refused(d) => Seen::Refused(d),
+        }
+    }
+}
+
+/// What a gate polls: its own request, or a service's state.
+enum Target {
+    Http(Request),
+    Circleci(circleci::Pipeline),
+    Registry(registry::Manifest),
+}
+
+impl Target {
+    fn method(&self) -> &str {
+        match self {
+            Target::Http(request) => &request.method,
+            Target::Circleci(_) => "GET",
+            Target::Registry(_) => "HEAD",
+        }
+    }
 }
 
 pub fn cmd_wait(args: &WaitArgs, out: &mut dyn Write) -> Result<()> {
@@ -78,19 +112,26 @@ pub fn cmd_wait(args: &WaitArgs, out: &mut dyn Write) -> Result<()> {
                 })
         })
         .collect::<Result<_>>()?;
-    let prepared: Vec<(&GateConfig, Request, String, Secrets)> = gates
+    let prepared: Vec<(&GateConfig, Target, String, Secrets)> = gates
         .iter()
         .map(|g| {
-            let (request, shown, secrets) = render_gate(&session, &release, g)?;
-            Ok((*g, request, shown, secrets))
+            let (target, shown, secrets) = match g.kind {
+                GateKind::Http => {
+                    let (request, shown, secrets) = render_gate(&session, &release, g)?;
+                    (Target::Http(request), shown, secrets)
+                }
+                _ => service_gate(&session, &release, g)?,
+            };
+            Ok((*g, target, shown, secrets))
         })
         .collect::<Result<_>>()?;
     if args.dry_run {
-        for (gate, request, shown, _) in &prepared {
+        for (gate, target, shown, _) in &prepared {
             writeln!(
                 out,
                 "would poll gate {}: {} {shown}",
-                gate.name, request.method
+                gate.name,
+                target.method()
             )?;
         }
         return Ok(());
@@ -111,19 +152,38 @@ pub fn cmd_wait(args: &WaitArgs, out: &mut dyn Write) -> Result<()> {
     let mut last: Vec<Option<String>> = vec![None; prepared.len()];
     let mut passed = vec![false; prepared.len()];
     loop {
-        for (i, (gate, request, shown, secrets)) in prepared.iter().enumerate() {
+        for (i, (gate, target, shown, secrets)) in prepared.iter().enumerate() {
             if passed[i] {
                 continue;
             }
-            let remaining = args.timeout.saturating_sub(started.elapsed());
-            match poll(
-                &http,
-                gate,
-                request,
-                shown,
-                secrets,
-                remaining.max(Duration::from_millis(1)),
-            ) {
+            let remaining = args
+                .timeout
+                .saturating_sub(started.elapsed())
+                .max(Duration::from_millis(1));
+            let seen = match target {
+                Target::Http(request) => poll(&http, gate, request, shown, secrets, remaining),
+                Target::Circleci(pipeline) => pipeline.check(&http, secrets, remaining).into(),
+                Target::Registry(manifest) => manifest.check(&http, secrets, remaining).into(),
+            };
+            match seen {
+                Seen::Failed(detail) => {
+                    progress.finish_and_clear();
+                    record(&session, &name, &gate.name, false, detail.clone())?;
+                    return Err(
+                        Failure::gate(format!("gate {} failed: {detail}", gate.name))
+                            .hint(format!(
+                                "fix it and run it again, then `git release wait {}`",
+                                gate.name
+                            ))
+                            .into(),
+                    );
+                }
+                Seen::Refused(detail) => {
+                    progress.finish_and_clear();
+                    return Err(Failure::new(format!("gate {}: {detail}", gate.name))
+                        .hint("check the gate's settings in .release/config.toml and the token in the environment")
+                        .into());
+                }
                 Seen::Passed(detail) => {
                     passed[i] = true;
                     progress.suspend(|| crate::say!("Gate {} passed: {detail}", gate.name));
@@ -244,6 +304,93 @@ fn render_gate(
     let request = template.render(session, release, &label, None, false)?;
     let shown = template.render(session, release, &label, None, true)?;
     Ok((request, shown.url, template.secrets()))
+}
+
+/// A CircleCI or registry gate, its settings rendered and its secrets read from the
+/// environment; with the URL it shows.
+fn service_gate(
+    session: &Session,
+    release: &Release,
+    gate: &GateConfig,
+) -> Result<(Target, String, Secrets)> {
+    let label = |field: &str| format!("gates.{}.{field}", gate.name);
+    let needed = |value: &Option<String>, field: &str, example: &str| {
+        value
+            .clone()
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| {
+                Failure::new(format!(
+                    "gate {} ({:?}) needs `{field}`",
+                    gate.name, gate.kind
+                ))
+                .hint(format!("add {field} = {example} to its [[gates]] entry"))
+            })
+    };
+    let tag = match &gate.tag {
+        Some(source) => {
+            let context = crate::context::template_context(session, release, &[])?;
+            let rendered = crate::render::Templates::load(&session.git)?.render_inline(
+                &label("tag"),
+                source,
+                &context,
+            )?;
+            Some(rendered.trim().to_owned())
+        }
+        None => release.tag.clone(),
+    };
+    let base = |default: &str| {
+        if gate.url.trim().is_empty() {
+            default.to_owned()
+        } else {
+            gate.url.trim().to_owned()
+        }
+    };
+    match gate.kind {
+        GateKind::Circleci => {
+            let token = gate
+                .token
+                .as_deref()
+                .map(|t| env_value(&label("token"), t, true))
+                .transpose()?;
+            let pipeline = circleci::Pipeline {
+                api: base(circleci::DEFAULT_API),
+                project: needed(&gate.project, "project", "\"gh/acme/shop\"")?,
+                token: token.clone(),
+                branch: gate.branch.clone(),
+                tag,
+                revision: release.target.clone(),
+                workflows: gate.workflows.clone(),
+            };
+            let shown = pipeline.pipelines_url();
+            Ok((Target::Circleci(pipeline), shown, Secrets::of(token)))
+        }
+        GateKind::Registry => {
+            let credentials = match (&gate.user, &gate.password) {
+                (Some(user), Some(password)) => Some((
+                    env_value(&label("user"), user, false)?,
+                    env_value(&label("password"), password, true)?,
+                )),
+                (None, None) => None,
+                _ => {
+                    return Err(Failure::new(format!(
+                        "gate {} has one of `user` and `password`; they go together",
+                        gate.name
+                    ))
+                    .into());
+                }
+            };
+            let secrets = Secrets::of(credentials.iter().map(|(_, p)| p.clone()));
+            let manifest = registry::Manifest::new(
+                base(registry::DEFAULT_REGISTRY),
+                needed(&gate.image, "image", "\"acme/shop\"")?,
+                tag.unwrap_or_else(|| release.name.clone()),
+                credentials,
+            );
+            let shown = manifest.manifest_url();
+            Ok((Target::Registry(manifest), shown, secrets))
+        }
+        GateKind::Http => unreachable!("an http gate is rendered by render_gate"),
+    }
 }
 
 fn record(session: &Session, name: &str, gate: &str, passed: bool, detail: String) -> Result<()> {

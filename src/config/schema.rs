@@ -86,6 +86,12 @@ pub struct HookConfig {
 #[serde(deny_unknown_fields)]
 pub struct GateConfig {
     pub name: String,
+    /// `http` (the request below), `circleci` or `registry`.
+    #[serde(default)]
+    pub kind: GateKind,
+    /// The request's URL; for `circleci` the API's base (default `https://circleci.com`), for
+    /// `registry` the registry's (default Docker Hub's, `https://registry-1.docker.io`).
+    #[serde(default)]
     pub url: String,
     #[serde(default = "default_get")]
     pub method: String,
@@ -99,6 +105,44 @@ pub struct GateConfig {
     /// A value the JSON response must hold at a JSON pointer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect_json: Option<JsonCheck>,
+    /// `circleci`: the project slug, `gh/acme/shop`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// `circleci`: the API token, sent as `Circle-Token` (`${CIRCLE_TOKEN}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// `circleci`: look among this branch's pipelines for the release's commit, rather than
+    /// for the pipeline of its tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// `circleci`: the workflows that must succeed (default: every workflow of the pipeline).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workflows: Vec<String>,
+    /// `registry`: the repository, `acme/shop` (`library/nginx` for an official image).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// `registry`: the tag (a template; default the release's tag, else its name); `circleci`:
+    /// the git tag whose pipeline counts (default the release's tag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    /// `registry`: a user for the token service (Basic auth), with `password`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// `registry`: from the environment only (`${REGISTRY_PASSWORD}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GateKind {
+    /// A request of the gate's own, judged by `expect_status` and `expect_json`.
+    #[default]
+    Http,
+    /// The CircleCI pipeline of the release's tag (or commit) has succeeded (API v2).
+    Circleci,
+    /// The image tag's manifest exists in a Docker Registry v2 (Docker Hub, GHCR, Harbor …).
+    Registry,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -218,6 +218,15 @@ impl Config {
         }
         for (i, gate) in self.gates.iter().enumerate() {
             let here = |rest: &[Step]| [&[Key("gates"), Index(i)], rest].concat();
+            if gate.kind == crate::config::GateKind::Http && gate.url.trim().is_empty() {
+                return Err(Misreference::new(
+                    format!(
+                        "gate `{}` has no `url`; an http gate polls a URL (or set `kind = \"circleci\"` or `\"registry\"`)",
+                        gate.name
+                    ),
+                    here(&[Key("name")]),
+                ));
+            }
             let statuses = match &gate.expect_status {
                 None => Vec::new(),
                 Some(StatusRule::One(s)) => vec![(*s, here(&[Key("expect_status")]))],
