@@ -319,6 +319,8 @@ impl Received {
 /// What the test server answers.
 pub enum Reply {
     Status(u16, String),
+    /// A status, headers besides Content-Type and Content-Length, and a JSON body.
+    Headers(u16, Vec<(String, String)>, String),
     /// Accept the request and answer nothing for this long.
     Hang(std::time::Duration),
 }
@@ -387,6 +389,15 @@ impl TestServer {
                         let _ = write!(
                             stream,
                             "HTTP/1.1 {status} Scripted\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                            body.len()
+                        );
+                    }
+                    Reply::Headers(status, extra, body) => {
+                        let extra: String =
+                            extra.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
+                        let _ = write!(
+                            stream,
+                            "HTTP/1.1 {status} Scripted\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
                             body.len()
                         );
                     }
