@@ -49,6 +49,9 @@ pub struct ReleaseView {
     pub failed_hooks: Vec<crate::release::state::FailedHook>,
     /// The latest result of each HTTP gate `git release wait` polled.
     pub http_gates: BTreeMap<String, crate::release::state::GateResult>,
+    /// What services answered, kept by `capture` (`release.facts.bug_url`); control
+    /// characters are written as `\u{…}` escapes.
+    pub facts: BTreeMap<String, String>,
     /// Event kinds written by a newer git-release that this one does not understand.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_events: Vec<String>,
@@ -207,8 +210,27 @@ pub fn recorded_view(session: &Session, release: &Release) -> Result<ReleaseView
         },
         failed_hooks: release.failed_hooks.clone(),
         http_gates: release.gates.clone(),
+        facts: release
+            .facts
+            .iter()
+            .map(|(name, fact)| (name.clone(), printable(&fact.value)))
+            .collect(),
         unknown_events: release.unknown_kinds.clone(),
     })
+}
+
+/// `text` with each control character written as a `\u{…}` escape: a fact a service answered
+/// goes into mails and terminals, where a line break or an escape sequence would act.
+fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A release named with `-r` that exists only as a tag from before the tool.
@@ -251,6 +273,7 @@ pub fn tag_only_view(session: &Session, asked: Option<&str>) -> Result<Option<Re
         duty: None,
         failed_hooks: Vec::new(),
         http_gates: BTreeMap::new(),
+        facts: BTreeMap::new(),
         unknown_events: Vec::new(),
     }))
 }

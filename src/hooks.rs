@@ -233,6 +233,107 @@ pub fn shown_duration(limit: Duration) -> String {
     }
 }
 
+/// Where a captured fact is read from in an answer: `capture = { bug = "/id" }` (an RFC 6901
+/// pointer into its JSON) or `capture = { queue = "header:Location" }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CaptureFrom {
+    Pointer(String),
+    Header(String),
+}
+
+impl CaptureFrom {
+    /// Reads a `capture` value; the error says what is wrong with it.
+    pub fn parse(rule: &str) -> Result<CaptureFrom, String> {
+        if let Some(name) = rule.strip_prefix("header:") {
+            let name = name.trim();
+            let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+            if name.is_empty() || !name.chars().all(token) {
+                return Err(format!(
+                    "`header:{name}` does not name an HTTP header, as in \"header:Location\""
+                ));
+            }
+            return Ok(CaptureFrom::Header(name.to_owned()));
+        }
+        check_pointer(rule).map_err(|why| {
+            format!("`{rule}` is neither a JSON pointer nor `header:<Name>`: {why}")
+        })?;
+        Ok(CaptureFrom::Pointer(rule.to_owned()))
+    }
+
+    /// The value in `response`, as text: a JSON string as it is, a number or a boolean as
+    /// JSON writes it, an object or array as compact JSON.
+    pub fn read(&self, response: &Response) -> Result<String, String> {
+        match self {
+            CaptureFrom::Header(name) => response
+                .header(name)
+                .map(str::to_owned)
+                .ok_or_else(|| format!("the answer has no {name} header")),
+            CaptureFrom::Pointer(pointer) => {
+                let json: serde_json::Value = serde_json::from_str(&response.body)
+                    .map_err(|_| "the answer is not JSON".to_owned())?;
+                match json.pointer(pointer) {
+                    None | Some(serde_json::Value::Null) => {
+                        Err(format!("the answer has no value at {pointer}"))
+                    }
+                    Some(serde_json::Value::String(s)) => Ok(s.clone()),
+                    Some(other) => Ok(other.to_string()),
+                }
+            }
+        }
+    }
+}
+
+/// Whether `pointer` is an RFC 6901 JSON pointer: empty (the whole document), or `/` and a
+/// reference token after each `/`, where `~` is only ever `~0` or `~1`.
+pub fn check_pointer(pointer: &str) -> Result<(), &'static str> {
+    if !pointer.is_empty() && !pointer.starts_with('/') {
+        return Err("it must be empty or start with `/`, as in \"/state\"");
+    }
+    let mut rest = pointer;
+    while let Some(at) = rest.find('~') {
+        rest = &rest[at + 1..];
+        if !rest.starts_with(['0', '1']) {
+            return Err("`~` must be followed by 0 (for `~`) or 1 (for `/`)");
+        }
+    }
+    Ok(())
+}
+
+/// What `capture` kept from an answer, and what it would not or could not keep.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Captured {
+    pub facts: Vec<(String, String)>,
+    /// `fact bug: …`, said as a warning; nothing of a secret is in them.
+    pub refused: Vec<String>,
+}
+
+/// Reads the facts `rules` name out of `response`. A value holding a secret is refused, never
+/// kept, and so is one longer than `FACT_CAP` characters.
+pub fn capture(
+    rules: &std::collections::BTreeMap<String, String>,
+    response: &Response,
+    secrets: &Secrets,
+) -> Captured {
+    use crate::release::state::FACT_CAP;
+    let mut captured = Captured::default();
+    for (name, rule) in rules {
+        let value = CaptureFrom::parse(rule).and_then(|from| from.read(response));
+        match value {
+            Ok(value) if secrets.holds(&value) => captured.refused.push(format!(
+                "fact {name}: the value holds a secret; not recorded"
+            )),
+            Ok(value) if value.chars().count() > FACT_CAP => captured.refused.push(format!(
+                "fact {name}: the value is longer than {FACT_CAP} characters; not recorded"
+            )),
+            Ok(value) => captured.facts.push((name.clone(), value)),
+            Err(why) => captured
+                .refused
+                .push(secrets.redact(&format!("fact {name}: {why}; not recorded"))),
+        }
+    }
+    captured
+}
+
 /// Values of environment variables a hook or gate uses; they never reach any output.
 #[derive(Clone, Debug, Default)]
 pub struct Secrets {
@@ -251,13 +352,23 @@ impl Secrets {
 
     /// These values, in every form they can take, as secrets.
     pub fn of(values: impl IntoIterator<Item = String>) -> Secrets {
-        let mut values: Vec<String> = values
+        let values: Vec<String> = values
             .into_iter()
             .filter(|v| !v.is_empty())
             .flat_map(|v| forms(&v))
             // A form this short would mask ordinary text and say what the secret is.
             .filter(|f| f.chars().count() >= 4)
             .collect();
+        Secrets::of_forms(values)
+    }
+
+    /// Both sets of values.
+    pub fn and(&self, other: &Secrets) -> Secrets {
+        Secrets::of_forms(self.values.iter().chain(&other.values).cloned())
+    }
+
+    fn of_forms(forms: impl IntoIterator<Item = String>) -> Secrets {
+        let mut values: Vec<String> = forms.into_iter().collect();
         values.sort();
         values.dedup();
         // Longest first, so a secret that contains another is replaced whole.
@@ -684,6 +795,61 @@ mod tests {
         assert!(
             err.to_string().starts_with("hook x, url, line 1: "),
             "{err}"
+        );
+    }
+
+    fn answer(headers: &[(&str, &str)], body: &str) -> Response {
+        Response {
+            status: 201,
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+            body: body.to_owned(),
+        }
+    }
+
+    #[test]
+    fn capture_reads_pointers_and_headers_and_refuses_secrets() {
+        let rules: std::collections::BTreeMap<String, String> = [
+            ("bug", "/id"),
+            ("url", "/links/0/href"),
+            ("ok", "/ok"),
+            ("queue", "header:Location"),
+            ("token", "/echo"),
+            ("missing", "/nope"),
+        ]
+        .into_iter()
+        .map(|(n, r)| (n.to_owned(), r.to_owned()))
+        .collect();
+        let response = answer(
+            &[("location", "http://j/queue/item/7/")],
+            r#"{"id": 1234, "ok": true, "links": [{"href": "https://b/1"}], "echo": "key s3cr3t-value"}"#,
+        );
+        let secrets = Secrets::of(["s3cr3t-value".to_owned()]);
+        let captured = capture(&rules, &response, &secrets);
+        assert_eq!(
+            captured.facts,
+            [
+                ("bug".to_owned(), "1234".to_owned()),
+                ("ok".to_owned(), "true".to_owned()),
+                ("queue".to_owned(), "http://j/queue/item/7/".to_owned()),
+                ("url".to_owned(), "https://b/1".to_owned()),
+            ]
+        );
+        assert_eq!(
+            captured.refused,
+            [
+                "fact missing: the answer has no value at /nope; not recorded",
+                "fact token: the value holds a secret; not recorded",
+            ]
+        );
+        assert!(CaptureFrom::parse("id").is_err());
+        assert!(CaptureFrom::parse("header:").is_err());
+        assert!(CaptureFrom::parse("header:Bad Name").is_err());
+        assert_eq!(
+            CaptureFrom::parse("header:Location"),
+            Ok(CaptureFrom::Header("Location".into()))
         );
     }
 

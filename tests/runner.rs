@@ -8,6 +8,7 @@ mod test_ci_gates;
 mod test_comment;
 mod test_concurrency;
 mod test_config;
+mod test_facts;
 mod test_gates;
 mod test_hooks;
 mod test_init;

@@ -11,7 +11,7 @@ use super::Session;
 use crate::config::HookConfig;
 use crate::context::{EventView, template_context};
 use crate::error::Failure;
-use crate::hooks::{Http, Request, Secrets, excerpt, expand_env_syntax};
+use crate::hooks::{Captured, Http, Request, Secrets, capture, excerpt, expand_env_syntax};
 use crate::release::{Event, EventKind, Release};
 use crate::render::Templates;
 use crate::store::With;
@@ -130,10 +130,13 @@ fn retry(session: &Session, asked: Option<&str>, dry_run: bool, out: &mut dyn Wr
             continue;
         }
         let kind = match outcome {
-            Ok(()) => EventKind::HookOk {
-                hook: failed.hook.clone(),
-                event: failed.event.clone(),
-            },
+            Ok(facts) => {
+                record_facts(session, &name, &format!("hook {}", failed.hook), &facts)?;
+                EventKind::HookOk {
+                    hook: failed.hook.clone(),
+                    event: failed.event.clone(),
+                }
+            }
             Err(error) => {
                 still_failing += 1;
                 EventKind::HookFailed {
@@ -179,25 +182,96 @@ pub fn fire(
         crate::say!("Skipped {} hook(s): --no-hooks", hooks.len());
         return Ok(());
     }
+    // A hook sees the facts the hooks before it captured (the bug filed, then its URL used).
+    let mut current = release.clone();
     for (index, hook) in hooks {
-        let outcome = send_hook(session, release, event, index, hook, dry_run, out)?;
-        if let (Err(error), false) = (outcome, dry_run) {
-            append_quietly(
-                session,
-                &release.name,
-                EventKind::HookFailed {
-                    hook: hook.name(index),
-                    event: event.id.clone(),
-                    error,
-                },
-            )?;
+        let outcome = send_hook(session, &current, event, index, hook, dry_run, out)?;
+        if dry_run {
+            continue;
+        }
+        match outcome {
+            Ok(facts) => {
+                let source = format!("hook {}", hook.name(index));
+                if let Some(newer) = record_facts(session, &release.name, &source, &facts)? {
+                    current = newer;
+                }
+            }
+            Err(error) => {
+                append_quietly(
+                    session,
+                    &release.name,
+                    EventKind::HookFailed {
+                        hook: hook.name(index),
+                        event: event.id.clone(),
+                        error,
+                    },
+                )?;
+            }
         }
     }
     Ok(())
 }
 
-/// Renders and sends one hook. The outer error is a problem of ours; the inner one is the
-/// hook's failure (a template error, the network, a non-2xx answer), already redacted.
+/// Records each fact a hook or gate (`source`: `hook bugzilla-file`) captured, one event each,
+/// unless the release already holds that value; returns the release as it is after, if a fact
+/// was recorded.
+pub fn record_facts(
+    session: &Session,
+    name: &str,
+    source: &str,
+    facts: &[(String, String)],
+) -> Result<Option<Release>> {
+    let who = session.git.identity()?;
+    let mut newest = None;
+    for (fact, value) in facts {
+        let appended = session
+            .store()
+            .append(&who, name, false, &With::default(), |release| {
+                if release.facts.get(fact).is_some_and(|f| &f.value == value) {
+                    return Ok(None);
+                }
+                Ok(Some(EventKind::Fact {
+                    name: fact.clone(),
+                    value: value.clone(),
+                    source: Some(source.to_owned()),
+                }))
+            })?;
+        if let Some(appended) = appended {
+            crate::say!("Kept fact {fact} from {source}");
+            newest = Some(appended.release);
+        }
+    }
+    Ok(newest)
+}
+
+/// The values of every environment variable the config's requests use: none of them is ever
+/// kept as a fact, whichever request it was sent with.
+pub fn config_secrets(session: &Session) -> Secrets {
+    let config = &session.config.config;
+    let mut sources: Vec<&str> = Vec::new();
+    for hook in &config.hooks {
+        sources.push(&hook.url);
+        sources.extend(hook.headers.values().map(String::as_str));
+        sources.extend(hook.body.as_deref());
+    }
+    for gate in &config.gates {
+        sources.push(&gate.url);
+        sources.extend(gate.headers.values().map(String::as_str));
+        sources.extend(gate.body.as_deref());
+    }
+    Secrets::from_env(&sources)
+}
+
+/// Says what `capture` would not keep.
+pub fn warn_refused(source: &str, captured: &Captured) {
+    for why in &captured.refused {
+        crate::warn!("warning: {source}: {why}");
+    }
+}
+
+/// Renders and sends one hook, and reads the facts its `capture` names out of the answer.
+/// The outer error is a problem of ours; the inner one is the hook's failure (a template
+/// error, the network, a non-2xx answer), already redacted.
 fn send_hook(
     session: &Session,
     release: &Release,
@@ -206,7 +280,7 @@ fn send_hook(
     hook: &HookConfig,
     dry_run: bool,
     out: &mut dyn Write,
-) -> Result<Result<(), String>> {
+) -> Result<Result<Vec<(String, String)>, String>> {
     let name = hook.name(index);
     let template = RequestTemplate {
         method: &hook.method,
@@ -244,7 +318,10 @@ fn send_hook(
         if let Some(body) = &shown.body {
             writeln!(out, "  body: {body}")?;
         }
-        return Ok(Ok(()));
+        for (fact, rule) in &hook.capture {
+            writeln!(out, "  capture {fact} from {rule}")?;
+        }
+        return Ok(Ok(Vec::new()));
     }
     let http = Http::new(HOOK_TIMEOUT)?;
     let shown_url = &shown.url;
@@ -255,7 +332,13 @@ fn send_hook(
                 request.method,
                 response.status
             );
-            return Ok(Ok(()));
+            let captured = capture(
+                &hook.capture,
+                &response,
+                &config_secrets(session).and(&secrets),
+            );
+            warn_refused(&format!("hook {name}"), &captured);
+            return Ok(Ok(captured.facts));
         }
         // Redact the whole answer before cutting it, so no part of a secret survives the cut.
         Ok(response) => format!(

@@ -223,6 +223,10 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
             super::human_time(g.by.time.to_utc())
         )?;
     }
+    for (i, (name, value)) in v.facts.iter().enumerate() {
+        let label = if i == 0 { "facts" } else { "" };
+        writeln!(out, "  {label:<10} {name} = {value}")?;
+    }
     for f in &v.failed_hooks {
         writeln!(
             out,

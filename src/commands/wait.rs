@@ -8,7 +8,7 @@ use anyhow::Result;
 use super::Session;
 use crate::config::{GateConfig, GateKind};
 use crate::error::Failure;
-use crate::hooks::{Http, Request, Secrets, env_value, excerpt, parse_duration};
+use crate::hooks::{Captured, Http, Request, Secrets, capture, env_value, excerpt, parse_duration};
 use crate::release::{EventKind, Release};
 use crate::services::{Check, circleci, registry};
 use crate::store::With;
@@ -41,7 +41,8 @@ pub struct WaitArgs {
 
 /// What a poll saw.
 enum Seen {
-    Passed(String),
+    /// And the facts its `capture` read from the answer.
+    Passed(String, Captured),
     Not(String),
     /// No answer: the request failed (connection, DNS, TLS, time-out).
     Unanswered(String),
@@ -54,7 +55,7 @@ enum Seen {
 impl From<Check> for Seen {
     fn from(check: Check) -> Seen {
         match check {
-            Check::Passed(d) => Seen::Passed(d),
+            Check::Passed(d) => Seen::Passed(d, Captured::default()),
             Check::Pending(d) => Seen::Not(d),
             Check::Unanswered(d) => Seen::Unanswered(d),
             Check::Failed(d) => Seen::Failed(d),
@@ -138,6 +139,7 @@ pub fn cmd_wait(args: &WaitArgs, out: &mut dyn Write) -> Result<()> {
     }
 
     let http = Http::new(Duration::from_secs(30))?;
+    let kept_secrets = super::hooks::config_secrets(&session);
     let started = Instant::now();
     let progress = if crate::output::quiet() {
         indicatif::ProgressBar::hidden()
@@ -160,6 +162,7 @@ pub fn cmd_wait(args: &WaitArgs, out: &mut dyn Write) -> Result<()> {
                 .timeout
                 .saturating_sub(started.elapsed())
                 .max(Duration::from_millis(1));
+            let secrets = &secrets.and(&kept_secrets);
             let seen = match target {
                 Target::Http(request) => poll(&http, gate, request, shown, secrets, remaining),
                 Target::Circleci(pipeline) => pipeline.check(&http, secrets, remaining).into(),
@@ -184,10 +187,15 @@ pub fn cmd_wait(args: &WaitArgs, out: &mut dyn Write) -> Result<()> {
                         .hint("check the gate's settings in .release/config.toml and the token in the environment")
                         .into());
                 }
-                Seen::Passed(detail) => {
+                Seen::Passed(detail, captured) => {
                     passed[i] = true;
-                    progress.suspend(|| crate::say!("Gate {} passed: {detail}", gate.name));
+                    let source = format!("gate {}", gate.name);
+                    progress.suspend(|| {
+                        crate::say!("Gate {} passed: {detail}", gate.name);
+                        super::hooks::warn_refused(&source, &captured);
+                    });
                     record(&session, &name, &gate.name, true, detail)?;
+                    super::hooks::record_facts(&session, &name, &source, &captured.facts)?;
                 }
                 Seen::Not(detail) => last[i] = Some(detail),
                 // A poll that the deadline cut short says nothing about the gate; what the
@@ -261,8 +269,9 @@ fn poll(
     if !status_ok {
         return Seen::Not(format!("HTTP {}", response.status));
     }
+    let passed = |detail: String| Seen::Passed(detail, capture(&gate.capture, &response, secrets));
     let Some(check) = &gate.expect_json else {
-        return Seen::Passed(format!("HTTP {}", response.status));
+        return passed(format!("HTTP {}", response.status));
     };
     let Ok(json) = serde_json::from_str::<serde_json::Value>(&response.body) else {
         return Seen::Not(format!(
@@ -277,7 +286,7 @@ fn poll(
         .pointer(&check.pointer)
         .map(|v| (v == &expected, secrets.redact(&v.to_string())));
     match found {
-        Some((true, found)) => Seen::Passed(format!(
+        Some((true, found)) => passed(format!(
             "HTTP {}, {} = {found}",
             response.status, check.pointer
         )),

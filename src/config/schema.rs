@@ -80,6 +80,10 @@ pub struct HookConfig {
     pub headers: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// Facts kept from a 2xx answer: name → an RFC 6901 pointer into its JSON (`/id`) or
+    /// `header:<Name>` (`header:Location`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub capture: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -131,6 +135,9 @@ pub struct GateConfig {
     /// `registry`: from the environment only (`${REGISTRY_PASSWORD}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+    /// Facts kept from the answer that passed, as a hook's `capture`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub capture: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::{Config, DateRule, StatusRule};
 use crate::error::Failure;
+use crate::hooks::{CaptureFrom, check_pointer};
 use crate::release::EventKind;
 use crate::release::event::HookQualifier;
 
@@ -216,6 +217,37 @@ impl Config {
                 ));
             }
         }
+        let captures = self
+            .hooks
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (format!("hook `{}`", h.name(i)), &h.capture, Key("hooks"), i))
+            .chain(
+                self.gates
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| (format!("gate `{}`", g.name), &g.capture, Key("gates"), i)),
+            );
+        for (what, capture, table, i) in captures {
+            for (name, rule) in capture {
+                let at = vec![table, Index(i), Key("capture")];
+                if !crate::release::state::valid_fact_name(name) {
+                    return Err(Misreference::new(
+                        format!(
+                            "{what} captures `{name}`: a fact's name is letters, digits and `_` (up to 64), starting with a letter, so templates can write `release.facts.{}`",
+                            name.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+                        ),
+                        at,
+                    ));
+                }
+                if let Err(why) = CaptureFrom::parse(rule) {
+                    return Err(Misreference::new(
+                        format!("{what} captures `{name}` from {why}"),
+                        at,
+                    ));
+                }
+            }
+        }
         for (i, gate) in self.gates.iter().enumerate() {
             let here = |rest: &[Step]| [&[Key("gates"), Index(i)], rest].concat();
             if gate.kind == crate::config::GateKind::Http && gate.url.trim().is_empty() {
@@ -313,22 +345,6 @@ impl Config {
     }
 }
 
-/// Whether `pointer` is an RFC 6901 JSON pointer: empty (the whole document), or `/` and a
-/// reference token after each `/`, where `~` is only ever `~0` or `~1`.
-fn check_pointer(pointer: &str) -> Result<(), &'static str> {
-    if !pointer.is_empty() && !pointer.starts_with('/') {
-        return Err("it must be empty or start with `/`, as in \"/state\"");
-    }
-    let mut rest = pointer;
-    while let Some(at) = rest.find('~') {
-        rest = &rest[at + 1..];
-        if !rest.starts_with(['0', '1']) {
-            return Err("`~` must be followed by 0 (for `~`) or 1 (for `/`)");
-        }
-    }
-    Ok(())
-}
-
 /// One step of the way from the top of the config to a value: a key, or a place in an array.
 #[derive(Clone, Copy, Debug)]
 enum Step {
@@ -392,6 +408,37 @@ mod tests {
     use chrono::Weekday;
 
     use super::*;
+
+    #[test]
+    fn captures_are_checked() {
+        let err = parse(
+            "[[hooks]]\non = \"start\"\nurl = \"http://x\"\ncapture = { bug-id = \"/id\" }\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(err.message.starts_with("c.toml:4:11: "), "{}", err.message);
+        assert!(
+            err.message.contains("release.facts.bug_id"),
+            "{}",
+            err.message
+        );
+        let err = parse(
+            "[[gates]]\nname = \"ci\"\nurl = \"http://x\"\ncapture = { build = \"id\" }\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            err.message
+                .contains("gate `ci` captures `build` from `id` is neither"),
+            "{}",
+            err.message
+        );
+        parse(
+            "[[hooks]]\non = \"start\"\nurl = \"http://x\"\ncapture = { bug = \"/id\", queue = \"header:Location\" }\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+    }
 
     #[test]
     fn links_and_turns_are_checked() {

@@ -137,6 +137,15 @@ pub enum EventKind {
     },
     /// A failed hook was sent again and went through.
     HookOk { hook: String, event: String },
+    /// A value a service answered (a bug id, a build URL), kept by a hook's or gate's
+    /// `capture`. A later fact of the same name replaces it.
+    Fact {
+        name: String,
+        value: String,
+        /// The hook or gate whose answer it came from (`hook bugzilla-file`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        source: Option<String>,
+    },
     /// `git release wait` saw a gate pass, or gave up on it.
     Gate {
         gate: String,
@@ -232,6 +241,7 @@ impl EventKind {
             KindNames::new("gate", Some("gate"), Some(Gate)),
             KindNames::new("hook-failed", None, None),
             KindNames::new("hook-ok", None, None),
+            KindNames::new("fact", None, None),
         ]
     };
 
@@ -263,6 +273,7 @@ impl EventKind {
             EventKind::Rollforward { .. } => "rollforward",
             EventKind::HookFailed { .. } => "hook-failed",
             EventKind::HookOk { .. } => "hook-ok",
+            EventKind::Fact { .. } => "fact",
             EventKind::Gate { .. } => "gate",
             EventKind::Finished { .. } => "finished",
             EventKind::Unknown { kind, .. } => kind,
@@ -331,6 +342,7 @@ impl EventKind {
             EventKind::Finished { .. } => "finish".to_owned(),
             EventKind::HookFailed { hook, .. } => format!("hook {hook} failed"),
             EventKind::HookOk { hook, .. } => format!("hook {hook} retried"),
+            EventKind::Fact { name, value, .. } => format!("fact {name} = {}", one_line(value, 60)),
             EventKind::Gate { gate, passed, .. } => {
                 if *passed {
                     format!("gate {gate} passed")
@@ -340,6 +352,19 @@ impl EventKind {
             }
             EventKind::Unknown { kind, .. } => format!("{kind} (unknown event kind)"),
         }
+    }
+}
+
+/// `text` on one line, control characters as spaces, cut to `limit` characters.
+fn one_line(text: &str, limit: usize) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if flat.chars().count() > limit {
+        format!("{}…", flat.chars().take(limit).collect::<String>())
+    } else {
+        flat
     }
 }
 
@@ -620,6 +645,11 @@ mod tests {
             EventKind::HookOk {
                 hook: "ci".into(),
                 event: "0123456789ab".into(),
+            },
+            EventKind::Fact {
+                name: "bug".into(),
+                value: "1234".into(),
+                source: Some("hook bugzilla".into()),
             },
         ]
     }

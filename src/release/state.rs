@@ -62,6 +62,32 @@ pub struct Release {
     /// The latest result of each HTTP gate.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub gates: BTreeMap<String, GateResult>,
+    /// What services answered, by name (`bug`, `bug_url`): the latest value of each.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub facts: BTreeMap<String, Fact>,
+}
+
+/// A value a service answered, kept by a hook's or gate's `capture`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fact {
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    pub by: Stamp,
+}
+
+/// The longest fact value kept, in characters; an event holding more (written by hand, or by
+/// another tool) is cut to it.
+pub const FACT_CAP: usize = 2048;
+
+/// Whether `name` may name a fact: what a template can write after `release.facts.`.
+pub fn valid_fact_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 64
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,6 +238,7 @@ impl Release {
             rollforwards: Vec::new(),
             failed_hooks: Vec::new(),
             gates: BTreeMap::new(),
+            facts: BTreeMap::new(),
         })
     }
 
@@ -331,6 +358,23 @@ impl Release {
                         by: Stamp::of(event, &None),
                     },
                 );
+            }
+            EventKind::Fact {
+                name,
+                value,
+                source,
+            } => {
+                // A name no template could reach is kept in the event, not in the state.
+                if valid_fact_name(name) {
+                    self.facts.insert(
+                        name.clone(),
+                        Fact {
+                            value: value.chars().take(FACT_CAP).collect(),
+                            source: source.clone(),
+                            by: Stamp::of(event, &None),
+                        },
+                    );
+                }
             }
             EventKind::Finished { note } => {
                 if self.finished.is_none() {
@@ -558,6 +602,50 @@ mod tests {
         assert_eq!(r.target, "c".repeat(40));
         assert_eq!(r.updated, comment(5, "b").time);
         assert_eq!(Release::from_toml(&r.to_toml()).unwrap(), r);
+    }
+
+    fn fact(secs: i64, id: &str, name: &str, value: &str) -> Event {
+        at(
+            secs,
+            id,
+            EventKind::Fact {
+                name: name.into(),
+                value: value.into(),
+                source: Some("hook bugzilla".into()),
+            },
+        )
+    }
+
+    #[test]
+    fn a_later_fact_replaces_an_earlier_one_of_its_name() {
+        let r = Release::fold(
+            "2026-11-21",
+            &[
+                fact(5, "b", "bug", "2"),
+                started(0),
+                fact(3, "a", "bug", "1"),
+                fact(4, "c", "bug_url", "https://b/1"),
+                fact(6, "d", "not a name", "x"),
+                fact(7, "e", "big", &"x".repeat(FACT_CAP + 10)),
+            ],
+        )
+        .unwrap();
+        assert_eq!(r.facts["bug"].value, "2");
+        assert_eq!(r.facts["bug_url"].value, "https://b/1");
+        assert_eq!(r.facts["bug"].source.as_deref(), Some("hook bugzilla"));
+        assert!(!r.facts.contains_key("not a name"));
+        assert_eq!(r.facts["big"].value.chars().count(), FACT_CAP);
+        assert_eq!(Release::from_toml(&r.to_toml()).unwrap(), r);
+    }
+
+    #[test]
+    fn fact_names_are_what_templates_can_reach() {
+        for good in ["bug", "bug_url", "_x", "B2"] {
+            assert!(valid_fact_name(good), "{good}");
+        }
+        for bad in ["", "2x", "bug-url", "a.b", "é", &"a".repeat(65)] {
+            assert!(!valid_fact_name(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::release::Release;
 
 const DIR: &str = "release-fold-cache";
 /// Names the version that wrote an entry: a newer build may fold the same events otherwise.
-const HEADER: &str = concat!("git-release fold cache 2, ", env!("CARGO_PKG_VERSION"));
+const HEADER: &str = concat!("git-release fold cache 3, ", env!("CARGO_PKG_VERSION"));
 
 pub struct FoldCache {
     dir: Option<PathBuf>,
