@@ -12,6 +12,7 @@ mod test_facts;
 mod test_gates;
 mod test_hooks;
 mod test_init;
+mod test_jenkins;
 mod test_log;
 mod test_mail;
 mod test_newcomer;

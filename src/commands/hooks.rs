@@ -73,6 +73,19 @@ pub fn cmd_hooks(args: &HooksArgs, out: &mut dyn Write) -> Result<()> {
                     hook.url
                 )?;
             }
+            if let Some(jenkins) = &session.config.config.jenkins {
+                for job in &jenkins.jobs {
+                    writeln!(
+                        out,
+                        "{:<24} on {:<16} POST {}{}/buildWithParameters{}",
+                        job.hook_name(),
+                        job.on,
+                        jenkins.url.trim_end_matches('/'),
+                        crate::services::jenkins::job_path(&job.name),
+                        if job.wait { " (waits: gate)" } else { "" }
+                    )?;
+                }
+            }
             if let Some(name) = selected {
                 let release = super::load(&session, &name)?;
                 for f in &release.failed_hooks {
@@ -101,21 +114,22 @@ fn retry(session: &Session, asked: Option<&str>, dry_run: bool, out: &mut dyn Wr
     let events = session.store().events(&name)?;
     let mut still_failing = 0;
     for failed in &release.failed_hooks {
-        let Some((index, hook)) = session
+        let job = crate::services::jenkins::job_named(&session.config.config, &failed.hook);
+        let found = session
             .config
             .config
             .hooks
             .iter()
             .enumerate()
-            .find(|(i, h)| h.name(*i) == failed.hook)
-        else {
+            .find(|(i, h)| h.name(*i) == failed.hook);
+        if found.is_none() && job.is_none() {
             crate::warn!(
                 "warning: hook {} is no longer in the config; skipped",
                 failed.hook
             );
             still_failing += 1;
             continue;
-        };
+        }
         let Some(event) = events.iter().find(|e| e.id == failed.event) else {
             crate::warn!(
                 "warning: event {} of hook {} is not in the release; skipped",
@@ -125,7 +139,14 @@ fn retry(session: &Session, asked: Option<&str>, dry_run: bool, out: &mut dyn Wr
             still_failing += 1;
             continue;
         };
-        let outcome = send_hook(session, &release, event, index, hook, dry_run, out)?;
+        let outcome = match (job, found) {
+            (Some(job), _) => crate::services::jenkins::send(session, &release, job, dry_run, out)?
+                .map(|()| Vec::new()),
+            (None, Some((index, hook))) => {
+                send_hook(session, &release, event, index, hook, dry_run, out)?
+            }
+            (None, None) => unreachable!("skipped above"),
+        };
         if dry_run {
             continue;
         }
@@ -175,11 +196,15 @@ pub fn fire(
         .enumerate()
         .filter(|(_, h)| triggers(&h.on, &event.kind))
         .collect();
-    if hooks.is_empty() {
+    let jobs: Vec<&crate::config::JenkinsJob> = (session.config.config.jenkins.iter())
+        .flat_map(|j| &j.jobs)
+        .filter(|j| triggers(&j.on, &event.kind))
+        .collect();
+    if hooks.is_empty() && jobs.is_empty() {
         return Ok(());
     }
     if DISABLED.load(Ordering::Relaxed) {
-        crate::say!("Skipped {} hook(s): --no-hooks", hooks.len());
+        crate::say!("Skipped {} hook(s): --no-hooks", hooks.len() + jobs.len());
         return Ok(());
     }
     // A hook sees the facts the hooks before it captured (the bug filed, then its URL used).
@@ -207,6 +232,20 @@ pub fn fire(
                     },
                 )?;
             }
+        }
+    }
+    for job in jobs {
+        let outcome = crate::services::jenkins::send(session, &current, job, dry_run, out)?;
+        if let (Err(error), false) = (outcome, dry_run) {
+            append_quietly(
+                session,
+                &release.name,
+                EventKind::HookFailed {
+                    hook: job.hook_name(),
+                    event: event.id.clone(),
+                    error,
+                },
+            )?;
         }
     }
     Ok(())

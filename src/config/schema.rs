@@ -49,6 +49,80 @@ pub struct Config {
     pub gates: Vec<GateConfig>,
     #[serde(default)]
     pub trust: TrustConfig,
+    /// Jenkins jobs built with parameters after events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jenkins: Option<JenkinsConfig>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct JenkinsConfig {
+    pub url: String,
+    /// The user whose API token `token` is (Basic auth `user:token`).
+    pub user: String,
+    /// From the environment only (`${JENKINS_TOKEN}`).
+    pub token: String,
+    /// How long a job with `wait = true` may take, from the trigger to its result (`30m`).
+    #[serde(default = "default_jenkins_timeout")]
+    pub timeout: String,
+    /// Time between looks at the queue item and the build (`5s`).
+    #[serde(default = "default_jenkins_interval")]
+    pub interval: String,
+    #[serde(default)]
+    pub jobs: Vec<JenkinsJob>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct JenkinsJob {
+    /// The job's full name; folders with `/` (`team/deploy-stage`).
+    pub name: String,
+    /// The event that triggers it, as a hook's `on` (`deploy:stage`).
+    pub on: String,
+    /// Build parameters: name → template (`{{ release.tag }}`).
+    #[serde(default)]
+    pub parameters: BTreeMap<String, String>,
+    /// Wait for the build's result and record it as the gate named after the job.
+    #[serde(default)]
+    pub wait: bool,
+    /// The fact the build's URL is kept as (default: the job's name with `_build`,
+    /// `deploy_stage_build`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fact: Option<String>,
+}
+
+impl JenkinsJob {
+    /// What `hooks list`, `hooks retry` and `hook-failed` call it.
+    pub fn hook_name(&self) -> String {
+        format!("jenkins-{}", self.name)
+    }
+
+    pub fn fact_name(&self) -> String {
+        self.fact.clone().unwrap_or_else(|| {
+            let base: String = self
+                .name
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            let base = if base.starts_with(|c: char| c.is_ascii_digit()) || base.is_empty() {
+                format!("job_{base}")
+            } else {
+                base
+            };
+            format!("{}_build", &base[..base.len().min(50)])
+        })
+    }
+}
+
+fn default_jenkins_timeout() -> String {
+    "30m".into()
+}
+
+fn default_jenkins_interval() -> String {
+    "5s".into()
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

@@ -81,7 +81,12 @@ impl Config {
                 }
             }
             for (j, gate) in env.requires.gates.iter().enumerate() {
-                if !self.gates.iter().any(|g| &g.name == gate) {
+                let jenkins_gate = self
+                    .jenkins
+                    .iter()
+                    .flat_map(|j| &j.jobs)
+                    .any(|j| j.wait && &j.name == gate);
+                if !self.gates.iter().any(|g| &g.name == gate) && !jenkins_gate {
                     return Err(Misreference::new(
                         format!(
                             "environment `{}` requires gate `{gate}`, which is not defined; add a [[gates]] entry named \"{gate}\"",
@@ -120,6 +125,31 @@ impl Config {
                     vec![Key("hooks"), Index(i), Key("on")],
                 )
             })?;
+        }
+        for (i, job) in self.jenkins.iter().flat_map(|j| &j.jobs).enumerate() {
+            let here = |key| vec![Key("jenkins"), Key("jobs"), Index(i), Key(key)];
+            self.check_hook_on(&job.on).map_err(|why| {
+                Misreference::new(
+                    format!("jenkins job `on = \"{}\"` {why}", job.on),
+                    here("on"),
+                )
+            })?;
+            if job.name.split('/').any(|s| s.trim().is_empty()) {
+                return Err(Misreference::new(
+                    format!("jenkins job `{}` has an empty name or folder", job.name),
+                    here("name"),
+                ));
+            }
+            if !crate::release::state::valid_fact_name(&job.fact_name()) {
+                return Err(Misreference::new(
+                    format!(
+                        "jenkins job `{}` keeps its build URL as `{}`, which templates cannot reach; use letters, digits and _",
+                        job.name,
+                        job.fact_name()
+                    ),
+                    here("fact"),
+                ));
+            }
         }
         for (i, m) in self.migrations.iter().enumerate() {
             // A `generate` command the values cannot reach safely is refused when the config
@@ -327,7 +357,18 @@ impl Config {
                 self.environments.iter().map(|e| e.name.as_str()).collect()
             }
             HookQualifier::Role => self.roles.keys().map(String::as_str).collect(),
-            HookQualifier::Gate => self.gates.iter().map(|g| g.name.as_str()).collect(),
+            HookQualifier::Gate => self
+                .gates
+                .iter()
+                .map(|g| g.name.as_str())
+                .chain(
+                    self.jenkins
+                        .iter()
+                        .flat_map(|j| &j.jobs)
+                        .filter(|j| j.wait)
+                        .map(|j| j.name.as_str()),
+                )
+                .collect(),
             HookQualifier::Bug | HookQualifier::Template => return Ok(()),
         };
         if known.contains(&qualifier) {

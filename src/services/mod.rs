@@ -2,6 +2,7 @@
 //! service's documented API and reads its answers, over the one HTTP client of `crate::hooks`.
 
 pub mod circleci;
+pub mod jenkins;
 pub mod mail;
 pub mod registry;
 
