@@ -450,3 +450,25 @@ fn registry_token_refusal_names_the_token_service() {
     );
     assert!(!format!("{out}{err}").contains(REGISTRY_PASSWORD));
 }
+
+#[test]
+fn a_service_gate_without_its_subject_is_refused_when_the_config_is_read() {
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        "[[gates]]\nname = \"image\"\nkind = \"registry\"\n",
+    );
+    let err = env.fails(&["list"], 1);
+    assert!(
+        err.contains(
+            ".release/config.toml:3:8: gate `image` of kind \"registry\" needs `image`, as in image = \"acme/shop\""
+        ),
+        "{err}"
+    );
+    env.write(
+        ".release/config.toml",
+        "[[gates]]\nname = \"ci\"\nkind = \"circleci\"\n",
+    );
+    let err = env.fails(&["list"], 1);
+    assert!(err.contains("needs `project`"), "{err}");
+}

@@ -280,6 +280,24 @@ impl Config {
         }
         for (i, gate) in self.gates.iter().enumerate() {
             let here = |rest: &[Step]| [&[Key("gates"), Index(i)], rest].concat();
+            let missing = match gate.kind {
+                crate::config::GateKind::Circleci if gate.project.is_none() => {
+                    Some(("circleci", "project", "\"gh/acme/shop\""))
+                }
+                crate::config::GateKind::Registry if gate.image.is_none() => {
+                    Some(("registry", "image", "\"acme/shop\""))
+                }
+                _ => None,
+            };
+            if let Some((kind, field, example)) = missing {
+                return Err(Misreference::new(
+                    format!(
+                        "gate `{}` of kind \"{kind}\" needs `{field}`, as in {field} = {example}",
+                        gate.name
+                    ),
+                    here(&[Key("kind")]),
+                ));
+            }
             if gate.kind == crate::config::GateKind::Http && gate.url.trim().is_empty() {
                 return Err(Misreference::new(
                     format!(
