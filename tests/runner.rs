@@ -17,6 +17,7 @@ mod test_process;
 mod test_reftable;
 mod test_render;
 mod test_rollforward;
+mod test_rollforward_safety;
 mod test_safety;
 mod test_shared;
 mod test_signing;

@@ -20,6 +20,7 @@ pub use refs::{Expect, RefEntry, RefUpdate, RefUpdateError};
 pub use sign::Signature;
 pub use transport::Push;
 pub use walk::CommitInfo;
+pub use worktree::ChangeKind;
 
 /// A map keyed by object id, hashed for ids (they are random already).
 pub type OidMap<V> = gix::hashtable::HashMap<Oid, V>;
