@@ -346,3 +346,96 @@ fn a_generator_that_removes_its_own_worktree_leaves_no_trace() {
     let err = refused(&env, &["rollforward", &bad, "--force", "--reason", "t"], 1);
     assert!(err.contains("exit 1"), "{err}");
 }
+
+const TRAIN: &str = r#"
+[[migrations]]
+system = "plain-sql"
+dir = "sql"
+
+[[environments]]
+name = "stage"
+
+[[environments]]
+name = "production"
+requires = { deployed = ["stage"] }
+"#;
+
+#[test]
+fn an_owed_manual_undo_stops_production_until_it_is_written() {
+    let env = TestEnv::new();
+    env.write(".release/config.toml", TRAIN);
+    env.write("sql/001-users.sql", "CREATE TABLE users (id INTEGER);\n");
+    env.commit_all("Users");
+    env.ok(&["start", "--date", "2026-11-13"]);
+    env.write("sql/002-index.sql", "CREATE INDEX users_id ON users(id);\n");
+    let bad = env.commit_all("Index");
+    env.ok(&["start", "--date", "2026-11-20"]);
+    env.ok(&["deploy", "stage"]);
+    env.ok(&["deploy", "production"]);
+
+    // Plain SQL has no down part: the undo is left to a person, and owed.
+    env.ok(&[
+        "rollforward",
+        &bad,
+        "--allow-manual-undo",
+        "--force",
+        "--reason",
+        "index locks the table",
+    ]);
+    let status = env.ok(&["status", "-r", "2026-11-20"]);
+    let line = format!(
+        "rolled fwd branch rollforward/2026-11-20 at {}: rolls back 1 commit ({}) (forced)\n",
+        &env.git(&["rev-parse", "rollforward/2026-11-20"])[..7],
+        &bad[..7]
+    );
+    assert!(status.contains(&line), "{status}");
+    assert!(!status.contains("(s)"), "{status}");
+    assert!(
+        status.contains("manual undo owed: 002-index.sql"),
+        "{status}"
+    );
+
+    // The next release takes the roll-forward branch, TODO and all.
+    env.git(&["merge", "-q", "--ff-only", "rollforward/2026-11-20"]);
+    env.ok(&["start", "--date", "2026-11-21"]);
+    let target = env.git(&["rev-parse", "--short=7", "HEAD"]);
+    // The TODO undo the roll-forward wrote.
+    let undo = env.git(&["diff", "--name-only", &bad, "HEAD"]);
+    assert!(
+        undo.starts_with("sql/003-") && !undo.contains('\n'),
+        "{undo}"
+    );
+    let owed = format!("manual migration undo owed: {undo}");
+    let status = env.ok(&["status", "-r", "2026-11-21"]);
+    assert!(status.contains(&owed), "{status}");
+    // Only production waits for it.
+    env.ok(&["deploy", "stage"]);
+    let before = env.refs();
+    let err = env.fails(&["deploy", "production"], 3);
+    assert!(err.contains(&owed), "{err}");
+    let show = format!("git show {target}:{undo}");
+    assert!(err.contains(&format!("run: {show}")), "{err}");
+    assert_eq!(env.refs(), before);
+    // The command it names shows the file, marker and all.
+    let todo = env.git(&["show", &format!("{target}:{undo}")]);
+    assert!(todo.contains("TODO: MANUAL UNDO REQUIRED"), "{todo}");
+    // Forced, on the record.
+    let (code, _, err) = env.run(&[
+        "deploy",
+        "production",
+        "--force",
+        "--reason",
+        "the index is harmless for a day",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(&format!("forced past: {owed}")), "{err}");
+
+    // The undo written, the marker gone: the next release goes through.
+    env.write(&undo, "DROP INDEX users_id;\n");
+    env.commit_all("Write the index's undo");
+    env.ok(&["start", "--date", "2026-11-22"]);
+    let status = env.ok(&["status", "-r", "2026-11-22"]);
+    assert!(!status.contains("undo owed"), "{status}");
+    env.ok(&["deploy", "stage"]);
+    env.ok(&["deploy", "production"]);
+}

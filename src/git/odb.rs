@@ -213,6 +213,31 @@ impl Repo {
         Ok(Some(self.read_text(entry.object_id(), limit, path)?))
     }
 
+    /// Those of `paths` that are regular files in `commit`'s tree, at most `limit` bytes,
+    /// whose bytes contain `needle`.
+    pub fn files_containing(
+        &self,
+        commit: Oid,
+        paths: impl IntoIterator<Item = String>,
+        needle: &str,
+        limit: u64,
+    ) -> Result<Vec<String>> {
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        let mut found = Vec::new();
+        for path in paths {
+            let Some(entry) = tree.lookup_entry_by_path(&path)? else {
+                continue;
+            };
+            if !entry.mode().is_blob() || self.repo.find_header(entry.object_id())?.size() > limit {
+                continue;
+            }
+            if self.read_blob(entry.object_id())?.find(needle).is_some() {
+                found.push(path);
+            }
+        }
+        Ok(found)
+    }
+
     /// The text of a blob a person wrote (a template, a plan), refused when it is over `limit`
     /// bytes; `what` names it in the error.
     pub fn read_text(&self, id: Oid, limit: u64, what: &str) -> Result<String> {
