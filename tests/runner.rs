@@ -7,6 +7,7 @@ mod test_checklist;
 mod test_comment;
 mod test_concurrency;
 mod test_config;
+mod test_django;
 mod test_gates;
 mod test_hooks;
 mod test_init;
