@@ -75,8 +75,23 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
     let who = git.identity()?;
     let tag = session.config.config.release.tag && !args.no_tag;
 
-    let (target, picks) = match &args.from {
-        None => (resolve_target(&session, &args.rev)?, Vec::new()),
+    if let Some(name) = &args.name {
+        check_ref_component(name)
+            .map_err(|why| Failure::usage(format!("`{name}` cannot be a release name: {why}")))?;
+        // Other spellings count in history, but a new name is written the configured way.
+        let spelled = |n: ReleaseName| !n.spelling.other_separator && !n.spelling.dotted_suffix;
+        if !format.parse(name).is_some_and(spelled) {
+            return Err(Failure::usage(format!(
+                "`{name}` does not read as a release name of the pattern `{format}`"
+            ))
+            .hint("release names must sort by date; use --date to pick the day instead")
+            .into());
+        }
+    }
+    // `_kept`: the picked commits' objects, kept from `git gc` until the release's refs
+    // point at them.
+    let (target, picks, _kept) = match &args.from {
+        None => (resolve_target(&session, &args.rev)?, Vec::new(), None),
         Some(from) => {
             if !tag {
                 return Err(Failure::usage(
@@ -94,26 +109,16 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
                 .iter()
                 .map(|p| resolve_target(&session, p))
                 .collect::<Result<Vec<_>>>()?;
-            let (tip, made) = crate::rollforward::pick(git, &who, base, from, &picks)?;
+            // Planned in memory, written only once every pick applied.
+            let plan = git.batch();
+            let (tip, made) = crate::rollforward::pick(&plan, &who, base, from, &picks)?;
+            let kept = git.accept(plan)?;
             for m in &made {
                 crate::say!("  picked {} {}", &m.id[..7], m.summary);
             }
-            (tip, picks)
+            (tip, picks, Some(kept))
         }
     };
-    if let Some(name) = &args.name {
-        check_ref_component(name)
-            .map_err(|why| Failure::usage(format!("`{name}` cannot be a release name: {why}")))?;
-        // Other spellings count in history, but a new name is written the configured way.
-        let spelled = |n: ReleaseName| !n.spelling.other_separator && !n.spelling.dotted_suffix;
-        if !format.parse(name).is_some_and(spelled) {
-            return Err(Failure::usage(format!(
-                "`{name}` does not read as a release name of the pattern `{format}`"
-            ))
-            .hint("release names must sort by date; use --date to pick the day instead")
-            .into());
-        }
-    }
     let date = match args.date {
         Some(d) => d,
         None => naming_day(&session, args.on)?,

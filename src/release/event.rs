@@ -336,8 +336,9 @@ impl EventKind {
             EventKind::Rollforward {
                 branch, reverted, ..
             } => format!(
-                "roll forward: revert {} commit(s) on {branch}",
-                reverted.len()
+                "roll forward: roll back {} commit{} on {branch}",
+                reverted.len(),
+                if reverted.len() == 1 { "" } else { "s" }
             ),
             EventKind::Finished { .. } => "finish".to_owned(),
             EventKind::HookFailed { hook, .. } => format!("hook {hook} failed"),
