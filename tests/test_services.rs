@@ -189,7 +189,7 @@ fn github_release_is_created_once_and_updated_when_sent_again() {
 
     // Sent again, it finds the release of the tag and edits it: one release, not two.
     let (_, err) = ok(&env, &["hooks", "retry"]);
-    assert!(err.contains("Hook forge-release: done (release_url = https://github.com/acme/shop/releases/tag/2026-11-20)"), "{err}");
+    assert!(err.contains("Hook forge-release: done\nKept fact release_url = https://github.com/acme/shop/releases/tag/2026-11-20 (hook forge-release)"), "{err}");
     let got = server.received();
     assert_eq!(got.len(), 4, "{got:?}");
     assert_eq!(
@@ -592,4 +592,42 @@ fn an_etherpad_error_code_fails_the_hook_without_showing_the_key() {
     assert_eq!(status["failed_hooks"][0]["hook"], "etherpad-pad");
     assert!(status["facts"].get("pad_url").is_none(), "{status}");
     assert_not_stored(&env);
+}
+
+/// What `init` writes shows each provider, commented; uncommented, they are hooks like any.
+#[test]
+fn the_presets_show_the_providers_and_uncommented_they_are_hooks() {
+    for (preset, names) in [
+        (
+            "train",
+            &["forge-release", "bugzilla-file", "bugzilla-comment-signoff"][..],
+        ),
+        ("push-duty", &["forge-release", "etherpad-pad"][..]),
+    ] {
+        let env = TestEnv::new();
+        env.git(&["remote", "add", "origin", "git@github.com:acme/shop.git"]);
+        env.ok(&["init", "--preset", preset]);
+        let written = env.read(".release/config.toml");
+        let (head, rest) = written.split_once("# BEGIN EXAMPLES\n").unwrap();
+        let (block, tail) = rest.split_once("# END EXAMPLES").unwrap();
+        let uncommented: Vec<&str> = block
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .collect();
+        env.write(
+            ".release/config.toml",
+            &format!("{head}{}\n{tail}", uncommented.join("\n")),
+        );
+        let (list, _) = ok(&env, &["hooks", "list"]);
+        for name in names {
+            assert!(
+                list.lines().any(|l| l.starts_with(name)),
+                "{preset}: {name} missing from\n{list}"
+            );
+        }
+        assert!(
+            list.contains("GitHub release of the tag: https://api.github.com acme/shop"),
+            "{list}"
+        );
+    }
 }

@@ -288,7 +288,7 @@ pub fn record_facts(
                 }))
             })?;
         if let Some(appended) = appended {
-            crate::say!("Kept fact {fact} from {source}");
+            crate::say!("Kept fact {fact} = {value} ({source})");
             newest = Some(appended.release);
         }
     }

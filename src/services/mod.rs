@@ -290,18 +290,7 @@ pub fn run(
     };
     let outcome = outcome.map_err(|e| masking.redact(&e));
     match &outcome {
-        Ok(facts) => {
-            let kept: Vec<String> = facts.iter().map(|(n, v)| format!("{n} = {v}")).collect();
-            crate::say!(
-                "Hook {}: done{}",
-                hook.name,
-                if kept.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", kept.join(", "))
-                }
-            );
-        }
+        Ok(_) => crate::say!("Hook {}: done", hook.name),
         Err(error) => {
             crate::warn!("warning: hook {} failed: {error}", hook.name);
             crate::warn!("hint: it was recorded; `git release hooks retry` sends it again");
