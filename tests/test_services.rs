@@ -631,3 +631,35 @@ fn the_presets_show_the_providers_and_uncommented_they_are_hooks() {
         );
     }
 }
+
+/// A forge that echoes the token in the address it answers: the address is not kept.
+#[test]
+fn a_provider_answer_holding_the_token_is_not_kept() {
+    let server = TestServer::start(|_, r| match r.method.as_str() {
+        "GET" => Reply::Status(404, r#"{"message": "404 Not Found"}"#.into()),
+        _ => {
+            let token = r.header("PRIVATE-TOKEN").unwrap_or_default().to_owned();
+            Reply::Status(
+                201,
+                format!(
+                    r#"{{"_links": {{"self": "https://gitlab.example.com/r?private_token={token}"}}}}"#
+                ),
+            )
+        }
+    });
+    let env = repo(
+        "https://gitlab.example.com/group/shop.git",
+        &format!("[forge]\napi = \"{}\"\n", server.url),
+    );
+    let (_, err) = ok(&env, &["start", "--date", "2026-11-20"]);
+    assert!(
+        err.contains(
+            "warning: hook forge-release: fact release_url: the value holds a secret; not recorded"
+        ),
+        "{err}"
+    );
+    let status = json(&env.ok(&["status", "--json"]));
+    assert_eq!(status["facts"], serde_json::json!({}));
+    assert_eq!(status["failed_hooks"], serde_json::json!([]));
+    assert_not_stored(&env);
+}

@@ -70,8 +70,10 @@ impl Service<'_> {
 
     /// The JSON of an answer; an error answer in a 2xx (Bugzilla's `"error": true`) is one.
     pub fn parse(&self, request: &Request, response: &Response) -> Result<Value, String> {
-        let body = self.secrets.redact(&response.body);
-        let value: Value = serde_json::from_str(&body).map_err(|_| {
+        // Read as it came, so a value holding a secret is refused when kept, not kept masked;
+        // only what is said in an error is masked.
+        let value: Value = serde_json::from_str(&response.body).map_err(|_| {
+            let body = self.secrets.redact(&response.body);
             format!(
                 "{} answered {} to {} {} with something that is not JSON: {}",
                 self.name,
@@ -288,7 +290,13 @@ pub fn run(
         }
         Err(e) => Err(format!("{e:#}")),
     };
-    let outcome = outcome.map_err(|e| masking.redact(&e));
+    // What a service answered is vetted as a hook's `capture` is: no secret, no giant.
+    let outcome = outcome.map_err(|e| masking.redact(&e)).map(|facts| {
+        let all = crate::commands::hooks::config_secrets(session).and(&masking);
+        let vetted = crate::hooks::vet(facts.into_iter().map(|(n, v)| (n, Ok(v))), &all);
+        crate::commands::hooks::warn_refused(&format!("hook {}", hook.name), &vetted);
+        vetted.facts
+    });
     match &outcome {
         Ok(_) => crate::say!("Hook {}: done", hook.name),
         Err(error) => {
@@ -623,10 +631,11 @@ pub fn bugzilla_blockers(session: &Session, release: &Release) -> Result<Vec<Unm
         Ok(open) => Ok(open
             .into_iter()
             .map(|b| Unmet {
-                reason: format!(
+                // Recorded with a forced deploy: what Bugzilla said is masked first.
+                reason: secrets.redact(&format!(
                     "bug {} ({}, {}) is open, and deployment bug {} depends on it",
                     b.id, b.status, b.summary, bug.value
-                ),
+                )),
                 hint: format!("resolve it: {}", bugzilla.show_url(&b.id)),
             })
             .collect()),
