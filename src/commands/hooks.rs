@@ -1,4 +1,5 @@
-//! Hooks: requests sent after events (`[[hooks]]`), and `git release hooks list|retry`.
+//! Hooks: requests sent after events (`[[hooks]]`, and those providers such as `[forge]` add),
+//! the facts they keep, and `git release hooks list|retry`.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
