@@ -277,7 +277,7 @@ pub fn compare_url(
 }
 
 /// `(host, owner/repo)` of a remote URL, without user, port or `.git`.
-fn host_and_path(url: &str) -> Option<(String, String)> {
+pub fn host_and_path(url: &str) -> Option<(String, String)> {
     let url = url.trim();
     let (host, path) = if let Some((_, rest)) = url.split_once("://") {
         let (authority, path) = rest.split_once('/')?;

@@ -21,6 +21,7 @@ mod test_render;
 mod test_rollforward;
 mod test_rollforward_safety;
 mod test_safety;
+mod test_services;
 mod test_shared;
 mod test_signing;
 mod test_start;

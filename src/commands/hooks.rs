@@ -1,4 +1,5 @@
-//! Hooks: requests sent after events (`[[hooks]]`), and `git release hooks list|retry`.
+//! Hooks: requests sent after events (`[[hooks]]`, and those providers such as `[forge]` add),
+//! the facts they keep, and `git release hooks list|retry`.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,6 +15,7 @@ use crate::error::Failure;
 use crate::hooks::{Captured, Http, Request, Secrets, capture, excerpt, expand_env_syntax};
 use crate::release::{Event, EventKind, Release};
 use crate::render::Templates;
+use crate::services::ProviderHook;
 use crate::store::With;
 
 static DISABLED: AtomicBool = AtomicBool::new(false);
@@ -63,15 +65,12 @@ pub fn cmd_hooks(args: &HooksArgs, out: &mut dyn Write) -> Result<()> {
                 Some(_) => Some(session.select(release.as_deref())?),
                 None => session.select(None).ok(),
             };
-            for (i, hook) in session.config.config.hooks.iter().enumerate() {
-                writeln!(
-                    out,
-                    "{:<24} on {:<16} {} {}",
-                    hook.name(i),
-                    hook.on,
-                    hook.method,
-                    hook.url
-                )?;
+            for hook in all_hooks(&session) {
+                let what = match &hook {
+                    Hook::Request { config, .. } => format!("{} {}", config.method, config.url),
+                    Hook::Provider(p) => crate::services::describe(&session, p),
+                };
+                writeln!(out, "{:<24} on {:<16} {what}", hook.name(), hook.on())?;
             }
             if let Some(name) = selected {
                 let release = super::load(&session, &name)?;
@@ -99,16 +98,11 @@ fn retry(session: &Session, asked: Option<&str>, dry_run: bool, out: &mut dyn Wr
         return Ok(());
     }
     let events = session.store().events(&name)?;
+    let hooks = all_hooks(session);
     let mut still_failing = 0;
+    let mut current = release.clone();
     for failed in &release.failed_hooks {
-        let Some((index, hook)) = session
-            .config
-            .config
-            .hooks
-            .iter()
-            .enumerate()
-            .find(|(i, h)| h.name(*i) == failed.hook)
-        else {
+        let Some(hook) = hooks.iter().find(|h| h.name() == failed.hook) else {
             crate::warn!(
                 "warning: hook {} is no longer in the config; skipped",
                 failed.hook
@@ -125,13 +119,16 @@ fn retry(session: &Session, asked: Option<&str>, dry_run: bool, out: &mut dyn Wr
             still_failing += 1;
             continue;
         };
-        let outcome = send_hook(session, &release, event, index, hook, dry_run, out)?;
+        let outcome = send(session, &current, event, hook, dry_run, out)?;
         if dry_run {
             continue;
         }
         let kind = match outcome {
             Ok(facts) => {
-                record_facts(session, &name, &format!("hook {}", failed.hook), &facts)?;
+                let source = format!("hook {}", failed.hook);
+                if let Some(newer) = record_facts(session, &name, &source, &facts)? {
+                    current = newer;
+                }
                 EventKind::HookOk {
                     hook: failed.hook.clone(),
                     event: failed.event.clone(),
@@ -167,13 +164,9 @@ pub fn fire(
     dry_run: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let hooks: Vec<(usize, &HookConfig)> = session
-        .config
-        .config
-        .hooks
-        .iter()
-        .enumerate()
-        .filter(|(_, h)| triggers(&h.on, &event.kind))
+    let hooks: Vec<Hook> = all_hooks(session)
+        .into_iter()
+        .filter(|h| triggers(h.on(), &event.kind))
         .collect();
     if hooks.is_empty() {
         return Ok(());
@@ -184,14 +177,14 @@ pub fn fire(
     }
     // A hook sees the facts the hooks before it captured (the bug filed, then its URL used).
     let mut current = release.clone();
-    for (index, hook) in hooks {
-        let outcome = send_hook(session, &current, event, index, hook, dry_run, out)?;
+    for hook in &hooks {
+        let outcome = send(session, &current, event, hook, dry_run, out)?;
         if dry_run {
             continue;
         }
         match outcome {
             Ok(facts) => {
-                let source = format!("hook {}", hook.name(index));
+                let source = format!("hook {}", hook.name());
                 if let Some(newer) = record_facts(session, &release.name, &source, &facts)? {
                     current = newer;
                 }
@@ -201,7 +194,7 @@ pub fn fire(
                     session,
                     &release.name,
                     EventKind::HookFailed {
-                        hook: hook.name(index),
+                        hook: hook.name(),
                         event: event.id.clone(),
                         error,
                     },
@@ -210,6 +203,65 @@ pub fn fire(
         }
     }
     Ok(())
+}
+
+/// A hook: a `[[hooks]]` entry, or one a provider (`[forge]`, `[bugzilla]` …) adds.
+pub enum Hook<'a> {
+    Request {
+        index: usize,
+        config: &'a HookConfig,
+    },
+    Provider(ProviderHook),
+}
+
+impl Hook<'_> {
+    pub fn name(&self) -> String {
+        match self {
+            Hook::Request { index, config } => config.name(*index),
+            Hook::Provider(p) => p.name.clone(),
+        }
+    }
+
+    pub fn on(&self) -> &str {
+        match self {
+            Hook::Request { config, .. } => &config.on,
+            Hook::Provider(p) => &p.on,
+        }
+    }
+}
+
+/// The config's hooks, then its providers' in the order of their sections.
+pub fn all_hooks(session: &Session) -> Vec<Hook<'_>> {
+    let config = &session.config.config;
+    let mut hooks: Vec<Hook<'_>> = config
+        .hooks
+        .iter()
+        .enumerate()
+        .map(|(index, config)| Hook::Request { index, config })
+        .collect();
+    hooks.extend(
+        crate::services::hooks(config)
+            .into_iter()
+            .map(Hook::Provider),
+    );
+    hooks
+}
+
+/// Sends one hook (or shows it, for a dry run); see `send_hook`.
+fn send(
+    session: &Session,
+    release: &Release,
+    event: &Event,
+    hook: &Hook<'_>,
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> Result<Result<Vec<(String, String)>, String>> {
+    match hook {
+        Hook::Request { index, config } => {
+            send_hook(session, release, event, *index, config, dry_run, out)
+        }
+        Hook::Provider(p) => crate::services::run(session, release, event, p, dry_run, out),
+    }
 }
 
 /// Records each fact a hook or gate (`source`: `hook bugzilla-file`) captured, one event each,
@@ -237,7 +289,7 @@ pub fn record_facts(
                 }))
             })?;
         if let Some(appended) = appended {
-            crate::say!("Kept fact {fact} from {source}");
+            crate::say!("Kept fact {fact} = {value} ({source})");
             newest = Some(appended.release);
         }
     }
@@ -259,6 +311,8 @@ pub fn config_secrets(session: &Session) -> Secrets {
         sources.extend(gate.headers.values().map(String::as_str));
         sources.extend(gate.body.as_deref());
     }
+    let providers = crate::services::secret_templates(config);
+    sources.extend(providers.iter().map(String::as_str));
     Secrets::from_env(&sources)
 }
 

@@ -49,6 +49,125 @@ pub struct Config {
     pub gates: Vec<GateConfig>,
     #[serde(default)]
     pub trust: TrustConfig,
+    /// The release object on GitHub, GitLab or Gitea.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forge: Option<ForgeConfig>,
+    /// The deployment-request bug in Bugzilla.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bugzilla: Option<BugzillaConfig>,
+    /// The next push's pad in Etherpad.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etherpad: Option<EtherpadConfig>,
+}
+
+/// `[forge]`: create or update the release object for the tag.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForgeConfig {
+    /// github, gitlab or gitea; from the remote's host when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ForgeKind>,
+    /// The API's base URL (Enterprise, self-hosted, tests); from the remote's host when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<String>,
+    /// `owner/name` (a GitLab path may have subgroups); from the remote URL when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
+    /// A template naming the environment variable: `${GITHUB_TOKEN}` (the kind's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(default)]
+    pub publish: Publish,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ForgeKind {
+    Github,
+    Gitlab,
+    Gitea,
+}
+
+/// When `[forge]` publishes the release object.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Publish {
+    #[default]
+    Start,
+    Finish,
+    Never,
+}
+
+/// `[bugzilla]`: the deployment-request bug, its comments, and its dependencies as blockers.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BugzillaConfig {
+    /// The Bugzilla's base URL, without `/rest`.
+    pub url: String,
+    /// A template naming the environment variable: `${BUGZILLA_API_KEY}`.
+    #[serde(default = "default_bugzilla_key")]
+    pub api_key: String,
+    pub product: String,
+    pub component: String,
+    #[serde(default = "default_bugzilla_version")]
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    /// The bug's summary, a template.
+    #[serde(default = "default_bugzilla_summary")]
+    pub summary: String,
+    /// The role whose members (exact addresses, not patterns) are in CC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cc_role: Option<String>,
+    /// More addresses in CC.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<String>,
+    /// The event that files the bug, as a hook's `on`.
+    #[serde(default = "default_file_on")]
+    pub file_on: String,
+    /// Events that add a comment to the bug, as hooks' `on`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub comment_on: Vec<String>,
+}
+
+/// `[etherpad]`: the next push's pad, made by `finish`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EtherpadConfig {
+    /// The Etherpad's base URL, without `/api`.
+    pub url: String,
+    /// A template naming the environment variable: `${ETHERPAD_API_KEY}`.
+    #[serde(default = "default_etherpad_key")]
+    pub api_key: String,
+    /// The pad's id, a template: `amo-{{ next.name }}`.
+    pub pad: String,
+    /// The template of the pad's text.
+    #[serde(default = "default_pad_template")]
+    pub template: String,
+}
+
+fn default_bugzilla_key() -> String {
+    "${BUGZILLA_API_KEY}".into()
+}
+
+fn default_bugzilla_version() -> String {
+    "unspecified".into()
+}
+
+fn default_bugzilla_summary() -> String {
+    "Deploy {{ release.name }}".into()
+}
+
+fn default_file_on() -> String {
+    "start".into()
+}
+
+fn default_etherpad_key() -> String {
+    "${ETHERPAD_API_KEY}".into()
+}
+
+fn default_pad_template() -> String {
+    "push-pad".into()
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

@@ -121,6 +121,7 @@ impl Config {
                 )
             })?;
         }
+        self.check_providers(&hook_names)?;
         for (i, m) in self.migrations.iter().enumerate() {
             // A `generate` command the values cannot reach safely is refused when the config
             // is read, not only when a roll-forward needs it.
@@ -177,6 +178,97 @@ impl Config {
                     here("id"),
                 ));
             }
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// Checks `[forge]`, `[bugzilla]` and `[etherpad]`: the events their hooks fire on, that
+    /// those hooks' names are not taken by `[[hooks]]`, a `cc_role` that exists, URLs that
+    /// are http(s), and secrets that come from the environment.
+    fn check_providers(&self, hook_names: &[String]) -> Result<(), Misreference> {
+        use Step::{Index, Key};
+        let url = |value: &str, at: Vec<Step>| {
+            if value.starts_with("https://") || value.starts_with("http://") {
+                Ok(())
+            } else {
+                Err(Misreference::new(
+                    format!("`{value}` is not an http:// or https:// URL"),
+                    at,
+                ))
+            }
+        };
+        let secret = |value: &str, at: Vec<Step>| {
+            if crate::hooks::env_names(&[value]).is_empty() {
+                Err(Misreference::new(
+                    format!(
+                        "`{value}` names no environment variable; secrets come from the environment only, as \"${{NAME}}\""
+                    ),
+                    at,
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        if let Some(forge) = &self.forge {
+            if let Some(api) = &forge.api {
+                url(api, vec![Key("forge"), Key("api")])?;
+            }
+            if let Some(token) = &forge.token {
+                secret(token, vec![Key("forge"), Key("token")])?;
+            }
+        }
+        if let Some(bugzilla) = &self.bugzilla {
+            url(&bugzilla.url, vec![Key("bugzilla"), Key("url")])?;
+            secret(&bugzilla.api_key, vec![Key("bugzilla"), Key("api_key")])?;
+            if let Some(role) = &bugzilla.cc_role
+                && !self.roles.contains_key(role)
+            {
+                return Err(Misreference::new(
+                    format!(
+                        "[bugzilla] cc_role `{role}` is not defined; add a [roles.{role}] table"
+                    ),
+                    vec![Key("bugzilla"), Key("cc_role")],
+                ));
+            }
+            self.check_hook_on(&bugzilla.file_on).map_err(|why| {
+                Misreference::new(
+                    format!("[bugzilla] `file_on = \"{}\"` {why}", bugzilla.file_on),
+                    vec![Key("bugzilla"), Key("file_on")],
+                )
+            })?;
+            for (j, on) in bugzilla.comment_on.iter().enumerate() {
+                self.check_hook_on(on).map_err(|why| {
+                    Misreference::new(
+                        format!("[bugzilla] `comment_on` \"{on}\" {why}"),
+                        vec![Key("bugzilla"), Key("comment_on"), Index(j)],
+                    )
+                })?;
+            }
+        }
+        if let Some(etherpad) = &self.etherpad {
+            url(&etherpad.url, vec![Key("etherpad"), Key("url")])?;
+            secret(&etherpad.api_key, vec![Key("etherpad"), Key("api_key")])?;
+        }
+        let mut seen: Vec<String> = Vec::new();
+        for hook in crate::services::hooks(self) {
+            if hook_names.contains(&hook.name) || seen.contains(&hook.name) {
+                let section = hook.name.split('-').next().unwrap_or_default();
+                let section: &'static str = match section {
+                    "forge" => "forge",
+                    "bugzilla" => "bugzilla",
+                    _ => "etherpad",
+                };
+                return Err(Misreference::new(
+                    format!(
+                        "hook `{}` is listed twice: [{section}] adds a hook of that name; rename the [[hooks]] entry",
+                        hook.name
+                    ),
+                    vec![Key(section)],
+                ));
+            }
+            seen.push(hook.name);
         }
         Ok(())
     }
@@ -399,6 +491,49 @@ mod tests {
     use chrono::Weekday;
 
     use super::*;
+
+    #[test]
+    fn providers_are_checked() {
+        let bugzilla = |extra: &str| {
+            parse(
+                &format!(
+                    "[roles.qa]\n[bugzilla]\nurl = \"https://b\"\nproduct = \"P\"\ncomponent = \"C\"\n{extra}"
+                ),
+                Path::new("c.toml"),
+            )
+        };
+        bugzilla("cc_role = \"qa\"\ncomment_on = [\"signoff:qa\", \"deploy\"]\n").unwrap();
+        let err = bugzilla("cc_role = \"ops\"\n").unwrap_err();
+        assert!(
+            err.message.contains("cc_role `ops` is not defined"),
+            "{}",
+            err.message
+        );
+        let err = bugzilla("comment_on = [\"deploy\", \"sign-off\"]\n").unwrap_err();
+        assert!(err.message.starts_with("c.toml:6:25: "), "{}", err.message);
+        let err = bugzilla("api_key = \"hunter22\"\n").unwrap_err();
+        assert!(
+            err.message.contains("names no environment variable"),
+            "{}",
+            err.message
+        );
+        let err = parse(
+            "[[hooks]]\nname = \"forge-release\"\non = \"start\"\nurl = \"http://x\"\n[forge]\nkind = \"github\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            err.message.contains("[forge] adds a hook of that name"),
+            "{}",
+            err.message
+        );
+        let err = parse(
+            "[etherpad]\nurl = \"pad.example.com\"\npad = \"x\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(err.message.starts_with("c.toml:2:7: "), "{}", err.message);
+    }
 
     #[test]
     fn captures_are_checked() {
