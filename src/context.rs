@@ -297,16 +297,38 @@ pub struct NotesView {
     pub release: String,
     pub previous: Option<String>,
     pub compare_url: Option<String>,
-    /// Commits in this release and not in the previous one, folded under their merges.
+    /// Commits in this release and not in the previous one, folded under their merges, less
+    /// those of `groups` and `repicked`.
     pub entries: Vec<Entry>,
+    /// Classes of commits (`[[notes.groups]]`), each shown as one line.
+    pub groups: Vec<changelog::Group>,
     /// Commits of the previous release this one no longer contains (cherry-pick releases,
-    /// re-tags).
+    /// re-tags), less those `repicked`.
     pub dropped: Vec<Entry>,
-    /// Commits in `entries`, children included.
+    /// Commits of this release that are the same patch (git's patch-id) as a commit of the
+    /// previous release that it does not contain: picked again, so neither new nor dropped.
+    pub repicked: Vec<Repick>,
+    /// New commits: in this release, not in the previous one, not re-picked; merges and
+    /// grouped ones included (as `git rev-list --count` counts).
     pub count: usize,
+    /// Merge commits among them, and pull (merge) requests.
+    pub merges: usize,
+    pub pull_requests: usize,
+    /// `count` in words: `54 commit(s) (29 without merges; 28 pull request(s))`.
+    pub count_label: String,
     pub authors: Vec<Actor>,
     /// A first release shows only the newest commits.
     pub truncated: bool,
+}
+
+/// A commit of this release and the commit of the previous release with the same patch.
+#[derive(Serialize)]
+pub struct Repick {
+    #[serde(flatten)]
+    pub entry: Entry,
+    /// The commit of the previous release.
+    pub was: String,
+    pub was_short: String,
 }
 
 /// Computes the notes of release `name` at `target`, against `previous` (a release or tag).
@@ -332,11 +354,12 @@ pub fn notes_view(
     let mut commits = git.commits_between(target, previous_commit, limit)?;
     let truncated = commits.len() > FIRST_RELEASE_LIMIT && previous_commit.is_none();
     commits.truncate(FIRST_RELEASE_LIMIT.max(if truncated { 0 } else { commits.len() }));
-    let changes = changelog::fold(commits, target, &rules);
-    let dropped = match previous_commit {
+    let mut dropped = Vec::new();
+    let mut repicked = Vec::new();
+    match previous_commit {
         // The usual case: the previous release is an ancestor, so nothing was dropped, and
         // proving it is far cheaper than walking `this..prev`.
-        Some(prev) if git.is_ancestor(prev, target)? => Vec::new(),
+        Some(prev) if git.is_ancestor(prev, target)? => {}
         Some(prev) => {
             let mut gone = git.commits_between(prev, Some(target), usize::MAX)?;
             // A commit picked into the previous release is not dropped when this release has
@@ -346,10 +369,33 @@ pub fn notes_view(
                 changelog::picked_from(&c.body)
                     .is_none_or(|original| !git.is_ancestor(original, target).unwrap_or(false))
             });
-            changelog::fold(gone, prev, &rules).entries
+            // The same patch on both sides (`git log --cherry-mark`): picked again.
+            let ours: Vec<Oid> = commits.iter().map(|c| c.id).collect();
+            let theirs: Vec<Oid> = gone.iter().map(|c| c.id).collect();
+            let same = git.equivalent_commits(&ours, &theirs)?;
+            gone.retain(|c| !same.contains_key(&c.id));
+            let (again, new): (Vec<_>, Vec<_>) =
+                commits.into_iter().partition(|c| same.contains_key(&c.id));
+            commits = new;
+            repicked = changelog::fold(again, Oid::null(target.kind()), &rules)
+                .entries
+                .into_iter()
+                .map(|entry| -> Result<Repick> {
+                    let was = same[&entry.id.parse::<Oid>()?];
+                    Ok(Repick {
+                        entry,
+                        was: was.to_string(),
+                        was_short: git.short(was),
+                    })
+                })
+                .collect::<Result<_>>()?;
+            dropped = changelog::fold(gone, prev, &rules).entries;
         }
-        None => Vec::new(),
-    };
+        None => {}
+    }
+    let changes = changelog::fold(commits, target, &rules);
+    let mut entries = changes.entries;
+    let groups = changelog::group(&mut entries, &config.group_rules());
     let remote_url = git.remote_url(remote)?;
     let compare_url = previous.and_then(|p| {
         changelog::compare_url(
@@ -363,9 +409,14 @@ pub fn notes_view(
         release: name.to_owned(),
         previous: previous.map(str::to_owned),
         compare_url,
-        entries: changes.entries,
+        entries,
+        groups,
         dropped,
+        repicked,
         count: changes.count,
+        merges: changes.merges,
+        pull_requests: changes.pull_requests,
+        count_label: changelog::count_label(changes.count, changes.merges, changes.pull_requests),
         authors: changes.authors,
         truncated,
     })

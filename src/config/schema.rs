@@ -32,6 +32,9 @@ pub struct Config {
     /// Patterns in commit messages that become links in notes.
     #[serde(default)]
     pub links: Vec<LinkConfig>,
+    /// How notes fold classes of commits (`[[notes.groups]]`).
+    #[serde(default)]
+    pub notes: NotesConfig,
     /// Addresses for the mail templates.
     #[serde(default)]
     pub mail: MailConfig,
@@ -161,6 +164,28 @@ pub struct LinkConfig {
     pub pattern: LinkPattern,
     /// `{0}` is the whole match, `{1}`… its groups.
     pub url: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotesConfig {
+    /// Classes of commits folded into one line each ("60 localization updates").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupConfig>,
+}
+
+/// A class of commits that notes show as one line: those whose author (`Name <email>`) and
+/// subject match the patterns given (regular expressions, as in `[[links]]`, found anywhere
+/// in the text unless anchored).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupConfig {
+    /// The line's words after the count: `localization updates (Pontoon)`.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<LinkPattern>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<LinkPattern>,
 }
 
 /// A regular expression, checked when the config is read.
@@ -343,6 +368,9 @@ impl From<Day> for String {
 #[serde(deny_unknown_fields)]
 pub struct EnvironmentConfig {
     pub name: String,
+    /// Where the environment is seen (`https://stage.example.com`): the stage-test mail names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// What a release needs before it may be deployed here.
     #[serde(default)]
     pub requires: Requirements,
@@ -487,6 +515,18 @@ impl Config {
             .map(|l| crate::changelog::LinkRule {
                 pattern: l.pattern.0.clone(),
                 url: l.url.clone(),
+            })
+            .collect()
+    }
+
+    pub fn group_rules(&self) -> Vec<crate::changelog::GroupRule> {
+        self.notes
+            .groups
+            .iter()
+            .map(|g| crate::changelog::GroupRule {
+                name: g.name.clone(),
+                author: g.author.as_ref().map(|p| p.0.clone()),
+                subject: g.subject.as_ref().map(|p| p.0.clone()),
             })
             .collect()
     }
