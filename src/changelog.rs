@@ -364,6 +364,41 @@ pub fn compare_url(
     }
 }
 
+/// The forge's page of the file at `path` as of `rev` (a tag), from a remote URL as
+/// `compare_url` reads it; `None` for a forge it does not know.
+pub fn file_url(remote: Option<&str>, rev: &str, path: &str) -> Option<String> {
+    use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+    const SEGMENT: &AsciiSet = &CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'/')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}');
+    let (host, repo) = host_and_path(remote?)?;
+    let encode = |text: &str| -> String {
+        text.split('/')
+            .map(|part| utf8_percent_encode(part, SEGMENT).to_string())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let (rev, path) = (encode(rev), encode(path.trim_start_matches('/')));
+    if host.contains("github") {
+        Some(format!("https://{host}/{repo}/blob/{rev}/{path}"))
+    } else if host.contains("gitlab") {
+        Some(format!("https://{host}/{repo}/-/blob/{rev}/{path}"))
+    } else if host.contains("bitbucket") {
+        Some(format!("https://{host}/{repo}/src/{rev}/{path}"))
+    } else {
+        None
+    }
+}
+
 /// `(host, owner/repo)` of a remote URL, without user, port or `.git`.
 fn host_and_path(url: &str) -> Option<(String, String)> {
     let url = url.trim();
@@ -555,6 +590,24 @@ mod tests {
         let commits = vec![commit(3, &[9], "tip", ""), commit(2, &[1], "elsewhere", "")];
         let changes = fold(commits, oid(3), &[]);
         assert_eq!(changes.entries.len(), 2);
+    }
+
+    #[test]
+    fn file_links_on_each_forge_encode_the_path() {
+        assert_eq!(
+            file_url(
+                Some("git@github.com:o/r.git"),
+                "2026.11.19",
+                "docs/QA plan.md"
+            )
+            .as_deref(),
+            Some("https://github.com/o/r/blob/2026.11.19/docs/QA%20plan.md")
+        );
+        assert_eq!(
+            file_url(Some("https://gitlab.com/g/r.git"), "v1", "plan#1.md").as_deref(),
+            Some("https://gitlab.com/g/r/-/blob/v1/plan%231.md")
+        );
+        assert_eq!(file_url(Some("/srv/git/r.git"), "v1", "plan.md"), None);
     }
 
     #[test]

@@ -321,6 +321,23 @@ pub struct NotesView {
     pub truncated: bool,
 }
 
+impl NotesView {
+    /// The changes in a line: `12 commit(s), 2 re-picked, 1 dropped; 60 localization updates`.
+    pub fn summary(&self) -> String {
+        let mut line = self.count_label.clone();
+        if !self.repicked.is_empty() {
+            line.push_str(&format!(", {} re-picked", self.repicked.len()));
+        }
+        if !self.dropped.is_empty() {
+            line.push_str(&format!(", {} dropped", self.dropped.len()));
+        }
+        for g in &self.groups {
+            line.push_str(&format!("; {} {}", g.count, g.name));
+        }
+        line
+    }
+}
+
 /// A commit of this release and the commit of the previous release with the same patch.
 #[derive(Serialize)]
 pub struct Repick {
@@ -430,6 +447,9 @@ pub struct PadView {
     pub hero: Option<String>,
     pub previous: Option<String>,
     pub compare_url: Option<String>,
+    /// What the push brings, in a line: counts, re-picks, drops and each group
+    /// (`12 commit(s), 2 re-picked; 60 localization updates (Pontoon)`); none before it is cut.
+    pub summary: Option<String>,
     pub blockers: Vec<BlockerView>,
     pub picks: Vec<String>,
     pub checklist: Vec<PadItem>,
@@ -463,6 +483,12 @@ pub struct MailView {
 #[derive(Serialize)]
 pub struct TemplateContext {
     pub release: ReleaseView,
+    /// The environment tested before production: the first of two or more `[[environments]]`.
+    pub stage: Option<EnvironmentView>,
+    /// The verification plan: where it is, and how far it got.
+    pub plan: PlanView,
+    /// What happened during the release: every blocker met, comments, the closing note.
+    pub history: HistoryView,
     pub notes: NotesView,
     pub pad: PadView,
     pub user: Actor,
@@ -473,6 +499,99 @@ pub struct TemplateContext {
     pub duty: Option<String>,
     pub next: NextView,
     pub today: String,
+}
+
+#[derive(Serialize)]
+pub struct EnvironmentView {
+    pub name: String,
+    pub url: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct PlanView {
+    /// The Markdown plan in the repository (`[checklist] file`).
+    pub file: Option<String>,
+    /// `[checklist] url`, else the file's page on the forge at the release's tag.
+    pub url: Option<String>,
+    pub done: usize,
+    pub total: usize,
+}
+
+#[derive(Serialize, Default)]
+pub struct HistoryView {
+    /// Every blocker met, in the order they were filed; resolved ones say by whom.
+    pub blockers: Vec<BlockerHistory>,
+    pub comments: Vec<CommentView>,
+    /// `finish --note`: how the push went ("with any issues").
+    pub finish_note: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct BlockerHistory {
+    pub id: String,
+    pub title: Option<String>,
+    pub url: Option<String>,
+    pub by: Actor,
+    pub resolved: bool,
+    pub resolved_by: Option<Actor>,
+    /// The note given when it was resolved (`unblock --note`).
+    pub note: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct CommentView {
+    pub by: Actor,
+    pub time: String,
+    pub message: String,
+}
+
+/// The blockers and comments of a recorded release, from its events (the folded state keeps
+/// only the blockers still open and how many comments there are).
+fn history(session: &Session, release: &Release) -> Result<HistoryView> {
+    use crate::release::EventKind;
+    let store = session.store();
+    let mut view = HistoryView {
+        finish_note: release.finished.as_ref().and_then(|f| f.note.clone()),
+        ..HistoryView::default()
+    };
+    if !store.exists(&release.name)? {
+        return Ok(view);
+    }
+    for event in store.events(&release.name)? {
+        match event.kind {
+            EventKind::Block { id, title, url } => {
+                view.blockers.retain(|b| b.id != id || b.resolved);
+                view.blockers.push(BlockerHistory {
+                    id,
+                    title,
+                    url,
+                    by: event.actor,
+                    resolved: false,
+                    resolved_by: None,
+                    note: None,
+                });
+            }
+            EventKind::Unblock { id, note } => {
+                if let Some(b) = view
+                    .blockers
+                    .iter_mut()
+                    .rev()
+                    .find(|b| b.id == id && !b.resolved)
+                {
+                    b.resolved = true;
+                    b.resolved_by = Some(event.actor);
+                    b.note = note;
+                }
+            }
+            EventKind::Comment { message } => view.comments.push(CommentView {
+                by: event.actor,
+                time: event.time.to_rfc3339(),
+                message,
+            }),
+            _ => {}
+        }
+    }
+    Ok(view)
 }
 
 /// Builds the template context of `release` (recorded, or a draft about to be recorded).
@@ -506,6 +625,7 @@ pub fn template_context(
         hero: duty.clone(),
         previous: release.previous.clone(),
         compare_url: notes.compare_url.clone(),
+        summary: Some(notes.summary()),
         blockers: view.blockers.clone(),
         picks: view
             .picks
@@ -524,7 +644,33 @@ pub fn template_context(
     };
     let mut all_vars = config.vars.clone();
     all_vars.extend(vars.iter().cloned());
+    let stage = match config.environments.as_slice() {
+        [first, _, ..] => Some(EnvironmentView {
+            name: first.name.clone(),
+            url: first.url.clone(),
+        }),
+        _ => None,
+    };
+    let plan_file = config.checklist.file.clone();
+    let plan_url = config.checklist.url.clone().or_else(|| {
+        let rev = release.tag.as_deref().unwrap_or(&release.target);
+        let remote = session
+            .git
+            .remote_url(&config.release.remote)
+            .ok()
+            .flatten();
+        changelog::file_url(remote.as_deref(), rev, plan_file.as_deref()?)
+    });
+    let plan = PlanView {
+        file: plan_file,
+        url: plan_url,
+        done: view.checklist.done,
+        total: view.checklist.total,
+    };
     Ok(TemplateContext {
+        history: history(session, release)?,
+        stage,
+        plan,
         release: view,
         notes,
         pad,
@@ -554,6 +700,7 @@ pub fn next_pad(context: &TemplateContext, checklist: &[PadItem]) -> PadView {
         hero: context.next.duty.clone(),
         previous: Some(context.release.name.clone()),
         compare_url: None,
+        summary: None,
         blockers: Vec::new(),
         picks: Vec::new(),
         checklist: checklist

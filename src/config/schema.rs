@@ -226,6 +226,10 @@ pub struct ChecklistConfig {
     /// A Markdown test plan in the repository; its steps become items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// Where people read the plan (a wiki page); the stage-test mail links it. Without it, a
+    /// `file` is linked on the forge at the release's tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     #[serde(default)]
     pub items: Vec<ItemConfig>,
 }
