@@ -21,11 +21,28 @@ fn the_demo_runs_both_processes_and_leaves_the_caller_alone() {
         "Undo migration 000002_add_email",
         "ALTER TABLE users DROP COLUMN email;",
         "picked",
+        "$ git release init --preset push-duty",
         "has push duty",
         "==> push pad for the next push",
+        "How it went: no issues",
     ] {
         assert!(out.contains(step), "the demo lacks {step:?}:\n{out}");
     }
+    // The weekly process runs on its own preset: releases started on a Tuesday are named
+    // after that week's Thursday, dotted, not after the day they were cut.
+    let mut weekly = 0;
+    let lines: Vec<&str> = out.lines().collect();
+    for pair in lines.windows(2) {
+        let Some(on) = pair[0].strip_prefix("$ git release start --on ") else {
+            continue;
+        };
+        let tuesday = chrono::NaiveDate::parse_from_str(on, "%Y-%m-%d").unwrap();
+        assert_eq!(tuesday.weekday(), Weekday::Tue);
+        let thursday = tuesday + chrono::Days::new(2);
+        assert_eq!(pair[1], thursday.format("%Y.%m.%d").to_string(), "{out}");
+        weekly += 1;
+    }
+    assert_eq!(weekly, 2, "{out}");
     assert_eq!(
         env.snapshot(),
         before,
