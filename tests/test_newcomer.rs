@@ -531,3 +531,103 @@ fn finish_plans_the_push_after_the_release_own_week() {
     assert!(out.contains("# Push 2026.01.29 (2026-01-29)\n"), "{out}");
     assert!(out.contains("Hero: bob\n"), "{out}");
 }
+
+/// `git release <TAB>` in zsh: zsh's own git completion lists `release` (from the `_git-release`
+/// file on $fpath) and completes its words with `_git-release`. Run in a real zsh on a
+/// pseudo-terminal (tests/fixtures/zsh_complete.zsh); .ci/run installs Debian's zsh.
+#[test]
+fn git_release_tab_completes_in_zsh() {
+    let env = TestEnv::new();
+    let fpath = env.root.join("zfunc");
+    let bin = env.root.join("bin");
+    std::fs::create_dir_all(&fpath).unwrap();
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(fpath.join("_git-release"), env.ok(&["completions", "zsh"])).unwrap();
+    std::os::unix::fs::symlink(env.cmd().get_program(), bin.join("git-release")).unwrap();
+    let driver = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/zsh_complete.zsh"
+    );
+    let complete = |line: &str| -> Vec<String> {
+        let out = std::process::Command::new("zsh")
+            .arg("-f")
+            .arg(driver)
+            .arg(&fpath)
+            .arg(&bin)
+            .arg(line)
+            .env("HOME", &env.root)
+            .output()
+            .expect("zsh runs (.ci/run installs it)");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The matches, amid the line editor's escape sequences.
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut hits: Vec<String> = text
+            .split("HIT:")
+            .skip(1)
+            .map(|rest| {
+                rest.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
+                    .collect::<String>()
+            })
+            // The terminal echoes the wrapper's own `HIT:$h` too.
+            .filter(|hit| !hit.is_empty())
+            .collect();
+        hits.sort();
+        hits.dedup();
+        hits
+    };
+    assert_eq!(complete("git release sta"), ["start", "status"]);
+    assert_eq!(complete("git rel"), ["release"]);
+    assert_eq!(complete("git release deploy --f"), ["--force"]);
+    assert_eq!(complete("git-release rollf"), ["rollforward"]);
+}
+
+/// `git release <TAB>` in fish, with the script in conf.d/: fish's git completion offers
+/// `release`, and the words after it complete as `git-release`'s. .ci/run installs fish.
+#[test]
+fn git_release_tab_completes_in_fish() {
+    let env = TestEnv::new();
+    let config = env.root.join("config");
+    let conf_d = config.join("fish/conf.d");
+    let bin = env.root.join("bin");
+    std::fs::create_dir_all(&conf_d).unwrap();
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(
+        conf_d.join("git-release.fish"),
+        env.ok(&["completions", "fish"]),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(env.cmd().get_program(), bin.join("git-release")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let complete = |line: &str| -> Vec<String> {
+        let out = std::process::Command::new("fish")
+            .args(["-c", "complete -C $argv[1]"])
+            .arg(line)
+            .env("HOME", &env.root)
+            .env("XDG_CONFIG_HOME", &config)
+            .env("PATH", &path)
+            .output()
+            .expect("fish runs (.ci/run installs it)");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && err.is_empty(), "{err}");
+        let mut words: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.split('\t').next().unwrap().to_owned())
+            .collect();
+        words.sort();
+        words.dedup();
+        words
+    };
+    assert_eq!(complete("git release sta"), ["start", "status"]);
+    assert!(complete("git rel").contains(&"release".to_owned()));
+    assert_eq!(complete("git -C . release deploy --f"), ["--force"]);
+    assert_eq!(complete("git-release rollf"), ["rollforward"]);
+}
