@@ -631,3 +631,56 @@ fn git_release_tab_completes_in_fish() {
     assert_eq!(complete("git -C . release deploy --f"), ["--force"]);
     assert_eq!(complete("git-release rollf"), ["rollforward"]);
 }
+
+/// What help `git release` gives through the real git: git passes `-h` and a subcommand's
+/// `--help` on, so those are the built-in help; `git release --help` git turns into
+/// `git help release`, which runs `man git-release` itself, so it shows the page once
+/// `man --install` has put it where man looks, and man's "No manual entry" before: git gives
+/// a command no way to answer instead (README, "Help").
+#[test]
+fn help_through_git() {
+    let env = TestEnv::new();
+    let prefix = env.root.join("prefix");
+    std::fs::create_dir_all(prefix.join("bin")).unwrap();
+    std::fs::copy(env.cmd().get_program(), prefix.join("bin/git-release")).unwrap();
+    let path = format!(
+        "{}:{}",
+        prefix.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let git = |args: &[&str]| -> (String, String) {
+        let out = env
+            .git_cmd()
+            .args(args)
+            .env("PATH", &path)
+            .env_remove("MANPATH")
+            .env("MANPAGER", "cat")
+            .env("PAGER", "cat")
+            .env("MANWIDTH", "100")
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (out, _) = git(&["release", "deploy", "--help"]);
+    assert!(out.starts_with("Record that the release was deployed"), "{out}");
+    assert!(out.contains("Examples:"), "{out}");
+    let (out, _) = git(&["release", "-h"]);
+    assert!(out.contains("Usage: git release [OPTIONS] <COMMAND>"), "{out}");
+    let (out, err) = git(&["release", "--help"]);
+    assert!(err.contains("No manual entry for git-release"), "{out}{err}");
+    let (out, _) = git(&["release", "man", "--install"]);
+    assert_eq!(
+        out.trim(),
+        prefix.join("share/man/man1/git-release.1").display().to_string()
+    );
+    let (out, err) = git(&["release", "--help"]);
+    assert!(
+        out.contains("git-release - Date-based release trains"),
+        "{out}{err}"
+    );
+    let (out, _) = git(&["help", "release"]);
+    assert!(out.contains("git-release-deploy"), "{out}");
+}
