@@ -665,16 +665,28 @@ fn help_through_git() {
         )
     };
     let (out, _) = git(&["release", "deploy", "--help"]);
-    assert!(out.starts_with("Record that the release was deployed"), "{out}");
+    assert!(
+        out.starts_with("Record that the release was deployed"),
+        "{out}"
+    );
     assert!(out.contains("Examples:"), "{out}");
     let (out, _) = git(&["release", "-h"]);
-    assert!(out.contains("Usage: git release [OPTIONS] <COMMAND>"), "{out}");
+    assert!(
+        out.contains("Usage: git release [OPTIONS] <COMMAND>"),
+        "{out}"
+    );
     let (out, err) = git(&["release", "--help"]);
-    assert!(err.contains("No manual entry for git-release"), "{out}{err}");
+    assert!(
+        err.contains("No manual entry for git-release"),
+        "{out}{err}"
+    );
     let (out, _) = git(&["release", "man", "--install"]);
     assert_eq!(
         out.trim(),
-        prefix.join("share/man/man1/git-release.1").display().to_string()
+        prefix
+            .join("share/man/man1/git-release.1")
+            .display()
+            .to_string()
     );
     let (out, err) = git(&["release", "--help"]);
     assert!(
