@@ -542,6 +542,19 @@ subject = "^Bump "
     assert!(tag.contains("- 3 localization updates (Pontoon)"), "{tag}");
     assert!(tag.contains("- 2 dependency updates"), "{tag}");
     assert!(!tag.contains("Bump lodash"), "{tag}");
+    // The pad's summary line and the mails (which include the notes) have them too.
+    let pad = env.ok(&["render", "push-pad"]);
+    assert!(
+        pad.contains(
+            "What: 8 commit(s) (6 without merges; 2 pull request(s)); 3 localization updates (Pontoon); 2 dependency updates\n"
+        ),
+        "{pad}"
+    );
+    let mail = env.ok(&["render", "stage-test-mail"]);
+    assert!(
+        mail.contains("- 3 localization updates (Pontoon)"),
+        "{mail}"
+    );
 
     // A group with no pattern would take everything: refused where it is written.
     env.write(
