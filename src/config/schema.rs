@@ -32,6 +32,9 @@ pub struct Config {
     /// Patterns in commit messages that become links in notes.
     #[serde(default)]
     pub links: Vec<LinkConfig>,
+    /// How notes fold classes of commits (`[[notes.groups]]`).
+    #[serde(default)]
+    pub notes: NotesConfig,
     /// Addresses for the mail templates.
     #[serde(default)]
     pub mail: MailConfig,
@@ -289,6 +292,28 @@ pub struct LinkConfig {
     pub url: String,
 }
 
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotesConfig {
+    /// Classes of commits folded into one line each ("60 localization updates").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupConfig>,
+}
+
+/// A class of commits that notes show as one line: those whose author (`Name <email>`) and
+/// subject match the patterns given (regular expressions, as in `[[links]]`, found anywhere
+/// in the text unless anchored).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupConfig {
+    /// The line's words after the count: `localization updates (Pontoon)`.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<LinkPattern>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<LinkPattern>,
+}
+
 /// A regular expression, checked when the config is read.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(try_from = "String", into = "String")]
@@ -327,6 +352,10 @@ pub struct ChecklistConfig {
     /// A Markdown test plan in the repository; its steps become items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// Where people read the plan (a wiki page); the stage-test mail links it. Without it, a
+    /// `file` is linked on the forge at the release's tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     #[serde(default)]
     pub items: Vec<ItemConfig>,
 }
@@ -469,6 +498,9 @@ impl From<Day> for String {
 #[serde(deny_unknown_fields)]
 pub struct EnvironmentConfig {
     pub name: String,
+    /// Where the environment is seen (`https://stage.example.com`): the stage-test mail names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// What a release needs before it may be deployed here.
     #[serde(default)]
     pub requires: Requirements,
@@ -613,6 +645,18 @@ impl Config {
             .map(|l| crate::changelog::LinkRule {
                 pattern: l.pattern.0.clone(),
                 url: l.url.clone(),
+            })
+            .collect()
+    }
+
+    pub fn group_rules(&self) -> Vec<crate::changelog::GroupRule> {
+        self.notes
+            .groups
+            .iter()
+            .map(|g| crate::changelog::GroupRule {
+                name: g.name.clone(),
+                author: g.author.as_ref().map(|p| p.0.clone()),
+                subject: g.subject.as_ref().map(|p| p.0.clone()),
             })
             .collect()
     }

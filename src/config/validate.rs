@@ -41,6 +41,17 @@ impl Config {
     /// lists that must not be empty are not.
     fn check_references(&self) -> Result<(), Misreference> {
         use Step::{Index, Key};
+        for (i, group) in self.notes.groups.iter().enumerate() {
+            if group.author.is_none() && group.subject.is_none() {
+                return Err(Misreference::new(
+                    format!(
+                        "notes group `{}` has no `author` or `subject` pattern, so it would take every commit",
+                        group.name
+                    ),
+                    vec![Key("notes"), Key("groups"), Index(i), Key("name")],
+                ));
+            }
+        }
         let mut environments_before: Vec<&str> = Vec::new();
         for (i, env) in self.environments.iter().enumerate() {
             let here = |rest: &[Step]| [&[Key("environments"), Index(i)], rest].concat();

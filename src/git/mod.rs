@@ -7,6 +7,7 @@ mod merge;
 mod notes;
 mod odb;
 mod open;
+mod patch_id;
 mod refs;
 mod sign;
 mod transport;
