@@ -49,6 +49,10 @@ pub struct ReleaseView {
     pub failed_hooks: Vec<crate::release::state::FailedHook>,
     /// The latest result of each HTTP gate `git release wait` polled.
     pub http_gates: BTreeMap<String, crate::release::state::GateResult>,
+    /// The latest verdict of each monitor on each environment (`git release watch`).
+    pub monitors: Vec<crate::release::state::MonitorVerdict>,
+    /// Set while shipping is frozen: who froze it, when, and why (`note`).
+    pub frozen: Option<Stamp>,
     /// Event kinds written by a newer git-release that this one does not understand.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_events: Vec<String>,
@@ -207,6 +211,8 @@ pub fn recorded_view(session: &Session, release: &Release) -> Result<ReleaseView
         },
         failed_hooks: release.failed_hooks.clone(),
         http_gates: release.gates.clone(),
+        monitors: release.monitors.clone(),
+        frozen: release.frozen.clone(),
         unknown_events: release.unknown_kinds.clone(),
     })
 }
@@ -251,6 +257,8 @@ pub fn tag_only_view(session: &Session, asked: Option<&str>) -> Result<Option<Re
         duty: None,
         failed_hooks: Vec::new(),
         http_gates: BTreeMap::new(),
+        monitors: Vec::new(),
+        frozen: None,
         unknown_events: Vec::new(),
     }))
 }

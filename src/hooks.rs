@@ -22,6 +22,18 @@ pub struct Request {
 pub struct Response {
     pub status: u16,
     pub body: String,
+    /// The answer's headers (names in lower case), for services that page with `Link`.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Response {
+    /// The first header called `name` (any case), if it is text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 pub struct Http {
@@ -97,11 +109,17 @@ impl Http {
                 .and_then(|l| l.to_str().ok())
                 .and_then(|l| url.join(l).ok());
             let Some(next) = location.filter(|_| status.is_redirection()) else {
+                let headers = response
+                    .headers()
+                    .iter()
+                    .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                    .collect();
                 let body = read_capped(response)
                     .map_err(|e| secrets.redact(&format!("{shown_url}: {e}")))?;
                 return Ok(Response {
                     status: status.as_u16(),
                     body,
+                    headers,
                 });
             };
             hops += 1;

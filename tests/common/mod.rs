@@ -321,6 +321,8 @@ pub enum Reply {
     Status(u16, String),
     /// Accept the request and answer nothing for this long.
     Hang(std::time::Duration),
+    /// A status with extra headers (`Link` for paging) and a JSON body.
+    WithHeaders(u16, Vec<(String, String)>, String),
 }
 
 /// An HTTP server on 127.0.0.1 that the test scripts: `reply(n, request)` answers the n-th
@@ -391,6 +393,15 @@ impl TestServer {
                         );
                     }
                     Reply::Hang(time) => std::thread::sleep(time),
+                    Reply::WithHeaders(status, extra, body) => {
+                        let extra: String =
+                            extra.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
+                        let _ = write!(
+                            stream,
+                            "HTTP/1.1 {status} Scripted\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                            body.len()
+                        );
+                    }
                 }
             }
         });
