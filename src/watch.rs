@@ -46,6 +46,15 @@ pub fn prepare(monitors: &[MonitorConfig], release: &Release) -> Result<Vec<Prep
                             ))
                             .hint(format!("export {name}=… (the token) and run the command again"))
                         })?;
+                        // A short value garbles every text it is masked in, and gives it away.
+                        if secret.chars().count() < 6 {
+                            return Err(Failure::new(format!(
+                                "monitor `{}`: the environment variable {name} holds fewer than 6 characters; a secret needs at least 6",
+                                m.name
+                            ))
+                            .hint(format!("give {name} the real token"))
+                            .into());
+                        }
                         value = value.replace(&format!("{{{{ env.{name} }}}}"), &secret);
                     }
                     (Some(value), Secrets::from_env(&[template]))

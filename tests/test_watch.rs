@@ -192,6 +192,11 @@ fn a_clean_window_holds_and_is_recorded() {
             .contains("monitor    5xx on production: held")
     );
     env.ok(&["verify", "production"]);
+    let mail = env.ok(&["render", "push-done-mail"]);
+    assert!(
+        mail.contains("- 5xx on production: held (5xx 0.1 < 0.5)"),
+        "{mail}"
+    );
 
     // What the services received: their documented requests.
     let sent = s.received();
