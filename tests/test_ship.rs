@@ -259,3 +259,67 @@ fn a_freeze_stops_ship_until_it_is_lifted() {
         "{log}"
     );
 }
+
+#[test]
+fn ship_polls_gates_once_and_stops_on_a_failed_hook() {
+    // CI is pending on the first poll and green on the second; the stage hook fails once.
+    let ci = TestServer::start(|n, _| {
+        let state = if n == 0 { "pending" } else { "success" };
+        Reply::Status(200, format!(r#"{{"state":"{state}"}}"#))
+    });
+    let hooks = TestServer::start(|n, _| {
+        if n == 0 {
+            Reply::Status(503, r#"{"error":"jenkins is restarting"}"#.into())
+        } else {
+            Reply::Status(201, "{}".into())
+        }
+    });
+    let prom = prometheus();
+    let env = TestEnv::new();
+    let text = config(&hooks.url, &prom.url)
+        .replace(
+            "[[environments]]\nname = \"stage\"\n",
+            &format!(
+                "[[gates]]\nname = \"ci\"\nurl = \"{}/status/{{{{ release.target }}}}\"\nexpect_json = {{ pointer = \"/state\", equals = \"success\" }}\n\n[[environments]]\nname = \"stage\"\nrequires = {{ gates = [\"ci\"] }}\n",
+                ci.url
+            ),
+        )
+        .replace("requires = { signoffs = [\"qa\"], deployed = [\"stage\"] }", "requires = { deployed = [\"stage\"] }");
+    env.write(".release/config.toml", &text);
+
+    let err = env.fails(&["ship"], 1);
+    assert!(
+        err.contains("waits for gate `ci` before stage: /state = \"pending\""),
+        "{err}"
+    );
+    let head = env.git(&["rev-parse", "HEAD"]);
+    assert_eq!(ci.received()[0].path, format!("/status/{head}"));
+    assert!(
+        hooks.received().is_empty(),
+        "nothing deployed before the gate passed"
+    );
+
+    // The gate passes; the stage hook fails: ship stops there, recorded.
+    let (code, stdout, stderr) = env.run(&["ship"]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("gate ci passed: HTTP 200, /state = \"success\""),
+        "{stdout}"
+    );
+    assert!(stderr.contains("hook deploy#1 failed"), "{stderr}");
+    assert!(stderr.contains("git release hooks retry"), "{stderr}");
+    assert!(!stdout.contains("another run"), "{stdout}");
+    assert_eq!(hooks.received().len(), 1);
+    // Again: still stopped, nothing sent, nothing written.
+    let before = env.refs();
+    env.fails(&["ship"], 1);
+    assert_eq!(env.refs(), before);
+    env.ok(&["hooks", "retry"]);
+    let out = env.ok(&["ship"]);
+    assert!(out.contains("is on production; finished"), "{out}");
+    let paths: Vec<String> = hooks.received().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        paths,
+        ["/deploy/stage", "/deploy/stage", "/deploy/production"]
+    );
+}

@@ -165,6 +165,26 @@ fn a_clean_window_holds_and_is_recorded() {
         "{err}"
     );
 
+    let before = env.refs();
+    let (code, plan, _) = watch(&env, &["--dry-run", "--for", "10m"]);
+    assert_eq!(code, 0, "{plan}");
+    assert!(
+        plan.contains("would poll monitor 5xx (prometheus): GET "),
+        "{plan}"
+    );
+    assert!(
+        !plan.contains("/api/v1/query_range?"),
+        "no baseline without max_increase: {plan}"
+    );
+    assert!(
+        plan.contains("would poll monitor responses (graphite): GET ")
+            && plan.contains("format=json"),
+        "{plan}"
+    );
+    assert!(!plan.contains(TOKEN), "{plan}");
+    assert!(s.received().is_empty() && p.received().is_empty() && g.received().is_empty());
+    assert_eq!(env.refs(), before, "a dry run wrote");
+
     let (code, stdout, stderr) = watch(
         &env,
         &["production", "--for", "300ms", "--interval", "100ms"],

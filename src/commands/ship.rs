@@ -131,10 +131,7 @@ fn ship(args: &ShipArgs, out: &mut dyn Write) -> Result<()> {
                         .into());
                     }
                     writeln!(out, "gate {gate} passed: {detail}")?;
-                    expected += 1;
-                    if super::load(&session, &name)?.events != expected {
-                        return Err(AnotherRun(name).into());
-                    }
+                    expected = settle(&session, &name, expected + 1)?;
                 }
             }
             Step::Deploy(env) => {
@@ -160,7 +157,11 @@ fn ship(args: &ShipArgs, out: &mut dyn Write) -> Result<()> {
                         }))
                     })?;
                 writeln!(out, "deployed {name} to {env}")?;
-                expected = appended.map_or(expected, |a| a.release.events);
+                expected = settle(
+                    &session,
+                    &name,
+                    appended.map_or(expected, |a| a.release.events),
+                )?;
             }
             Step::Watch(env) => {
                 let ship = &session.config.config.ship;
@@ -199,6 +200,31 @@ fn ship(args: &ShipArgs, out: &mut dyn Write) -> Result<()> {
             Step::Human(line, hints) => return Err(stop(Failure::gate(line), hints)),
             Step::Failed(line, hints) => return Err(stop(Failure::new(line), hints)),
         }
+    }
+}
+
+/// The release's event count after a step of this run that left `ours` events: the results
+/// of the hooks it fired (`hook-failed`) may follow them; any other event is another
+/// writer's.
+fn settle(session: &Session, name: &str, ours: u64) -> Result<u64> {
+    let now = super::load(session, name)?.events;
+    if now == ours {
+        return Ok(now);
+    }
+    let mut events = session.store().events(name)?;
+    crate::release::state::sort(&mut events);
+    let extra = usize::try_from(now.saturating_sub(ours)).unwrap_or(usize::MAX);
+    let hook_results = now > ours
+        && events.iter().rev().take(extra).all(|e| {
+            matches!(
+                e.kind,
+                EventKind::HookFailed { .. } | EventKind::HookOk { .. }
+            )
+        });
+    if hook_results {
+        Ok(now)
+    } else {
+        Err(AnotherRun(name.to_owned()).into())
     }
 }
 
@@ -277,6 +303,15 @@ fn next_step(session: &Session, release: &Release) -> Result<Step> {
                 f.note.clone().unwrap_or_default()
             ),
             vec!["`git release unfreeze` lifts the freeze".into()],
+        ));
+    }
+    if let Some(failed) = release.failed_hooks.first() {
+        return Ok(Step::Failed(
+            format!(
+                "release {name}: hook {} failed ({}); what it was to do may not have happened",
+                failed.hook, failed.error
+            ),
+            vec!["`git release hooks retry`, then ship again".into()],
         ));
     }
     let checklist = session.checklist(release)?;
