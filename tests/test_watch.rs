@@ -217,6 +217,11 @@ fn a_clean_window_holds_and_is_recorded() {
         mail.contains("- 5xx on production: held (5xx 0.1 < 0.5)"),
         "{mail}"
     );
+    let pad = env.ok(&["render", "push-pad"]);
+    assert!(
+        pad.contains("## Monitors\n\n- new-errors on production: held"),
+        "{pad}"
+    );
 
     // What the services received: their documented requests.
     let sent = s.received();
