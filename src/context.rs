@@ -52,6 +52,10 @@ pub struct ReleaseView {
     /// What services answered, kept by `capture` (`release.facts.bug_url`); control
     /// characters are written as `\u{…}` escapes.
     pub facts: BTreeMap<String, String>,
+    /// The latest verdict of each monitor on each environment (`git release watch`).
+    pub monitors: Vec<crate::release::state::MonitorVerdict>,
+    /// Set while shipping is frozen: who froze it, when, and why (`note`).
+    pub frozen: Option<Stamp>,
     /// Event kinds written by a newer git-release that this one does not understand.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_events: Vec<String>,
@@ -215,6 +219,8 @@ pub fn recorded_view(session: &Session, release: &Release) -> Result<ReleaseView
             .iter()
             .map(|(name, fact)| (name.clone(), printable(&fact.value)))
             .collect(),
+        monitors: release.monitors.clone(),
+        frozen: release.frozen.clone(),
         unknown_events: release.unknown_kinds.clone(),
     })
 }
@@ -274,6 +280,8 @@ pub fn tag_only_view(session: &Session, asked: Option<&str>) -> Result<Option<Re
         failed_hooks: Vec::new(),
         http_gates: BTreeMap::new(),
         facts: BTreeMap::new(),
+        monitors: Vec::new(),
+        frozen: None,
         unknown_events: Vec::new(),
     }))
 }

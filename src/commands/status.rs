@@ -227,6 +227,30 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
         let label = if i == 0 { "facts" } else { "" };
         writeln!(out, "  {label:<10} {name} = {value}")?;
     }
+    for m in &v.monitors {
+        let state = if m.passed {
+            paint("held", Tone::Good)
+        } else {
+            paint("FAILED", Tone::Bad)
+        };
+        writeln!(
+            out,
+            "  monitor    {} on {}: {state} {} — {}",
+            m.monitor,
+            m.env,
+            super::human_time(m.by.time.to_utc()),
+            m.detail
+        )?;
+    }
+    if let Some(f) = &v.frozen {
+        writeln!(
+            out,
+            "  frozen     {} by {}: {} — `git release unfreeze`",
+            super::human_time(f.time.to_utc()),
+            f.actor(),
+            f.note.as_deref().unwrap_or_default()
+        )?;
+    }
     for f in &v.failed_hooks {
         writeln!(
             out,

@@ -265,3 +265,35 @@ fn record(session: &Session, name: &str, gate: &str, passed: bool, detail: Strin
     })?;
     Ok(())
 }
+
+/// Polls the gate called `gate` once for release `name` and records it when it passed;
+/// returns what it saw (`ship` checks gates without waiting for them).
+pub fn poll_once(session: &Session, name: &str, gate: &str) -> Result<(bool, String)> {
+    let config = session
+        .config
+        .config
+        .gates
+        .iter()
+        .find(|g| g.name == gate)
+        .ok_or_else(|| Failure::new(format!("there is no gate `{gate}`")))?;
+    let release = super::load(session, name)?;
+    let (request, shown, secrets) = render_gate(session, &release, config)?;
+    let http = Http::new(Duration::from_secs(30))?;
+    match poll(
+        &http,
+        config,
+        &request,
+        &shown,
+        &secrets.and(&super::hooks::config_secrets(session)),
+        Duration::from_secs(30),
+    ) {
+        Seen::Passed(detail, captured) => {
+            let source = format!("gate {gate}");
+            super::hooks::warn_refused(&source, &captured);
+            record(session, name, gate, true, detail.clone())?;
+            super::hooks::record_facts(session, name, &source, &captured.facts)?;
+            Ok((true, detail))
+        }
+        Seen::Not(detail) | Seen::Unanswered(detail) => Ok((false, detail)),
+    }
+}

@@ -61,6 +61,12 @@ pub struct Config {
     /// The next push's pad in Etherpad.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub etherpad: Option<EtherpadConfig>,
+    /// What `git release watch` polls after a deployment (Sentry, Prometheus, Graphite).
+    #[serde(default)]
+    pub monitors: Vec<MonitorConfig>,
+    /// The policy of `git release ship`.
+    #[serde(default)]
+    pub ship: ShipConfig,
 }
 
 /// `[forge]`: create or update the release object for the tag.
@@ -171,6 +177,91 @@ fn default_etherpad_key() -> String {
 
 fn default_pad_template() -> String {
     "push-pad".into()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MonitorKind {
+    Sentry,
+    Prometheus,
+    Graphite,
+}
+
+impl MonitorKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            MonitorKind::Sentry => "sentry",
+            MonitorKind::Prometheus => "prometheus",
+            MonitorKind::Graphite => "graphite",
+        }
+    }
+}
+
+/// One monitor; which fields it needs depends on its kind (checked when the config is read).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorConfig {
+    pub name: String,
+    pub kind: MonitorKind,
+    /// The service's base URL (`https://sentry.io`, `https://prometheus.example.com`).
+    pub url: String,
+    /// A bearer token, from the environment only: `${SENTRY_TOKEN}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// Sentry: the organization and project slugs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// Sentry: how many new issues are allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_new: Option<u64>,
+    /// Sentry: only issues of this level (`error`, `fatal` …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// Sentry: count issues whose first release is this one (`{{ release.name }}`, or the
+    /// name your SDK reports) instead of issues first seen since the deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_release: Option<String>,
+    /// Prometheus: the PromQL expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// Graphite: the render target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub below: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub above: Option<f64>,
+    /// At most this many times the same reading over the window before the deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_increase: Option<f64>,
+}
+
+impl MonitorConfig {
+    pub fn rule(&self) -> crate::release::monitor::Rule {
+        crate::release::monitor::Rule {
+            below: self.below,
+            above: self.above,
+            max_increase: self.max_increase,
+        }
+    }
+}
+
+/// `[ship]`: what `git release ship` may do on its own.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShipConfig {
+    /// Environments a person must deploy; ship deploys every other one whose gate is open.
+    #[serde(default)]
+    pub manual: Vec<String>,
+    /// How long ship watches the monitors after the last environment (`30m`); no watch when
+    /// unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watch: Option<String>,
+    /// How often it polls them meanwhile (default `1m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

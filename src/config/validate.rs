@@ -164,6 +164,7 @@ impl Config {
                 ));
             }
         }
+        self.check_monitors()?;
         if self.duty.as_ref().is_some_and(|d| d.rotation.is_empty()) {
             return Err(Misreference::new(
                 "[duty] rotation is empty; list who takes push duty, in turn".into(),
@@ -280,6 +281,151 @@ impl Config {
                 ));
             }
             seen.push(hook.name);
+        }
+        Ok(())
+    }
+
+    /// Checks `[[monitors]]` (named once, each with what its kind needs, a token only from
+    /// the environment), `requires.monitors` and `[ship]`.
+    fn check_monitors(&self) -> Result<(), Misreference> {
+        use super::schema::MonitorKind;
+        use Step::{Index, Key};
+        let mut names: Vec<&str> = Vec::new();
+        for (i, m) in self.monitors.iter().enumerate() {
+            let here = |key| vec![Key("monitors"), Index(i), Key(key)];
+            if m.name.is_empty() || names.contains(&m.name.as_str()) {
+                return Err(Misreference::new(
+                    format!("monitor `{}` is listed twice or has no name", m.name),
+                    here("name"),
+                ));
+            }
+            names.push(&m.name);
+            if !m.url.starts_with("http://") && !m.url.starts_with("https://") {
+                return Err(Misreference::new(
+                    format!(
+                        "monitor `{}`: url must start with http:// or https://",
+                        m.name
+                    ),
+                    here("url"),
+                ));
+            }
+            if let Some(token) = &m.token
+                && crate::hooks::env_names(&[token]).is_empty()
+            {
+                return Err(Misreference::new(
+                    format!(
+                        "monitor `{}`: a token is a secret and comes from the environment only; write token = \"${{NAME}}\"",
+                        m.name
+                    ),
+                    here("token"),
+                ));
+            }
+            let missing = |key: &'static str, what: &str| {
+                Misreference::new(
+                    format!(
+                        "monitor `{}` of kind {} needs `{key}` ({what})",
+                        m.name,
+                        m.kind.name()
+                    ),
+                    vec![Key("monitors"), Index(i), Key("kind")],
+                )
+            };
+            let misplaced = |key: &'static str| {
+                Misreference::new(
+                    format!(
+                        "monitor `{}`: `{key}` does not apply to kind {}",
+                        m.name,
+                        m.kind.name()
+                    ),
+                    here(key),
+                )
+            };
+            match m.kind {
+                MonitorKind::Sentry => {
+                    if m.org.is_none() {
+                        return Err(missing("org", "the organization slug"));
+                    }
+                    if m.project.is_none() {
+                        return Err(missing("project", "the project slug"));
+                    }
+                    for (key, set) in [
+                        ("query", m.query.is_some()),
+                        ("target", m.target.is_some()),
+                        ("below", m.below.is_some()),
+                        ("above", m.above.is_some()),
+                        ("max_increase", m.max_increase.is_some()),
+                    ] {
+                        if set {
+                            return Err(misplaced(key));
+                        }
+                    }
+                }
+                MonitorKind::Prometheus | MonitorKind::Graphite => {
+                    let (needed, other) = if m.kind == MonitorKind::Prometheus {
+                        (("query", m.query.is_some()), ("target", m.target.is_some()))
+                    } else {
+                        (("target", m.target.is_some()), ("query", m.query.is_some()))
+                    };
+                    if !needed.1 {
+                        return Err(missing(needed.0, "what to read"));
+                    }
+                    if m.rule().is_empty() {
+                        return Err(missing("below, above or max_increase", "the rule"));
+                    }
+                    for (key, set) in [
+                        other,
+                        ("org", m.org.is_some()),
+                        ("project", m.project.is_some()),
+                        ("max_new", m.max_new.is_some()),
+                        ("level", m.level.is_some()),
+                        ("first_release", m.first_release.is_some()),
+                    ] {
+                        if set {
+                            return Err(misplaced(key));
+                        }
+                    }
+                }
+            }
+        }
+        for (i, env) in self.environments.iter().enumerate() {
+            for (j, monitor) in env.requires.monitors.iter().enumerate() {
+                if !names.contains(&monitor.as_str()) {
+                    return Err(Misreference::new(
+                        format!(
+                            "environment `{}` requires monitor `{monitor}`, which is not defined; add a [[monitors]] entry named \"{monitor}\"",
+                            env.name
+                        ),
+                        vec![
+                            Key("environments"),
+                            Index(i),
+                            Key("requires"),
+                            Key("monitors"),
+                            Index(j),
+                        ],
+                    ));
+                }
+            }
+        }
+        for (j, env) in self.ship.manual.iter().enumerate() {
+            if self.environment(env).is_none() {
+                return Err(Misreference::new(
+                    format!("[ship] manual names environment `{env}`, which is not defined"),
+                    vec![Key("ship"), Key("manual"), Index(j)],
+                ));
+            }
+        }
+        for (key, value) in [
+            ("watch", &self.ship.watch),
+            ("interval", &self.ship.interval),
+        ] {
+            if let Some(text) = value
+                && let Err(why) = crate::hooks::parse_duration(text)
+            {
+                return Err(Misreference::new(
+                    format!("[ship] {key}: {why}"),
+                    vec![Key("ship"), Key(key)],
+                ));
+            }
         }
         Ok(())
     }

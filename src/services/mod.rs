@@ -649,3 +649,7 @@ pub fn bugzilla_blockers(session: &Session, release: &Release) -> Result<Vec<Unm
         }]),
     }
 }
+
+pub mod graphite;
+pub mod prometheus;
+pub mod sentry;
