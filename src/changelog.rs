@@ -46,6 +46,74 @@ pub struct Changes {
     pub count: usize,
     /// Distinct authors, in order of first appearance.
     pub authors: Vec<Actor>,
+    /// Merge commits among them.
+    pub merges: usize,
+    /// Entries that are merges of a pull request (GitHub) or merge request (GitLab).
+    pub pull_requests: usize,
+}
+
+/// A class of commits notes fold into one line (`[[notes.groups]]`).
+#[derive(Clone, Debug)]
+pub struct GroupRule {
+    pub name: String,
+    /// Matched against `Name <email>`.
+    pub author: Option<Regex>,
+    pub subject: Option<Regex>,
+}
+
+impl GroupRule {
+    /// Whether an entry is of this class: it matches every pattern given, or it is a merge
+    /// all of whose commits do (a bot's pull request merged by a person).
+    fn takes(&self, e: &Entry) -> bool {
+        let own = |e: &Entry| {
+            let author = format!("{} <{}>", e.author.name, e.author.email);
+            self.author.as_ref().is_none_or(|p| p.is_match(&author))
+                && self.subject.as_ref().is_none_or(|p| p.is_match(&e.subject))
+        };
+        own(e) || (!e.children.is_empty() && e.children.iter().all(own))
+    }
+}
+
+/// The entries of one class, shown as one line: `{count} {name}`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Group {
+    pub name: String,
+    /// How many entries (pull requests and commits) the line stands for.
+    pub count: usize,
+    /// How many commits, those the pull requests merged included.
+    pub commits: usize,
+    pub entries: Vec<Entry>,
+}
+
+/// Takes out of `entries` those each rule takes, the first rule that takes one first; a rule
+/// that takes nothing has no group.
+pub fn group(entries: &mut Vec<Entry>, rules: &[GroupRule]) -> Vec<Group> {
+    let mut groups: Vec<Group> = rules
+        .iter()
+        .map(|r| Group {
+            name: r.name.clone(),
+            count: 0,
+            commits: 0,
+            entries: Vec::new(),
+        })
+        .collect();
+    if rules.is_empty() {
+        return Vec::new();
+    }
+    let mut kept = Vec::with_capacity(entries.len());
+    for e in entries.drain(..) {
+        match rules.iter().position(|r| r.takes(&e)) {
+            Some(i) => {
+                groups[i].count += 1;
+                groups[i].commits += 1 + e.children.len();
+                groups[i].entries.push(e);
+            }
+            None => kept.push(e),
+        }
+    }
+    *entries = kept;
+    groups.retain(|g| g.count > 0);
+    groups
 }
 
 /// Folds commits (newest first, as `git log` lists `prev..this`) under the merges that
@@ -96,6 +164,7 @@ pub fn fold(commits: Vec<CommitInfo>, tip: Oid, rules: &[LinkRule]) -> Changes {
         .map(|c| c.author.clone())
         .collect();
     let count = commits.len();
+    let merges = commits.iter().filter(|c| c.parents.len() > 1).count();
     // Each commit becomes exactly one entry, so its strings are moved, not copied.
     let mut slots: Vec<Option<CommitInfo>> = commits.into_iter().map(Some).collect();
     let mut entry = |i: usize, children: Vec<Entry>| {
@@ -113,12 +182,31 @@ pub fn fold(commits: Vec<CommitInfo>, tip: Oid, rules: &[LinkRule]) -> Changes {
                 .collect();
             entry(i, children)
         })
-        .collect();
+        .collect::<Vec<Entry>>();
+    let pull_requests = entries.iter().filter(|e| e.pr.is_some()).count();
     Changes {
         entries,
         count,
         authors,
+        merges,
+        pull_requests,
     }
+}
+
+/// How a count of commits reads: `54 commit(s) (29 without merges; 28 pull request(s))`.
+/// `git rev-list --count` counts merges too, so the first number is git's.
+pub fn count_label(count: usize, merges: usize, pull_requests: usize) -> String {
+    let mut label = format!("{count} commit(s)");
+    match (merges, pull_requests) {
+        (0, 0) => {}
+        (0, prs) => label.push_str(&format!(" ({prs} pull request(s))")),
+        (m, 0) => label.push_str(&format!(" ({} without merges)", count - m)),
+        (m, prs) => label.push_str(&format!(
+            " ({} without merges; {prs} pull request(s))",
+            count - m
+        )),
+    }
+    label
 }
 
 fn make_entry(c: CommitInfo, rules: &[LinkRule], children: Vec<Entry>) -> Entry {
@@ -276,8 +364,43 @@ pub fn compare_url(
     }
 }
 
+/// The forge's page of the file at `path` as of `rev` (a tag), from a remote URL as
+/// `compare_url` reads it; `None` for a forge it does not know.
+pub fn file_url(remote: Option<&str>, rev: &str, path: &str) -> Option<String> {
+    use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+    const SEGMENT: &AsciiSet = &CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'/')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}');
+    let (host, repo) = host_and_path(remote?)?;
+    let encode = |text: &str| -> String {
+        text.split('/')
+            .map(|part| utf8_percent_encode(part, SEGMENT).to_string())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let (rev, path) = (encode(rev), encode(path.trim_start_matches('/')));
+    if host.contains("github") {
+        Some(format!("https://{host}/{repo}/blob/{rev}/{path}"))
+    } else if host.contains("gitlab") {
+        Some(format!("https://{host}/{repo}/-/blob/{rev}/{path}"))
+    } else if host.contains("bitbucket") {
+        Some(format!("https://{host}/{repo}/src/{rev}/{path}"))
+    } else {
+        None
+    }
+}
+
 /// `(host, owner/repo)` of a remote URL, without user, port or `.git`.
-fn host_and_path(url: &str) -> Option<(String, String)> {
+pub fn host_and_path(url: &str) -> Option<(String, String)> {
     let url = url.trim();
     let (host, path) = if let Some((_, rest)) = url.split_once("://") {
         let (authority, path) = rest.split_once('/')?;
@@ -381,6 +504,74 @@ mod tests {
     }
 
     #[test]
+    fn groups_take_their_class_whole_and_first_rule_wins() {
+        let mut c = vec![
+            commit(7, &[6], "Pontoon: Update French (fr) localization", ""),
+            commit(
+                6,
+                &[5, 4],
+                "Merge pull request #12 from o/dependabot/x",
+                "Bump x",
+            ),
+            commit(4, &[2], "Bump x from 1 to 2", ""),
+            commit(5, &[3], "Pontoon: Update German (de) localization", ""),
+            commit(3, &[2], "Fix the cart", ""),
+        ];
+        // The bot's commit is by A0 <a0@x>, the merge by A0 too: make the merge a person's.
+        c[1].author = Actor {
+            name: "Person".into(),
+            email: "p@x".into(),
+        };
+        let changes = fold(c, oid(7), &[]);
+        assert_eq!(
+            (changes.count, changes.merges, changes.pull_requests),
+            (5, 1, 1)
+        );
+        let mut entries = changes.entries;
+        let rules = [
+            GroupRule {
+                name: "localization updates (Pontoon)".into(),
+                author: None,
+                subject: Some(Regex::new("^Pontoon: ").unwrap()),
+            },
+            GroupRule {
+                name: "dependency updates".into(),
+                author: None,
+                subject: Some(Regex::new("^Bump ").unwrap()),
+            },
+            GroupRule {
+                name: "nothing".into(),
+                author: Some(Regex::new("nobody").unwrap()),
+                subject: None,
+            },
+        ];
+        let groups = group(&mut entries, &rules);
+        let summary: Vec<(&str, usize, usize)> = groups
+            .iter()
+            .map(|g| (g.name.as_str(), g.count, g.commits))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("localization updates (Pontoon)", 2, 2),
+                ("dependency updates", 1, 2)
+            ]
+        );
+        let left: Vec<&str> = entries.iter().map(|e| e.subject.as_str()).collect();
+        assert_eq!(left, ["Fix the cart"]);
+    }
+
+    #[test]
+    fn counts_say_what_they_count() {
+        assert_eq!(count_label(3, 0, 0), "3 commit(s)");
+        assert_eq!(
+            count_label(54, 25, 28),
+            "54 commit(s) (29 without merges; 28 pull request(s))"
+        );
+        assert_eq!(count_label(4, 1, 0), "4 commit(s) (3 without merges)");
+    }
+
+    #[test]
     fn gitlab_merge_requests() {
         let commits = vec![commit(
             2,
@@ -399,6 +590,24 @@ mod tests {
         let commits = vec![commit(3, &[9], "tip", ""), commit(2, &[1], "elsewhere", "")];
         let changes = fold(commits, oid(3), &[]);
         assert_eq!(changes.entries.len(), 2);
+    }
+
+    #[test]
+    fn file_links_on_each_forge_encode_the_path() {
+        assert_eq!(
+            file_url(
+                Some("git@github.com:o/r.git"),
+                "2026.11.19",
+                "docs/QA plan.md"
+            )
+            .as_deref(),
+            Some("https://github.com/o/r/blob/2026.11.19/docs/QA%20plan.md")
+        );
+        assert_eq!(
+            file_url(Some("https://gitlab.com/g/r.git"), "v1", "plan#1.md").as_deref(),
+            Some("https://gitlab.com/g/r/-/blob/v1/plan%231.md")
+        );
+        assert_eq!(file_url(Some("/srv/git/r.git"), "v1", "plan.md"), None);
     }
 
     #[test]

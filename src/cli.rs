@@ -7,9 +7,9 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    block, check, checklist, comment, completions, config, demo, deploy, duty, finish, fsck, hooks,
-    init, list, log, man, notes, render, rollback_approve, rollforward, schedule, signoff, start,
-    status, sync, templates, verify, verify_signatures, wait,
+    block, check, checklist, comment, completions, config, demo, deploy, duty, finish, freeze,
+    fsck, hooks, init, list, log, man, notes, render, rollback_approve, rollforward, schedule,
+    ship, signoff, start, status, sync, templates, verify, verify_signatures, wait, watch,
 };
 
 /// Date-based release trains, kept in git.
@@ -78,6 +78,10 @@ pub enum Command {
     Templates(Deferred<templates::TemplatesArgs>),
     Finish(Deferred<finish::FinishArgs>),
     Wait(Deferred<wait::WaitArgs>),
+    Watch(Deferred<watch::WatchArgs>),
+    Ship(Deferred<ship::ShipArgs>),
+    Freeze(Deferred<freeze::FreezeArgs>),
+    Unfreeze(Deferred<freeze::UnfreezeArgs>),
     Hooks(Deferred<hooks::HooksArgs>),
     Sync(Deferred<sync::SyncArgs>),
     VerifySignatures(Deferred<verify_signatures::VerifySignaturesArgs>),
@@ -203,6 +207,10 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Templates(Deferred(args)) => templates::cmd_templates(args, out),
         Command::Finish(Deferred(args)) => finish::cmd_finish(args, out),
         Command::Wait(Deferred(args)) => wait::cmd_wait(args, out),
+        Command::Watch(Deferred(args)) => watch::cmd_watch(args, out),
+        Command::Ship(Deferred(args)) => ship::cmd_ship(args, out),
+        Command::Freeze(Deferred(args)) => freeze::cmd_freeze(args, out),
+        Command::Unfreeze(Deferred(args)) => freeze::cmd_unfreeze(args, out),
         Command::Hooks(Deferred(args)) => hooks::cmd_hooks(args, out),
         Command::Sync(Deferred(args)) => sync::cmd_sync(args, out),
         Command::VerifySignatures(Deferred(args)) => {

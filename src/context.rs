@@ -52,6 +52,10 @@ pub struct ReleaseView {
     /// What services answered, kept by `capture` (`release.facts.bug_url`); control
     /// characters are written as `\u{…}` escapes.
     pub facts: BTreeMap<String, String>,
+    /// The latest verdict of each monitor on each environment (`git release watch`).
+    pub monitors: Vec<crate::release::state::MonitorVerdict>,
+    /// Set while shipping is frozen: who froze it, when, and why (`note`).
+    pub frozen: Option<Stamp>,
     /// Event kinds written by a newer git-release that this one does not understand.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_events: Vec<String>,
@@ -215,6 +219,8 @@ pub fn recorded_view(session: &Session, release: &Release) -> Result<ReleaseView
             .iter()
             .map(|(name, fact)| (name.clone(), printable(&fact.value)))
             .collect(),
+        monitors: release.monitors.clone(),
+        frozen: release.frozen.clone(),
         unknown_events: release.unknown_kinds.clone(),
     })
 }
@@ -274,6 +280,8 @@ pub fn tag_only_view(session: &Session, asked: Option<&str>) -> Result<Option<Re
         failed_hooks: Vec::new(),
         http_gates: BTreeMap::new(),
         facts: BTreeMap::new(),
+        monitors: Vec::new(),
+        frozen: None,
         unknown_events: Vec::new(),
     }))
 }
@@ -320,16 +328,55 @@ pub struct NotesView {
     pub release: String,
     pub previous: Option<String>,
     pub compare_url: Option<String>,
-    /// Commits in this release and not in the previous one, folded under their merges.
+    /// Commits in this release and not in the previous one, folded under their merges, less
+    /// those of `groups` and `repicked`.
     pub entries: Vec<Entry>,
+    /// Classes of commits (`[[notes.groups]]`), each shown as one line.
+    pub groups: Vec<changelog::Group>,
     /// Commits of the previous release this one no longer contains (cherry-pick releases,
-    /// re-tags).
+    /// re-tags), less those `repicked`.
     pub dropped: Vec<Entry>,
-    /// Commits in `entries`, children included.
+    /// Commits of this release that are the same patch (git's patch-id) as a commit of the
+    /// previous release that it does not contain: picked again, so neither new nor dropped.
+    pub repicked: Vec<Repick>,
+    /// New commits: in this release, not in the previous one, not re-picked; merges and
+    /// grouped ones included (as `git rev-list --count` counts).
     pub count: usize,
+    /// Merge commits among them, and pull (merge) requests.
+    pub merges: usize,
+    pub pull_requests: usize,
+    /// `count` in words: `54 commit(s) (29 without merges; 28 pull request(s))`.
+    pub count_label: String,
     pub authors: Vec<Actor>,
     /// A first release shows only the newest commits.
     pub truncated: bool,
+}
+
+impl NotesView {
+    /// The changes in a line: `12 commit(s), 2 re-picked, 1 dropped; 60 localization updates`.
+    pub fn summary(&self) -> String {
+        let mut line = self.count_label.clone();
+        if !self.repicked.is_empty() {
+            line.push_str(&format!(", {} re-picked", self.repicked.len()));
+        }
+        if !self.dropped.is_empty() {
+            line.push_str(&format!(", {} dropped", self.dropped.len()));
+        }
+        for g in &self.groups {
+            line.push_str(&format!("; {} {}", g.count, g.name));
+        }
+        line
+    }
+}
+
+/// A commit of this release and the commit of the previous release with the same patch.
+#[derive(Serialize)]
+pub struct Repick {
+    #[serde(flatten)]
+    pub entry: Entry,
+    /// The commit of the previous release.
+    pub was: String,
+    pub was_short: String,
 }
 
 /// Computes the notes of release `name` at `target`, against `previous` (a release or tag).
@@ -355,11 +402,12 @@ pub fn notes_view(
     let mut commits = git.commits_between(target, previous_commit, limit)?;
     let truncated = commits.len() > FIRST_RELEASE_LIMIT && previous_commit.is_none();
     commits.truncate(FIRST_RELEASE_LIMIT.max(if truncated { 0 } else { commits.len() }));
-    let changes = changelog::fold(commits, target, &rules);
-    let dropped = match previous_commit {
+    let mut dropped = Vec::new();
+    let mut repicked = Vec::new();
+    match previous_commit {
         // The usual case: the previous release is an ancestor, so nothing was dropped, and
         // proving it is far cheaper than walking `this..prev`.
-        Some(prev) if git.is_ancestor(prev, target)? => Vec::new(),
+        Some(prev) if git.is_ancestor(prev, target)? => {}
         Some(prev) => {
             let mut gone = git.commits_between(prev, Some(target), usize::MAX)?;
             // A commit picked into the previous release is not dropped when this release has
@@ -369,10 +417,33 @@ pub fn notes_view(
                 changelog::picked_from(&c.body)
                     .is_none_or(|original| !git.is_ancestor(original, target).unwrap_or(false))
             });
-            changelog::fold(gone, prev, &rules).entries
+            // The same patch on both sides (`git log --cherry-mark`): picked again.
+            let ours: Vec<Oid> = commits.iter().map(|c| c.id).collect();
+            let theirs: Vec<Oid> = gone.iter().map(|c| c.id).collect();
+            let same = git.equivalent_commits(&ours, &theirs)?;
+            gone.retain(|c| !same.contains_key(&c.id));
+            let (again, new): (Vec<_>, Vec<_>) =
+                commits.into_iter().partition(|c| same.contains_key(&c.id));
+            commits = new;
+            repicked = changelog::fold(again, Oid::null(target.kind()), &rules)
+                .entries
+                .into_iter()
+                .map(|entry| -> Result<Repick> {
+                    let was = same[&entry.id.parse::<Oid>()?];
+                    Ok(Repick {
+                        entry,
+                        was: was.to_string(),
+                        was_short: git.short(was),
+                    })
+                })
+                .collect::<Result<_>>()?;
+            dropped = changelog::fold(gone, prev, &rules).entries;
         }
-        None => Vec::new(),
-    };
+        None => {}
+    }
+    let changes = changelog::fold(commits, target, &rules);
+    let mut entries = changes.entries;
+    let groups = changelog::group(&mut entries, &config.group_rules());
     let remote_url = git.remote_url(remote)?;
     let compare_url = previous.and_then(|p| {
         changelog::compare_url(
@@ -386,9 +457,14 @@ pub fn notes_view(
         release: name.to_owned(),
         previous: previous.map(str::to_owned),
         compare_url,
-        entries: changes.entries,
+        entries,
+        groups,
         dropped,
+        repicked,
         count: changes.count,
+        merges: changes.merges,
+        pull_requests: changes.pull_requests,
+        count_label: changelog::count_label(changes.count, changes.merges, changes.pull_requests),
         authors: changes.authors,
         truncated,
     })
@@ -402,6 +478,9 @@ pub struct PadView {
     pub hero: Option<String>,
     pub previous: Option<String>,
     pub compare_url: Option<String>,
+    /// What the push brings, in a line: counts, re-picks, drops and each group
+    /// (`12 commit(s), 2 re-picked; 60 localization updates (Pontoon)`); none before it is cut.
+    pub summary: Option<String>,
     pub blockers: Vec<BlockerView>,
     pub picks: Vec<String>,
     pub checklist: Vec<PadItem>,
@@ -435,6 +514,12 @@ pub struct MailView {
 #[derive(Serialize)]
 pub struct TemplateContext {
     pub release: ReleaseView,
+    /// The environment tested before production: the first of two or more `[[environments]]`.
+    pub stage: Option<EnvironmentView>,
+    /// The verification plan: where it is, and how far it got.
+    pub plan: PlanView,
+    /// What happened during the release: every blocker met, comments, the closing note.
+    pub history: HistoryView,
     pub notes: NotesView,
     pub pad: PadView,
     pub user: Actor,
@@ -445,6 +530,99 @@ pub struct TemplateContext {
     pub duty: Option<String>,
     pub next: NextView,
     pub today: String,
+}
+
+#[derive(Serialize)]
+pub struct EnvironmentView {
+    pub name: String,
+    pub url: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct PlanView {
+    /// The Markdown plan in the repository (`[checklist] file`).
+    pub file: Option<String>,
+    /// `[checklist] url`, else the file's page on the forge at the release's tag.
+    pub url: Option<String>,
+    pub done: usize,
+    pub total: usize,
+}
+
+#[derive(Serialize, Default)]
+pub struct HistoryView {
+    /// Every blocker met, in the order they were filed; resolved ones say by whom.
+    pub blockers: Vec<BlockerHistory>,
+    pub comments: Vec<CommentView>,
+    /// `finish --note`: how the push went ("with any issues").
+    pub finish_note: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct BlockerHistory {
+    pub id: String,
+    pub title: Option<String>,
+    pub url: Option<String>,
+    pub by: Actor,
+    pub resolved: bool,
+    pub resolved_by: Option<Actor>,
+    /// The note given when it was resolved (`unblock --note`).
+    pub note: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct CommentView {
+    pub by: Actor,
+    pub time: String,
+    pub message: String,
+}
+
+/// The blockers and comments of a recorded release, from its events (the folded state keeps
+/// only the blockers still open and how many comments there are).
+fn history(session: &Session, release: &Release) -> Result<HistoryView> {
+    use crate::release::EventKind;
+    let store = session.store();
+    let mut view = HistoryView {
+        finish_note: release.finished.as_ref().and_then(|f| f.note.clone()),
+        ..HistoryView::default()
+    };
+    if !store.exists(&release.name)? {
+        return Ok(view);
+    }
+    for event in store.events(&release.name)? {
+        match event.kind {
+            EventKind::Block { id, title, url } => {
+                view.blockers.retain(|b| b.id != id || b.resolved);
+                view.blockers.push(BlockerHistory {
+                    id,
+                    title,
+                    url,
+                    by: event.actor,
+                    resolved: false,
+                    resolved_by: None,
+                    note: None,
+                });
+            }
+            EventKind::Unblock { id, note } => {
+                if let Some(b) = view
+                    .blockers
+                    .iter_mut()
+                    .rev()
+                    .find(|b| b.id == id && !b.resolved)
+                {
+                    b.resolved = true;
+                    b.resolved_by = Some(event.actor);
+                    b.note = note;
+                }
+            }
+            EventKind::Comment { message } => view.comments.push(CommentView {
+                by: event.actor,
+                time: event.time.to_rfc3339(),
+                message,
+            }),
+            _ => {}
+        }
+    }
+    Ok(view)
 }
 
 /// Builds the template context of `release` (recorded, or a draft about to be recorded).
@@ -478,6 +656,7 @@ pub fn template_context(
         hero: duty.clone(),
         previous: release.previous.clone(),
         compare_url: notes.compare_url.clone(),
+        summary: Some(notes.summary()),
         blockers: view.blockers.clone(),
         picks: view
             .picks
@@ -496,7 +675,33 @@ pub fn template_context(
     };
     let mut all_vars = config.vars.clone();
     all_vars.extend(vars.iter().cloned());
+    let stage = match config.environments.as_slice() {
+        [first, _, ..] => Some(EnvironmentView {
+            name: first.name.clone(),
+            url: first.url.clone(),
+        }),
+        _ => None,
+    };
+    let plan_file = config.checklist.file.clone();
+    let plan_url = config.checklist.url.clone().or_else(|| {
+        let rev = release.tag.as_deref().unwrap_or(&release.target);
+        let remote = session
+            .git
+            .remote_url(&config.release.remote)
+            .ok()
+            .flatten();
+        changelog::file_url(remote.as_deref(), rev, plan_file.as_deref()?)
+    });
+    let plan = PlanView {
+        file: plan_file,
+        url: plan_url,
+        done: view.checklist.done,
+        total: view.checklist.total,
+    };
     Ok(TemplateContext {
+        history: history(session, release)?,
+        stage,
+        plan,
         release: view,
         notes,
         pad,
@@ -526,6 +731,7 @@ pub fn next_pad(context: &TemplateContext, checklist: &[PadItem]) -> PadView {
         hero: context.next.duty.clone(),
         previous: Some(context.release.name.clone()),
         compare_url: None,
+        summary: None,
         blockers: Vec::new(),
         picks: Vec::new(),
         checklist: checklist

@@ -314,10 +314,22 @@ pub fn capture(
     response: &Response,
     secrets: &Secrets,
 ) -> Captured {
+    let read = rules.iter().map(|(name, rule)| {
+        let value = CaptureFrom::parse(rule).and_then(|from| from.read(response));
+        (name.clone(), value)
+    });
+    vet(read, secrets)
+}
+
+/// Keeps the facts whose value may be kept: one holding a secret is refused, never kept, and
+/// so is one longer than `FACT_CAP` characters or one that could not be read (`Err`).
+pub fn vet(
+    facts: impl IntoIterator<Item = (String, Result<String, String>)>,
+    secrets: &Secrets,
+) -> Captured {
     use crate::release::state::FACT_CAP;
     let mut captured = Captured::default();
-    for (name, rule) in rules {
-        let value = CaptureFrom::parse(rule).and_then(|from| from.read(response));
+    for (name, value) in facts {
         match value {
             Ok(value) if secrets.holds(&value) => captured.refused.push(format!(
                 "fact {name}: the value holds a secret; not recorded"
@@ -325,7 +337,7 @@ pub fn capture(
             Ok(value) if value.chars().count() > FACT_CAP => captured.refused.push(format!(
                 "fact {name}: the value is longer than {FACT_CAP} characters; not recorded"
             )),
-            Ok(value) => captured.facts.push((name.clone(), value)),
+            Ok(value) => captured.facts.push((name, value)),
             Err(why) => captured
                 .refused
                 .push(secrets.redact(&format!("fact {name}: {why}; not recorded"))),

@@ -17,6 +17,7 @@ mod rollforward;
 mod services;
 mod session;
 mod store;
+mod watch;
 
 use std::process::ExitCode;
 

@@ -166,6 +166,12 @@ pub enum Tone {
     Bad,
 }
 
+/// `1 comment`, `2 comments`, `0 comments`.
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `text` in colour when stdout is a terminal and NO_COLOR is not set.
 pub fn paint(text: &str, tone: Tone) -> String {
     let on = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())

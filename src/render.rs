@@ -434,6 +434,55 @@ mod tests {
         chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").unwrap()
     }
 
+    /// The deployment bug's URL, once the release knows it as a fact (`release.facts`, which
+    /// a tracker's answer fills in), and a clean sentence while it does not.
+    #[test]
+    fn the_stage_mail_links_the_deployment_bug_when_the_release_knows_it() {
+        let mut templates = Templates {
+            env: environment(),
+            origins: BTreeMap::new(),
+            broken: BTreeMap::new(),
+        };
+        for (name, source) in BUILTIN {
+            templates.add(name, source.to_string(), Origin::BuiltIn);
+        }
+        let mut context = serde_json::json!({
+            "release": { "name": "2026-11-20" },
+            "mail": { "to": ["dev@example.com"], "cc": [] },
+            "stage": { "name": "stage", "url": null },
+            "plan": { "url": null, "file": null, "done": 0, "total": 3 },
+            "vars": {},
+            "user": { "name": "Ada", "email": "ada@example.com" },
+            "notes": {
+                "previous": "2026-11-13", "compare_url": null, "count_label": "0 commit(s)",
+                "authors": [], "entries": [], "groups": [], "repicked": [], "dropped": [],
+                "truncated": false
+            }
+        });
+        let mail = templates.render("stage-test-mail", &context).unwrap();
+        assert!(
+            mail.contains("report problems on\nthe deployment bug.\n"),
+            "{mail}"
+        );
+        context["release"]["facts"] = serde_json::json!({ "ci_build": "https://ci/1" });
+        let mail = templates.render("stage-test-mail", &context).unwrap();
+        assert!(
+            mail.contains("report problems on\nthe deployment bug.\n"),
+            "{mail}"
+        );
+        context["release"]["facts"] = serde_json::json!({
+            "bug": "1987654",
+            "bug_url": "https://bugzilla.example.com/show_bug.cgi?id=1987654"
+        });
+        let mail = templates.render("stage-test-mail", &context).unwrap();
+        assert!(
+            mail.contains(
+                "report problems on\nthe deployment bug 1987654: https://bugzilla.example.com/show_bug.cgi?id=1987654\n"
+            ),
+            "{mail}"
+        );
+    }
+
     #[test]
     fn an_inline_template_error_names_the_variable() {
         let templates = Templates {

@@ -257,6 +257,14 @@ impl Session {
             checklist_source: &source,
         };
         let mut unmet = evaluate(release, env, &environment.requires, &ctx);
+        // Production does not get a release that still owes a migration's undo.
+        if names.last().is_some_and(|last| last == env) {
+            let target = super::commands::short(&release.target);
+            unmet.extend(self.owed_undos(release)?.into_iter().map(|file| Unmet {
+                hint: format!("git show {target}:{}", shell_word(&file)),
+                reason: format!("manual migration undo owed: {file}"),
+            }));
+        }
         // An event dated far ahead sorts after every later one, so nothing recorded after it
         // can take it back: the gates stay shut rather than trust it.
         if release.updated > chrono::Utc::now() + chrono::TimeDelta::days(1) {
@@ -269,6 +277,39 @@ impl Session {
             });
         }
         Ok(unmet)
+    }
+
+    /// The files of `release`'s commits (since the previous release, or what `notes` lists of
+    /// a first release) that hold `MANUAL_UNDO_MARKER` at its target: undo migrations a person
+    /// still owes.
+    pub fn owed_undos(&self, release: &Release) -> Result<Vec<String>> {
+        let Ok(target) = release.target.parse::<crate::git::Oid>() else {
+            return Ok(Vec::new());
+        };
+        let previous = match &release.previous {
+            Some(p) => self.release_commit(p)?,
+            None => None,
+        };
+        let from = match previous {
+            Some(previous) => Some(previous),
+            None => {
+                // As `notes` reads a first release: its newest commits, up to the limit.
+                let limit = crate::context::FIRST_RELEASE_LIMIT;
+                let commits = self.git.commits_between(target, None, limit + 1)?;
+                if commits.len() > limit {
+                    commits[limit - 1].parents.first().copied()
+                } else {
+                    None
+                }
+            }
+        };
+        let changed = self.git.changed_paths(from, target)?;
+        self.git.files_containing(
+            target,
+            changed,
+            crate::rollforward::MANUAL_UNDO_MARKER,
+            crate::files::REPOSITORY_FILE_LIMIT,
+        )
     }
 
     /// Checks every sign-off of `release` (membership; signatures when required).
@@ -599,4 +640,32 @@ fn order(mut parsed: Vec<ReleaseName>, mut other: Vec<String>) -> Vec<String> {
     parsed.sort_unstable_by(|a, b| b.cmp(a));
     other.sort_unstable_by(|a, b| b.cmp(a));
     parsed.into_iter().map(|n| n.text).chain(other).collect()
+}
+
+/// A path as one word of a shell command line: as it is when that is safe, else in single quotes.
+fn shell_word(path: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c);
+    if !path.is_empty() && path.chars().all(plain) {
+        path.to_owned()
+    } else {
+        format!("'{}'", path.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn paths_become_one_shell_word() {
+        assert_eq!(shell_word("sql/003-undo.sql"), "sql/003-undo.sql");
+        assert_eq!(shell_word("a b.sql"), "'a b.sql'");
+        assert_eq!(shell_word("it's;$(x).sql"), "'it'\\''s;$(x).sql'");
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("printf %s {}", shell_word("it's; $(x) `y`")))
+            .output()
+            .unwrap();
+        assert_eq!(out.stdout, b"it's; $(x) `y`");
+    }
 }

@@ -21,11 +21,28 @@ fn the_demo_runs_both_processes_and_leaves_the_caller_alone() {
         "Undo migration 000002_add_email",
         "ALTER TABLE users DROP COLUMN email;",
         "picked",
+        "$ git release init --preset push-duty",
         "has push duty",
         "==> push pad for the next push",
+        "How it went: no issues",
     ] {
         assert!(out.contains(step), "the demo lacks {step:?}:\n{out}");
     }
+    // The weekly process runs on its own preset: releases started on a Tuesday are named
+    // after that week's Thursday, dotted, not after the day they were cut.
+    let mut weekly = 0;
+    let lines: Vec<&str> = out.lines().collect();
+    for pair in lines.windows(2) {
+        let Some(on) = pair[0].strip_prefix("$ git release start --on ") else {
+            continue;
+        };
+        let tuesday = chrono::NaiveDate::parse_from_str(on, "%Y-%m-%d").unwrap();
+        assert_eq!(tuesday.weekday(), Weekday::Tue);
+        let thursday = tuesday + chrono::Days::new(2);
+        assert_eq!(pair[1], thursday.format("%Y.%m.%d").to_string(), "{out}");
+        weekly += 1;
+    }
+    assert_eq!(weekly, 2, "{out}");
     assert_eq!(
         env.snapshot(),
         before,
@@ -513,4 +530,169 @@ fn finish_plans_the_push_after_the_release_own_week() {
     let out = finish("2026.01.15", &["--on", "2026-01-27"]);
     assert!(out.contains("# Push 2026.01.29 (2026-01-29)\n"), "{out}");
     assert!(out.contains("Hero: bob\n"), "{out}");
+}
+
+/// `git release <TAB>` in zsh: zsh's own git completion lists `release` (from the `_git-release`
+/// file on $fpath) and completes its words with `_git-release`. Run in a real zsh on a
+/// pseudo-terminal (tests/fixtures/zsh_complete.zsh); .ci/run installs Debian's zsh.
+#[test]
+fn git_release_tab_completes_in_zsh() {
+    let env = TestEnv::new();
+    let fpath = env.root.join("zfunc");
+    let bin = env.root.join("bin");
+    std::fs::create_dir_all(&fpath).unwrap();
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(fpath.join("_git-release"), env.ok(&["completions", "zsh"])).unwrap();
+    std::os::unix::fs::symlink(env.cmd().get_program(), bin.join("git-release")).unwrap();
+    let driver = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/zsh_complete.zsh"
+    );
+    let complete = |line: &str| -> Vec<String> {
+        let out = std::process::Command::new("zsh")
+            .arg("-f")
+            .arg(driver)
+            .arg(&fpath)
+            .arg(&bin)
+            .arg(line)
+            .env("HOME", &env.root)
+            .output()
+            .expect("zsh runs (.ci/run installs it)");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The matches, amid the line editor's escape sequences.
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut hits: Vec<String> = text
+            .split("HIT:")
+            .skip(1)
+            .map(|rest| {
+                rest.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
+                    .collect::<String>()
+            })
+            // The terminal echoes the wrapper's own `HIT:$h` too.
+            .filter(|hit| !hit.is_empty())
+            .collect();
+        hits.sort();
+        hits.dedup();
+        hits
+    };
+    assert_eq!(complete("git release sta"), ["start", "status"]);
+    assert_eq!(complete("git rel"), ["release"]);
+    assert_eq!(complete("git release deploy --f"), ["--force"]);
+    assert_eq!(complete("git-release rollf"), ["rollforward"]);
+}
+
+/// `git release <TAB>` in fish, with the script in conf.d/: fish's git completion offers
+/// `release`, and the words after it complete as `git-release`'s. .ci/run installs fish.
+#[test]
+fn git_release_tab_completes_in_fish() {
+    let env = TestEnv::new();
+    let config = env.root.join("config");
+    let conf_d = config.join("fish/conf.d");
+    let bin = env.root.join("bin");
+    std::fs::create_dir_all(&conf_d).unwrap();
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(
+        conf_d.join("git-release.fish"),
+        env.ok(&["completions", "fish"]),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(env.cmd().get_program(), bin.join("git-release")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let complete = |line: &str| -> Vec<String> {
+        let out = std::process::Command::new("fish")
+            .args(["-c", "complete -C $argv[1]"])
+            .arg(line)
+            .env("HOME", &env.root)
+            .env("XDG_CONFIG_HOME", &config)
+            .env("PATH", &path)
+            .output()
+            .expect("fish runs (.ci/run installs it)");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && err.is_empty(), "{err}");
+        let mut words: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.split('\t').next().unwrap().to_owned())
+            .collect();
+        words.sort();
+        words.dedup();
+        words
+    };
+    assert_eq!(complete("git release sta"), ["start", "status"]);
+    assert!(complete("git rel").contains(&"release".to_owned()));
+    assert_eq!(complete("git -C . release deploy --f"), ["--force"]);
+    assert_eq!(complete("git-release rollf"), ["rollforward"]);
+}
+
+/// What help `git release` gives through the real git: git passes `-h` and a subcommand's
+/// `--help` on, so those are the built-in help; `git release --help` git turns into
+/// `git help release`, which runs `man git-release` itself, so it shows the page once
+/// `man --install` has put it where man looks, and man's "No manual entry" before: git gives
+/// a command no way to answer instead (README, "Help").
+#[test]
+fn help_through_git() {
+    let env = TestEnv::new();
+    let prefix = env.root.join("prefix");
+    std::fs::create_dir_all(prefix.join("bin")).unwrap();
+    std::fs::copy(env.cmd().get_program(), prefix.join("bin/git-release")).unwrap();
+    let path = format!(
+        "{}:{}",
+        prefix.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let git = |args: &[&str]| -> (String, String) {
+        let out = env
+            .git_cmd()
+            .args(args)
+            .env("PATH", &path)
+            .env_remove("MANPATH")
+            .env("MANPAGER", "cat")
+            .env("PAGER", "cat")
+            .env("MANWIDTH", "100")
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (out, _) = git(&["release", "deploy", "--help"]);
+    assert!(
+        out.starts_with("Record that the release was deployed"),
+        "{out}"
+    );
+    assert!(out.contains("Examples:"), "{out}");
+    let (out, _) = git(&["release", "-h"]);
+    assert!(
+        out.contains("Usage: git release [OPTIONS] <COMMAND>"),
+        "{out}"
+    );
+    let (out, err) = git(&["release", "--help"]);
+    assert!(
+        err.contains("No manual entry for git-release"),
+        "{out}{err}"
+    );
+    let (out, _) = git(&["release", "man", "--install"]);
+    assert_eq!(
+        out.trim(),
+        prefix
+            .join("share/man/man1/git-release.1")
+            .display()
+            .to_string()
+    );
+    let (out, err) = git(&["release", "--help"]);
+    assert!(
+        out.contains("git-release - Date-based release trains"),
+        "{out}{err}"
+    );
+    let (out, _) = git(&["help", "release"]);
+    assert!(out.contains("git-release-deploy"), "{out}");
 }

@@ -95,7 +95,9 @@ fn notes_fold_merges_and_link_patterns() {
     );
     let text = env.ok(&["notes", "--format", "text"]);
     assert!(
-        text.starts_with("release 2026-11-20: 4 commit(s) by 1 author(s) since 2026-11-13\n"),
+        text.starts_with(
+            "release 2026-11-20: 4 commit(s) (3 without merges; 1 pull request(s)) by 1 author(s) since 2026-11-13\n"
+        ),
         "{text}"
     );
 
@@ -212,7 +214,7 @@ fn first_release_and_tag_only_notes() {
     let md = env.ok(&["notes", "-r", "2026-11-19"]);
     assert!(
         md.starts_with(
-            "## 2026-11-19\n\n4 commit(s) by 1 author(s) since 2026-11-13.\n\
+            "## 2026-11-19\n\n4 commit(s) (3 without merges; 1 pull request(s)) by 1 author(s) since 2026-11-13.\n\
              Compare: https://github.com/acme/shop/compare/2026-11-13...2026-11-19\n\n- "
         ),
         "{md}"
@@ -333,4 +335,233 @@ fn notes_of_an_old_tag_count_from_the_tag_before_it_however_spelled() {
         "{err}"
     );
     assert!(err.contains("note: ignored 2 tags as releases"), "{err}");
+}
+
+/// The commits of `A...B` that git marks as the same patch as one on the other side, and
+/// those it does not: `git log --cherry-mark --right-only` (`=` and `+`).
+fn cherry_marks(env: &TestEnv, range: &str) -> (Vec<String>, Vec<String>) {
+    let log = env.git(&[
+        "log",
+        "--cherry-mark",
+        "--right-only",
+        "--no-merges",
+        "--format=%m %H",
+        range,
+    ]);
+    let mut same = Vec::new();
+    let mut other = Vec::new();
+    for line in log.lines() {
+        let (mark, id) = line.split_once(' ').unwrap();
+        match mark {
+            "=" => same.push(id.to_owned()),
+            _ => other.push(id.to_owned()),
+        }
+    }
+    same.sort();
+    other.sort();
+    (same, other)
+}
+
+fn ids<'a>(entries: &'a serde_json::Value, key: &str) -> Vec<&'a str> {
+    let mut ids: Vec<&str> = entries[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn commits_picked_again_are_neither_new_nor_dropped() {
+    let env = TestEnv::new();
+    env.git(&["tag", "2026-11-13"]);
+    // Eight changes on main, each to its own file; one is a binary file, one a mode change.
+    let mut main = Vec::new();
+    for i in 1..=8 {
+        match i {
+            5 => std::fs::write(env.repo.join("logo.png"), b"\x89PNG\0\x01\x02").unwrap(),
+            7 => {}
+            _ => env.write(&format!("f{i}.txt"), &format!("change {i}\n  indented\n")),
+        }
+        env.git(&["add", "-A"]);
+        if i == 7 {
+            env.git(&["update-index", "--chmod=+x", "file.txt"]);
+        }
+        env.git_at_next_time(&["commit", "-q", "-m", &format!("Change {i}")]);
+        main.push(env.git(&["rev-parse", "HEAD"]));
+    }
+    env.ok(&["start", "--date", "2026-11-20"]);
+    // The next release starts again from the tag before and takes three of them, picked
+    // without `-x` (no trailer names the original), one of them reworded.
+    env.git(&["checkout", "-q", "-b", "fixes", "2026-11-13"]);
+    for i in [2, 5, 7] {
+        env.git_at_next_time(&["cherry-pick", &main[i - 1]]);
+    }
+    env.git_at_next_time(&["commit", "-q", "--amend", "-m", "Change 7, reworded"]);
+    env.ok(&["start", "--date", "2026-11-21"]);
+
+    let v = json(&env.ok(&["notes", "--format", "json", "-r", "2026-11-21"]));
+    assert_eq!(v["previous"], "2026-11-20");
+    assert_eq!(v["count"], 0, "{v}");
+    assert_eq!(v["entries"], serde_json::json!([]));
+    assert_eq!(v["repicked"].as_array().unwrap().len(), 3, "{v}");
+    assert_eq!(v["dropped"].as_array().unwrap().len(), 5, "{v}");
+    // git agrees on both sides of the range.
+    let (same, other) = cherry_marks(&env, "2026-11-20...2026-11-21");
+    assert_eq!(ids(&v, "repicked"), same);
+    assert!(other.is_empty(), "{other:?}");
+    let (same_left, dropped) = cherry_marks(&env, "2026-11-21...2026-11-20");
+    assert_eq!(same_left.len(), 3);
+    assert_eq!(ids(&v, "dropped"), dropped);
+    // Each re-pick names the commit it repeats.
+    for r in v["repicked"].as_array().unwrap() {
+        let was = r["was"].as_str().unwrap();
+        assert!(same_left.iter().any(|s| s == was), "{r}");
+    }
+    let md = env.ok(&["notes", "-r", "2026-11-21"]);
+    assert!(
+        md.contains("0 commit(s) by 0 author(s) since 2026-11-20, and 3 re-picked."),
+        "{md}"
+    );
+    assert!(md.contains("### Picked again from 2026-11-20"), "{md}");
+    assert!(md.contains("- Change 7, reworded ("), "{md}");
+    let tag = env.git(&["tag", "-l", "--format=%(contents)", "2026-11-21"]);
+    assert!(tag.contains("Picked again from 2026-11-20:"), "{tag}");
+    assert!(tag.contains("Dropped since 2026-11-20:"), "{tag}");
+    assert!(!tag.contains("No changes"), "{tag}");
+
+    // A pick changed on the way is a different patch: new, and its original dropped.
+    env.git(&["checkout", "-q", "-b", "fixes2", "2026-11-13"]);
+    env.git_at_next_time(&["cherry-pick", &main[0]]);
+    env.write("f1.txt", "change 1, adapted\n  indented\n");
+    env.git(&["add", "-A"]);
+    env.git_at_next_time(&["commit", "-q", "--amend", "--no-edit"]);
+    env.ok(&["start", "--date", "2026-11-22"]);
+    let v = json(&env.ok(&["notes", "--format", "json", "-r", "2026-11-22"]));
+    assert_eq!(v["previous"], "2026-11-21");
+    let (same, other) = cherry_marks(&env, "2026-11-21...2026-11-22");
+    assert!(same.is_empty());
+    assert_eq!(ids(&v, "entries"), other);
+}
+
+#[test]
+fn groups_fold_a_class_of_commits_into_one_line() {
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        r#"
+[[notes.groups]]
+name = "localization updates (Pontoon)"
+author = "<pontoon@example\\.com>$"
+
+[[notes.groups]]
+name = "dependency updates"
+subject = "^Bump "
+"#,
+    );
+    env.commit_all("Release config");
+    env.git(&["tag", "2026-11-13"]);
+    for lang in ["fr", "de", "it"] {
+        env.write(&format!("locale/{lang}.ftl"), "hello = ...\n");
+        env.git(&["add", "-A"]);
+        env.git_at_next_time(&[
+            "commit",
+            "-q",
+            "--author=Pontoon <pontoon@example.com>",
+            "-m",
+            &format!("Pontoon: Update {lang} localization"),
+        ]);
+    }
+    for (n, dep) in [(40, "lodash"), (41, "react")] {
+        env.git(&["checkout", "-q", "-b", dep]);
+        env.write(&format!("{dep}.lock"), "2\n");
+        env.git(&["add", "-A"]);
+        env.git_at_next_time(&[
+            "commit",
+            "-q",
+            "--author=dependabot[bot] <support@github.com>",
+            "-m",
+            &format!("Bump {dep} from 1 to 2"),
+        ]);
+        env.git(&["checkout", "-q", "main"]);
+        env.merge_no_ff(
+            dep,
+            &[
+                &format!("Merge pull request #{n} from acme/dependabot/{dep}"),
+                &format!("Bump {dep} from 1 to 2"),
+            ],
+        );
+    }
+    env.commit("Fix the cart");
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let v = json(&env.ok(&["notes", "--format", "json"]));
+    let groups = v["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2, "{v}");
+    assert_eq!(groups[0]["name"], "localization updates (Pontoon)");
+    assert_eq!(groups[0]["count"], 3);
+    assert_eq!(groups[1]["count"], 2);
+    assert_eq!(groups[1]["commits"], 4);
+    let subjects: Vec<&str> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects, ["Fix the cart"]);
+    // The counts are git's: all commits, those without merges, and the pull requests.
+    let count = env.git(&["rev-list", "--count", "2026-11-13..2026-11-20"]);
+    let plain = env.git(&[
+        "rev-list",
+        "--count",
+        "--no-merges",
+        "2026-11-13..2026-11-20",
+    ]);
+    assert_eq!(v["count"].to_string(), count);
+    assert_eq!((count.as_str(), plain.as_str()), ("8", "6"));
+    assert_eq!(v["merges"], 2);
+    assert_eq!(v["pull_requests"], 2);
+    assert_eq!(
+        v["count_label"],
+        "8 commit(s) (6 without merges; 2 pull request(s))"
+    );
+    let md = env.ok(&["notes"]);
+    assert!(
+        md.contains("\n- 3 localization updates (Pontoon)\n"),
+        "{md}"
+    );
+    assert!(md.contains("\n- 2 dependency updates\n"), "{md}");
+    assert!(!md.contains("Pontoon: Update"), "{md}");
+    let text = env.ok(&["notes", "--format", "text"]);
+    assert!(
+        text.contains("\n3 localization updates (Pontoon)\n"),
+        "{text}"
+    );
+    let tag = env.git(&["tag", "-l", "--format=%(contents)", "2026-11-20"]);
+    assert!(tag.contains("- 3 localization updates (Pontoon)"), "{tag}");
+    assert!(tag.contains("- 2 dependency updates"), "{tag}");
+    assert!(!tag.contains("Bump lodash"), "{tag}");
+    // The pad's summary line and the mails (which include the notes) have them too.
+    let pad = env.ok(&["render", "push-pad"]);
+    assert!(
+        pad.contains(
+            "What: 8 commit(s) (6 without merges; 2 pull request(s)); 3 localization updates (Pontoon); 2 dependency updates\n"
+        ),
+        "{pad}"
+    );
+    let mail = env.ok(&["render", "stage-test-mail"]);
+    assert!(
+        mail.contains("- 3 localization updates (Pontoon)"),
+        "{mail}"
+    );
+
+    // A group with no pattern would take everything: refused where it is written.
+    env.write(
+        ".release/config.toml",
+        "[[notes.groups]]\nname = \"everything\"\n",
+    );
+    let err = env.fails(&["notes"], 1);
+    assert!(err.contains("config.toml:2:"), "{err}");
+    assert!(err.contains("no `author` or `subject` pattern"), "{err}");
 }

@@ -488,3 +488,120 @@ fn finish_of_a_release_never_in_production_needs_a_reason() {
         "short week (finished without a deployment to production: pushed by hand during the outage)"
     );
 }
+
+/// The stage-test mail says where stage is and where the plan is, and the push-done mail
+/// what happened on the way: the blockers met and how they were resolved, the comments,
+/// and finish's note. Both read back with Python's `email` package.
+#[test]
+fn mails_say_where_to_test_and_how_the_push_went() {
+    let env = TestEnv::new();
+    let config = CONFIG
+        .replace(
+            "[[environments]]\nname = \"stage\"\n",
+            "[[environments]]\nname = \"stage\"\nurl = \"https://stage.shop.example.com\"\n",
+        )
+        .replace(
+            "[[checklist.items]]\nid = \"smoke\"\ntext = \"Home page loads\"\n\n\
+             [[checklist.items]]\nid = \"checkout\"\ntext = \"A test order goes through\\nwith the test card\"\n",
+            "[checklist]\nfile = \"docs/QA plan.md\"\n",
+        );
+    assert!(config.contains("QA plan"), "{config}");
+    env.write(".release/config.toml", &config);
+    env.write(
+        "docs/QA plan.md",
+        "# Plan\n\n## Smoke\n\n1. Home page loads\n2. Search works\n",
+    );
+    env.commit_all("Release config and plan");
+    env.git(&["tag", "2026.11.12"]);
+    env.commit("Fix checkout rounding");
+    env.git(&["remote", "add", "origin", "git@github.com:acme/shop.git"]);
+    env.ok(&["start", "--date", "2026-11-19"]);
+
+    let mail = env.ok(&["render", "stage-test-mail"]);
+    let read = python_reads(&mail);
+    assert_eq!(read["defects"], serde_json::json!([]), "{mail}");
+    let body = read["body"].as_str().unwrap();
+    assert!(
+        body.contains(
+            "release 2026.11.19 is on stage at https://stage.shop.example.com. Please give it a try"
+        ),
+        "{body}"
+    );
+    // No bug known: the mail says so without a dangling link.
+    assert!(
+        body.contains("report problems on\nthe deployment bug.\n"),
+        "{body}"
+    );
+    assert!(
+        body.contains(
+            "QA follows the verification plan: https://github.com/acme/shop/blob/2026.11.19/docs/QA%20plan.md\n(0/2 done)."
+        ),
+        "{body}"
+    );
+    // A plan kept elsewhere is linked as configured.
+    env.ok(&[
+        "config",
+        "set",
+        "checklist.url",
+        "https://wiki.example.com/QA/Shop",
+    ]);
+    let read = python_reads(&env.ok(&["render", "stage-test-mail"]));
+    let body = read["body"].as_str().unwrap();
+    assert!(
+        body.contains("verification plan: https://wiki.example.com/QA/Shop\n"),
+        "{body}"
+    );
+
+    env.ok(&[
+        "block",
+        "1234",
+        "--title",
+        "checkout 500s on stage",
+        "--url",
+        "https://bugs.example.com/1234",
+    ]);
+    env.ok(&["block", "1240", "--title", "slow search"]);
+    env.ok(&["comment", "stage looks good apart from search"]);
+    env.ok(&["unblock", "1234", "--note", "fixed in 2026.11.19-1"]);
+    env.ok(&[
+        "deploy",
+        "production",
+        "--force",
+        "--reason",
+        "1240 accepted by QA",
+    ]);
+    let dir = env.root.join("out");
+    env.ok(&[
+        "finish",
+        "--out",
+        dir.to_str().unwrap(),
+        "--note",
+        "with one blocker left open, accepted by QA",
+    ]);
+    let mail = std::fs::read_to_string(dir.join("push-done-mail-2026.11.19.eml")).unwrap();
+    let read = python_reads(&mail);
+    assert_eq!(read["defects"], serde_json::json!([]), "{mail}");
+    let body = read["body"].as_str().unwrap();
+    assert!(
+        body.contains("How it went: with one blocker left open, accepted by QA\n"),
+        "{body}"
+    );
+    assert!(
+        body.contains(
+            "Blockers met:\n\
+             - 1234 checkout 500s on stage <https://bugs.example.com/1234>: resolved by Ada Lovelace (fixed in 2026.11.19-1)\n\
+             - 1240 slow search: still open\n"
+        ),
+        "{body}"
+    );
+    assert!(
+        body.contains("Comments:\n- Ada Lovelace: stage looks good apart from search\n"),
+        "{body}"
+    );
+    // The note is the one the finish event records.
+    let log = env.ok(&["log", "-r", "2026.11.19", "--json"]);
+    assert!(
+        log.contains("with one blocker left open, accepted by QA"),
+        "{log}"
+    );
+}

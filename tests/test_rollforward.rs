@@ -326,7 +326,7 @@ fn a_cherry_pick_release_records_its_picks() {
     assert_eq!(status["picks"][0]["subject"], "Fix checkout");
     let text = env.ok(&["status"]);
     assert!(
-        text.contains("cut from   2026-11-13, with 1 cherry-pick(s):"),
+        text.contains("cut from   2026-11-13, with 1 cherry-pick:"),
         "{text}"
     );
     let notes = json(&env.ok(&["notes", "--format", "json"]));

@@ -11,7 +11,8 @@ use crate::error::Failure;
 
 /// Walk through a release train in a new sandbox repository: init, start, notes, a mail,
 /// a refused deploy, the checklist, sign-offs, production, a roll-forward that undoes a
-/// database migration, a cherry-pick release, push duty and finish — each with the real
+/// database migration, a cherry-pick release, and then the weekly push-duty process from its
+/// own preset (named after Thursday's push, a hero, the pad, finish) — each with the real
 /// command, printed before its output. Your own repository is never touched.
 #[derive(clap::Args, Debug)]
 #[command(after_help = r#"Examples:
@@ -213,26 +214,54 @@ impl Demo<'_> {
         )?;
         self.release(ADA, &["notes", "-r", &pick_day], 0)?;
 
-        self.say("Push duty: who is the hero, what is coming, and closing the push.")?;
-        self.release(
-            ADA,
-            &[
-                "config",
-                "set",
-                "duty",
-                "{ rotation = [\"andym\", \"kumar\", \"jo\"], start = 2026-01-01 }",
-            ],
-            0,
-        )?;
-        self.release(ADA, &["duty", "--next", "2"], 0)?;
-        self.release(ADA, &["schedule", "--count", "3"], 0)?;
+        self.say("The train's release is closed; the audit trail is plain git.")?;
         self.release(ADA, &["finish", "-r", &name], 0)?;
         self.release(ADA, &["log", "-r", &name], 0)?;
         self.show_git(&["log", "--oneline", &format!("refs/release/{name}")])?;
+        let shop = self.repo.clone();
+        self.push_duty(today)?;
         self.say(&format!(
-            "That was all real: the sandbox is still at {} — look around with git.",
+            "That was all real: the sandboxes are still at {} and {} — look around with git.",
+            shop.display(),
             self.repo.display()
         ))?;
+        Ok(())
+    }
+
+    /// The weekly process, from its own preset: the tag is cut on Tuesday and named after
+    /// Thursday's push, a hero per week, a pad and a push-done mail.
+    fn push_duty(&mut self, today: chrono::NaiveDate) -> Result<()> {
+        use chrono::Datelike;
+        self.say("Push duty, the weekly process (`init --preset push-duty`): a tag cut on Tuesday is named after Thursday's push, and a hero rotates weekly.")?;
+        let addons = self.repo.with_file_name("addons");
+        std::fs::create_dir_all(&addons)?;
+        self.repo = addons;
+        self.git(&["init", "-q", "-b", "main"])?;
+        self.commit_file("addons.txt", "add-ons v1\n", "Add-ons site")?;
+        self.release(ADA, &["init", "--preset", "push-duty"], 0)?;
+        self.commit("Release process")?;
+        // This week's Tuesday (last week's, early in the week), and the one before.
+        let back = (today.weekday().num_days_from_monday() + 7 - 1) % 7;
+        let tuesday = today - chrono::Days::new(u64::from(back));
+        let before = tuesday - chrono::Days::new(7);
+        let thursday = (tuesday + chrono::Days::new(2)).to_string();
+        let (tuesday, before) = (tuesday.to_string(), before.to_string());
+        self.release(ADA, &["start", "--on", &before], 0)?;
+        self.commit_file("search.txt", "search\n", "Faster search (#40)")?;
+        self.commit_file(
+            "l10n.txt",
+            "fr\n",
+            "Pontoon: Update French (fr) localization",
+        )?;
+        self.release(ADA, &["duty", "--on", &thursday], 0)?;
+        self.release(ADA, &["schedule", "--count", "3", "--on", &tuesday], 0)?;
+        self.release(ADA, &["start", "--on", &tuesday], 0)?;
+        self.release(ADA, &["notes"], 0)?;
+        self.release(ADA, &["render", "push-pad"], 0)?;
+        self.release(ADA, &["deploy", "stage"], 0)?;
+        self.release(KIM, &["signoff", "qa"], 0)?;
+        self.release(ADA, &["deploy", "production"], 0)?;
+        self.release(ADA, &["finish", "--note", "no issues"], 0)?;
         Ok(())
     }
 

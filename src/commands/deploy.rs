@@ -12,7 +12,8 @@ use crate::release::EventKind;
 /// gate is shut.
 ///
 /// The gate is `requires` of the environment in .release/config.toml: sign-offs, checklist
-/// items, no open blockers, earlier environments. When it is shut, every unmet condition is
+/// items, no open blockers (with [bugzilla], also the open bugs the deployment bug depends
+/// on), earlier environments. When it is shut, every unmet condition is
 /// listed with the command that meets it, and the exit code is 3. `--force --reason` records
 /// the deployment anyway, marked as forced, with the reason and what was unmet.
 #[derive(clap::Args, Debug)]
@@ -31,13 +32,21 @@ pub struct DeployArgs {
 pub fn cmd_deploy(args: &DeployArgs, out: &mut dyn Write) -> Result<()> {
     args.force.check()?;
     let session = Session::open()?;
-    session.environment(&args.env)?;
+    let environment = session.environment(&args.env)?;
     let name = session.select(args.write.release.as_deref())?;
-    let checklist = session.checklist(&super::load(&session, &name)?)?;
+    let current = super::load(&session, &name)?;
+    let checklist = session.checklist(&current)?;
+    // Open bugs the deployment bug depends on in Bugzilla block as `git release block` does.
+    let tracked = if environment.requires.no_blockers {
+        crate::services::bugzilla_blockers(&session, &current)?
+    } else {
+        Vec::new()
+    };
     let env = &args.env;
     let with = crate::store::With::default();
     let appended = session.record_on(&name, args.write.dry_run, &with, out, |name, release| {
-        let unmet = session.gate(release, env, &checklist)?;
+        let mut unmet = session.gate(release, env, &checklist)?;
+        unmet.extend(tracked.iter().cloned());
         if !unmet.is_empty() && !args.force.force {
             let mut message = format!(
                 "release {name} cannot be deployed to {env}: {} condition(s) not met",

@@ -26,7 +26,8 @@ pub struct FinishArgs {
     /// Write `push-pad-<next>.md` and `push-done-mail-<release>.eml` into this directory.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// A closing remark for the audit trail.
+    /// How the push went ("no issues", "rolled forward twice"): kept in the audit trail and
+    /// said in the push-done mail.
     #[arg(long)]
     note: Option<String>,
     /// Deliver the push-done mail ([mail] smtp, or sendmail -t) before recording.
@@ -84,6 +85,8 @@ pub fn cmd_finish(args: &FinishArgs, out: &mut dyn Write) -> Result<()> {
     }
     let templates = Templates::load(&session.git)?;
     let mut context = template_context(&session, &release, &[])?;
+    // The mail is written before the finish event: it says the note this finish records.
+    context.history.finish_note = note.clone();
     // The context plans the push after the release's own; `--on` plans from that day instead
     // (a release finished late).
     if let Some(on) = args.on {

@@ -1,4 +1,5 @@
-//! Hooks: requests sent after events (`[[hooks]]`), and `git release hooks list|retry`.
+//! Hooks: requests sent after events (`[[hooks]]`, and those providers such as `[forge]` add),
+//! the facts they keep, and `git release hooks list|retry`.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,6 +15,7 @@ use crate::error::Failure;
 use crate::hooks::{Captured, Http, Request, Secrets, capture, excerpt, expand_env_syntax};
 use crate::release::{Event, EventKind, Release};
 use crate::render::Templates;
+use crate::services::ProviderHook;
 use crate::store::With;
 
 static DISABLED: AtomicBool = AtomicBool::new(false);
@@ -63,15 +65,12 @@ pub fn cmd_hooks(args: &HooksArgs, out: &mut dyn Write) -> Result<()> {
                 Some(_) => Some(session.select(release.as_deref())?),
                 None => session.select(None).ok(),
             };
-            for (i, hook) in session.config.config.hooks.iter().enumerate() {
-                writeln!(
-                    out,
-                    "{:<24} on {:<16} {} {}",
-                    hook.name(i),
-                    hook.on,
-                    hook.method,
-                    hook.url
-                )?;
+            for hook in all_hooks(&session) {
+                let what = match &hook {
+                    Hook::Request { config, .. } => format!("{} {}", config.method, config.url),
+                    Hook::Provider(p) => crate::services::describe(&session, p),
+                };
+                writeln!(out, "{:<24} on {:<16} {what}", hook.name(), hook.on())?;
             }
             if let Some(jenkins) = &session.config.config.jenkins {
                 for job in &jenkins.jobs {
@@ -112,16 +111,12 @@ fn retry(session: &Session, asked: Option<&str>, dry_run: bool, out: &mut dyn Wr
         return Ok(());
     }
     let events = session.store().events(&name)?;
+    let hooks = all_hooks(session);
     let mut still_failing = 0;
+    let mut current = release.clone();
     for failed in &release.failed_hooks {
         let job = crate::services::jenkins::job_named(&session.config.config, &failed.hook);
-        let found = session
-            .config
-            .config
-            .hooks
-            .iter()
-            .enumerate()
-            .find(|(i, h)| h.name(*i) == failed.hook);
+        let found = hooks.iter().find(|h| h.name() == failed.hook);
         if found.is_none() && job.is_none() {
             crate::warn!(
                 "warning: hook {} is no longer in the config; skipped",
@@ -140,11 +135,9 @@ fn retry(session: &Session, asked: Option<&str>, dry_run: bool, out: &mut dyn Wr
             continue;
         };
         let outcome = match (job, found) {
-            (Some(job), _) => crate::services::jenkins::send(session, &release, job, dry_run, out)?
+            (Some(job), _) => crate::services::jenkins::send(session, &current, job, dry_run, out)?
                 .map(|()| Vec::new()),
-            (None, Some((index, hook))) => {
-                send_hook(session, &release, event, index, hook, dry_run, out)?
-            }
+            (None, Some(hook)) => send(session, &current, event, hook, dry_run, out)?,
             (None, None) => unreachable!("skipped above"),
         };
         if dry_run {
@@ -152,7 +145,10 @@ fn retry(session: &Session, asked: Option<&str>, dry_run: bool, out: &mut dyn Wr
         }
         let kind = match outcome {
             Ok(facts) => {
-                record_facts(session, &name, &format!("hook {}", failed.hook), &facts)?;
+                let source = format!("hook {}", failed.hook);
+                if let Some(newer) = record_facts(session, &name, &source, &facts)? {
+                    current = newer;
+                }
                 EventKind::HookOk {
                     hook: failed.hook.clone(),
                     event: failed.event.clone(),
@@ -188,13 +184,9 @@ pub fn fire(
     dry_run: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let hooks: Vec<(usize, &HookConfig)> = session
-        .config
-        .config
-        .hooks
-        .iter()
-        .enumerate()
-        .filter(|(_, h)| triggers(&h.on, &event.kind))
+    let hooks: Vec<Hook> = all_hooks(session)
+        .into_iter()
+        .filter(|h| triggers(h.on(), &event.kind))
         .collect();
     let jobs: Vec<&crate::config::JenkinsJob> = (session.config.config.jenkins.iter())
         .flat_map(|j| &j.jobs)
@@ -209,14 +201,14 @@ pub fn fire(
     }
     // A hook sees the facts the hooks before it captured (the bug filed, then its URL used).
     let mut current = release.clone();
-    for (index, hook) in hooks {
-        let outcome = send_hook(session, &current, event, index, hook, dry_run, out)?;
+    for hook in &hooks {
+        let outcome = send(session, &current, event, hook, dry_run, out)?;
         if dry_run {
             continue;
         }
         match outcome {
             Ok(facts) => {
-                let source = format!("hook {}", hook.name(index));
+                let source = format!("hook {}", hook.name());
                 if let Some(newer) = record_facts(session, &release.name, &source, &facts)? {
                     current = newer;
                 }
@@ -226,7 +218,7 @@ pub fn fire(
                     session,
                     &release.name,
                     EventKind::HookFailed {
-                        hook: hook.name(index),
+                        hook: hook.name(),
                         event: event.id.clone(),
                         error,
                     },
@@ -249,6 +241,65 @@ pub fn fire(
         }
     }
     Ok(())
+}
+
+/// A hook: a `[[hooks]]` entry, or one a provider (`[forge]`, `[bugzilla]` …) adds.
+pub enum Hook<'a> {
+    Request {
+        index: usize,
+        config: &'a HookConfig,
+    },
+    Provider(ProviderHook),
+}
+
+impl Hook<'_> {
+    pub fn name(&self) -> String {
+        match self {
+            Hook::Request { index, config } => config.name(*index),
+            Hook::Provider(p) => p.name.clone(),
+        }
+    }
+
+    pub fn on(&self) -> &str {
+        match self {
+            Hook::Request { config, .. } => &config.on,
+            Hook::Provider(p) => &p.on,
+        }
+    }
+}
+
+/// The config's hooks, then its providers' in the order of their sections.
+pub fn all_hooks(session: &Session) -> Vec<Hook<'_>> {
+    let config = &session.config.config;
+    let mut hooks: Vec<Hook<'_>> = config
+        .hooks
+        .iter()
+        .enumerate()
+        .map(|(index, config)| Hook::Request { index, config })
+        .collect();
+    hooks.extend(
+        crate::services::hooks(config)
+            .into_iter()
+            .map(Hook::Provider),
+    );
+    hooks
+}
+
+/// Sends one hook (or shows it, for a dry run); see `send_hook`.
+fn send(
+    session: &Session,
+    release: &Release,
+    event: &Event,
+    hook: &Hook<'_>,
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> Result<Result<Vec<(String, String)>, String>> {
+    match hook {
+        Hook::Request { index, config } => {
+            send_hook(session, release, event, *index, config, dry_run, out)
+        }
+        Hook::Provider(p) => crate::services::run(session, release, event, p, dry_run, out),
+    }
 }
 
 /// Records each fact a hook or gate (`source`: `hook bugzilla-file`) captured, one event each,
@@ -276,7 +327,7 @@ pub fn record_facts(
                 }))
             })?;
         if let Some(appended) = appended {
-            crate::say!("Kept fact {fact} from {source}");
+            crate::say!("Kept fact {fact} = {value} ({source})");
             newest = Some(appended.release);
         }
     }
@@ -298,6 +349,8 @@ pub fn config_secrets(session: &Session) -> Secrets {
         sources.extend(gate.headers.values().map(String::as_str));
         sources.extend(gate.body.as_deref());
     }
+    let providers = crate::services::secret_templates(config);
+    sources.extend(providers.iter().map(String::as_str));
     Secrets::from_env(&sources)
 }
 

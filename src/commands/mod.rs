@@ -11,6 +11,7 @@ pub mod demo;
 pub mod deploy;
 pub mod duty;
 pub mod finish;
+pub mod freeze;
 pub mod fsck;
 pub mod hooks;
 pub mod init;
@@ -22,6 +23,7 @@ pub mod render;
 pub mod rollback_approve;
 pub mod rollforward;
 pub mod schedule;
+pub mod ship;
 pub mod signoff;
 pub mod start;
 pub mod status;
@@ -30,6 +32,7 @@ pub mod templates;
 pub mod verify;
 pub mod verify_signatures;
 pub mod wait;
+pub mod watch;
 
 use anyhow::Result;
 

@@ -132,8 +132,9 @@ fn print_md(notes: &NotesView, out: &mut dyn Write) -> Result<()> {
             let authors = notes.authors.len();
             writeln!(
                 out,
-                "{} commit(s) by {authors} author(s) since {p}.",
-                notes.count
+                "{} by {authors} author(s) since {p}{}.",
+                notes.count_label,
+                repicked_clause(notes, ", and")
             )?;
             if let Some(url) = &notes.compare_url {
                 writeln!(out, "Compare: {url}")?;
@@ -141,8 +142,8 @@ fn print_md(notes: &NotesView, out: &mut dyn Write) -> Result<()> {
         }
         None => writeln!(
             out,
-            "First release: {} commit(s){}.",
-            notes.count,
+            "First release: {}{}.",
+            notes.count_label,
             if notes.truncated {
                 ", the newest shown"
             } else {
@@ -159,6 +160,17 @@ fn print_md(notes: &NotesView, out: &mut dyn Write) -> Result<()> {
             writeln!(out, "  - {}", line(c))?;
         }
     }
+    for g in &notes.groups {
+        writeln!(out, "- {} {}", g.count, g.name)?;
+    }
+    if let (false, Some(p)) = (notes.repicked.is_empty(), &notes.previous) {
+        writeln!(out, "\n### Picked again from {p}\n")?;
+        for r in &notes.repicked {
+            let e = &r.entry;
+            let (subject, short, author) = (&e.subject_md, &e.short, &e.author.name);
+            writeln!(out, "- {subject} ({short}, {author}; was {})", r.was_short)?;
+        }
+    }
     if let (false, Some(p)) = (notes.dropped.is_empty(), &notes.previous) {
         writeln!(out, "\n### In {p} but not in {}\n", notes.release)?;
         for e in &notes.dropped {
@@ -168,20 +180,29 @@ fn print_md(notes: &NotesView, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
+/// `, and 3 re-picked` when commits were picked again, else nothing.
+fn repicked_clause(notes: &NotesView, joiner: &str) -> String {
+    match notes.repicked.len() {
+        0 => String::new(),
+        n => format!("{joiner} {n} re-picked"),
+    }
+}
+
 fn print_text(notes: &NotesView, out: &mut dyn Write) -> Result<()> {
     match &notes.previous {
         Some(p) => writeln!(
             out,
-            "release {}: {} commit(s) by {} author(s) since {p}",
+            "release {}: {} by {} author(s) since {p}{}",
             notes.release,
-            notes.count,
-            notes.authors.len()
+            notes.count_label,
+            notes.authors.len(),
+            repicked_clause(notes, ", and")
         )?,
         None => writeln!(
             out,
-            "release {}: first release, {} commit(s){}",
+            "release {}: first release, {}{}",
             notes.release,
-            notes.count,
+            notes.count_label,
             if notes.truncated {
                 " (the newest shown)"
             } else {
@@ -200,6 +221,25 @@ fn print_text(notes: &NotesView, out: &mut dyn Write) -> Result<()> {
         }
         for link in &e.links {
             writeln!(out, "    {} {}", link.text, link.url)?;
+        }
+    }
+    for g in &notes.groups {
+        writeln!(out, "{} {}", g.count, g.name)?;
+    }
+    if !notes.repicked.is_empty() {
+        writeln!(
+            out,
+            "\npicked again from {}:",
+            notes.previous.as_deref().unwrap_or_default()
+        )?;
+        for r in &notes.repicked {
+            let e = &r.entry;
+            let was = &r.was_short;
+            writeln!(
+                out,
+                "{} {} ({}; was {was})",
+                e.short, e.subject, e.author.name
+            )?;
         }
     }
     if !notes.dropped.is_empty() {

@@ -36,6 +36,10 @@ pub struct RollforwardArgs {
     /// Build on this commit instead of the release's (e.g. main).
     #[arg(long, value_name = "REF")]
     onto: Option<String>,
+    /// For a merge commit: the number of the parent whose side stays (1: the branch it was
+    /// merged into), as `git revert -m`.
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    mainline: Option<u32>,
     /// Write an undo file with a loud TODO for migrations that cannot be undone automatically.
     #[arg(long)]
     allow_manual_undo: bool,
@@ -103,8 +107,10 @@ pub fn cmd_rollforward(args: &RollforwardArgs, out: &mut dyn Write) -> Result<()
         Some(r) => format!("`{r}`"),
         None => format!("release {name}"),
     };
+    // Planned in memory: a refusal anywhere in the plan leaves no object behind.
+    let plan = git.batch();
     let outcome = roll_forward(
-        git,
+        &plan,
         &who,
         &Request {
             commits: &commits,
@@ -114,8 +120,11 @@ pub fn cmd_rollforward(args: &RollforwardArgs, out: &mut dyn Write) -> Result<()
             allow_manual: args.allow_manual_undo,
             now: chrono::Utc::now().naive_utc(),
             run_generators: !args.write.dry_run,
+            mainline: args.mainline,
         },
     )?;
+    // Accepted: its objects are written (kept in memory in a dry run), before any ref moves.
+    let _kept = git.accept(plan)?;
     let tip: Oid = outcome.tip.parse()?;
     for path in &outcome.unguarded {
         crate::warn!(

@@ -60,6 +60,44 @@ pub struct StartArgs {
     /// Show what would be recorded and tagged; write nothing.
     #[arg(long)]
     dry_run: bool,
+    /// A name taken meanwhile is another writer's release, not a reason to take the next one
+    /// (`ship`: two runs must not start two releases).
+    #[arg(skip)]
+    once: bool,
+    /// With `once`: how many releases the caller saw; one recorded since is another writer's.
+    #[arg(skip)]
+    releases_seen: Option<usize>,
+}
+
+/// A name was taken between choosing and writing it, and the caller wanted only that one.
+#[derive(Debug)]
+pub struct NameTaken(pub String);
+
+impl std::fmt::Display for NameTaken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "release {} was just started by another writer", self.0)
+    }
+}
+
+impl std::error::Error for NameTaken {}
+
+/// Starts a release at HEAD as `start` names it, for `ship`, which saw `releases_seen`
+/// releases; prints the name on `out`. Fails with `NameTaken` when another writer takes the
+/// name first, or recorded a release since.
+pub fn start_head(releases_seen: usize, out: &mut dyn Write) -> Result<()> {
+    let args = StartArgs {
+        rev: "HEAD".into(),
+        from: None,
+        picks: Vec::new(),
+        date: None,
+        on: None,
+        name: None,
+        no_tag: false,
+        dry_run: false,
+        once: true,
+        releases_seen: Some(releases_seen),
+    };
+    cmd_start(&args, out)
 }
 
 pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
@@ -75,8 +113,23 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
     let who = git.identity()?;
     let tag = session.config.config.release.tag && !args.no_tag;
 
-    let (target, picks) = match &args.from {
-        None => (resolve_target(&session, &args.rev)?, Vec::new()),
+    if let Some(name) = &args.name {
+        check_ref_component(name)
+            .map_err(|why| Failure::usage(format!("`{name}` cannot be a release name: {why}")))?;
+        // Other spellings count in history, but a new name is written the configured way.
+        let spelled = |n: ReleaseName| !n.spelling.other_separator && !n.spelling.dotted_suffix;
+        if !format.parse(name).is_some_and(spelled) {
+            return Err(Failure::usage(format!(
+                "`{name}` does not read as a release name of the pattern `{format}`"
+            ))
+            .hint("release names must sort by date; use --date to pick the day instead")
+            .into());
+        }
+    }
+    // `_kept`: the picked commits' objects, kept from `git gc` until the release's refs
+    // point at them.
+    let (target, picks, _kept) = match &args.from {
+        None => (resolve_target(&session, &args.rev)?, Vec::new(), None),
         Some(from) => {
             if !tag {
                 return Err(Failure::usage(
@@ -94,26 +147,16 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
                 .iter()
                 .map(|p| resolve_target(&session, p))
                 .collect::<Result<Vec<_>>>()?;
-            let (tip, made) = crate::rollforward::pick(git, &who, base, from, &picks)?;
+            // Planned in memory, written only once every pick applied.
+            let plan = git.batch();
+            let (tip, made) = crate::rollforward::pick(&plan, &who, base, from, &picks)?;
+            let kept = git.accept(plan)?;
             for m in &made {
                 crate::say!("  picked {} {}", &m.id[..7], m.summary);
             }
-            (tip, picks)
+            (tip, picks, Some(kept))
         }
     };
-    if let Some(name) = &args.name {
-        check_ref_component(name)
-            .map_err(|why| Failure::usage(format!("`{name}` cannot be a release name: {why}")))?;
-        // Other spellings count in history, but a new name is written the configured way.
-        let spelled = |n: ReleaseName| !n.spelling.other_separator && !n.spelling.dotted_suffix;
-        if !format.parse(name).is_some_and(spelled) {
-            return Err(Failure::usage(format!(
-                "`{name}` does not read as a release name of the pattern `{format}`"
-            ))
-            .hint("release names must sort by date; use --date to pick the day instead")
-            .into());
-        }
-    }
     let date = match args.date {
         Some(d) => d,
         None => naming_day(&session, args.on)?,
@@ -208,6 +251,13 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
             super::hooks::fire(&session, &draft, &draft_event, true, out)?;
             return Ok(());
         }
+        if let Some(seen) = args.releases_seen {
+            let names = store.names()?;
+            if names.len() != seen {
+                let newest = super::newest_first(format, names).into_iter().next();
+                return Err(NameTaken(newest.unwrap_or(name)).into());
+            }
+        }
         let created = store.create(&who, &plan)?;
         match created {
             Created::Taken if args.name.is_some() => {
@@ -217,6 +267,7 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
                 .hint("pick another --name")
                 .into());
             }
+            Created::Taken if args.once => return Err(NameTaken(name).into()),
             Created::Taken => continue,
             Created::Done(created) => {
                 crate::say!(

@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use super::{Session, human_time_of};
 use crate::context::{Done, ReleaseView, recorded_view, tag_only_view};
-use crate::output::{Tone, paint};
+use crate::output::{Tone, count, paint};
 
 /// Show where a release stands: target, tag, previous release, stage, sign-offs, checklist,
 /// blockers. Defaults to the newest release.
@@ -105,8 +105,8 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
     if let Some(from) = &v.from {
         writeln!(
             out,
-            "  cut from   {from}, with {} cherry-pick(s):",
-            v.picks.len()
+            "  cut from   {from}, with {}:",
+            count(v.picks.len() as u64, "cherry-pick", "cherry-picks")
         )?;
         for p in &v.picks {
             writeln!(out, "             {} {}", p.short, p.subject)?;
@@ -227,6 +227,30 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
         let label = if i == 0 { "facts" } else { "" };
         writeln!(out, "  {label:<10} {name} = {value}")?;
     }
+    for m in &v.monitors {
+        let state = if m.passed {
+            paint("held", Tone::Good)
+        } else {
+            paint("FAILED", Tone::Bad)
+        };
+        writeln!(
+            out,
+            "  monitor    {} on {}: {state} {} — {}",
+            m.monitor,
+            m.env,
+            super::human_time(m.by.time.to_utc()),
+            m.detail
+        )?;
+    }
+    if let Some(f) = &v.frozen {
+        writeln!(
+            out,
+            "  frozen     {} by {}: {} — `git release unfreeze`",
+            super::human_time(f.time.to_utc()),
+            f.actor(),
+            f.note.as_deref().unwrap_or_default()
+        )?;
+    }
     for f in &v.failed_hooks {
         writeln!(
             out,
@@ -237,13 +261,21 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
     for (i, r) in v.rollforwards.iter().enumerate() {
         let label = if i == 0 { "rolled fwd" } else { "" };
         let forced = if r.forced { " (forced)" } else { "" };
+        // What was rolled back, not how many revert commits it took: a commit that only added
+        // a migration needs no revert commit, only the migration's undo.
+        let commits: Vec<String> = r.reverted.iter().map(|c| super::short(c)).collect();
+        let undone = if r.undone.is_empty() {
+            String::new()
+        } else {
+            format!("; migration undone: {}", r.undone.join(", "))
+        };
         writeln!(
             out,
-            "  {label:<10} branch {} at {}: {} revert(s), {} migration undo(s){forced}",
+            "  {label:<10} branch {} at {}: rolls back {} ({}){undone}{forced}",
             r.branch,
             super::short(&r.tip),
-            r.reverted.len(),
-            r.undone.len()
+            count(r.reverted.len() as u64, "commit", "commits"),
+            commits.join(", ")
         )?;
         if !r.manual.is_empty() {
             writeln!(
@@ -255,8 +287,9 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
     }
     writeln!(
         out,
-        "  events     {} ({} comment(s)); `git release log` shows them",
-        v.events, v.comments
+        "  events     {} ({}); `git release log` shows them",
+        v.events,
+        count(v.comments, "comment", "comments")
     )?;
     if !v.unknown_events.is_empty() {
         writeln!(

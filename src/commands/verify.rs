@@ -7,6 +7,7 @@ use anyhow::Result;
 use super::{Session, WriteArgs};
 use crate::error::Failure;
 use crate::release::EventKind;
+use crate::release::gate::verify_unmet;
 
 /// Record that the release was verified on an environment after it was deployed there.
 ///
@@ -38,6 +39,18 @@ pub fn cmd_verify(args: &VerifyArgs, out: &mut dyn Write) -> Result<()> {
             ))
             .hint(format!("git release deploy {}", args.env))
             .into());
+        }
+        let unmet = verify_unmet(release, &args.env, &environment.requires);
+        if !unmet.is_empty() {
+            let mut message = format!(
+                "release {name} cannot be verified on {}: {} condition(s) not met",
+                args.env,
+                unmet.len()
+            );
+            for u in &unmet {
+                message.push_str(&format!("\n  - {:<40} run: {}", u.reason, u.hint));
+            }
+            return Err(Failure::gate(message).into());
         }
         Ok(Some(EventKind::Verify {
             env: args.env.clone(),

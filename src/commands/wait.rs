@@ -116,13 +116,7 @@ pub fn cmd_wait(args: &WaitArgs, out: &mut dyn Write) -> Result<()> {
     let prepared: Vec<(&GateConfig, Target, String, Secrets)> = gates
         .iter()
         .map(|g| {
-            let (target, shown, secrets) = match g.kind {
-                GateKind::Http => {
-                    let (request, shown, secrets) = render_gate(&session, &release, g)?;
-                    (Target::Http(request), shown, secrets)
-                }
-                _ => service_gate(&session, &release, g)?,
-            };
+            let (target, shown, secrets) = prepare(&session, &release, g)?;
             Ok((*g, target, shown, secrets))
         })
         .collect::<Result<_>>()?;
@@ -163,12 +157,7 @@ pub fn cmd_wait(args: &WaitArgs, out: &mut dyn Write) -> Result<()> {
                 .saturating_sub(started.elapsed())
                 .max(Duration::from_millis(1));
             let secrets = &secrets.and(&kept_secrets);
-            let seen = match target {
-                Target::Http(request) => poll(&http, gate, request, shown, secrets, remaining),
-                Target::Circleci(pipeline) => pipeline.check(&http, secrets, remaining).into(),
-                Target::Registry(manifest) => manifest.check(&http, secrets, remaining).into(),
-            };
-            match seen {
+            match look(&http, gate, target, shown, secrets, remaining) {
                 Seen::Failed(detail) => {
                     progress.finish_and_clear();
                     record(&session, &name, &gate.name, false, detail.clone())?;
@@ -412,4 +401,73 @@ fn record(session: &Session, name: &str, gate: &str, passed: bool, detail: Strin
         }))
     })?;
     Ok(())
+}
+
+/// Polls the gate called `gate` once for release `name` and records it when it passed;
+/// returns what it saw (`ship` checks gates without waiting for them).
+pub fn poll_once(session: &Session, name: &str, gate: &str) -> Result<(bool, String)> {
+    let config = session
+        .config
+        .config
+        .gates
+        .iter()
+        .find(|g| g.name == gate)
+        .ok_or_else(|| Failure::new(format!("there is no gate `{gate}`")))?;
+    let release = super::load(session, name)?;
+    let (target, shown, secrets) = prepare(session, &release, config)?;
+    let http = Http::new(Duration::from_secs(30))?;
+    let secrets = secrets.and(&super::hooks::config_secrets(session));
+    match look(
+        &http,
+        config,
+        &target,
+        &shown,
+        &secrets,
+        Duration::from_secs(30),
+    ) {
+        Seen::Passed(detail, captured) => {
+            let source = format!("gate {gate}");
+            super::hooks::warn_refused(&source, &captured);
+            record(session, name, gate, true, detail.clone())?;
+            super::hooks::record_facts(session, name, &source, &captured.facts)?;
+            Ok((true, detail))
+        }
+        Seen::Not(detail) | Seen::Unanswered(detail) => Ok((false, detail)),
+        Seen::Failed(detail) => {
+            record(session, name, gate, false, detail.clone())?;
+            Ok((false, detail))
+        }
+        Seen::Refused(detail) => Err(Failure::new(format!("gate {gate}: {detail}")).into()),
+    }
+}
+
+/// A gate ready to poll: its request, or the service it asks.
+fn prepare(
+    session: &Session,
+    release: &Release,
+    gate: &GateConfig,
+) -> Result<(Target, String, Secrets)> {
+    match gate.kind {
+        GateKind::Http => {
+            let (request, shown, secrets) = render_gate(session, release, gate)?;
+            Ok((Target::Http(request), shown, secrets))
+        }
+        _ => service_gate(session, release, gate),
+    }
+}
+
+/// One look at a gate.
+fn look(
+    http: &Http,
+    gate: &GateConfig,
+    target: &Target,
+    shown: &str,
+    secrets: &Secrets,
+    timeout: Duration,
+) -> Seen {
+    match target {
+        Target::Http(request) => poll(http, gate, request, shown, secrets, timeout),
+        Target::Circleci(pipeline) => pipeline.check(http, secrets, timeout).into(),
+        Target::Registry(manifest) => manifest.check(http, secrets, timeout).into(),
+    }
 }

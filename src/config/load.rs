@@ -138,6 +138,11 @@ mod tests {
             let parsed =
                 parse(&config, Path::new(name)).unwrap_or_else(|e| panic!("{name}: {e}\n{config}"));
             assert!(!parsed.hooks.is_empty() || !parsed.gates.is_empty());
+            assert!(parsed.forge.is_some(), "{name} shows [forge]");
+            assert!(
+                parsed.bugzilla.is_some() || parsed.etherpad.is_some(),
+                "{name} shows its team's services"
+            );
         }
     }
 

@@ -32,6 +32,9 @@ pub struct Config {
     /// Patterns in commit messages that become links in notes.
     #[serde(default)]
     pub links: Vec<LinkConfig>,
+    /// How notes fold classes of commits (`[[notes.groups]]`).
+    #[serde(default)]
+    pub notes: NotesConfig,
     /// Addresses for the mail templates.
     #[serde(default)]
     pub mail: MailConfig,
@@ -52,6 +55,216 @@ pub struct Config {
     /// Jenkins jobs built with parameters after events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jenkins: Option<JenkinsConfig>,
+    /// The release object on GitHub, GitLab or Gitea.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forge: Option<ForgeConfig>,
+    /// The deployment-request bug in Bugzilla.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bugzilla: Option<BugzillaConfig>,
+    /// The next push's pad in Etherpad.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etherpad: Option<EtherpadConfig>,
+    /// What `git release watch` polls after a deployment (Sentry, Prometheus, Graphite).
+    #[serde(default)]
+    pub monitors: Vec<MonitorConfig>,
+    /// The policy of `git release ship`.
+    #[serde(default)]
+    pub ship: ShipConfig,
+}
+
+/// `[forge]`: create or update the release object for the tag.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForgeConfig {
+    /// github, gitlab or gitea; from the remote's host when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ForgeKind>,
+    /// The API's base URL (Enterprise, self-hosted, tests); from the remote's host when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<String>,
+    /// `owner/name` (a GitLab path may have subgroups); from the remote URL when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
+    /// A template naming the environment variable: `${GITHUB_TOKEN}` (the kind's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(default)]
+    pub publish: Publish,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ForgeKind {
+    Github,
+    Gitlab,
+    Gitea,
+}
+
+/// When `[forge]` publishes the release object.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Publish {
+    #[default]
+    Start,
+    Finish,
+    Never,
+}
+
+/// `[bugzilla]`: the deployment-request bug, its comments, and its dependencies as blockers.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BugzillaConfig {
+    /// The Bugzilla's base URL, without `/rest`.
+    pub url: String,
+    /// A template naming the environment variable: `${BUGZILLA_API_KEY}`.
+    #[serde(default = "default_bugzilla_key")]
+    pub api_key: String,
+    pub product: String,
+    pub component: String,
+    #[serde(default = "default_bugzilla_version")]
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    /// The bug's summary, a template.
+    #[serde(default = "default_bugzilla_summary")]
+    pub summary: String,
+    /// The role whose members (exact addresses, not patterns) are in CC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cc_role: Option<String>,
+    /// More addresses in CC.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<String>,
+    /// The event that files the bug, as a hook's `on`.
+    #[serde(default = "default_file_on")]
+    pub file_on: String,
+    /// Events that add a comment to the bug, as hooks' `on`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub comment_on: Vec<String>,
+}
+
+/// `[etherpad]`: the next push's pad, made by `finish`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EtherpadConfig {
+    /// The Etherpad's base URL, without `/api`.
+    pub url: String,
+    /// A template naming the environment variable: `${ETHERPAD_API_KEY}`.
+    #[serde(default = "default_etherpad_key")]
+    pub api_key: String,
+    /// The pad's id, a template: `amo-{{ next.name }}`.
+    pub pad: String,
+    /// The template of the pad's text.
+    #[serde(default = "default_pad_template")]
+    pub template: String,
+}
+
+fn default_bugzilla_key() -> String {
+    "${BUGZILLA_API_KEY}".into()
+}
+
+fn default_bugzilla_version() -> String {
+    "unspecified".into()
+}
+
+fn default_bugzilla_summary() -> String {
+    "Deploy {{ release.name }}".into()
+}
+
+fn default_file_on() -> String {
+    "start".into()
+}
+
+fn default_etherpad_key() -> String {
+    "${ETHERPAD_API_KEY}".into()
+}
+
+fn default_pad_template() -> String {
+    "push-pad".into()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MonitorKind {
+    Sentry,
+    Prometheus,
+    Graphite,
+}
+
+impl MonitorKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            MonitorKind::Sentry => "sentry",
+            MonitorKind::Prometheus => "prometheus",
+            MonitorKind::Graphite => "graphite",
+        }
+    }
+}
+
+/// One monitor; which fields it needs depends on its kind (checked when the config is read).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorConfig {
+    pub name: String,
+    pub kind: MonitorKind,
+    /// The service's base URL (`https://sentry.io`, `https://prometheus.example.com`).
+    pub url: String,
+    /// A bearer token, from the environment only: `${SENTRY_TOKEN}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// Sentry: the organization and project slugs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// Sentry: how many new issues are allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_new: Option<u64>,
+    /// Sentry: only issues of this level (`error`, `fatal` …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// Sentry: count issues whose first release is this one (`{{ release.name }}`, or the
+    /// name your SDK reports) instead of issues first seen since the deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_release: Option<String>,
+    /// Prometheus: the PromQL expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// Graphite: the render target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub below: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub above: Option<f64>,
+    /// At most this many times the same reading over the window before the deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_increase: Option<f64>,
+}
+
+impl MonitorConfig {
+    pub fn rule(&self) -> crate::release::monitor::Rule {
+        crate::release::monitor::Rule {
+            below: self.below,
+            above: self.above,
+            max_increase: self.max_increase,
+        }
+    }
+}
+
+/// `[ship]`: what `git release ship` may do on its own.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShipConfig {
+    /// Environments a person must deploy; ship deploys every other one whose gate is open.
+    #[serde(default)]
+    pub manual: Vec<String>,
+    /// How long ship watches the monitors after the last environment (`30m`); no watch when
+    /// unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watch: Option<String>,
+    /// How often it polls them meanwhile (default `1m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -288,6 +501,28 @@ pub struct LinkConfig {
     pub url: String,
 }
 
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotesConfig {
+    /// Classes of commits folded into one line each ("60 localization updates").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupConfig>,
+}
+
+/// A class of commits that notes show as one line: those whose author (`Name <email>`) and
+/// subject match the patterns given (regular expressions, as in `[[links]]`, found anywhere
+/// in the text unless anchored).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupConfig {
+    /// The line's words after the count: `localization updates (Pontoon)`.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<LinkPattern>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<LinkPattern>,
+}
+
 /// A regular expression, checked when the config is read.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(try_from = "String", into = "String")]
@@ -356,6 +591,10 @@ pub struct ChecklistConfig {
     /// A Markdown test plan in the repository; its steps become items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// Where people read the plan (a wiki page); the stage-test mail links it. Without it, a
+    /// `file` is linked on the forge at the release's tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     #[serde(default)]
     pub items: Vec<ItemConfig>,
 }
@@ -498,6 +737,9 @@ impl From<Day> for String {
 #[serde(deny_unknown_fields)]
 pub struct EnvironmentConfig {
     pub name: String,
+    /// Where the environment is seen (`https://stage.example.com`): the stage-test mail names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// What a release needs before it may be deployed here.
     #[serde(default)]
     pub requires: Requirements,
@@ -642,6 +884,18 @@ impl Config {
             .map(|l| crate::changelog::LinkRule {
                 pattern: l.pattern.0.clone(),
                 url: l.url.clone(),
+            })
+            .collect()
+    }
+
+    pub fn group_rules(&self) -> Vec<crate::changelog::GroupRule> {
+        self.notes
+            .groups
+            .iter()
+            .map(|g| crate::changelog::GroupRule {
+                name: g.name.clone(),
+                author: g.author.as_ref().map(|p| p.0.clone()),
+                subject: g.subject.as_ref().map(|p| p.0.clone()),
             })
             .collect()
     }

@@ -41,6 +41,17 @@ impl Config {
     /// lists that must not be empty are not.
     fn check_references(&self) -> Result<(), Misreference> {
         use Step::{Index, Key};
+        for (i, group) in self.notes.groups.iter().enumerate() {
+            if group.author.is_none() && group.subject.is_none() {
+                return Err(Misreference::new(
+                    format!(
+                        "notes group `{}` has no `author` or `subject` pattern, so it would take every commit",
+                        group.name
+                    ),
+                    vec![Key("notes"), Key("groups"), Index(i), Key("name")],
+                ));
+            }
+        }
         let mut environments_before: Vec<&str> = Vec::new();
         for (i, env) in self.environments.iter().enumerate() {
             let here = |rest: &[Step]| [&[Key("environments"), Index(i)], rest].concat();
@@ -151,6 +162,7 @@ impl Config {
                 ));
             }
         }
+        self.check_providers(&hook_names)?;
         for (i, m) in self.migrations.iter().enumerate() {
             // A `generate` command the values cannot reach safely is refused when the config
             // is read, not only when a roll-forward needs it.
@@ -182,6 +194,7 @@ impl Config {
                 ));
             }
         }
+        self.check_monitors()?;
         if self.duty.as_ref().is_some_and(|d| d.rotation.is_empty()) {
             return Err(Misreference::new(
                 "[duty] rotation is empty; list who takes push duty, in turn".into(),
@@ -205,6 +218,242 @@ impl Config {
                 return Err(Misreference::new(
                     format!("checklist item id `{}` must be one word", item.id),
                     here("id"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// Checks `[forge]`, `[bugzilla]` and `[etherpad]`: the events their hooks fire on, that
+    /// those hooks' names are not taken by `[[hooks]]`, a `cc_role` that exists, URLs that
+    /// are http(s), and secrets that come from the environment.
+    fn check_providers(&self, hook_names: &[String]) -> Result<(), Misreference> {
+        use Step::{Index, Key};
+        let url = |value: &str, at: Vec<Step>| {
+            if value.starts_with("https://") || value.starts_with("http://") {
+                Ok(())
+            } else {
+                Err(Misreference::new(
+                    format!("`{value}` is not an http:// or https:// URL"),
+                    at,
+                ))
+            }
+        };
+        let secret = |value: &str, at: Vec<Step>| {
+            if crate::hooks::env_names(&[value]).is_empty() {
+                Err(Misreference::new(
+                    format!(
+                        "`{value}` names no environment variable; secrets come from the environment only, as \"${{NAME}}\""
+                    ),
+                    at,
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        if let Some(forge) = &self.forge {
+            if let Some(api) = &forge.api {
+                url(api, vec![Key("forge"), Key("api")])?;
+            }
+            if let Some(token) = &forge.token {
+                secret(token, vec![Key("forge"), Key("token")])?;
+            }
+        }
+        if let Some(bugzilla) = &self.bugzilla {
+            url(&bugzilla.url, vec![Key("bugzilla"), Key("url")])?;
+            secret(&bugzilla.api_key, vec![Key("bugzilla"), Key("api_key")])?;
+            if let Some(role) = &bugzilla.cc_role
+                && !self.roles.contains_key(role)
+            {
+                return Err(Misreference::new(
+                    format!(
+                        "[bugzilla] cc_role `{role}` is not defined; add a [roles.{role}] table"
+                    ),
+                    vec![Key("bugzilla"), Key("cc_role")],
+                ));
+            }
+            self.check_hook_on(&bugzilla.file_on).map_err(|why| {
+                Misreference::new(
+                    format!("[bugzilla] `file_on = \"{}\"` {why}", bugzilla.file_on),
+                    vec![Key("bugzilla"), Key("file_on")],
+                )
+            })?;
+            for (j, on) in bugzilla.comment_on.iter().enumerate() {
+                self.check_hook_on(on).map_err(|why| {
+                    Misreference::new(
+                        format!("[bugzilla] `comment_on` \"{on}\" {why}"),
+                        vec![Key("bugzilla"), Key("comment_on"), Index(j)],
+                    )
+                })?;
+            }
+        }
+        if let Some(etherpad) = &self.etherpad {
+            url(&etherpad.url, vec![Key("etherpad"), Key("url")])?;
+            secret(&etherpad.api_key, vec![Key("etherpad"), Key("api_key")])?;
+        }
+        let mut seen: Vec<String> = Vec::new();
+        for hook in crate::services::hooks(self) {
+            if hook_names.contains(&hook.name) || seen.contains(&hook.name) {
+                let section = hook.name.split('-').next().unwrap_or_default();
+                let section: &'static str = match section {
+                    "forge" => "forge",
+                    "bugzilla" => "bugzilla",
+                    _ => "etherpad",
+                };
+                return Err(Misreference::new(
+                    format!(
+                        "hook `{}` is listed twice: [{section}] adds a hook of that name; rename the [[hooks]] entry",
+                        hook.name
+                    ),
+                    vec![Key(section)],
+                ));
+            }
+            seen.push(hook.name);
+        }
+        Ok(())
+    }
+
+    /// Checks `[[monitors]]` (named once, each with what its kind needs, a token only from
+    /// the environment), `requires.monitors` and `[ship]`.
+    fn check_monitors(&self) -> Result<(), Misreference> {
+        use super::schema::MonitorKind;
+        use Step::{Index, Key};
+        let mut names: Vec<&str> = Vec::new();
+        for (i, m) in self.monitors.iter().enumerate() {
+            let here = |key| vec![Key("monitors"), Index(i), Key(key)];
+            if m.name.is_empty() || names.contains(&m.name.as_str()) {
+                return Err(Misreference::new(
+                    format!("monitor `{}` is listed twice or has no name", m.name),
+                    here("name"),
+                ));
+            }
+            names.push(&m.name);
+            if !m.url.starts_with("http://") && !m.url.starts_with("https://") {
+                return Err(Misreference::new(
+                    format!(
+                        "monitor `{}`: url must start with http:// or https://",
+                        m.name
+                    ),
+                    here("url"),
+                ));
+            }
+            if let Some(token) = &m.token
+                && crate::hooks::env_names(&[token]).is_empty()
+            {
+                return Err(Misreference::new(
+                    format!(
+                        "monitor `{}`: a token is a secret and comes from the environment only; write token = \"${{NAME}}\"",
+                        m.name
+                    ),
+                    here("token"),
+                ));
+            }
+            let missing = |key: &'static str, what: &str| {
+                Misreference::new(
+                    format!(
+                        "monitor `{}` of kind {} needs `{key}` ({what})",
+                        m.name,
+                        m.kind.name()
+                    ),
+                    vec![Key("monitors"), Index(i), Key("kind")],
+                )
+            };
+            let misplaced = |key: &'static str| {
+                Misreference::new(
+                    format!(
+                        "monitor `{}`: `{key}` does not apply to kind {}",
+                        m.name,
+                        m.kind.name()
+                    ),
+                    here(key),
+                )
+            };
+            match m.kind {
+                MonitorKind::Sentry => {
+                    if m.org.is_none() {
+                        return Err(missing("org", "the organization slug"));
+                    }
+                    if m.project.is_none() {
+                        return Err(missing("project", "the project slug"));
+                    }
+                    for (key, set) in [
+                        ("query", m.query.is_some()),
+                        ("target", m.target.is_some()),
+                        ("below", m.below.is_some()),
+                        ("above", m.above.is_some()),
+                        ("max_increase", m.max_increase.is_some()),
+                    ] {
+                        if set {
+                            return Err(misplaced(key));
+                        }
+                    }
+                }
+                MonitorKind::Prometheus | MonitorKind::Graphite => {
+                    let (needed, other) = if m.kind == MonitorKind::Prometheus {
+                        (("query", m.query.is_some()), ("target", m.target.is_some()))
+                    } else {
+                        (("target", m.target.is_some()), ("query", m.query.is_some()))
+                    };
+                    if !needed.1 {
+                        return Err(missing(needed.0, "what to read"));
+                    }
+                    if m.rule().is_empty() {
+                        return Err(missing("below, above or max_increase", "the rule"));
+                    }
+                    for (key, set) in [
+                        other,
+                        ("org", m.org.is_some()),
+                        ("project", m.project.is_some()),
+                        ("max_new", m.max_new.is_some()),
+                        ("level", m.level.is_some()),
+                        ("first_release", m.first_release.is_some()),
+                    ] {
+                        if set {
+                            return Err(misplaced(key));
+                        }
+                    }
+                }
+            }
+        }
+        for (i, env) in self.environments.iter().enumerate() {
+            for (j, monitor) in env.requires.monitors.iter().enumerate() {
+                if !names.contains(&monitor.as_str()) {
+                    return Err(Misreference::new(
+                        format!(
+                            "environment `{}` requires monitor `{monitor}`, which is not defined; add a [[monitors]] entry named \"{monitor}\"",
+                            env.name
+                        ),
+                        vec![
+                            Key("environments"),
+                            Index(i),
+                            Key("requires"),
+                            Key("monitors"),
+                            Index(j),
+                        ],
+                    ));
+                }
+            }
+        }
+        for (j, env) in self.ship.manual.iter().enumerate() {
+            if self.environment(env).is_none() {
+                return Err(Misreference::new(
+                    format!("[ship] manual names environment `{env}`, which is not defined"),
+                    vec![Key("ship"), Key("manual"), Index(j)],
+                ));
+            }
+        }
+        for (key, value) in [
+            ("watch", &self.ship.watch),
+            ("interval", &self.ship.interval),
+        ] {
+            if let Some(text) = value
+                && let Err(why) = crate::hooks::parse_duration(text)
+            {
+                return Err(Misreference::new(
+                    format!("[ship] {key}: {why}"),
+                    vec![Key("ship"), Key(key)],
                 ));
             }
         }
@@ -467,6 +716,49 @@ mod tests {
     use chrono::Weekday;
 
     use super::*;
+
+    #[test]
+    fn providers_are_checked() {
+        let bugzilla = |extra: &str| {
+            parse(
+                &format!(
+                    "[roles.qa]\n[bugzilla]\nurl = \"https://b\"\nproduct = \"P\"\ncomponent = \"C\"\n{extra}"
+                ),
+                Path::new("c.toml"),
+            )
+        };
+        bugzilla("cc_role = \"qa\"\ncomment_on = [\"signoff:qa\", \"deploy\"]\n").unwrap();
+        let err = bugzilla("cc_role = \"ops\"\n").unwrap_err();
+        assert!(
+            err.message.contains("cc_role `ops` is not defined"),
+            "{}",
+            err.message
+        );
+        let err = bugzilla("comment_on = [\"deploy\", \"sign-off\"]\n").unwrap_err();
+        assert!(err.message.starts_with("c.toml:6:25: "), "{}", err.message);
+        let err = bugzilla("api_key = \"hunter22\"\n").unwrap_err();
+        assert!(
+            err.message.contains("names no environment variable"),
+            "{}",
+            err.message
+        );
+        let err = parse(
+            "[[hooks]]\nname = \"forge-release\"\non = \"start\"\nurl = \"http://x\"\n[forge]\nkind = \"github\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            err.message.contains("[forge] adds a hook of that name"),
+            "{}",
+            err.message
+        );
+        let err = parse(
+            "[etherpad]\nurl = \"pad.example.com\"\npad = \"x\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(err.message.starts_with("c.toml:2:7: "), "{}", err.message);
+    }
 
     #[test]
     fn captures_are_checked() {

@@ -18,9 +18,16 @@ impl Repo {
     /// The change `commit` made, undone on top of `onto` (a commit): what `git revert` does,
     /// as a three-way merge of trees — base `commit`, ours `onto`, theirs `commit^`. The
     /// paths in `keep` are set to the given blobs on both sides of the change, so the revert
-    /// leaves them as `onto` has them and never conflicts on them.
-    pub fn revert_tree(&self, commit: Oid, onto: Oid, keep: &[(String, Oid)]) -> Result<Applied> {
-        let parent = self.single_parent(commit)?;
+    /// leaves them as `onto` has them and never conflicts on them. A merge commit is reverted
+    /// against its parent number `mainline` (from 1), as `git revert -m` does.
+    pub fn revert_tree(
+        &self,
+        commit: Oid,
+        mainline: Option<u32>,
+        onto: Oid,
+        keep: &[(String, Oid)],
+    ) -> Result<Applied> {
+        let parent = self.mainline_parent(commit, mainline)?;
         let mut base = self.tree_of(commit)?;
         let mut theirs = match parent {
             Some(p) => self.tree_of(p)?,
@@ -41,7 +48,7 @@ impl Repo {
     /// The change `commit` made, applied on top of `onto`: what `git cherry-pick` does —
     /// base `commit^`, ours `onto`, theirs `commit`.
     pub fn cherry_pick_tree(&self, commit: Oid, onto: Oid) -> Result<Applied> {
-        let base = match self.single_parent(commit)? {
+        let base = match self.mainline_parent(commit, None)? {
             Some(p) => self.tree_of(p)?,
             None => Oid::empty_tree(self.repo.object_hash()),
         };
@@ -53,17 +60,34 @@ impl Repo {
         )
     }
 
-    fn single_parent(&self, commit: Oid) -> Result<Option<Oid>> {
+    /// The parent a commit's change is taken against: its only one, or for a merge commit the
+    /// one `mainline` numbers (from 1, as `git revert -m` and `git cherry-pick -m` count).
+    /// `None` for a root commit. A merge without `mainline` is refused: which side to undo is
+    /// the person's choice, as git makes it theirs.
+    pub fn mainline_parent(&self, commit: Oid, mainline: Option<u32>) -> Result<Option<Oid>> {
         let info = self.commit_info(commit)?;
-        match info.parents.as_slice() {
-            [] => Ok(None),
-            [one] => Ok(Some(*one)),
-            _ => Err(Failure::new(format!(
-                "{} is a merge commit; git-release reverts and picks single commits",
-                self.short(commit)
+        let short = self.short(commit);
+        match (info.parents.as_slice(), mainline) {
+            ([], None) => Ok(None),
+            ([one], None | Some(1)) => Ok(Some(*one)),
+            ([_, _, ..], None) => Err(Failure::new(format!(
+                "{short} is a merge commit and no --mainline was given; nothing was written"
             ))
-            .hint("name the commits the merge brought in instead (`git log --oneline MERGE^1..MERGE^2`)")
+            .hint(format!(
+                "add --mainline 1 to undo what the merge brought into its first parent (the branch it was merged into), as `git revert -m 1 {short}` does; or name the commits the merge brought in (`git log --oneline {short}^1..{short}^2`)"
+            ))
             .into()),
+            (parents, Some(n)) => {
+                let index = usize::try_from(n).ok().and_then(|n| n.checked_sub(1));
+                match index.and_then(|i| parents.get(i)) {
+                    Some(parent) => Ok(Some(*parent)),
+                    None => Err(Failure::usage(format!(
+                        "--mainline {n}: {short} has {} parent(s), numbered from 1; nothing was written",
+                        parents.len()
+                    ))
+                    .into()),
+                }
+            }
         }
     }
 

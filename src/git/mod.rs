@@ -7,6 +7,7 @@ mod merge;
 mod notes;
 mod odb;
 mod open;
+mod patch_id;
 mod refs;
 mod sign;
 mod transport;
@@ -20,6 +21,7 @@ pub use refs::{Expect, RefEntry, RefUpdate, RefUpdateError};
 pub use sign::Signature;
 pub use transport::Push;
 pub use walk::CommitInfo;
+pub use worktree::ChangeKind;
 
 /// A map keyed by object id, hashed for ids (they are random already).
 pub type OidMap<V> = gix::hashtable::HashMap<Oid, V>;
@@ -221,5 +223,48 @@ mod tests {
             .collect();
         assert!(!packs.iter().any(|p| p.ends_with(".keep")), "{packs:?}");
         git(dir.path(), &["fsck", "--strict"]);
+    }
+
+    #[test]
+    fn a_plan_reaches_the_object_database_only_when_accepted() {
+        let (dir, mut repo) = repository();
+        let loose = |dir: &Path| {
+            String::from_utf8(git(dir, &["count-objects"]))
+                .unwrap()
+                .trim()
+                .to_owned()
+        };
+        let empty = loose(dir.path());
+        let plan = repo.batch();
+        let id = plan.write_blob(b"planned\n").unwrap().to_string();
+        drop(plan);
+        assert_eq!(loose(dir.path()), empty, "a dropped plan leaves nothing");
+
+        // A dry run keeps what it accepts in memory, readable, and writes nothing.
+        repo.keep_objects_in_memory();
+        let plan = repo.batch();
+        plan.write_blob(b"planned\n").unwrap();
+        drop(repo.accept(plan).unwrap());
+        assert_eq!(repo.read_blob(id.parse().unwrap()).unwrap(), b"planned\n");
+        assert_eq!(loose(dir.path()), empty);
+
+        // Its objects, exported for git to read, stay out of the repository's own.
+        let alternate = tempfile::tempdir().unwrap();
+        repo.export_kept_objects(alternate.path()).unwrap();
+        assert_eq!(repo.read_blob(id.parse().unwrap()).unwrap(), b"planned\n");
+        let out = std::process::Command::new("git")
+            .args(["cat-file", "blob", &id])
+            .env("GIT_ALTERNATE_OBJECT_DIRECTORIES", alternate.path())
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.stdout, b"planned\n");
+        assert_eq!(loose(dir.path()), empty);
+
+        let (dir, repo) = repository();
+        let plan = repo.batch();
+        plan.write_blob(b"planned\n").unwrap();
+        drop(repo.accept(plan).unwrap());
+        assert_eq!(git(dir.path(), &["cat-file", "blob", &id]), b"planned\n");
     }
 }

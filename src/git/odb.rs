@@ -142,6 +142,46 @@ impl Repo {
         Ok(kept)
     }
 
+    /// Takes on the objects a plan (a `batch` of this repository) made, once the plan is
+    /// accepted: written to the object database as `write_kept_objects` writes them, or kept in
+    /// memory when this repository keeps its own there (a dry run). Hold the guard until the
+    /// refs point at them. A plan dropped instead leaves nothing behind.
+    pub fn accept(&self, mut plan: Repo) -> Result<KeptPack> {
+        if !self.in_memory {
+            return plan.write_kept_objects();
+        }
+        if let Some(kept) = plan.repo.objects.take_object_memory() {
+            for (kind, data) in kept.values() {
+                self.write_new(*kind, data)?;
+            }
+        }
+        Ok(KeptPack(None))
+    }
+
+    /// Writes the objects this repository holds in memory as loose objects into `dir`, an
+    /// object directory of their own, and keeps them in memory: git reads them from there when
+    /// `dir` is named in `GIT_ALTERNATE_OBJECT_DIRECTORIES`, and the repository's own object
+    /// database stays as it was.
+    pub fn export_kept_objects(&self, dir: &std::path::Path) -> Result<()> {
+        use gix::objs::Write as _;
+        let Some(kept) = self.repo.objects.reset_object_memory() else {
+            return Ok(());
+        };
+        let store = gix::odb::loose::Store::at(dir, self.repo.object_hash());
+        let mut result = Ok(());
+        for (id, (kind, data)) in kept.iter() {
+            if result.is_ok() {
+                result = store
+                    .write_buf_with_known_id(*kind, data, *id)
+                    .map(drop)
+                    .map_err(|e| anyhow!("writing object {id} to {}: {e}", dir.display()));
+            }
+            // Back into memory, whatever happened: the plan goes on reading them.
+            self.repo.objects.write_buf(*kind, data)?;
+        }
+        result
+    }
+
     pub fn read_blob(&self, id: Oid) -> Result<Vec<u8>> {
         Ok(self.repo.find_blob(id)?.take_data())
     }
@@ -171,6 +211,31 @@ impl Repo {
         }
         let limit = crate::files::REPOSITORY_FILE_LIMIT;
         Ok(Some(self.read_text(entry.object_id(), limit, path)?))
+    }
+
+    /// Those of `paths` that are regular files in `commit`'s tree, at most `limit` bytes,
+    /// whose bytes contain `needle`.
+    pub fn files_containing(
+        &self,
+        commit: Oid,
+        paths: impl IntoIterator<Item = String>,
+        needle: &str,
+        limit: u64,
+    ) -> Result<Vec<String>> {
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        let mut found = Vec::new();
+        for path in paths {
+            let Some(entry) = tree.lookup_entry_by_path(&path)? else {
+                continue;
+            };
+            if !entry.mode().is_blob() || self.repo.find_header(entry.object_id())?.size() > limit {
+                continue;
+            }
+            if self.read_blob(entry.object_id())?.find(needle).is_some() {
+                found.push(path);
+            }
+        }
+        Ok(found)
     }
 
     /// The text of a blob a person wrote (a template, a plan), refused when it is over `limit`

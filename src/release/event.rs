@@ -153,6 +153,20 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         detail: Option<String>,
     },
+    /// `git release watch` judged a monitor over its window after a deployment to `env`.
+    Monitor {
+        monitor: String,
+        env: String,
+        passed: bool,
+        /// The evidence: what was measured, against what.
+        detail: String,
+    },
+    /// Continuous deployment stops: `git release ship` does nothing until `unfreeze`.
+    Freeze { reason: String },
+    Unfreeze {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     /// The release is closed; it is no longer the default for other commands.
     Finished {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -239,6 +253,9 @@ impl EventKind {
             KindNames::new("rollforward", Some("rollforward"), None),
             KindNames::new("artifact", Some("artifact"), Some(Template)),
             KindNames::new("gate", Some("gate"), Some(Gate)),
+            KindNames::new("monitor", Some("monitor"), Some(Environment)),
+            KindNames::new("freeze", Some("freeze"), None),
+            KindNames::new("unfreeze", Some("unfreeze"), None),
             KindNames::new("hook-failed", None, None),
             KindNames::new("hook-ok", None, None),
             KindNames::new("fact", None, None),
@@ -275,6 +292,9 @@ impl EventKind {
             EventKind::HookOk { .. } => "hook-ok",
             EventKind::Fact { .. } => "fact",
             EventKind::Gate { .. } => "gate",
+            EventKind::Monitor { .. } => "monitor",
+            EventKind::Freeze { .. } => "freeze",
+            EventKind::Unfreeze { .. } => "unfreeze",
             EventKind::Finished { .. } => "finished",
             EventKind::Unknown { kind, .. } => kind,
         }
@@ -289,7 +309,9 @@ impl EventKind {
     /// sign-off … (`NAMES` says which kinds have one, and what it names).
     pub fn hook_qualifier(&self) -> Option<&str> {
         match self {
-            EventKind::Deploy { env, .. } | EventKind::Verify { env, .. } => Some(env),
+            EventKind::Deploy { env, .. }
+            | EventKind::Verify { env, .. }
+            | EventKind::Monitor { env, .. } => Some(env),
             EventKind::Signoff { role, .. } | EventKind::Revoke { role, .. } => Some(role),
             EventKind::Block { id, .. } | EventKind::Unblock { id, .. } => Some(id),
             EventKind::Artifact { template, .. } => Some(template),
@@ -336,8 +358,9 @@ impl EventKind {
             EventKind::Rollforward {
                 branch, reverted, ..
             } => format!(
-                "roll forward: revert {} commit(s) on {branch}",
-                reverted.len()
+                "roll forward: roll back {} commit{} on {branch}",
+                reverted.len(),
+                if reverted.len() == 1 { "" } else { "s" }
             ),
             EventKind::Finished { .. } => "finish".to_owned(),
             EventKind::HookFailed { hook, .. } => format!("hook {hook} failed"),
@@ -350,6 +373,23 @@ impl EventKind {
                     format!("gate {gate} timed out")
                 }
             }
+            EventKind::Monitor {
+                monitor,
+                passed,
+                detail,
+                ..
+            } => {
+                let first = detail.lines().next().unwrap_or_default();
+                if *passed {
+                    format!("monitor {monitor}: {first}")
+                } else {
+                    format!("monitor {monitor} failed: {first}")
+                }
+            }
+            EventKind::Freeze { reason } => {
+                format!("freeze: {}", reason.lines().next().unwrap_or_default())
+            }
+            EventKind::Unfreeze { .. } => "unfreeze".to_owned(),
             EventKind::Unknown { kind, .. } => format!("{kind} (unknown event kind)"),
         }
     }
@@ -651,6 +691,16 @@ mod tests {
                 value: "1234".into(),
                 source: Some("hook bugzilla".into()),
             },
+            EventKind::Monitor {
+                monitor: "5xx".into(),
+                env: "production".into(),
+                passed: false,
+                detail: "0.4 > 0.1".into(),
+            },
+            EventKind::Freeze {
+                reason: "holidays".into(),
+            },
+            EventKind::Unfreeze { note: note() },
         ]
     }
 

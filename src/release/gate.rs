@@ -86,6 +86,10 @@ pub struct Requirements {
     /// HTTP gates (`[[gates]]`) that `git release wait` must have seen pass.
     #[serde(default)]
     pub gates: Vec<String>,
+    /// Monitors (`[[monitors]]`) that `git release watch` must have seen hold on this
+    /// environment since its newest deployment before it may be verified.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub monitors: Vec<String>,
 }
 
 /// One condition that does not hold, and what would make it hold.
@@ -180,6 +184,28 @@ pub fn evaluate(
                 reason: format!("blocked by {id}{title}"),
                 hint: format!("git release unblock {id}"),
             });
+        }
+    }
+    unmet
+}
+
+/// Every unmet condition for verifying `release` on `env`: the monitors the environment
+/// requires must have held there since its newest deployment.
+pub fn verify_unmet(release: &Release, env: &str, requires: &Requirements) -> Vec<Unmet> {
+    let mut unmet = Vec::new();
+    for monitor in &requires.monitors {
+        match release.verdict_since_deploy(monitor, env) {
+            Some(v) if v.passed => {}
+            Some(v) => unmet.push(Unmet {
+                reason: format!("monitor `{monitor}` failed on {env}: {}", v.detail),
+                hint: format!("roll forward, deploy again, then `git release watch {env}`"),
+            }),
+            None => unmet.push(Unmet {
+                reason: format!(
+                    "monitor `{monitor}` has not been watched on {env} since the deployment"
+                ),
+                hint: format!("git release watch {env}"),
+            }),
         }
     }
     unmet

@@ -4,6 +4,7 @@
 pub mod checklist;
 pub mod event;
 pub mod gate;
+pub mod monitor;
 pub mod name;
 pub mod schedule;
 pub mod state;

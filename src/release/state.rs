@@ -65,6 +65,12 @@ pub struct Release {
     /// What services answered, by name (`bug`, `bug_url`): the latest value of each.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub facts: BTreeMap<String, Fact>,
+    /// The latest verdict of each monitor on each environment, in the order first judged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub monitors: Vec<MonitorVerdict>,
+    /// Set while `git release ship` must not advance it: who froze it and why (the note).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frozen: Option<Stamp>,
 }
 
 /// A value a service answered, kept by a hook's or gate's `capture`.
@@ -88,6 +94,15 @@ pub fn valid_fact_name(name: &str) -> bool {
             .next()
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonitorVerdict {
+    pub monitor: String,
+    pub env: String,
+    pub passed: bool,
+    pub detail: String,
+    pub by: Stamp,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -239,6 +254,8 @@ impl Release {
             failed_hooks: Vec::new(),
             gates: BTreeMap::new(),
             facts: BTreeMap::new(),
+            monitors: Vec::new(),
+            frozen: None,
         })
     }
 
@@ -376,6 +393,32 @@ impl Release {
                     );
                 }
             }
+            EventKind::Monitor {
+                monitor,
+                env,
+                passed,
+                detail,
+            } => {
+                let verdict = MonitorVerdict {
+                    monitor: monitor.clone(),
+                    env: env.clone(),
+                    passed: *passed,
+                    detail: detail.clone(),
+                    by: Stamp::of(event, &None),
+                };
+                match self
+                    .monitors
+                    .iter_mut()
+                    .find(|v| v.monitor == *monitor && v.env == *env)
+                {
+                    Some(old) => *old = verdict,
+                    None => self.monitors.push(verdict),
+                }
+            }
+            EventKind::Freeze { reason } => {
+                self.frozen = Some(Stamp::of(event, &Some(reason.clone())));
+            }
+            EventKind::Unfreeze { .. } => self.frozen = None,
             EventKind::Finished { note } => {
                 if self.finished.is_none() {
                     self.finished = Some(Stamp::of(event, note));
@@ -433,6 +476,19 @@ impl Release {
     /// Whether the release has been deployed to `env`.
     pub fn deployed_to(&self, env: &str) -> bool {
         self.deployments.iter().any(|d| d.env == env)
+    }
+
+    /// The newest deployment to `env`.
+    pub fn last_deployment(&self, env: &str) -> Option<&Deployment> {
+        self.deployments.iter().rev().find(|d| d.env == env)
+    }
+
+    /// The verdict of `monitor` on `env` since the newest deployment there, if it was judged.
+    pub fn verdict_since_deploy(&self, monitor: &str, env: &str) -> Option<&MonitorVerdict> {
+        let deployed = self.last_deployment(env)?.by.time;
+        self.monitors
+            .iter()
+            .find(|v| v.monitor == monitor && v.env == env && v.by.time >= deployed)
     }
 
     /// The human summary kept in `refs/notes/release` on the target commit.

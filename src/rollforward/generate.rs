@@ -2,6 +2,10 @@
 //! environment variables, and the `{name}`/`{sha}` placeholders of a configured command become
 //! quoted references to them, so a file name from a reverted commit is never shell code.
 
+use super::migrations::NewFile;
+use crate::error::Failure;
+use crate::git::{ChangeKind, Oid, Repo};
+
 /// The newest migration the reverted commit added, without its extension (`0016_email`).
 pub const NAME: &str = "GIT_RELEASE_MIGRATION_NAME";
 /// Its path from the top of the repository (`shop/migrations/0016_email.py`).
@@ -10,6 +14,118 @@ pub const FILE: &str = "GIT_RELEASE_MIGRATION_FILE";
 pub const DIR: &str = "GIT_RELEASE_MIGRATION_DIR";
 /// The short id of the reverted commit that added the migration.
 pub const COMMIT: &str = "GIT_RELEASE_MIGRATION_COMMIT";
+
+/// What a generator is asked for, and how it is named in messages.
+pub struct Generator<'a> {
+    /// The script `sh -c` runs (`script` of the configured command).
+    pub script: &'a str,
+    /// How messages name it: the command and the migration name it was given.
+    pub label: &'a str,
+    /// The system, for messages (`django`).
+    pub system: &'a str,
+    /// The migration directory its files must go into.
+    pub dir: &'a str,
+    /// The migrations it undoes, for messages.
+    pub undoes: &'a [&'a str],
+}
+
+/// Runs the generator in a temporary worktree of `tip` and returns the files it created. It
+/// must exit with 0 and create at least one file, every one new and inside `dir`; anything
+/// else (a failure, a missing program, a file changed, deleted or created elsewhere) is refused
+/// with the command and the files named, and nothing is written.
+pub fn run(
+    git: &Repo,
+    tip: Oid,
+    generator: &Generator<'_>,
+    env: &[(&str, String)],
+) -> anyhow::Result<Vec<NewFile>> {
+    let Generator {
+        label,
+        system,
+        dir,
+        undoes,
+        ..
+    } = generator;
+    let undoes = undoes.join(", ");
+    let run = git.run_in_worktree(tip, generator.script, env)?;
+    if !run.success {
+        let why = match run.code {
+            Some(127) => "exit 127: the shell did not find a program it runs (a missing interpreter, a wrong path?)".to_owned(),
+            Some(126) => "exit 126: a program it runs is not executable".to_owned(),
+            Some(code) => format!("exit {code}"),
+            None => "killed by a signal".to_owned(),
+        };
+        let output = run.output.trim_end();
+        let shown = if output.is_empty() {
+            String::new()
+        } else {
+            format!(":\n{output}")
+        };
+        return Err(Failure::new(format!(
+            "{label} ({system}, undoing {undoes}) failed ({why}); nothing was written{shown}"
+        ))
+        .hint("fix the command in [[migrations]] generate (or the program it runs), or write the undo migration by hand")
+        .into());
+    }
+    let (new, other): (Vec<_>, Vec<_>) = run
+        .changes
+        .into_iter()
+        .partition(|c| c.kind == ChangeKind::Created && under(&c.path, dir));
+    if !other.is_empty() {
+        let listed: Vec<String> = other
+            .iter()
+            .map(|c| {
+                let what = match c.kind {
+                    ChangeKind::Created => "created outside the migration directory",
+                    ChangeKind::Modified => "changed",
+                    ChangeKind::Deleted => "deleted",
+                };
+                format!("{} ({what})", c.path)
+            })
+            .collect();
+        return Err(Failure::new(format!(
+            "{label} ({system}, undoing {undoes}) did more than add migrations to {dir}; nothing was written. It touched:\n  {}",
+            listed.join("\n  ")
+        ))
+        .hint(format!(
+            "a generator may only create new files in {dir}; fix the command in [[migrations]] generate, or write the undo migration by hand"
+        ))
+        .into());
+    }
+    if new.is_empty() {
+        return Err(Failure::new(format!(
+            "{label} ({system}, undoing {undoes}) created no file in {dir}; nothing to commit as the undo, nothing was written"
+        ))
+        .hint("check the command in [[migrations]] generate")
+        .into());
+    }
+    new.into_iter()
+        .map(|c| {
+            let content = c
+                .content
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or_else(|| {
+                    Failure::new(format!(
+                        "{label} ({system}, undoing {undoes}) created {}, which is not a text file of at most {} KiB; nothing was written",
+                        c.path,
+                        crate::files::REPOSITORY_FILE_LIMIT / 1024
+                    ))
+                })?;
+            Ok(NewFile {
+                path: c.path,
+                content,
+            })
+        })
+        .collect()
+}
+
+fn under(path: &str, dir: &str) -> bool {
+    let dir = dir.trim_matches('/');
+    dir.is_empty()
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
 
 /// The placeholders older configs use, and the variable each stands for.
 const PLACEHOLDERS: [(&str, &str); 2] = [("{name}", NAME), ("{sha}", COMMIT)];
