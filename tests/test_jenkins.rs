@@ -12,12 +12,13 @@ const TOKEN: &str = "11a2b3c4d5e6f7jenkins";
 const CRUMB: &str = "4f2b1e0c9a8d7c6b5a4f3e2d1c0b9a8f";
 
 /// A Jenkins with the job `team/deploy-stage`; `crumb` turns on CSRF protection; the build
-/// ends with `result`.
-fn jenkins(crumb: bool, result: &'static str) -> TestServer {
+/// ends with `result(n)`, n the number of builds triggered so far.
+fn jenkins(crumb: bool, result: fn(usize) -> &'static str) -> TestServer {
     let url: Arc<Mutex<String>> = Arc::default();
     let base = url.clone();
     let queue_asks = AtomicUsize::new(0);
     let build_asks = AtomicUsize::new(0);
+    let builds = AtomicUsize::new(0);
     let server = TestServer::start(move |_, request: &Received| {
         let base = base.lock().unwrap().clone();
         let basic = format!("Basic {}", base64(&format!("deployer:{TOKEN}")));
@@ -35,6 +36,7 @@ fn jenkins(crumb: bool, result: &'static str) -> TestServer {
                         "<html><head><title>Error 403 No valid crumb was included in the request</title></head></html>".into(),
                     );
                 }
+                builds.fetch_add(1, Ordering::SeqCst);
                 Reply::Headers(
                     201,
                     vec![("Location".into(), format!("{base}/queue/item/17/"))],
@@ -69,6 +71,7 @@ fn jenkins(crumb: bool, result: &'static str) -> TestServer {
                         r#"{"_class":"hudson.model.FreeStyleBuild","number":42,"building":true,"result":null}"#.into(),
                     )
                 } else {
+                    let result = result(builds.load(Ordering::SeqCst));
                     Reply::Status(
                         200,
                         format!(
@@ -149,7 +152,7 @@ fn run(env: &TestEnv, args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn a_job_is_built_followed_to_its_result_and_opens_the_gate() {
-    let server = jenkins(false, "SUCCESS");
+    let server = jenkins(false, |_| "SUCCESS");
     let env = repo(&server.url, "team/deploy-stage", "");
     let (code, out, err) = run(&env, &["deploy", "stage", "--dry-run"]);
     assert_eq!(code, 0, "{err}");
@@ -216,7 +219,7 @@ fn a_job_is_built_followed_to_its_result_and_opens_the_gate() {
 
 #[test]
 fn the_crumb_is_fetched_when_asked_and_a_failed_build_shuts_the_gate() {
-    let server = jenkins(true, "FAILURE");
+    let server = jenkins(true, |n| if n == 1 { "FAILURE" } else { "SUCCESS" });
     let env = repo(&server.url, "team/deploy-stage", "");
     let (code, _, err) = run(&env, &["deploy", "stage"]);
     // The deployment is recorded; the job's failure is a failed hook.
@@ -253,11 +256,26 @@ fn the_crumb_is_fetched_when_asked_and_a_failed_build_shuts_the_gate() {
         err.contains("gate `team/deploy-stage` has not passed"),
         "{err}"
     );
+
+    // `hooks retry` builds it again; this time it succeeds and the gate opens.
+    let (code, _, err) = run(&env, &["hooks", "retry"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("Gate team/deploy-stage passed"), "{err}");
+    let posts = server
+        .received()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .count();
+    // Each run asks for the crumb after its first POST is refused.
+    assert_eq!(posts, 4);
+    let list = env.ok(&["hooks", "list"]);
+    assert!(!list.contains("failed on"), "{list}");
+    env.ok(&["deploy", "production"]);
 }
 
 #[test]
 fn jenkins_errors_and_timeouts_name_jenkins() {
-    let server = jenkins(false, "SUCCESS");
+    let server = jenkins(false, |_| "SUCCESS");
     let env = repo(&server.url, "team/nope", "");
     let (code, out, err) = run(&env, &["deploy", "stage"]);
     assert_eq!(code, 0, "{err}");
