@@ -368,3 +368,50 @@ fn a_failing_sendmail_leaves_the_release_open() {
     assert!(err.contains("no route to the relay"), "{err}");
     assert_eq!(env.refs(), before);
 }
+
+#[test]
+fn starttls_is_required_not_hoped_for() {
+    // The sink offers no STARTTLS: a smtp:// route (STARTTLS by default) must not fall back
+    // to sending the password in the clear.
+    let env = TestEnv::new();
+    let sink = Sink::start(&env, "accept");
+    let env = repo(&format!(
+        "smtp = \"smtp://127.0.0.1:{}\"\nsmtp_user = \"deployer\"\nsmtp_password = \"${{SMTP_PASSWORD}}\"\n",
+        sink.port
+    ));
+    let (code, out, err) = run(
+        &env,
+        &["render", "stage-test-mail", "--send"],
+        &[("SMTP_PASSWORD", PASSWORD)],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "mail via SMTP smtp://127.0.0.1:{} (STARTTLS): ",
+            sink.port
+        )),
+        "{err}"
+    );
+    assert!(!format!("{out}{err}").contains(PASSWORD));
+    assert!(sink.received().is_empty());
+}
+
+#[test]
+fn finish_send_dry_run_says_how_and_sends_nothing() {
+    let env = repo("");
+    env.ok(&["deploy", "stage"]);
+    let bin = fake_sendmail(&env, 0);
+    let before = env.refs();
+    let (code, out, err) = run(
+        &env,
+        &["finish", "--send", "--dry-run"],
+        &[("PATH", &path_with(&bin))],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("would send push-done-mail from release@example.com to dev@lists.example.com, qa@example.com via sendmail -t -i\n"),
+        "{out}"
+    );
+    assert!(!env.root.join("sendmail.stdin").exists());
+    assert_eq!(env.refs(), before);
+}
