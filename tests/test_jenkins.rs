@@ -257,6 +257,13 @@ fn the_crumb_is_fetched_when_asked_and_a_failed_build_shuts_the_gate() {
         "{err}"
     );
 
+    let (code, _, err) = run(&env, &["wait", "team/deploy-stage"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("gate `team/deploy-stage` is the result of the Jenkins job, recorded when it runs (on deploy:stage)"),
+        "{err}"
+    );
+
     // `hooks retry` builds it again; this time it succeeds and the gate opens.
     let (code, _, err) = run(&env, &["hooks", "retry"]);
     assert_eq!(code, 0, "{err}");

@@ -103,6 +103,17 @@ pub fn cmd_wait(args: &WaitArgs, out: &mut dyn Write) -> Result<()> {
                         .iter()
                         .map(|c| c.name.as_str())
                         .collect();
+                    let job = (session.config.config.jenkins.iter())
+                        .flat_map(|j| &j.jobs)
+                        .find(|j| j.wait && &j.name == g);
+                    if let Some(job) = job {
+                        return Failure::new(format!(
+                            "gate `{g}` is the result of the Jenkins job, recorded when it runs (on {})",
+                            job.on
+                        ))
+                        .hint("`git release hooks retry` builds it again after a failure")
+                        .into();
+                    }
                     Failure::new(format!("there is no gate `{g}`"))
                         .hint(if known.is_empty() {
                             "define gates with [[gates]] in .release/config.toml".to_owned()
