@@ -49,12 +49,29 @@ pub fn say_line(mut line: String) {
     let _ = std::io::stderr().write_all(&escaped);
 }
 
-/// The colour codes `paint` writes: the only escape sequences let through.
-const OWN_COLOURS: [&[u8]; 3] = [b"\x1b[31m", b"\x1b[32m", b"\x1b[0m"];
+/// The colour codes `paint` asks for: red, green, and back to normal.
+const COLOURS: [&[u8]; 3] = [b"\x1b[31m", b"\x1b[32m", b"\x1b[0m"];
+
+/// What `paint` writes in place of a colour code: a noncharacter, this process's random
+/// number and the colour's index. Only the escaper turns it into the code, so text from a
+/// repository or a service, which cannot know the number, never gets a colour code through:
+/// every escape character in it is shown escaped.
+fn colour_mark() -> &'static [u8] {
+    static MARK: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    MARK.get_or_init(|| {
+        let nonce = getrandom::u64().expect("the operating system's random number source failed");
+        format!("\u{fdd0}{nonce:016x}").into_bytes()
+    })
+}
+
+/// The mark `paint` writes for colour `index` of [`COLOURS`].
+fn mark(index: usize) -> String {
+    format!("{}{index}", String::from_utf8_lossy(colour_mark()))
+}
 
 /// Escapes control characters as git quotes unusual paths (`\033`, `\a`, `\r`), keeping
-/// line feeds, tabs, a carriage return right before a line feed (mails end lines so) and
-/// `paint`'s colours. DEL and the C1 controls (U+0080 to U+009F, which some terminals obey
+/// line feeds, tabs, a carriage return right before a line feed (mails end lines so), and
+/// turning `paint`'s marks into colours. DEL and the C1 controls (U+0080 to U+009F, which some terminals obey
 /// like ESC sequences) become `\u007f` … `\u009f`, which JSON reads as the same characters
 /// (serde writes the others as `\u` escapes already), so `--json` stays exact. Text may
 /// arrive in pieces: a piece may end inside what needs the next one to decide.
@@ -73,18 +90,20 @@ impl EscapeState {
             let b = rest[0];
             let undecided = match b {
                 b'\r' | 0xc2 => rest.len() == 1,
-                0x1b => OWN_COLOURS
-                    .iter()
-                    .any(|c| c.len() > rest.len() && c.starts_with(rest)),
+                0xef => rest.len() <= colour_mark().len() && colour_mark().starts_with(rest),
                 _ => false,
             };
             if undecided {
                 self.held = rest.to_vec();
                 return;
             }
-            if let Some(colour) = OWN_COLOURS.iter().find(|c| rest.starts_with(c)) {
+            if let Some(after) = rest.strip_prefix(colour_mark())
+                && let Some(colour) = after
+                    .first()
+                    .and_then(|d| COLOURS.get(usize::from(d.wrapping_sub(b'0'))))
+            {
                 out.extend_from_slice(colour);
-                i += colour.len();
+                i += colour_mark().len() + 1;
                 continue;
             }
             match b {
@@ -179,11 +198,16 @@ pub fn paint(text: &str, tone: Tone) -> String {
     if !on {
         return text.to_owned();
     }
+    painted(text, tone)
+}
+
+/// `text` marked for colour, whatever the terminal: the escaper makes the marks codes.
+fn painted(text: &str, tone: Tone) -> String {
     let code = match tone {
-        Tone::Good => "32",
-        Tone::Bad => "31",
+        Tone::Good => 1,
+        Tone::Bad => 0,
     };
-    format!("\x1b[{code}m{text}\x1b[0m")
+    format!("{}{text}{}", mark(code), mark(2))
 }
 
 /// `2026-11-21 22:14 UTC (2 hours ago)`.
@@ -237,9 +261,20 @@ mod tests {
         );
         assert_eq!(escaped(&["\u{9b}31m é".as_bytes()]), "\\u009b31m é");
         assert_eq!(escaped(&[b"line\r\n\tnext\n"]), "line\r\n\tnext\n");
-        assert_eq!(escaped(&[b"\x1b[31mred\x1b[0m"]), "\x1b[31mred\x1b[0m");
+        // A colour code in the text is shown, not obeyed: only `paint`'s marks become codes.
+        assert_eq!(escaped(&[b"\x1b[31mred\x1b[0m"]), "\\033[31mred\\033[0m");
+        assert_eq!(
+            escaped(&[painted("red", Tone::Bad).as_bytes()]),
+            "\x1b[31mred\x1b[0m"
+        );
+        // A mark with another number is text.
+        assert_eq!(
+            escaped(&["\u{fdd0}0000000000000000".as_bytes()]),
+            "\u{fdd0}0000000000000000"
+        );
         // Split anywhere, the same.
-        let text = "x\r\ny\x1b[32mz\x1b[0m\u{85}\r".as_bytes();
+        let text = format!("x\r\ny{}z\x1b[0m\u{85}\r", painted("g", Tone::Good));
+        let text = text.as_bytes();
         let whole = escaped(&[text]);
         for cut in 0..=text.len() {
             assert_eq!(
@@ -248,7 +283,7 @@ mod tests {
                 "cut at {cut}"
             );
         }
-        assert_eq!(whole, "x\r\ny\x1b[32mz\x1b[0m\\u0085\\r");
+        assert_eq!(whole, "x\r\ny\x1b[32mg\x1b[0mz\\033[0m\\u0085\\r");
     }
 
     #[test]
