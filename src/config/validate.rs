@@ -135,9 +135,9 @@ impl Config {
                 ));
             }
             if m.generate.is_none()
-                && crate::rollforward::migrations::System::parse(&m.system).is_none()
+                && crate::rollforward::systems::System::parse(&m.system).is_none()
             {
-                let known: Vec<&str> = crate::rollforward::migrations::System::ALL
+                let known: Vec<&str> = crate::rollforward::systems::System::ALL
                     .iter()
                     .map(|s| s.name())
                     .collect();
