@@ -23,3 +23,4 @@ mod test_signing;
 mod test_start;
 mod test_status;
 mod test_sync;
+mod test_systems;
