@@ -520,9 +520,9 @@ mod tests {
                 "gate `ci`",
             ),
             (
-                "[[migrations]]\nsystem = \"liquibase\"\ndir = \"db\"\n",
+                "[[migrations]]\nsystem = \"hibernate\"\ndir = \"db\"\n",
                 "c.toml:2:10: ",
-                "`liquibase` is not one",
+                "`hibernate` is not one",
             ),
             (
                 "[checklist]\nitems = [{ id = \"smoke\", text = \"x\", env = \"stage\" }]\n",

@@ -37,6 +37,19 @@ impl Kind for Alembic {
     fn undo(&self, cx: &Cx<'_>) -> Result<Form, UndoError> {
         let (path, text) = cx.main_file()?;
         let id = &cx.migration.id;
+        if let Some(other) = cx
+            .planned
+            .iter()
+            .find(|u| u.migration.dir == cx.migration.dir)
+        {
+            return Err(UndoError(format!(
+                "the reverted commits add two Alembic revisions to {} ({} and {id}); their undo \
+                 order follows the revision chain, which git-release does not follow yet: roll \
+                 forward the commit of the newest revision first, then the other",
+                super::display_dir(&cx.migration.dir.dir),
+                other.migration.id
+            )));
+        }
         let original = assigned(&text, "revision")
             .filter(|r| code::is_safe(r))
             .ok_or_else(|| {
@@ -277,5 +290,16 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.0.contains("2 heads"), "{err}");
+
+        let both = [
+            "alembic/versions/1975ea83b712_create_users.py",
+            "alembic/versions/ae1027a6acf_add_email.py",
+        ];
+        let repo = super::super::tests::Repo::new(&[
+            ("alembic/versions/1975ea83b712_create_users.py", BASE),
+            ("alembic/versions/ae1027a6acf_add_email.py", EMAIL),
+        ]);
+        let err = undo_of(&repo, dir, &both, false).unwrap_err();
+        assert!(err.0.contains("two Alembic revisions"), "{err}");
     }
 }

@@ -218,6 +218,8 @@ pub(crate) struct Cx<'a> {
     pub sha: &'a str,
     pub allow_manual: bool,
     pub now: NaiveDateTime,
+    /// The undos planned before this one in the same plan.
+    pub planned: &'a [Undo],
 }
 
 impl Cx<'_> {
@@ -460,6 +462,7 @@ pub fn plan_undo(
             sha,
             allow_manual,
             now,
+            planned: &undos,
         };
         match migration.dir.system.kind().undo(&cx)? {
             Form::Files { files, manual } => undos.push(Undo {
