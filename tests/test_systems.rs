@@ -270,6 +270,10 @@ fn ef_core_undo_derives_from_the_original_and_the_snapshot_follows_the_code() {
         "{text}"
     );
     assert!(text.contains("base.Down(migrationBuilder);"), "{text}");
+    assert!(
+        text.contains("public override IModel TargetModel => new Initial().TargetModel;"),
+        "the model after the undo is the one before AddEmail:\n{text}"
+    );
 }
 
 #[test]

@@ -84,6 +84,12 @@ impl Kind for EfCore {
                 manual: true,
             });
         }
+        // The model after the undo is the one before the original: the previous migration's.
+        let previous = previous_class(cx)?;
+        let target = match &previous {
+            Some(previous) => format!("new {previous}().TargetModel"),
+            None => "null".to_owned(),
+        };
         let namespace = code::name_after(&text, "namespace")
             .map(|n| n.trim_end_matches(';'))
             .filter(|n| code::is_safe(&n.replace('.', "_")));
@@ -94,6 +100,7 @@ impl Kind for EfCore {
         let content = format!(
             "// Undo migration {id} (roll-forward of {sha}): it already ran, so it stays, and this\n\
              // migration runs its Down as a new migration.\n\
+             using Microsoft.EntityFrameworkCore.Metadata;\n\
              using Microsoft.EntityFrameworkCore.Migrations;\n\
              \n\
              #nullable disable\n\
@@ -103,6 +110,9 @@ impl Kind for EfCore {
              {indent}[Migration(\"{new_id}\")]\n\
              {indent}public partial class {undo_class} : {class}\n\
              {indent}{{\n\
+             {indent}    /// <summary>The model before {class}, as the migration before it left it.</summary>\n\
+             {indent}    public override IModel TargetModel => {target};\n\
+             \n\
              {indent}    /// <inheritdoc />\n\
              {indent}    protected override void Up(MigrationBuilder migrationBuilder)\n\
              {indent}    {{\n\
@@ -128,6 +138,25 @@ impl Kind for EfCore {
     }
 }
 
+/// The class of the migration just before `cx.migration` in its dir, if any.
+fn previous_class(cx: &Cx<'_>) -> Result<Option<String>, UndoError> {
+    let dir = &cx.migration.dir;
+    let previous = cx
+        .existing
+        .iter()
+        .filter_map(|path| Some((path, dir.entry(path)?)))
+        .filter(|(_, e)| e.role == Role::Code && e.version < cx.migration.version)
+        .max_by(|(_, a), (_, b)| a.version.cmp(&b.version));
+    let Some((path, _)) = previous else {
+        return Ok(None);
+    };
+    let text = (cx.read)(path).ok_or_else(|| UndoError(format!("cannot read {path}")))?;
+    Ok(code::name_after(&text, "public partial class")
+        .or_else(|| code::name_after(&text, "partial class"))
+        .filter(|c| code::is_safe(c))
+        .map(str::to_owned))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tests::{Repo, undo_of};
@@ -140,6 +169,10 @@ mod tests {
             (
                 "Shop.csproj",
                 "<Project Sdk=\"Microsoft.NET.Sdk\"></Project>\n",
+            ),
+            (
+                "Migrations/20240101000000_Initial.cs",
+                "public partial class Initial : Migration { }\n",
             ),
             ("Migrations/20240102000000_AddEmail.cs", text),
             (
