@@ -108,7 +108,7 @@ pub(crate) fn is_safe(s: &str) -> bool {
 }
 
 /// Text for comments: no control characters (a newline would end the comment).
-fn safe_text(s: &str) -> String {
+pub(crate) fn safe_text(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()

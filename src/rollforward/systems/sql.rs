@@ -242,7 +242,11 @@ pub(crate) fn tidy(body: &str) -> &str {
 }
 
 fn header(migration: &Migration, sha: &str) -> String {
-    format!("-- Undo migration {} (roll-forward of {sha})", migration.id)
+    // A file name can hold a newline; in a comment it would end the comment.
+    format!(
+        "-- Undo migration {} (roll-forward of {sha})",
+        super::code::safe_text(&migration.id)
+    )
 }
 
 /// The up part of an undo nobody could write automatically: it says what is owed and fails
@@ -253,7 +257,7 @@ pub(crate) fn manual_up(
     reason: &str,
     original_up: Option<&str>,
 ) -> String {
-    let id = &migration.id;
+    let id = &super::code::safe_text(&migration.id);
     let mut text = format!(
         "-- {marker} for migration {id} (roll-forward of {sha})\n\
          {header}\n\
@@ -274,7 +278,7 @@ pub(crate) fn manual_up(
             }
         }
         _ => {
-            let files = migration.files.join(", ");
+            let files = super::code::safe_text(&migration.files.join(", "));
             text.push_str(&format!("--\n-- Read {files} to see what it did.\n"));
         }
     }

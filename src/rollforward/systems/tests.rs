@@ -1456,3 +1456,28 @@ fn a_manual_undo_for_an_unknown_migration_is_in_its_language_and_fails() {
             .contains("SELECT * FROM \"TODO: write the undo of 7_x.sql\";")
     );
 }
+
+#[test]
+fn a_newline_in_a_file_name_does_not_end_a_comment() {
+    let dir = dir(GolangMigrate, "db");
+    let name = "000002_x\nDROP TABLE users;";
+    let repo = Repo::new(&[
+        (&format!("db/{name}.up.sql"), "CREATE TABLE t (id INT);"),
+        (&format!("db/{name}.down.sql"), "DROP TABLE t;"),
+    ]);
+    let added = [format!("db/{name}.up.sql"), format!("db/{name}.down.sql")];
+    let added: Vec<&str> = added.iter().map(String::as_str).collect();
+    for allow_manual in [false, true] {
+        let undos = undo_of(&repo, &dir, &added, allow_manual).unwrap();
+        for file in undos.iter().flat_map(|u| &u.files) {
+            assert!(
+                !file
+                    .content
+                    .lines()
+                    .any(|l| l.starts_with("DROP TABLE users")),
+                "{}",
+                file.content
+            );
+        }
+    }
+}
