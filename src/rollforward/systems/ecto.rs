@@ -4,7 +4,7 @@
 //! `--allow-manual-undo`.
 
 use super::code::{self, Lang};
-use super::{Cx, Entry, Form, Kind, NewFile, Role, UndoError, split_path, timestamped};
+use super::{Cx, Entry, Form, Kind, NewFile, Role, UndoError, numbered, split_path};
 
 pub(crate) struct Ecto;
 
@@ -25,7 +25,8 @@ impl Kind for Ecto {
         if relative.contains('/') {
             return None;
         }
-        let (version, name) = timestamped(relative.strip_suffix(".exs")?)?;
+        // "NUMBER_NAME.exs", the number usually a timestamp (Ecto's docs).
+        let (version, _, name) = numbered(relative.strip_suffix(".exs")?, &["_"])?;
         code::is_safe(name).then(|| Entry::single(relative, version, "_", name, Role::Code))
     }
 
