@@ -318,6 +318,40 @@ fn liquibase_changelog_grows_changesets_that_run_the_rollback() {
 }
 
 #[test]
+fn a_changeset_appended_to_a_changelog_that_ran_is_refused() {
+    let changelog = "--liquibase formatted sql\n\n--changeset alice:users\nCREATE TABLE users (id INT);\n--rollback DROP TABLE users;\n";
+    let (env, bad) = project(
+        &[("db/changelog/changes.sql", changelog)],
+        &[(
+            "db/changelog/changes.sql",
+            &format!(
+                "{changelog}\n--changeset alice:email\nALTER TABLE users ADD COLUMN email TEXT;\n--rollback ALTER TABLE users DROP COLUMN email;\n"
+            ),
+        )],
+    );
+    let before = untouched(&env);
+    let (code, _, err) = roll_forward(&env, &bad, &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "db/changelog/changes.sql (changed by {})",
+            &bad[..7]
+        )),
+        "{err}"
+    );
+    assert_eq!(untouched(&env), before);
+
+    let (code, _, err) = roll_forward(&env, &bad, &["--allow-manual-undo"]);
+    assert_eq!(code, 0, "{err}");
+    kept(&env, &bad, "db/changelog/changes.sql");
+    let (_, text) = one_added(&env, &bad, |p| p == "db/changelog/changes_undo.sql");
+    assert!(
+        text.starts_with("-- TODO: MANUAL UNDO REQUIRED for changes.sql"),
+        "{text}"
+    );
+}
+
+#[test]
 fn prisma_is_refused_by_name_and_a_manual_undo_is_a_failing_todo() {
     let (env, bad) = project(
         &[
@@ -390,7 +424,7 @@ fn an_unknown_migrations_dir_is_refused_with_nothing_written() {
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty(), "{out}");
     assert!(
-        err.contains("no known migration system claims") && err.contains("nothing was written"),
+        err.contains("no known migration system writes") && err.contains("nothing was written"),
         "{err}"
     );
     assert!(

@@ -154,6 +154,7 @@ pub fn roll_forward(git: &Repo, who: &Identity, req: &Request<'_>) -> Result<Out
     let mut manual = Vec::new();
     let mut not_run = Vec::new();
     let mut undid: BTreeSet<Oid> = BTreeSet::new();
+    let mut owed: BTreeSet<String> = BTreeSet::new();
     for (commit, added) in &added_by {
         let short = git.short(*commit);
         let before = made.len() + not_run.len();
@@ -236,8 +237,14 @@ pub fn roll_forward(git: &Repo, who: &Identity, req: &Request<'_>) -> Result<Out
                 }
             }
         }
-        // Migrations no system knows, kept with --allow-manual-undo: a TODO each.
-        for path in added.iter().filter(|p| unknown.contains(*p)) {
+        // Migrations no system undoes, kept with --allow-manual-undo: a TODO each.
+        for path in changed_files(git, *commit)?
+            .iter()
+            .filter(|p| unknown.contains(*p) && ran.contains_key(*p))
+        {
+            if !owed.insert(path.clone()) {
+                continue;
+            }
             let todo = systems::manual_for_unknown(path, &short);
             let message = format!(
                 "Undo migration {} (roll-forward of {short})\n",
@@ -270,15 +277,36 @@ pub fn roll_forward(git: &Repo, who: &Identity, req: &Request<'_>) -> Result<Out
 }
 
 /// The safety net: the files the reverted commits change under a directory that looks like
-/// migrations (`migrations`, `migrate`, `versions`) that no migrations dir claims. Refused,
-/// naming them, unless `--allow-manual-undo`: then they are kept as they ran, and each one
-/// the commits added gets a TODO undo.
+/// migrations (`migrations`, `migrate`, `versions`) that no migrations dir claims, and the
+/// edits to migrations that run again when edited (Liquibase changelogs). Refused, naming
+/// them, unless `--allow-manual-undo`: then they are kept as they ran, each with a TODO undo.
 fn unclaimed(git: &Repo, req: &Request<'_>, order: &[Oid]) -> Result<BTreeSet<String>> {
     let claimed: Vec<&str> = req.dirs.iter().map(Dir::path).collect();
+    let known: Vec<&MigrationDir> = req
+        .dirs
+        .iter()
+        .filter_map(|d| match d {
+            Dir::Known(dir) => Some(dir),
+            Dir::Generated { .. } => None,
+        })
+        .collect();
     let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for &commit in order {
         let changed: Vec<String> = changed_files(git, commit)?.into_iter().collect();
-        for path in systems::unclaimed(&changed, &claimed) {
+        let added: BTreeSet<String> = added_files(git, commit)?
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        let edited: Vec<String> = changed
+            .iter()
+            .filter(|p| !added.contains(*p))
+            .cloned()
+            .collect();
+        let unknown = systems::unclaimed(&changed, &claimed);
+        for path in unknown
+            .into_iter()
+            .chain(systems::edited_migrations(&edited, &known))
+        {
             found.entry(path).or_default().push(git.short(commit));
         }
     }
@@ -290,7 +318,7 @@ fn unclaimed(git: &Repo, req: &Request<'_>, order: &[Oid]) -> Result<BTreeSet<St
         .map(|(path, commits)| format!("{path} (changed by {})", commits.join(", ")))
         .collect();
     Err(Failure::new(format!(
-        "the revert would delete or change {} migration file(s) that no known migration system claims, and nothing would undo what they did; nothing was written:\n  {}",
+        "the revert would delete or change {} migration file(s) whose undo no known migration system writes, and nothing would undo what they did; nothing was written:\n  {}",
         found.len(),
         lines.join("\n  ")
     ))

@@ -45,6 +45,10 @@ impl Kind for Liquibase {
             .then(|| Entry::single(relative, "", "_", stem, Role::Code))
     }
 
+    fn edits_run(&self) -> bool {
+        true
+    }
+
     fn undo(&self, cx: &Cx<'_>) -> Result<Form, UndoError> {
         let (path, text) = cx.main_file()?;
         let appended = if path.ends_with(".sql") {
@@ -284,6 +288,23 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn changesets_appended_to_a_changelog_are_migrations_too() {
+        let dir = MigrationDir {
+            system: System::Liquibase,
+            dir: "db".into(),
+        };
+        let golang = MigrationDir {
+            system: System::GolangMigrate,
+            dir: "sql".into(),
+        };
+        let edited = ["db/changes.sql", "db/notes.txt", "sql/000001_x.up.sql"].map(String::from);
+        assert_eq!(
+            edited_migrations(&edited, &[&dir, &golang]),
+            ["db/changes.sql"]
+        );
     }
 
     #[test]

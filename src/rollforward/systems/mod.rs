@@ -190,6 +190,12 @@ pub(crate) trait Kind: Sync {
         false
     }
 
+    /// Whether a change to one of its files that already ran runs again (Liquibase runs the
+    /// changesets appended to a changelog): such edits are migrations too.
+    fn edits_run(&self) -> bool {
+        false
+    }
+
     /// SQL sections markers, for single-file SQL systems.
     fn markers(&self) -> Option<sql::Markers> {
         None
@@ -519,6 +525,21 @@ pub fn unclaimed(changed: &[String], claimed: &[&str]) -> Vec<String> {
     found.sort();
     found.dedup();
     found
+}
+
+/// The paths among `edited` (files the reverted commits changed but did not add) in a dir of
+/// `dirs` whose system runs such edits (Liquibase: changesets appended to a changelog that
+/// already ran). git-release writes no undo for those, so the safety net refuses them too.
+pub fn edited_migrations(edited: &[String], dirs: &[&MigrationDir]) -> Vec<String> {
+    edited
+        .iter()
+        .filter(|path| {
+            dirs.iter().any(|dir| {
+                dir.system.kind().edits_run() && dir.entry(path).is_some_and(|e| e.role.is_main())
+            })
+        })
+        .cloned()
+        .collect()
 }
 
 /// The undo a person owes for `path`, a migration of no known system that a revert keeps:
