@@ -520,6 +520,7 @@ pub fn unclaimed(changed: &[String], claimed: &[&str]) -> Vec<String> {
             dirs.any(|d| MIGRATION_DIR_NAMES.contains(&d))
         })
         .filter(|path| !claimed.iter().any(|dir| under(path, dir)))
+        .filter(|path| !is_never_a_migration(path))
         .cloned()
         .collect();
     found.sort();
@@ -540,6 +541,14 @@ pub fn edited_migrations(edited: &[String], dirs: &[&MigrationDir]) -> Vec<Strin
         })
         .cloned()
         .collect()
+}
+
+/// Files that sit in migration dirs but never run: package markers, placeholders, notes.
+fn is_never_a_migration(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    matches!(file, "__init__.py" | ".gitkeep" | ".keep")
+        || file.ends_with(".md")
+        || file.starts_with("README")
 }
 
 /// The undo a person owes for `path`, a migration of no known system that a revert keeps:

@@ -1421,6 +1421,9 @@ fn unclaimed_names_migration_like_paths_outside_every_known_dir() {
         "src/app.rs",
         "docs/migrations.md",
         "migrations_old/1.sql",
+        "lib/migrations/__init__.py",
+        "db/migrate/.keep",
+        "x/versions/README.md",
     ]);
     assert_eq!(
         unclaimed(&changed, &["db/migrations"]),
