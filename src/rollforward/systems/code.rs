@@ -146,6 +146,18 @@ pub(crate) fn name_after<'t>(text: &'t str, keyword: &str) -> Option<&'t str> {
     })
 }
 
+/// Rails' `camelize` (and Laravel's `Str::studly`) of a file name: `undo_add_email` → `UndoAddEmail`.
+pub(crate) fn camel(name: &str) -> String {
+    name.split(['_', '-'])
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
 /// Whether a line of `text` starts (after indentation) with `prefix`.
 pub(crate) fn has_line(text: &str, prefix: &str) -> bool {
     text.lines()

@@ -76,8 +76,10 @@ impl Kind for Laravel {
             });
         }
         // An anonymous migration file returns its instance; a named one declares its class
-        // once, so it is required once and instantiated.
-        let original = if code::has_line(&text, "return new class") {
+        // once, so it is required once and instantiated, and the undo is named too (Laravel
+        // before 8.37 knows no anonymous migrations; it finds the class by the file's name).
+        let anonymous = code::has_line(&text, "return new class");
+        let original = if anonymous {
             format!("(require __DIR__.'/{id}')")
         } else {
             let class = code::name_after(&text, "class")
@@ -97,19 +99,26 @@ impl Kind for Laravel {
              \n\
              use Illuminate\\Database\\Migrations\\Migration;\n\
              \n\
-             return new class extends Migration\n\
+             {open}\n\
              {{\n    \
-                 public function up(): void\n    \
+                 public function up(){void}\n    \
                  {{\n        \
                      {original}->down();\n    \
                  }}\n\
              \n    \
-                 public function down(): void\n    \
+                 public function down(){void}\n    \
                  {{\n        \
                      {original}->up();\n    \
                  }}\n\
-             }};\n",
+             }}{end}\n",
             sha = code::safe(cx.sha),
+            open = if anonymous {
+                "return new class extends Migration".to_owned()
+            } else {
+                format!("class {} extends Migration", code::camel(&cx.undo_name()))
+            },
+            void = if anonymous { ": void" } else { "" },
+            end = if anonymous { ";" } else { "" },
         );
         Ok(Form::Files {
             files: vec![NewFile {
@@ -193,7 +202,15 @@ mod tests {
             false,
         )
         .unwrap();
-        assert!(undos[0].files[0].content.contains("require_once __DIR__.'/2024_01_02_000000_add_email_to_users.php'; return new \\AddEmailToUsers();"), "{}", undos[0].files[0].content);
+        let text = &undos[0].files[0].content;
+        assert!(text.contains("require_once __DIR__.'/2024_01_02_000000_add_email_to_users.php'; return new \\AddEmailToUsers();"), "{text}");
+        assert!(
+            text.contains(
+                "\nclass UndoAddEmailToUsers extends Migration\n{\n    public function up()\n"
+            ),
+            "{text}"
+        );
+        assert!(text.ends_with("    }\n}\n"), "{text}");
     }
 
     fn repo_named(second: &str) -> Repo {

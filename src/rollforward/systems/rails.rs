@@ -95,7 +95,7 @@ impl Kind for Rails {
                end\n\
              end\n",
             sha = code::safe(cx.sha),
-            undo_class = camel(&name),
+            undo_class = code::camel(&name),
         );
         Ok(Form::Files {
             files: vec![super::NewFile {
@@ -105,18 +105,6 @@ impl Kind for Rails {
             manual: false,
         })
     }
-}
-
-/// Rails' `camelize` of a file name: `undo_add_email` → `UndoAddEmail`.
-fn camel(name: &str) -> String {
-    name.split(['_', '-'])
-        .map(|word| {
-            let mut chars = word.chars();
-            chars.next().map_or_else(String::new, |first| {
-                first.to_ascii_uppercase().to_string() + chars.as_str()
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]
