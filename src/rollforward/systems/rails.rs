@@ -4,7 +4,7 @@
 //! Rails runs as the original's `down` (or `change` reversed).
 
 use super::code::{self, Lang};
-use super::{Cx, Entry, Form, Kind, Role, UndoError, split_path, timestamped};
+use super::{Cx, Entry, Form, Kind, Role, UndoError, numbered, split_path};
 
 pub(crate) struct Rails;
 
@@ -25,7 +25,8 @@ impl Kind for Rails {
         if relative.contains('/') {
             return None;
         }
-        let (version, name) = timestamped(relative.strip_suffix(".rb")?)?;
+        // A timestamp, or a plain number with `timestamped_migrations = false`.
+        let (version, _, name) = numbered(relative.strip_suffix(".rb")?, &["_"])?;
         code::is_safe(name).then(|| Entry::single(relative, version, "_", name, Role::Code))
     }
 
@@ -173,6 +174,23 @@ mod tests {
         assert!(file.content.contains(
             "class UndoAddEmailToUsers < ActiveRecord::Migration[7.1]\n  def change\n    revert AddEmailToUsers\n  end\nend\n"
         ), "{}", file.content);
+    }
+
+    #[test]
+    fn rails_numbered_migrations_count_on() {
+        let repo = Repo::new(&[
+            (
+                "db/migrate/001_create_users.rb",
+                "class CreateUsers < ActiveRecord::Migration[7.1]\n  def change\n  end\nend\n",
+            ),
+            (
+                "db/migrate/002_add_email.rb",
+                "class AddEmail < ActiveRecord::Migration[7.1]\n  def change\n  end\nend\n",
+            ),
+        ]);
+        let dir = &repo.detect()[0];
+        let undos = undo_of(&repo, dir, &["db/migrate/002_add_email.rb"], false).unwrap();
+        assert_eq!(undos[0].files[0].path, "db/migrate/003_undo_add_email.rb");
     }
 
     #[test]
