@@ -14,7 +14,7 @@ pub(crate) enum Lang {
     Elixir,
     CSharp,
     Xml,
-    /// Anything else: `#` comments and a last line no language runs.
+    /// Anything else: `#` comments and a last line no language or data format reads.
     Other,
 }
 
@@ -57,7 +57,8 @@ impl Lang {
             Lang::JavaScript => format!("throw new Error({message:?});"),
             Lang::CSharp => format!("#error {message}"),
             Lang::Xml => format!("<{}/>", "TODO-manual-undo-required"),
-            Lang::Other => message.to_owned(),
+            // Unbalanced: no YAML, JSON, TOML or programming language reads it.
+            Lang::Other => format!("{{{{ {message}"),
         }
     }
 
@@ -248,6 +249,7 @@ mod tests {
             ("ts", "throw new Error(\"TODO: write the undo of a_b.ts\");"),
             ("cs", "#error TODO: write the undo of a_b.cs"),
             ("sql", "SELECT * FROM \"TODO: write the undo of a_b.sql\";"),
+            ("yaml", "{{ TODO: write the undo of a_b.yaml"),
         ] {
             let text = Lang::of_extension(ext).manual(&format!("a\"b.{ext}"), "abc1234", "x\ny");
             let marker = text
