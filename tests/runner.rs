@@ -31,4 +31,5 @@ mod test_signing;
 mod test_start;
 mod test_status;
 mod test_sync;
+mod test_systems;
 mod test_watch;

@@ -10,7 +10,7 @@ use super::{ForceArgs, Session, WriteArgs};
 use crate::error::Failure;
 use crate::git::{Expect, Oid, RefUpdate};
 use crate::release::EventKind;
-use crate::rollforward::migrations::detect;
+use crate::rollforward::systems::detect;
 use crate::rollforward::{Dir, Request, roll_forward};
 use crate::store::With;
 
@@ -101,7 +101,7 @@ pub fn cmd_rollforward(args: &RollforwardArgs, out: &mut dyn Write) -> Result<()
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
         };
         let paths: Vec<String> = files.keys().cloned().collect();
-        dirs = detect(&paths, &read).into_iter().map(Dir::Sql).collect();
+        dirs = detect(&paths, &read).into_iter().map(Dir::of).collect();
     }
     let onto_label = match &args.onto {
         Some(r) => format!("`{r}`"),

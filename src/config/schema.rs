@@ -482,12 +482,14 @@ impl HookConfig {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MigrationConfig {
-    /// A SQL system (golang-migrate, sqlx, diesel, dbmate, goose, sql-migrate, flyway,
-    /// plain-sql), or any name with `generate` (django, rails, alembic …).
+    /// A known system (golang-migrate, sqlx, diesel, dbmate, goose, sql-migrate, flyway,
+    /// plain-sql, django, alembic, rails, laravel, prisma, knex, ecto, liquibase, ef-core), or
+    /// any name with `generate`.
     pub system: String,
     pub dir: String,
     /// For ORM systems: the command that writes the undo migration, run in a temporary
-    /// worktree at the reverted code; `{name}` is the newest migration's name, `{sha}` the
+    /// worktree at the reverted code (Django has a documented default); `{name}` is the
+    /// newest migration's name, `{sha}` the
     /// rolled-forward commit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generate: Option<String>,
@@ -904,7 +906,7 @@ impl Config {
     pub fn migration_dirs(&self) -> Vec<crate::rollforward::Dir> {
         use crate::rollforward::{
             Dir,
-            migrations::{MigrationDir, System},
+            systems::{MigrationDir, System},
         };
         self.migrations
             .iter()
@@ -914,7 +916,7 @@ impl Config {
                     dir: m.dir.clone(),
                     command: command.clone(),
                 },
-                (None, Some(system)) => Dir::Sql(MigrationDir {
+                (None, Some(system)) => Dir::of(MigrationDir {
                     system,
                     dir: m.dir.clone(),
                 }),

@@ -178,9 +178,9 @@ impl Config {
                 ));
             }
             if m.generate.is_none()
-                && crate::rollforward::migrations::System::parse(&m.system).is_none()
+                && crate::rollforward::systems::System::parse(&m.system).is_none()
             {
-                let known: Vec<&str> = crate::rollforward::migrations::System::ALL
+                let known: Vec<&str> = crate::rollforward::systems::System::ALL
                     .iter()
                     .map(|s| s.name())
                     .collect();
@@ -927,9 +927,9 @@ mod tests {
                 "gate `ci`",
             ),
             (
-                "[[migrations]]\nsystem = \"liquibase\"\ndir = \"db\"\n",
+                "[[migrations]]\nsystem = \"hibernate\"\ndir = \"db\"\n",
                 "c.toml:2:10: ",
-                "`liquibase` is not one",
+                "`hibernate` is not one",
             ),
             (
                 "[checklist]\nitems = [{ id = \"smoke\", text = \"x\", env = \"stage\" }]\n",

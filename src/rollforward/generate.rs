@@ -2,7 +2,7 @@
 //! environment variables, and the `{name}`/`{sha}` placeholders of a configured command become
 //! quoted references to them, so a file name from a reverted commit is never shell code.
 
-use super::migrations::NewFile;
+use super::systems::NewFile;
 use crate::error::Failure;
 use crate::git::{ChangeKind, Oid, Repo};
 

@@ -3,7 +3,7 @@
 //! added are kept, and undone by new migrations in commits of their own.
 
 pub mod generate;
-pub mod migrations;
+pub mod systems;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::error::Failure;
 use crate::git::{Applied, Identity, Oid, Repo};
-use migrations::{Migration, MigrationDir, NewFile};
+use systems::{Migration, MigrationDir, NewFile};
 
 /// Written in every undo migration a person still owes (any system, any language), and removed
 /// by that person when the undo is written: while a release's commits add a file holding it, the
@@ -23,10 +23,10 @@ pub const MANUAL_UNDO_MARKER: &str = "TODO: MANUAL UNDO REQUIRED";
 /// Where migrations live, and how their undo is made.
 #[derive(Clone, Debug)]
 pub enum Dir {
-    /// A SQL system: the undo is written from the migration's own down part.
-    Sql(MigrationDir),
-    /// An ORM (Django, Rails, Alembic …): `command` generates the undo in a temporary
-    /// worktree at the reverted code.
+    /// A known system that writes the undo itself, from the migration's own down part.
+    Known(MigrationDir),
+    /// An ORM that generates migrations from models (Django, or any system configured with
+    /// `generate`): `command` generates the undo in a temporary worktree at the reverted code.
     Generated {
         system: String,
         dir: String,
@@ -35,10 +35,32 @@ pub enum Dir {
 }
 
 impl Dir {
+    /// A detected (or configured, without `generate`) dir: generated when its system's undo
+    /// is generated (Django, with its documented default command), written otherwise.
+    pub fn of(dir: MigrationDir) -> Dir {
+        match dir.system.generate() {
+            Some(command) => Dir::Generated {
+                system: dir.system.name().to_owned(),
+                dir: dir.dir,
+                command: command.to_owned(),
+            },
+            None => Dir::Known(dir),
+        }
+    }
+
     fn path(&self) -> &str {
         match self {
-            Dir::Sql(d) => &d.dir,
+            Dir::Known(d) => &d.dir,
             Dir::Generated { dir, .. } => dir,
+        }
+    }
+
+    /// Whether a revert keeps `path` as it ran (files that follow the model code, such as
+    /// EF Core's snapshot, are reverted with it).
+    fn keeps(&self, path: &str) -> bool {
+        match self {
+            Dir::Known(d) => d.keeps(path),
+            Dir::Generated { dir, .. } => under(path, dir),
         }
     }
 }
@@ -87,31 +109,35 @@ pub struct Request<'a> {
 pub fn roll_forward(git: &Repo, who: &Identity, req: &Request<'_>) -> Result<Outcome> {
     contained(git, req)?;
     let order = newest_first(git, req.commits)?;
+    // The safety net, before anything is written: migrations no system claims.
+    let unknown = unclaimed(git, req, &order)?;
     // The migrations that ran in production are the ones `onto` has, as it has them: a revert
     // leaves them alone, and their undo is written from that version of their down part.
     let ran: BTreeMap<String, Oid> = git
         .files(req.onto)?
         .into_iter()
-        .filter(|(path, _)| req.dirs.iter().any(|d| under(path, d.path())))
+        .filter(|(path, _)| req.dirs.iter().any(|d| d.keeps(path)) || unknown.contains(path))
         .collect();
     let mut tip = req.onto;
     let mut made = Vec::new();
-    let mut added_by: Vec<(Oid, Vec<String>)> = Vec::new();
+    // Each reverted commit with the files it added and the files it changed.
+    let mut added_by: Vec<(Oid, Vec<String>, BTreeSet<String>)> = Vec::new();
     // Reverts that changed nothing, each with whether it touched migrations that ran.
     let mut empty: Vec<(Oid, bool)> = Vec::new();
     for &commit in &order {
         let info = git.commit_info(commit)?;
         let parent = git.mainline_parent(commit, req.mainline)?;
-        let keep: Vec<(String, Oid)> = changed_files(git, parent, commit)?
-            .into_iter()
-            .filter_map(|path| ran.get(&path).map(|id| (path, *id)))
+        let changed = changed_files(git, parent, commit)?;
+        let keep: Vec<(String, Oid)> = changed
+            .iter()
+            .filter_map(|path| ran.get(path).map(|id| (path.clone(), *id)))
             .collect();
         let tree = match git.revert_tree(commit, req.mainline, tip, &keep)? {
             Applied::Clean { tree } => tree,
             Applied::Conflicts(paths) => return Err(conflict("revert", git, commit, &paths)),
         };
         let added = added_files(git, parent, commit)?;
-        added_by.push((commit, added.into_iter().map(|(p, _)| p).collect()));
+        added_by.push((commit, added.into_iter().map(|(p, _)| p).collect(), changed));
         if tree == git.tree_of(tip)? {
             // Nothing but kept migrations, most likely: their undo may still be owed.
             empty.push((commit, !keep.is_empty()));
@@ -140,13 +166,14 @@ pub fn roll_forward(git: &Repo, who: &Identity, req: &Request<'_>) -> Result<Out
     let mut manual = Vec::new();
     let mut not_run = Vec::new();
     let mut undid: BTreeSet<Oid> = BTreeSet::new();
-    for (commit, added) in &added_by {
+    let mut owed: BTreeSet<String> = BTreeSet::new();
+    for (commit, added, changed) in &added_by {
         let short = git.short(*commit);
         let before = made.len() + not_run.len();
         for dir in req.dirs {
             match dir {
-                Dir::Sql(dir) => {
-                    let found: Vec<Migration> = migrations::added_migrations(dir, added);
+                Dir::Known(dir) => {
+                    let found: Vec<Migration> = systems::added_migrations(dir, added);
                     if found.is_empty() {
                         continue;
                     }
@@ -183,12 +210,14 @@ pub fn roll_forward(git: &Repo, who: &Identity, req: &Request<'_>) -> Result<Out
                     // in variables, and its placeholders become quoted references to those.
                     let script =
                         generate::script(command).map_err(|e| unsafe_generate(dir, command, &e))?;
-                    let env = [
+                    let paths: Vec<String> = git.files(tip)?.into_iter().map(|(p, _)| p).collect();
+                    let mut env = vec![
                         (generate::NAME, stem.to_owned()),
                         (generate::FILE, (*newest).clone()),
                         (generate::DIR, dir.clone()),
                         (generate::COMMIT, short.clone()),
                     ];
+                    env.extend(systems::generator_env(dir, &paths));
                     let command = format!("`{script}` with {}={stem}", generate::NAME);
                     if !req.run_generators {
                         not_run.push(command);
@@ -215,6 +244,26 @@ pub fn roll_forward(git: &Repo, who: &Identity, req: &Request<'_>) -> Result<Out
                 }
             }
         }
+        // Migrations no system undoes, kept with --allow-manual-undo: a TODO each.
+        for path in changed
+            .iter()
+            .filter(|p| unknown.contains(*p) && ran.contains_key(*p))
+        {
+            if !owed.insert(path.clone()) {
+                continue;
+            }
+            let todo = systems::manual_for_unknown(path, &short);
+            let message = format!(
+                "Undo migration {} (roll-forward of {short})\n",
+                file_name(path)
+            );
+            tip = commit_files(git, who, tip, std::slice::from_ref(&todo), &message)?;
+            made.push(Made {
+                id: tip.to_string(),
+                summary: message.trim_end().to_owned(),
+            });
+            manual.push(file_name(path).to_owned());
+        }
         if made.len() + not_run.len() > before {
             undid.insert(*commit);
         }
@@ -232,6 +281,57 @@ pub fn roll_forward(git: &Repo, who: &Identity, req: &Request<'_>) -> Result<Out
         not_run,
         unguarded: unguarded_sql(git, req, reverted_tip)?,
     })
+}
+
+/// The safety net: the files the reverted commits change under a directory that looks like
+/// migrations (`migrations`, `migrate`, `versions`) that no migrations dir claims, and the
+/// edits to migrations that run again when edited (Liquibase changelogs). Refused, naming
+/// them, unless `--allow-manual-undo`: then they are kept as they ran, each with a TODO undo.
+fn unclaimed(git: &Repo, req: &Request<'_>, order: &[Oid]) -> Result<BTreeSet<String>> {
+    let claimed: Vec<&str> = req.dirs.iter().map(Dir::path).collect();
+    let known: Vec<&MigrationDir> = req
+        .dirs
+        .iter()
+        .filter_map(|d| match d {
+            Dir::Known(dir) => Some(dir),
+            Dir::Generated { .. } => None,
+        })
+        .collect();
+    let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for &commit in order {
+        let parent = git.mainline_parent(commit, req.mainline)?;
+        let changed: Vec<String> = changed_files(git, parent, commit)?.into_iter().collect();
+        let added: BTreeSet<String> = added_files(git, parent, commit)?
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        let edited: Vec<String> = changed
+            .iter()
+            .filter(|p| !added.contains(*p))
+            .cloned()
+            .collect();
+        let unknown = systems::unclaimed(&changed, &claimed);
+        for path in unknown
+            .into_iter()
+            .chain(systems::edited_migrations(&edited, &known))
+        {
+            found.entry(path).or_default().push(git.short(commit));
+        }
+    }
+    if found.is_empty() || req.allow_manual {
+        return Ok(found.into_keys().collect());
+    }
+    let lines: Vec<String> = found
+        .iter()
+        .map(|(path, commits)| format!("{path} (changed by {})", commits.join(", ")))
+        .collect();
+    Err(Failure::new(format!(
+        "the revert would delete or change {} migration file(s) whose undo no known migration system writes, and nothing would undo what they did; nothing was written:\n  {}",
+        found.len(),
+        lines.join("\n  ")
+    ))
+    .hint("declare their directory with [[migrations]] in .release/config.toml (system, dir, and `generate` for an ORM), or pass --allow-manual-undo to keep them and write a TODO undo")
+    .into())
 }
 
 /// Refuses commits that `onto` does not contain: reverting them would add what they added.
@@ -448,7 +548,7 @@ fn plan_sql(
     found: &[Migration],
     req: &Request<'_>,
     short: &str,
-) -> Result<Vec<migrations::Undo>> {
+) -> Result<Vec<systems::Undo>> {
     let files: BTreeMap<String, Oid> = git
         .files(tip)?
         .into_iter()
@@ -461,7 +561,7 @@ fn plan_sql(
             .and_then(|id| git.read_blob(*id).ok())
             .map(|b| String::from_utf8_lossy(&b).into_owned())
     };
-    migrations::plan_undo(found, &existing, &read, req.now, short, req.allow_manual)
+    systems::plan_undo(found, &existing, &read, req.now, short, req.allow_manual)
         .map_err(|e| Failure::new(e.0).hint("nothing was written").into())
 }
 
