@@ -303,10 +303,31 @@ impl Session {
                 }
             }
         };
-        let changed = self.git.changed_paths(from, target)?;
+        let changed: Vec<String> = self.git.changed_paths(from, target)?.into_iter().collect();
+        // Only migrations can owe an undo: a file elsewhere that quotes the marker (docs, this
+        // tool's own source) is not one. Where migrations are is what a roll-forward uses: the
+        // configured dirs, or those detected among the changed files, and any directory named
+        // like one.
+        let mut dirs: Vec<String> = self
+            .config
+            .config
+            .migration_dirs()
+            .iter()
+            .map(|d| d.path().to_owned())
+            .collect();
+        if dirs.is_empty() {
+            let read = |p: &str| self.git.text_at(target, p).ok().flatten();
+            dirs = crate::rollforward::systems::detect(&changed, &read)
+                .into_iter()
+                .map(|d| d.dir)
+                .collect();
+        }
+        let candidates = changed
+            .into_iter()
+            .filter(|p| crate::rollforward::systems::may_be_migration(p, &dirs));
         self.git.files_containing(
             target,
-            changed,
+            candidates,
             crate::rollforward::MANUAL_UNDO_MARKER,
             crate::files::REPOSITORY_FILE_LIMIT,
         )

@@ -439,3 +439,46 @@ fn an_owed_manual_undo_stops_production_until_it_is_written() {
     env.ok(&["deploy", "stage"]);
     env.ok(&["deploy", "production"]);
 }
+
+/// Only a migration owes an undo: the marker quoted in docs or code (this tool's own source
+/// holds it) does not stop production, configured dirs or not.
+#[test]
+fn the_marker_outside_migrations_owes_nothing() {
+    for config in [
+        TRAIN,
+        "[[environments]]\nname = \"stage\"\n\n[[environments]]\nname = \"production\"\n",
+    ] {
+        let env = TestEnv::new();
+        env.write(".release/config.toml", config);
+        env.write("sql/001-users.sql", "CREATE TABLE users (id INTEGER);\n");
+        env.commit_all("Users");
+        env.ok(&["start", "--date", "2026-11-13"]);
+        env.write(
+            "docs/rollforward.md",
+            "A manual undo says TODO: MANUAL UNDO REQUIRED until it is written.\n",
+        );
+        env.write(
+            "src/marker.rs",
+            "pub const MARKER: &str = \"TODO: MANUAL UNDO REQUIRED\";\n",
+        );
+        env.write(
+            "db/migrations/002-index.sql",
+            "-- TODO: MANUAL UNDO REQUIRED for nothing\nSELECT 1;\n",
+        );
+        env.commit_all("Docs, code and a migration quoting the marker");
+        env.ok(&["start", "--date", "2026-11-20"]);
+        let status = env.ok(&["status", "-r", "2026-11-20"]);
+        assert!(!status.contains("docs/rollforward.md"), "{status}");
+        assert!(!status.contains("src/marker.rs"), "{status}");
+        // The file under a migrations directory is one, wherever it is.
+        assert!(
+            status.contains("manual migration undo owed: db/migrations/002-index.sql"),
+            "{status}"
+        );
+        env.write("db/migrations/002-index.sql", "SELECT 1;\n");
+        env.commit_all("The undo, written");
+        env.ok(&["start", "--date", "2026-11-21"]);
+        env.ok(&["deploy", "stage"]);
+        env.ok(&["deploy", "production"]);
+    }
+}

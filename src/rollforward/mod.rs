@@ -48,7 +48,7 @@ impl Dir {
         }
     }
 
-    fn path(&self) -> &str {
+    pub fn path(&self) -> &str {
         match self {
             Dir::Known(d) => &d.dir,
             Dir::Generated { dir, .. } => dir,

@@ -500,6 +500,25 @@ pub fn plan_undo(
 /// Directory names that hold migrations in some system or other.
 pub const MIGRATION_DIR_NAMES: [&str; 3] = ["migrations", "migrate", "versions"];
 
+/// Whether `path` may be a migration: inside one of `dirs` (configured or detected migration
+/// dirs), or under a directory named like migrations (`migrations`, `Migrations`, `migrate`,
+/// `versions`).
+pub fn may_be_migration(path: &str, dirs: &[String]) -> bool {
+    let under = |dir: &str| {
+        let dir = clean_dir(dir);
+        dir.is_empty()
+            || path
+                .strip_prefix(dir)
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    dirs.iter().any(|d| under(d))
+        || path.split('/').rev().skip(1).any(|d| {
+            MIGRATION_DIR_NAMES
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(d))
+        })
+}
+
 /// The paths among `changed` (the files the reverted commits change) that look like
 /// migrations but that no known dir claims: under a directory named `migrations`, `migrate`
 /// (so `db/migrate`) or `versions`, and in none of `claimed` (the detected dirs, or the
