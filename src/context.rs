@@ -108,9 +108,17 @@ fn done(what: &str, stamp: &Stamp) -> Done {
 }
 
 pub fn recorded_view(session: &Session, release: &Release) -> Result<ReleaseView> {
+    recorded_view_with(session, release, &session.checklist(release)?)
+}
+
+/// `recorded_view` with the release's checklist already read.
+pub fn recorded_view_with(
+    session: &Session,
+    release: &Release,
+    checklist: &crate::release::checklist::Checklist,
+) -> Result<ReleaseView> {
     let target = release.target.parse()?;
     let subject = session.subject(target)?;
-    let checklist = session.checklist(release)?;
     let open: Vec<String> = checklist
         .items
         .iter()
@@ -178,7 +186,7 @@ pub fn recorded_view(session: &Session, release: &Release) -> Result<ReleaseView
                 time: b.by.time.to_rfc3339(),
             })
             .collect(),
-        gates: session.gates(release, &checklist)?,
+        gates: session.gates(release, checklist)?,
         rollback_approvals: release
             .rollback_approvals
             .iter()

@@ -23,9 +23,18 @@ fn make() -> PathBuf {
     if python.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&wanted) {
         return python;
     }
-    run(Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv));
+    run(Command::new("python3")
+        .args(["-m", "venv", "--clear"])
+        .arg(&venv));
     run(Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+        ])
         .arg(&requirements));
     std::fs::write(&stamp, wanted).expect("write the venv's requirements stamp");
     python
