@@ -325,6 +325,18 @@ pub fn notes_view(
     previous: Option<&str>,
     remote: &str,
 ) -> Result<NotesView> {
+    notes_view_within(session, name, target, previous, remote, FIRST_RELEASE_LIMIT)
+}
+
+/// `notes_view`, showing at most `first_limit` commits of a first release.
+pub fn notes_view_within(
+    session: &Session,
+    name: &str,
+    target: Oid,
+    previous: Option<&str>,
+    remote: &str,
+    first_limit: usize,
+) -> Result<NotesView> {
     let git = &session.git;
     let config = &session.config.config;
     let rules = config.link_rules();
@@ -335,11 +347,11 @@ pub fn notes_view(
     let limit = if previous_commit.is_some() {
         usize::MAX
     } else {
-        FIRST_RELEASE_LIMIT + 1
+        first_limit + 1
     };
     let mut commits = git.commits_between(target, previous_commit, limit)?;
-    let truncated = commits.len() > FIRST_RELEASE_LIMIT && previous_commit.is_none();
-    commits.truncate(FIRST_RELEASE_LIMIT.max(if truncated { 0 } else { commits.len() }));
+    let truncated = commits.len() > first_limit && previous_commit.is_none();
+    commits.truncate(first_limit.max(if truncated { 0 } else { commits.len() }));
     let changes = changelog::fold(commits, target, &rules);
     let dropped = match previous_commit {
         // The usual case: the previous release is an ancestor, so nothing was dropped, and

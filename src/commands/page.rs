@@ -61,12 +61,12 @@ pub fn cmd_page(args: &PageArgs, out: &mut dyn Write) -> Result<()> {
         live: false,
     };
     let files = page::build(&session, &options)?;
-    write_site(&args.out, &files)?;
+    let written = write_site(&args.out, &files)?;
     let index = args.out.join("index.html");
     crate::say!(
-        "Wrote {} files to {}; open {}",
-        files.len(),
+        "Wrote the site to {} ({} files, {written} changed); open {}",
         args.out.display(),
+        files.len(),
         index.display()
     );
     if args.open {
@@ -76,18 +76,24 @@ pub fn cmd_page(args: &PageArgs, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// Writes each file of the site under `dir`.
-fn write_site(dir: &Path, files: &Files) -> Result<()> {
+/// Writes each file of the site under `dir`; a file that already holds the same bytes is left
+/// as it is (its time too, for caches and rsync).
+fn write_site(dir: &Path, files: &Files) -> Result<usize> {
+    let mut written = 0;
     for (path, bytes) in files {
         let target = dir.join(path);
+        if std::fs::read(&target).is_ok_and(|old| old == *bytes) {
+            continue;
+        }
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent)
                 .map_err(|e| Failure::new(format!("cannot make {}: {e}", parent.display())))?;
         }
         std::fs::write(&target, bytes)
             .map_err(|e| Failure::new(format!("cannot write {}: {e}", target.display())))?;
+        written += 1;
     }
-    Ok(())
+    Ok(written)
 }
 
 struct Live<'a> {

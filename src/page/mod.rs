@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::changelog;
 use crate::config::DateRule;
-use crate::context::{NotesView, ReleaseView, notes_view, recorded_view_with};
+use crate::context::{NotesView, ReleaseView, notes_view_within, recorded_view_with};
 use crate::error::Failure;
 use crate::release::Release;
 use crate::render::{Origin, describe, fix_hint, override_files_in};
@@ -49,6 +49,9 @@ const STATIC: &[(&str, &str)] = &[
 
 /// How many weeks the duty calendar and the feed cover.
 pub const WEEKS: u32 = 8;
+
+/// How many commits the notes of a first release show (`git release notes` shows more).
+const FIRST_RELEASE_NOTES: usize = 100;
 
 /// The largest artifact shown inline on a release page.
 const ARTIFACT_LIMIT: usize = 64 * 1024;
@@ -480,12 +483,13 @@ fn release_page(
         })
         .collect();
     let notes = match release.target.parse() {
-        Ok(target) => Some(notes_view(
+        Ok(target) => Some(notes_view_within(
             session,
             &release.name,
             target,
             release.previous.as_deref(),
             &config.release.remote,
+            FIRST_RELEASE_NOTES,
         )?),
         Err(_) => None,
     };
