@@ -42,7 +42,10 @@ pub fn run(
             );
             continue;
         };
-        let now = source.fingerprint()?;
+        // A repository caught mid-change is rendered again at the next request.
+        let now = source
+            .fingerprint()
+            .unwrap_or_else(|e| format!("unreadable: {e:#}"));
         if now != seen {
             crate::say!("The refs moved; rendering the site again.");
             site = source.render();
