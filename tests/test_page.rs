@@ -144,9 +144,16 @@ fn the_same_refs_give_the_same_files() {
 fn only_the_releases_asked_for() {
     let env = train();
     let out = env.root.join("one");
+    env.ok(&["page", "--out", out.to_str().unwrap()]);
+    assert!(out.join("releases/2026-11-26.html").exists());
+    std::fs::write(out.join("releases/notes.txt"), "ours").unwrap();
     env.ok(&["page", "--out", out.to_str().unwrap(), "-r", "2026-11-19"]);
     assert!(out.join("releases/2026-11-19.html").exists());
+    // The page of a release no longer in the site is removed; other files stay.
     assert!(!out.join("releases/2026-11-26.html").exists());
+    assert!(out.join("releases/notes.txt").exists());
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(index.contains("2026-11-19") && !index.contains("2026-11-26"));
     let err = env.fails(
         &["page", "--out", out.to_str().unwrap(), "-r", "2031-01-01"],
         1,

@@ -93,6 +93,18 @@ fn write_site(dir: &Path, files: &Files) -> Result<usize> {
             .map_err(|e| Failure::new(format!("cannot write {}: {e}", target.display())))?;
         written += 1;
     }
+    // The page of a release that is gone (or not asked for with -r) goes too; nothing else in
+    // the directory is touched.
+    if let Ok(entries) = std::fs::read_dir(dir.join("releases")) {
+        for entry in entries.flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            if file.ends_with(".html") && !files.contains_key(&format!("releases/{file}")) {
+                std::fs::remove_file(entry.path()).map_err(|e| {
+                    Failure::new(format!("cannot remove {}: {e}", entry.path().display()))
+                })?;
+            }
+        }
+    }
     Ok(written)
 }
 
