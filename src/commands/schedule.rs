@@ -25,8 +25,9 @@ pub struct ScheduleArgs {
     /// Print JSON instead of text.
     #[arg(long, conflicts_with = "ics")]
     json: bool,
-    /// Print the calendar feed (RFC 5545) that `git release page` writes as calendar.ics:
-    /// the coming weeks counted from the newest event's day (or --on).
+    /// Print the calendar feed that `page` writes (calendar.ics).
+    ///
+    /// RFC 5545: the coming weeks, counted from the day of the newest event (or --on).
     #[arg(long, conflicts_with = "count")]
     ics: bool,
 }
