@@ -300,7 +300,7 @@ impl EventView {
 pub const FIRST_RELEASE_LIMIT: usize = 1000;
 
 /// What changed in a release since the previous one.
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct NotesView {
     pub release: String,
     pub previous: Option<String>,

@@ -299,74 +299,79 @@ pub fn build(session: &Session, options: &Options<'_>) -> Result<Files> {
         .git
         .remote_url(&session.config.config.release.remote)?;
     let commit_url = changelog::commit_url(remote.as_deref(), "");
+    // The releases asked for, each with its page's file name.
+    let mut taken = std::collections::HashSet::new();
+    let work: Vec<(String, String, Result<Release>)> = releases
+        .into_iter()
+        .filter(|(name, _)| options.only.is_empty() || options.only.contains(name))
+        .map(|(name, release)| {
+            let file = page_file(&name, &mut taken);
+            (name, file, release)
+        })
+        .collect();
+    // Each page on every core, each worker with a session of its own (a session is for one
+    // thread); first releases of the same commit share their notes.
+    let first_notes = std::sync::Mutex::new(std::collections::HashMap::new());
+    let site_value = minijinja::context! {
+        as_of => newest.map(|t| t.to_rfc3339()),
+        live => options.live,
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut pages: Vec<(usize, Result<(TrainRow, Option<(String, Vec<u8>)>)>)> =
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    let parts = session.for_another_thread();
+                    let (work, next, templates, site_value, commit_url, first_notes) = (
+                        &work,
+                        &next,
+                        &templates,
+                        &site_value,
+                        &commit_url,
+                        &first_notes,
+                    );
+                    scope.spawn(move || {
+                        let session = Session::from_parts(parts);
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some((name, file, release)) = work.get(i) else {
+                                break;
+                            };
+                            done.push((
+                                i,
+                                one_release(
+                                    &session,
+                                    templates,
+                                    site_value,
+                                    name,
+                                    file,
+                                    release,
+                                    commit_url.clone(),
+                                    first_notes,
+                                ),
+                            ));
+                        }
+                        done
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("a page worker panicked"))
+                .collect()
+        });
+    pages.sort_by_key(|(i, _)| *i);
+    let pages = pages.into_iter().map(|(_, page)| page);
     let mut files = Files::new();
     let mut rows = Vec::new();
-    let mut taken = std::collections::HashSet::new();
-    for (name, release) in releases {
-        if !options.only.is_empty() && !options.only.contains(&name) {
-            continue;
+    for page in pages {
+        let (row, file) = page?;
+        rows.push(row);
+        if let Some((path, bytes)) = file {
+            files.insert(path, bytes);
         }
-        let file = page_file(&name, &mut taken);
-        let release = match release {
-            Ok(r) => r,
-            Err(e) => {
-                rows.push(TrainRow {
-                    name,
-                    href: String::new(),
-                    stage: "damaged".into(),
-                    steps: Vec::new(),
-                    created: None,
-                    created_by: None,
-                    tag: None,
-                    duty: None,
-                    forced: false,
-                    blockers: 0,
-                    failed: Vec::new(),
-                    checklist_done: 0,
-                    checklist_total: 0,
-                    damaged: Some(format!("{e:#}")),
-                });
-                continue;
-            }
-        };
-        let page = release_page(session, &release, &file, commit_url.clone())?;
-        let r = &page.release;
-        let mut failed: Vec<String> = r
-            .http_gates
-            .iter()
-            .filter(|(_, g)| !g.passed)
-            .map(|(n, _)| format!("gate {n} failed"))
-            .collect();
-        failed.extend(
-            r.failed_hooks
-                .iter()
-                .map(|h| format!("hook {} failed", h.hook)),
-        );
-        rows.push(TrainRow {
-            name: r.name.clone(),
-            href: format!("releases/{file}"),
-            stage: r.stage.clone(),
-            steps: steps(session, &release),
-            created: r.created.clone(),
-            created_by: r.created_by.as_ref().map(|a| a.name.clone()),
-            tag: r.tag.clone(),
-            duty: r.duty.clone(),
-            forced: r.deployments.iter().any(|d| d.forced),
-            blockers: r.blockers.len(),
-            failed,
-            checklist_done: r.checklist.done,
-            checklist_total: r.checklist.total,
-            damaged: None,
-        });
-        let context = minijinja::context! {
-            site => minijinja::context! { as_of => newest.map(|t| t.to_rfc3339()), live => options.live },
-            page => minijinja::Value::from(minijinja::value::Serde(&page)),
-            root => "../",
-        };
-        files.insert(
-            format!("releases/{file}"),
-            templates.render("release.html", context)?.into_bytes(),
-        );
     }
     let site = SiteView {
         as_of: newest.map(|t| t.to_rfc3339()),
@@ -394,11 +399,84 @@ pub fn build(session: &Session, options: &Options<'_>) -> Result<Files> {
     Ok(files)
 }
 
+/// A release's row on the train and its page (none for a release that cannot be read).
+#[allow(clippy::too_many_arguments)]
+fn one_release(
+    session: &Session,
+    templates: &PageTemplates,
+    site: &minijinja::Value,
+    name: &str,
+    file: &str,
+    release: &Result<Release>,
+    commit_url: Option<String>,
+    first_notes: &std::sync::Mutex<std::collections::HashMap<String, NotesView>>,
+) -> Result<(TrainRow, Option<(String, Vec<u8>)>)> {
+    let release = match release {
+        Ok(r) => r,
+        Err(e) => {
+            let row = TrainRow {
+                name: name.to_owned(),
+                href: String::new(),
+                stage: "damaged".into(),
+                steps: Vec::new(),
+                created: None,
+                created_by: None,
+                tag: None,
+                duty: None,
+                forced: false,
+                blockers: 0,
+                failed: Vec::new(),
+                checklist_done: 0,
+                checklist_total: 0,
+                damaged: Some(format!("{e:#}")),
+            };
+            return Ok((row, None));
+        }
+    };
+    let page = release_page(session, release, file, commit_url, first_notes)?;
+    let r = &page.release;
+    let mut failed: Vec<String> = r
+        .http_gates
+        .iter()
+        .filter(|(_, g)| !g.passed)
+        .map(|(n, _)| format!("gate {n} failed"))
+        .collect();
+    failed.extend(
+        r.failed_hooks
+            .iter()
+            .map(|h| format!("hook {} failed", h.hook)),
+    );
+    let row = TrainRow {
+        name: r.name.clone(),
+        href: format!("releases/{file}"),
+        stage: r.stage.clone(),
+        steps: steps(session, release),
+        created: r.created.clone(),
+        created_by: r.created_by.as_ref().map(|a| a.name.clone()),
+        tag: r.tag.clone(),
+        duty: r.duty.clone(),
+        forced: r.deployments.iter().any(|d| d.forced),
+        blockers: r.blockers.len(),
+        failed,
+        checklist_done: r.checklist.done,
+        checklist_total: r.checklist.total,
+        damaged: None,
+    };
+    let context = minijinja::context! {
+        site => site.clone(),
+        page => minijinja::Value::from(minijinja::value::Serde(&page)),
+        root => "../",
+    };
+    let html = templates.render("release.html", context)?;
+    Ok((row, Some((format!("releases/{file}"), html.into_bytes()))))
+}
+
 fn release_page(
     session: &Session,
     release: &Release,
     file: &str,
     commit_url: Option<String>,
+    first_notes: &std::sync::Mutex<std::collections::HashMap<String, NotesView>>,
 ) -> Result<ReleasePage> {
     let checklist = session.checklist(release)?;
     let view = recorded_view_with(session, release, &checklist)?;
@@ -483,6 +561,36 @@ fn release_page(
         })
         .collect();
     let notes = match release.target.parse() {
+        // First releases of the same commit have the same notes: read once.
+        Ok(target) if release.previous.is_none() => {
+            let known = first_notes
+                .lock()
+                .expect("not poisoned")
+                .get(&release.target)
+                .cloned();
+            let notes = match known {
+                Some(notes) => notes,
+                None => {
+                    let notes = notes_view_within(
+                        session,
+                        &release.name,
+                        target,
+                        None,
+                        &config.release.remote,
+                        FIRST_RELEASE_NOTES,
+                    )?;
+                    first_notes
+                        .lock()
+                        .expect("not poisoned")
+                        .insert(release.target.clone(), notes.clone());
+                    notes
+                }
+            };
+            Some(NotesView {
+                release: release.name.clone(),
+                ..notes
+            })
+        }
         Ok(target) => Some(notes_view_within(
             session,
             &release.name,
@@ -493,9 +601,12 @@ fn release_page(
         )?),
         Err(_) => None,
     };
-    let head = session
-        .git
-        .ref_target(&crate::store::release_ref(&release.name))?;
+    let head = match release.artifacts.is_empty() {
+        true => None,
+        false => session
+            .git
+            .ref_target(&crate::store::release_ref(&release.name))?,
+    };
     let artifacts = release
         .artifacts
         .iter()
