@@ -318,50 +318,49 @@ pub fn build(session: &Session, options: &Options<'_>) -> Result<Files> {
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut pages: Vec<(usize, Result<(TrainRow, Option<(String, Vec<u8>)>)>)> =
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    let parts = session.for_another_thread();
-                    let (work, next, templates, site_value, commit_url, first_notes) = (
-                        &work,
-                        &next,
-                        &templates,
-                        &site_value,
-                        &commit_url,
-                        &first_notes,
-                    );
-                    scope.spawn(move || {
-                        let session = Session::from_parts(parts);
-                        let mut done = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some((name, file, release)) = work.get(i) else {
-                                break;
-                            };
-                            done.push((
-                                i,
-                                one_release(
-                                    &session,
-                                    templates,
-                                    site_value,
-                                    name,
-                                    file,
-                                    release,
-                                    commit_url.clone(),
-                                    first_notes,
-                                ),
-                            ));
-                        }
-                        done
-                    })
+    let mut pages: Vec<(usize, Result<Rendered>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let parts = session.for_another_thread();
+                let (work, next, templates, site_value, commit_url, first_notes) = (
+                    &work,
+                    &next,
+                    &templates,
+                    &site_value,
+                    &commit_url,
+                    &first_notes,
+                );
+                scope.spawn(move || {
+                    let session = Session::from_parts(parts);
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((name, file, release)) = work.get(i) else {
+                            break;
+                        };
+                        done.push((
+                            i,
+                            one_release(
+                                &session,
+                                templates,
+                                site_value,
+                                name,
+                                file,
+                                release,
+                                commit_url.clone(),
+                                first_notes,
+                            ),
+                        ));
+                    }
+                    done
                 })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().expect("a page worker panicked"))
-                .collect()
-        });
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a page worker panicked"))
+            .collect()
+    });
     pages.sort_by_key(|(i, _)| *i);
     let pages = pages.into_iter().map(|(_, page)| page);
     let mut files = Files::new();
@@ -399,6 +398,9 @@ pub fn build(session: &Session, options: &Options<'_>) -> Result<Files> {
     Ok(files)
 }
 
+/// A release's row on the train and its page: (path, bytes).
+type Rendered = (TrainRow, Option<(String, Vec<u8>)>);
+
 /// A release's row on the train and its page (none for a release that cannot be read).
 #[allow(clippy::too_many_arguments)]
 fn one_release(
@@ -410,7 +412,7 @@ fn one_release(
     release: &Result<Release>,
     commit_url: Option<String>,
     first_notes: &std::sync::Mutex<std::collections::HashMap<String, NotesView>>,
-) -> Result<(TrainRow, Option<(String, Vec<u8>)>)> {
+) -> Result<Rendered> {
     let release = match release {
         Ok(r) => r,
         Err(e) => {
