@@ -50,10 +50,12 @@ def placed(files, count):
     return [(f"events/{path[-7:-5]}/{path[len('events/'):]}", text) for path, text in files]
 
 
-def state(name, target, t_first, t_last, events, comments, tag=False):
+def state(name, target, t_first, t_last, events, comments, tag=False, previous=None):
     _, first = stamp(t_first)
     _, last = stamp(t_last)
     tag_line = f'tag = "{name}"\n' if tag else ""
+    if previous:
+        tag_line += f'previous = "{previous}"\n'
     return (
         f'format = 1\nname = "{name}"\ntarget = "{target}"\n{tag_line}'
         f'created = "{first}"\nupdated = "{last}"\nevents = {events}\ncomments = {comments}\n\n'
@@ -125,11 +127,17 @@ def main():
     fi = subprocess.Popen(["git", "-C", repo, "fast-import", "--quiet", "--force"], stdin=subprocess.PIPE, env=env)
     out = fi.stdin
     n = 1
-    for name, mark in tags[-args.releases:] if args.releases else []:
+    # Each names the date tag before it as its previous release, as `start` records it.
+    first = len(tags) - args.releases if args.releases else len(tags)
+    for k, (name, mark) in enumerate(tags[first:], start=first):
         t = T0 + mark * 60
-        path, text = event("started", t, n, f'target = "{sha[mark]}"\ntag = "{name}"\n')
+        previous = tags[k - 1][0] if k > 0 else None
+        fields = f'target = "{sha[mark]}"\ntag = "{name}"\n'
+        if previous:
+            fields += f'previous = "{previous}"\n'
+        path, text = event("started", t, n, fields)
         n += 1
-        release_commit(out, f"refs/release/{name}", [(path, text), ("release.toml", state(name, sha[mark], t, t, 1, 0, tag=True))], t)
+        release_commit(out, f"refs/release/{name}", [(path, text), ("release.toml", state(name, sha[mark], t, t, 1, 0, tag=True, previous=previous))], t)
     for k, count in enumerate(int(e) for e in args.events.split(",") if e):
         name = f"2099-01-{k + 1:02d}"
         t = T0

@@ -139,6 +139,24 @@ big=$(printf '2099-01-%02d' "${#event_counts[@]}")
 compare "one \`comment\` on the ${event_counts[-1]}-event release vs one \`git notes add\` of a new note" 2.0 "$repo" \
   "$note" comment -r "$big" "a note"
 
+# absolute LABEL LIMIT-MS DIR -- GIT-RELEASE-ARGS…: a row with a budget in time rather than a
+# ratio, for work that no one git command does.
+absolute() {
+  local label=$1 limit=$2 dir=$3 ours verdict i; shift 3
+  ours=$(cd "$dir" && {
+    eval "$setup"; "$bin" "$@" >/dev/null 2>&1 || true
+    for i in $(seq "$runs"); do run_once "$bin" "$@"; echo "$elapsed"; done
+  } | median_ms)
+  verdict=$(awk -v a="$ours" -v t="$limit" 'BEGIN { print (a < t) ? "met" : "not met" }')
+  rows+=("| $label | $ours ms | – | – | < $limit ms $verdict |")
+  echo "$label: git-release ${ours} ms (budget < $limit ms: $verdict)" >&2
+}
+
+# The whole static site: the train, a page per release (gates, checklist, notes, timeline),
+# push duty and calendar.ics. Before the sync rows, which delete most releases.
+runs=$heavy_runs absolute "\`page\` of $(( releases + ${#event_counts[@]} + diverged )) releases, the whole site" 1000 "$repo" \
+  page --out "$work/site"
+
 # Sync of the diverged releases vs the bare fetch + push of the same refs; fresh copies each run.
 git init -q --bare "$work/remote.git"
 git -C "$repo" push -q "$work/remote.git" 'refs/bench-remote/*:refs/release/*'

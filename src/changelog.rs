@@ -399,6 +399,27 @@ pub fn file_url(remote: Option<&str>, rev: &str, path: &str) -> Option<String> {
     }
 }
 
+/// The forge's page of a commit, for the remotes `compare_url` knows.
+pub fn commit_url(remote: Option<&str>, id: &str) -> Option<String> {
+    let (host, repo) = remote.and_then(host_and_path)?;
+    if host.contains("github") {
+        Some(format!("https://{host}/{repo}/commit/{id}"))
+    } else if host.contains("gitlab") {
+        Some(format!("https://{host}/{repo}/-/commit/{id}"))
+    } else if host.contains("bitbucket") {
+        Some(format!("https://{host}/{repo}/commits/{id}"))
+    } else {
+        None
+    }
+}
+
+/// `host/owner/repo` of a remote URL: what names the repository in calendar UIDs.
+pub fn repository_label(remote: Option<&str>) -> Option<String> {
+    remote
+        .and_then(host_and_path)
+        .map(|(host, repo)| format!("{host}/{repo}"))
+}
+
 /// `(host, owner/repo)` of a remote URL, without user, port or `.git`.
 pub fn host_and_path(url: &str) -> Option<(String, String)> {
     let url = url.trim();

@@ -8,8 +8,9 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{
     block, check, checklist, comment, completions, config, demo, deploy, duty, finish, freeze,
-    fsck, hooks, init, list, log, man, notes, render, rollback_approve, rollforward, schedule,
-    ship, signoff, start, status, sync, templates, verify, verify_signatures, wait, watch,
+    fsck, hooks, init, list, log, man, notes, page, render, rollback_approve, rollforward,
+    schedule, ship, signoff, start, status, sync, templates, verify, verify_signatures, wait,
+    watch,
 };
 
 /// Date-based release trains, kept in git.
@@ -87,6 +88,7 @@ pub enum Command {
     VerifySignatures(Deferred<verify_signatures::VerifySignaturesArgs>),
     Duty(Deferred<duty::DutyArgs>),
     Schedule(Deferred<schedule::ScheduleArgs>),
+    Page(Deferred<page::PageArgs>),
     Demo(Deferred<demo::DemoArgs>),
     Man(Deferred<man::ManArgs>),
     Completions(Deferred<completions::CompletionsArgs>),
@@ -218,6 +220,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         }
         Command::Duty(Deferred(args)) => duty::cmd_duty(args, out),
         Command::Schedule(Deferred(args)) => schedule::cmd_schedule(args, out),
+        Command::Page(Deferred(args)) => page::cmd_page(args, out),
         Command::Demo(Deferred(args)) => demo::cmd_demo(args, out),
         Command::Man(Deferred(args)) => man::cmd_man(args, out),
         Command::Completions(Deferred(args)) => completions::cmd_completions(args, out),

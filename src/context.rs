@@ -115,9 +115,17 @@ fn done(what: &str, stamp: &Stamp) -> Done {
 }
 
 pub fn recorded_view(session: &Session, release: &Release) -> Result<ReleaseView> {
+    recorded_view_with(session, release, &session.checklist(release)?)
+}
+
+/// `recorded_view` with the release's checklist already read.
+pub fn recorded_view_with(
+    session: &Session,
+    release: &Release,
+    checklist: &crate::release::checklist::Checklist,
+) -> Result<ReleaseView> {
     let target = release.target.parse()?;
     let subject = session.subject(target)?;
-    let checklist = session.checklist(release)?;
     let open: Vec<String> = checklist
         .items
         .iter()
@@ -185,7 +193,7 @@ pub fn recorded_view(session: &Session, release: &Release) -> Result<ReleaseView
                 time: b.by.time.to_rfc3339(),
             })
             .collect(),
-        gates: session.gates(release, &checklist)?,
+        gates: session.gates(release, checklist)?,
         rollback_approvals: release
             .rollback_approvals
             .iter()
@@ -323,7 +331,7 @@ impl EventView {
 pub const FIRST_RELEASE_LIMIT: usize = 1000;
 
 /// What changed in a release since the previous one.
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct NotesView {
     pub release: String,
     pub previous: Option<String>,
@@ -370,7 +378,7 @@ impl NotesView {
 }
 
 /// A commit of this release and the commit of the previous release with the same patch.
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub struct Repick {
     #[serde(flatten)]
     pub entry: Entry,
@@ -387,6 +395,18 @@ pub fn notes_view(
     previous: Option<&str>,
     remote: &str,
 ) -> Result<NotesView> {
+    notes_view_within(session, name, target, previous, remote, FIRST_RELEASE_LIMIT)
+}
+
+/// `notes_view`, showing at most `first_limit` commits of a first release.
+pub fn notes_view_within(
+    session: &Session,
+    name: &str,
+    target: Oid,
+    previous: Option<&str>,
+    remote: &str,
+    first_limit: usize,
+) -> Result<NotesView> {
     let git = &session.git;
     let config = &session.config.config;
     let rules = config.link_rules();
@@ -397,11 +417,11 @@ pub fn notes_view(
     let limit = if previous_commit.is_some() {
         usize::MAX
     } else {
-        FIRST_RELEASE_LIMIT + 1
+        first_limit + 1
     };
     let mut commits = git.commits_between(target, previous_commit, limit)?;
-    let truncated = commits.len() > FIRST_RELEASE_LIMIT && previous_commit.is_none();
-    commits.truncate(FIRST_RELEASE_LIMIT.max(if truncated { 0 } else { commits.len() }));
+    let truncated = commits.len() > first_limit && previous_commit.is_none();
+    commits.truncate(first_limit.max(if truncated { 0 } else { commits.len() }));
     let mut dropped = Vec::new();
     let mut repicked = Vec::new();
     match previous_commit {

@@ -10,6 +10,7 @@ mod files;
 mod git;
 mod hooks;
 mod output;
+mod page;
 mod parameters;
 mod release;
 mod render;

@@ -154,7 +154,7 @@ impl Templates {
 
 /// The one way templates are set up: printing an undefined value is an error; block tags
 /// do not leave blank lines behind.
-fn environment() -> Environment<'static> {
+pub fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     // minijinja keeps debug information in debug builds only; errors must read the same in
     // the binary people install as in the tests (`describe` has the sources it needs).
@@ -171,7 +171,7 @@ fn environment() -> Environment<'static> {
     env
 }
 
-fn fix_hint(origin: &Origin) -> String {
+pub fn fix_hint(origin: &Origin) -> String {
     match origin {
         Origin::BuiltIn => "the built-in template failed; please report it".into(),
         Origin::Override(path) | Origin::Custom(path) => {
@@ -182,7 +182,7 @@ fn fix_hint(origin: &Origin) -> String {
 
 /// `template `push-pad` (.release/templates/push-pad.j2), line 3: undefined value `duty.nextt``.
 /// `source` is the text of the template the error is in, when known.
-fn describe(e: &minijinja::Error, origin: &Origin, source: Option<&str>) -> String {
+pub fn describe(e: &minijinja::Error, origin: &Origin, source: Option<&str>) -> String {
     let name = e.name().unwrap_or("?");
     let place = match origin {
         Origin::BuiltIn => format!("template `{name}` (built in)"),
@@ -217,9 +217,21 @@ fn describe(e: &minijinja::Error, origin: &Origin, source: Option<&str>) -> Stri
 
 /// The `.j2` files of the repository's template directory: (file name, text).
 fn override_files(git: &Repo) -> Result<Vec<(String, String)>> {
+    override_files_in(git, OVERRIDE_DIR, &[".j2"])
+}
+
+/// The files of a template directory `dir` whose names end in one of `suffixes`, from the
+/// working tree (or HEAD in a bare repository): (file name, text).
+pub fn override_files_in(
+    git: &Repo,
+    dir: &str,
+    suffixes: &[&str],
+) -> Result<Vec<(String, String)>> {
+    let wanted = |file: &str| suffixes.iter().any(|s| file.ends_with(s));
     let mut out = Vec::new();
     if let Some(workdir) = git.workdir() {
-        let dir = workdir.join(OVERRIDE_DIR);
+        let dir_name = dir;
+        let dir = workdir.join(dir_name);
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
@@ -230,8 +242,8 @@ fn override_files(git: &Repo) -> Result<Vec<(String, String)>> {
         for entry in entries {
             let entry = entry?;
             let file = entry.file_name().to_string_lossy().into_owned();
-            if file.ends_with(".j2") {
-                let path = format!("{OVERRIDE_DIR}/{file}");
+            if wanted(&file) {
+                let path = format!("{dir_name}/{file}");
                 if let Some(text) = crate::files::read_in_worktree(workdir, &path)? {
                     out.push((file, text));
                 }
@@ -240,7 +252,10 @@ fn override_files(git: &Repo) -> Result<Vec<(String, String)>> {
         return Ok(out);
     }
     if let Some(head) = git.resolve_commit("HEAD")? {
-        for (file, blob) in git.blobs_in(head, OVERRIDE_DIR)? {
+        for (file, blob) in git.blobs_in(head, dir)? {
+            if !wanted(&file) {
+                continue;
+            }
             let text = git.read_text(blob, crate::files::REPOSITORY_FILE_LIMIT, &file)?;
             out.push((file, text));
         }

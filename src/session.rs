@@ -38,6 +38,20 @@ impl Session {
         })
     }
 
+    /// A session in the same repository with the same config, for another thread.
+    pub fn for_another_thread(&self) -> (Repo, LoadedConfig) {
+        (self.git.for_another_thread(), self.config.clone())
+    }
+
+    /// The session made of what `for_another_thread` gave, on that thread.
+    pub fn from_parts((git, config): (Repo, LoadedConfig)) -> Session {
+        Session {
+            git,
+            config,
+            histories: Default::default(),
+        }
+    }
+
     pub fn store(&self) -> Store<'_> {
         Store::new(&self.git)
     }

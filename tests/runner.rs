@@ -18,6 +18,7 @@ mod test_log;
 mod test_mail;
 mod test_newcomer;
 mod test_notes;
+mod test_page;
 mod test_process;
 mod test_reftable;
 mod test_render;

@@ -19,6 +19,7 @@ pub mod list;
 pub mod log;
 pub mod man;
 pub mod notes;
+pub mod page;
 pub mod render;
 pub mod rollback_approve;
 pub mod rollforward;

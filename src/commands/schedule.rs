@@ -23,8 +23,13 @@ pub struct ScheduleArgs {
     #[arg(long, value_name = "YYYY-MM-DD")]
     on: Option<chrono::NaiveDate>,
     /// Print JSON instead of text.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "ics")]
     json: bool,
+    /// Print the calendar feed that `page` writes (calendar.ics).
+    ///
+    /// RFC 5545: the coming weeks, counted from the day of the newest event (or --on).
+    #[arg(long, conflicts_with = "count")]
+    ics: bool,
 }
 
 #[derive(Serialize)]
@@ -44,6 +49,10 @@ pub fn cmd_schedule(args: &ScheduleArgs, out: &mut dyn Write) -> Result<()> {
             "add [schedule] tag = \"tuesday\" and push = \"thursday\" to .release/config.toml",
         )
     })?;
+    if args.ics {
+        write!(out, "{}", crate::page::ics(&session, args.on)?)?;
+        return Ok(());
+    }
     let today = args.on.unwrap_or_else(|| chrono::Local::now().date_naive());
     let time = schedule.time.as_ref().map(|t| {
         format!(

@@ -33,6 +33,7 @@ pub enum Source {
 }
 
 /// The config in force, and where it was read from.
+#[derive(Clone)]
 pub struct Loaded {
     pub config: Config,
     pub source: Source,

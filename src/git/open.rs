@@ -111,6 +111,18 @@ impl Repo {
         })
     }
 
+    /// The same repository again, to read from on another thread: the same settings, caches
+    /// of its own.
+    pub fn for_another_thread(&self) -> Repo {
+        Repo {
+            repo: self.repo.clone(),
+            in_memory: self.in_memory,
+            shared: self.shared.clone(),
+            reftable: self.reftable,
+            commit_graph: Default::default(),
+        }
+    }
+
     /// `core.sharedRepository`, or why nothing may be written: a value git would refuse stops
     /// every write before it starts, as it stops git's.
     pub(super) fn shared_mode(&self) -> Result<i32> {
