@@ -521,6 +521,9 @@ pub struct NextView {
     pub push_date: Option<String>,
     pub tag_date: Option<String>,
     pub duty: Option<String>,
+    /// Its Etherpad page, when `[etherpad]` makes one (set by `finish`, which makes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pad_url: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -788,5 +791,6 @@ pub fn next_push(session: &Session, today: NaiveDate, day: NaiveDate) -> NextVie
         push_date: Some(slot.push.to_string()),
         tag_date: Some(slot.tag.to_string()),
         duty: config.duty.as_ref().and_then(|d| d.on(slot.push)),
+        pad_url: None,
     }
 }

@@ -560,10 +560,17 @@ fn finish_creates_the_next_pad_and_keeps_its_url() {
         let text = field(&sent, "text").unwrap();
         assert!(out.contains(text.trim_end()), "{text}\n---\n{out}");
     }
+    let pad_url = format!("{}/p/amo-{next}", server.url);
     assert_eq!(
         json(&env.ok(&["status", "--json", "-r", "2026-11-20"]))["facts"]["pad_url"],
-        format!("{}/p/amo-{next}", server.url)
+        pad_url.as_str()
     );
+    // The push-done mail, made before the pad, links the page the pad got.
+    let mail = out
+        .split("==> push-done mail")
+        .nth(1)
+        .expect("finish prints the mail");
+    assert!(mail.contains(&format!("Its pad: {pad_url}\n")), "{mail}");
     assert_not_stored(&env);
 }
 

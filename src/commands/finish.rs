@@ -93,6 +93,8 @@ pub fn cmd_finish(args: &FinishArgs, out: &mut dyn Write) -> Result<()> {
         context.next = next_push(&session, on, release_day(&session, &release));
         context.today = on.to_string();
     }
+    // The pad `[etherpad]` makes when the finish is recorded: its page is known already.
+    context.next.pad_url = crate::services::next_pad_url(&session, &templates, &mut context)?;
     let mail = to_mail(
         &templates.render("push-done-mail", &context)?,
         &context.mail.from,

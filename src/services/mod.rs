@@ -612,6 +612,31 @@ impl Prepared {
     }
 }
 
+/// The page of the pad `[etherpad]` makes for the next push (`context` is the release's, as
+/// `finish` renders it), known before the pad is made: its name is the `pad` template's.
+pub fn next_pad_url(
+    session: &Session,
+    templates: &Templates,
+    context: &mut crate::context::TemplateContext,
+) -> Result<Option<String>> {
+    let Some(cfg) = &session.config.config.etherpad else {
+        return Ok(None);
+    };
+    let next = next_pad(context, &context.pad.checklist);
+    let own = std::mem::replace(&mut context.pad, next);
+    let name = templates.render_inline("[etherpad] pad", &cfg.pad, context);
+    context.pad = own;
+    let name = name?.trim().to_owned();
+    if name.is_empty() {
+        return Ok(None);
+    }
+    let etherpad = etherpad::Etherpad {
+        url: trim(&cfg.url).to_owned(),
+        key: String::new(),
+    };
+    Ok(Some(etherpad.pad_url(&name)))
+}
+
 /// The open bugs the deployment bug depends on in Bugzilla, as conditions a gate with
 /// `no_blockers` does not meet. Without `[bugzilla]` or a filed bug there are none; a
 /// Bugzilla that cannot be asked is one too (the gate stays shut rather than guess).
