@@ -327,7 +327,8 @@ pub fn send(
         return Ok(Ok(()));
     };
     let passed = result == "SUCCESS";
-    let detail = format!("build {} {result}", build.url);
+    // Jenkins' word, written into git: a result is one short word, never a giant.
+    let detail = format!("build {} {}", build.url, crate::hooks::excerpt(&result, 40));
     let who = session.git.identity()?;
     session
         .store()
