@@ -323,3 +323,15 @@ fn a_giant_build_result_is_not_recorded_whole() {
     let status = json(&env.ok(&["status", "--json"]));
     assert!(!status.to_string().contains("SUCCESS"));
 }
+
+/// A job name with a `..` folder would be resolved away by the URL (`/job/team/job/../job/x`
+/// is `/job/team/job/x`): the request, with the login, would go to another job than the one
+/// named. It is refused and nothing is sent.
+#[test]
+fn a_job_name_with_a_dot_dot_folder_is_refused() {
+    let server = jenkins(false, |_| "SUCCESS");
+    let env = repo(&server.url, "team/x/../deploy-stage", "");
+    let (_, out, err) = run(&env, &["deploy", "stage"]);
+    assert!(server.received().is_empty(), "{:?}", server.received());
+    assert!(err.contains("`.` or `..`"), "{out}{err}");
+}

@@ -143,6 +143,13 @@ impl Server {
         wait: Option<Instant>,
         progress: &mut dyn FnMut(String),
     ) -> Result<Build, String> {
+        // The URL resolves a `.` or `..` segment, encoded or not: the login would go to
+        // another job than the one named.
+        if job.split('/').any(|s| s == "." || s == "..") {
+            return Err(format!(
+                "the job name `{job}` has a `.` or `..` folder; it is not sent"
+            ));
+        }
         let url = self.build_url(job);
         let form_header = (
             "Content-Type".to_owned(),
