@@ -472,3 +472,44 @@ fn a_service_gate_without_its_subject_is_refused_when_the_config_is_read() {
     let err = env.fails(&["list"], 1);
     assert!(err.contains("needs `project`"), "{err}");
 }
+
+/// A CircleCI whose workflow list never ends (every page says success and names a next one):
+/// the gate reads a bounded number of pages and does not pass on the part it read, since a
+/// failed workflow may be on a page it did not read.
+#[test]
+fn circleci_gate_does_not_pass_on_a_workflow_list_it_could_not_finish() {
+    let server = TestServer::start(move |_, request: &Received| {
+        if request.header("circle-token") != Some(CIRCLE_TOKEN) {
+            return Reply::Status(401, r#"{"message":"You must log in first."}"#.into());
+        }
+        let path = request.path.as_str();
+        if path == "/api/v2/project/gh/acme/shop/pipeline" {
+            return Reply::Status(
+                200,
+                format!(
+                    r#"{{"items":[{{"id":"{PIPELINE}","number":42,"state":"created","vcs":{{"tag":"2026-11-20","revision":"0123456789012345678901234567890123456789"}}}}],"next_page_token":null}}"#
+                ),
+            );
+        }
+        if path.starts_with(&format!("/api/v2/pipeline/{PIPELINE}/workflow")) {
+            return Reply::Status(
+                200,
+                r#"{"items":[{"id":"fda08377-fe7e-46b1-8992-3a7aaecac9c3","name":"build","status":"success","pipeline_number":42}],"next_page_token":"AARLwwV"}"#.into(),
+            );
+        }
+        Reply::Status(404, r#"{"message":"Not found."}"#.into())
+    });
+    let env = repo(&circleci_gate(&server.url));
+    let (code, _, err) = run(
+        &env,
+        &["wait", "ci", "--interval", "10ms", "--timeout", "300ms"],
+        &[("CIRCLE_TOKEN", CIRCLE_TOKEN)],
+    );
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("pages of workflows"), "{err}");
+    let status = json(&env.ok(&["status", "--json"]));
+    assert!(!status.to_string().contains("build success"), "{status}");
+    // Each look reads a bounded number of pages.
+    let asks = server.received().len();
+    assert!(asks < 1000, "{asks} requests");
+}

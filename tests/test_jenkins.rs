@@ -307,3 +307,31 @@ fn jenkins_errors_and_timeouts_name_jenkins() {
         "{err}"
     );
 }
+
+/// A build's `result` is Jenkins' word: a giant one is not written into the gate's event in git.
+#[test]
+fn a_giant_build_result_is_not_recorded_whole() {
+    let server = jenkins(false, |_| {
+        Box::leak(format!("FAILURE{}", "x".repeat(200_000)).into_boxed_str())
+    });
+    let env = repo(&server.url, "team/deploy-stage", "");
+    let (code, _, err) = run(&env, &["deploy", "stage"]);
+    assert_eq!(code, 0, "{}", &err[..err.len().min(2000)]);
+    let log = env.ok(&["log", "--json"]);
+    assert!(log.contains("build "), "{}", &log[..log.len().min(2000)]);
+    assert!(log.len() < 20_000, "the log is {} bytes", log.len());
+    let status = json(&env.ok(&["status", "--json"]));
+    assert!(!status.to_string().contains("SUCCESS"));
+}
+
+/// A job name with a `..` folder would be resolved away by the URL (`/job/team/job/../job/x`
+/// is `/job/team/job/x`): the request, with the login, would go to another job than the one
+/// named. It is refused and nothing is sent.
+#[test]
+fn a_job_name_with_a_dot_dot_folder_is_refused() {
+    let server = jenkins(false, |_| "SUCCESS");
+    let env = repo(&server.url, "team/x/../deploy-stage", "");
+    let (_, out, err) = run(&env, &["deploy", "stage"]);
+    assert!(server.received().is_empty(), "{:?}", server.received());
+    assert!(err.contains("`.` or `..`"), "{out}{err}");
+}

@@ -405,3 +405,40 @@ fn monitors_are_checked_when_the_config_is_read() {
         "{err}"
     );
 }
+
+/// A Sentry whose every page is empty and says more results follow, without end: the monitor
+/// reads a bounded number of pages and does not hold on the part it read, since a new issue
+/// may be on a page it never reached.
+#[test]
+fn an_endless_sentry_issue_list_does_not_hold() {
+    let base = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let server_base = base.clone();
+    let s = TestServer::start(move |n, request| {
+        if request.header("authorization") != Some(&format!("Bearer {TOKEN}")) {
+            return Reply::Status(401, r#"{"detail":"Invalid token"}"#.into());
+        }
+        let base = server_base.lock().unwrap().clone();
+        let link = format!(
+            r#"<{base}/api/0/projects/acme/shop/issues/?cursor=0:{n}00:0>; rel="next"; results="true"; cursor="0:{n}00:0""#
+        );
+        Reply::Headers(200, vec![("Link".into(), link)], "[]".into())
+    });
+    *base.lock().unwrap() = s.url.clone();
+    let (p, g) = (prometheus(|_| "0.1"), graphite("1.0"));
+    let env = deployed(&config(&s.url, &p.url, &g.url));
+    let (code, stdout, err) = watch(
+        &env,
+        &[
+            "production",
+            "--for",
+            "300ms",
+            "--interval",
+            "100ms",
+            "--monitor",
+            "new-errors",
+        ],
+    );
+    assert_eq!(code, 3, "{stdout}{err}");
+    assert!(stdout.contains("more than"), "{stdout}");
+    assert!(s.received().len() < 1000);
+}

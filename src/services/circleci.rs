@@ -146,6 +146,12 @@ impl Pipeline {
                 break;
             }
         }
+        if page.is_some() {
+            // A workflow on a page not read may have failed: the part read proves nothing.
+            return Check::Unanswered(format!(
+                "CircleCI: pipeline {number} has more than {MAX_PAGES} pages of workflows; not judged on part of them"
+            ));
+        }
         judge(&format!("pipeline {number}"), &workflows, &self.workflows)
     }
 

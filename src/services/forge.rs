@@ -94,6 +94,11 @@ pub fn locate(
     if repo.split('/').filter(|s| !s.is_empty()).count() < 2 {
         return Err(format!("[forge] repo `{repo}` is not `owner/name`"));
     }
+    // The URL resolves a `.` or `..` segment, encoded or not: the token would go to another
+    // repository's path than the one named.
+    if repo.split('/').any(|s| s == "." || s == "..") {
+        return Err(format!("[forge] repo `{repo}` has a `.` or `..` component"));
+    }
     Ok((kind, api, repo))
 }
 
@@ -315,6 +320,13 @@ mod tests {
         );
         assert!(locate(&config(None), Some("https://git.example.com/a/b")).is_err());
         assert!(locate(&config(Some(ForgeKind::Gitea)), None).is_err());
+        assert!(
+            locate(
+                &config(Some(ForgeKind::Github)),
+                Some("https://github.com/acme/..")
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -143,6 +143,13 @@ impl Server {
         wait: Option<Instant>,
         progress: &mut dyn FnMut(String),
     ) -> Result<Build, String> {
+        // The URL resolves a `.` or `..` segment, encoded or not: the login would go to
+        // another job than the one named.
+        if job.split('/').any(|s| s == "." || s == "..") {
+            return Err(format!(
+                "the job name `{job}` has a `.` or `..` folder; it is not sent"
+            ));
+        }
         let url = self.build_url(job);
         let form_header = (
             "Content-Type".to_owned(),
@@ -327,7 +334,8 @@ pub fn send(
         return Ok(Ok(()));
     };
     let passed = result == "SUCCESS";
-    let detail = format!("build {} {result}", build.url);
+    // Jenkins' word, written into git: a result is one short word, never a giant.
+    let detail = format!("build {} {}", build.url, crate::hooks::excerpt(&result, 40));
     let who = session.git.identity()?;
     session
         .store()

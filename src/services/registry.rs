@@ -141,6 +141,19 @@ impl Manifest {
 
     /// Whether the manifest is there; a 401 starts the token dance once per check.
     pub fn check(&self, http: &Http, secrets: &Secrets, timeout: Duration) -> Check {
+        // The URL resolves a `.` or `..` segment, encoded or not: the login would go to
+        // another repository's path than the one named.
+        if self
+            .image
+            .split('/')
+            .chain([self.tag.as_str()])
+            .any(|s| s == "." || s == "..")
+        {
+            return Check::Refused(format!(
+                "registry: the image `{}:{}` has a `.` or `..` component; not asked",
+                self.image, self.tag
+            ));
+        }
         let deadline = Instant::now() + timeout;
         let cached = self.token.borrow().clone();
         let mut response = match self.head(
@@ -323,6 +336,24 @@ mod tests {
         let basic = parse_challenge(r#"Basic realm="Registry Realm""#).unwrap();
         assert_eq!(basic.scheme, "Basic");
         assert_eq!(basic.param("realm"), Some("Registry Realm"));
+    }
+
+    /// reqwest's URL type is the witness that such a component would leave the repository.
+    #[test]
+    fn dot_dot_components_are_refused_before_anything_is_sent() {
+        let m = Manifest::new(
+            "http://127.0.0.1:9".into(),
+            "acme/../other/shop".into(),
+            "1".into(),
+            None,
+        );
+        let resolved = reqwest::Url::parse(&m.manifest_url()).unwrap();
+        assert_eq!(resolved.path(), "/v2/other/shop/manifests/1");
+        let http = Http::new(Duration::from_secs(1)).unwrap();
+        match m.check(&http, &Secrets::default(), Duration::from_secs(1)) {
+            Check::Refused(why) => assert!(why.contains("`..` component"), "{why}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

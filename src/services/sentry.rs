@@ -72,6 +72,8 @@ pub fn issues(
         .map_err(|e| format!("{first}: not a valid URL ({e})"))?;
     let mut url = first.to_owned();
     let mut found = Vec::new();
+    // Pages read that named a next one.
+    let mut pages = 0;
     for _ in 0..MAX_PAGES {
         let mut headers = vec![("Accept".to_owned(), "application/json".to_owned())];
         if let Some(token) = token {
@@ -104,6 +106,13 @@ pub fn issues(
             Ok(n) if n.origin() == origin => url = next,
             _ => return Err("Sentry's next page is on another host; not followed".into()),
         }
+        pages += 1;
+    }
+    if pages == MAX_PAGES {
+        // A new issue may be on a page not read: the part read proves nothing.
+        return Err(format!(
+            "Sentry offers more than {MAX_PAGES} pages of issues; not judged on part of them"
+        ));
     }
     Ok(found)
 }
