@@ -490,6 +490,36 @@ fn a_bugzilla_error_names_bugzilla_and_what_it_said_and_retry_files_the_bug() {
     assert_eq!(status["failed_hooks"], serde_json::json!([]));
 }
 
+/// A Bugzilla that never answers: the request gives up after `[bugzilla] timeout`, saying
+/// which service and how long, and is kept for retry; a bad timeout is refused up front.
+#[test]
+fn a_silent_bugzilla_times_out_naming_bugzilla() {
+    let server = TestServer::start(|_, _| Reply::Hang(std::time::Duration::from_secs(3)));
+    let config = bugzilla_config(&server.url, "Operations: Deployment Requests");
+    let env = repo(
+        "git@github.com:acme/shop.git",
+        &format!("{config}timeout = \"200ms\"\n"),
+    );
+    let (_, err) = ok(&env, &["start", "--date", "2026-11-20"]);
+    assert!(
+        err.contains(&format!(
+            "warning: hook bugzilla-file failed: Bugzilla: {}/rest/bug: timed out after 200 ms",
+            server.url
+        )),
+        "{err}"
+    );
+    let status = json(&env.ok(&["status", "--json"]));
+    assert_eq!(status["failed_hooks"][0]["hook"], "bugzilla-file");
+    env.write(
+        ".release/config.toml",
+        &format!("{config}timeout = \"soon\"\n"),
+    );
+    let (code, _, err) = run(&env, &["status"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("[bugzilla] timeout"), "{err}");
+    assert_not_stored(&env);
+}
+
 const PAD_CONFIG: &str = r#"
 [schedule]
 tag = "friday"

@@ -90,6 +90,9 @@ pub struct ForgeConfig {
     pub token: Option<String>,
     #[serde(default)]
     pub publish: Publish,
+    /// How long one request may take (`30s`, the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -140,6 +143,9 @@ pub struct BugzillaConfig {
     /// Events that add a comment to the bug, as hooks' `on`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub comment_on: Vec<String>,
+    /// How long one request may take (`30s`, the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
 }
 
 /// `[etherpad]`: the next push's pad, made by `finish`.
@@ -156,6 +162,9 @@ pub struct EtherpadConfig {
     /// The template of the pad's text.
     #[serde(default = "default_pad_template")]
     pub template: String,
+    /// How long one request may take (`30s`, the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
 }
 
 fn default_bugzilla_key() -> String {

@@ -293,6 +293,29 @@ impl Config {
             url(&etherpad.url, vec![Key("etherpad"), Key("url")])?;
             secret(&etherpad.api_key, vec![Key("etherpad"), Key("api_key")])?;
         }
+        for (section, timeout) in [
+            (
+                "forge",
+                self.forge.as_ref().and_then(|f| f.timeout.as_ref()),
+            ),
+            (
+                "bugzilla",
+                self.bugzilla.as_ref().and_then(|b| b.timeout.as_ref()),
+            ),
+            (
+                "etherpad",
+                self.etherpad.as_ref().and_then(|e| e.timeout.as_ref()),
+            ),
+        ] {
+            if let Some(text) = timeout
+                && let Err(why) = crate::hooks::parse_duration(text)
+            {
+                return Err(Misreference::new(
+                    format!("[{section}] timeout: {why}"),
+                    vec![Key(section), Key("timeout")],
+                ));
+            }
+        }
         let mut seen: Vec<String> = Vec::new();
         for hook in crate::services::hooks(self) {
             if hook_names.contains(&hook.name) || seen.contains(&hook.name) {

@@ -252,6 +252,20 @@ pub fn describe(session: &Session, hook: &ProviderHook) -> String {
     }
 }
 
+/// How long one request of a provider's hook may take: its section's `timeout` (checked when
+/// the config is read), or 30 seconds.
+fn timeout(config: &Config, action: Action) -> Duration {
+    let text = match action {
+        Action::ForgePublish => config.forge.as_ref().and_then(|f| f.timeout.as_ref()),
+        Action::BugzillaFile | Action::BugzillaComment => {
+            config.bugzilla.as_ref().and_then(|b| b.timeout.as_ref())
+        }
+        Action::EtherpadPad => config.etherpad.as_ref().and_then(|e| e.timeout.as_ref()),
+    };
+    text.and_then(|t| crate::hooks::parse_duration(t).ok())
+        .unwrap_or(TIMEOUT)
+}
+
 fn trim(url: &str) -> &str {
     url.trim_end_matches('/')
 }
@@ -296,7 +310,7 @@ pub fn run(
             return Ok(Ok(Vec::new()));
         }
         Ok(prepared) => {
-            let http = Http::new(TIMEOUT)?;
+            let http = Http::new(timeout(config, hook.action))?;
             prepared.send(&http, &masking)
         }
         Err(e) => Err(format!("{e:#}")),
@@ -661,7 +675,7 @@ pub fn bugzilla_blockers(session: &Session, release: &Release) -> Result<Vec<Unm
         url: trim(&cfg.url).to_owned(),
         key,
     };
-    let http = Http::new(TIMEOUT)?;
+    let http = Http::new(timeout(&session.config.config, Action::BugzillaFile))?;
     let service = bugzilla::service(&http, &secrets);
     match bugzilla.open_dependencies(&service, &bug.value) {
         Ok(open) => Ok(open
