@@ -482,3 +482,26 @@ fn the_marker_outside_migrations_owes_nothing() {
         env.ok(&["deploy", "production"]);
     }
 }
+
+/// A migration too large to read for the marker is owed until a person looks: padding an
+/// undo past the size limit must not hide its marker from the gate.
+#[test]
+fn a_migration_too_large_to_read_still_owes_its_undo() {
+    let env = TestEnv::new();
+    env.write(".release/config.toml", TRAIN);
+    env.write("sql/001-users.sql", "CREATE TABLE users (id INTEGER);\n");
+    env.commit_all("Users");
+    env.ok(&["start", "--date", "2026-11-13"]);
+    let padding = "-- padding\n".repeat((1 << 20) / 11 + 1);
+    env.write(
+        "db/migrations/002-index.sql",
+        &format!("-- TODO: MANUAL UNDO REQUIRED for 001\nSELECT 1;\n{padding}"),
+    );
+    env.commit_all("A large manual undo");
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let status = env.ok(&["status", "-r", "2026-11-20"]);
+    assert!(
+        status.contains("manual migration undo owed: db/migrations/002-index.sql"),
+        "{status}"
+    );
+}

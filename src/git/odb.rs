@@ -213,8 +213,9 @@ impl Repo {
         Ok(Some(self.read_text(entry.object_id(), limit, path)?))
     }
 
-    /// Those of `paths` that are regular files in `commit`'s tree, at most `limit` bytes,
-    /// whose bytes contain `needle`.
+    /// Those of `paths` that are regular files in `commit`'s tree whose bytes contain
+    /// `needle`, and those over `limit` bytes, which are not read: a file too large to look
+    /// into counts as containing it (a gate fails closed).
     pub fn files_containing(
         &self,
         commit: Oid,
@@ -228,7 +229,11 @@ impl Repo {
             let Some(entry) = tree.lookup_entry_by_path(&path)? else {
                 continue;
             };
-            if !entry.mode().is_blob() || self.repo.find_header(entry.object_id())?.size() > limit {
+            if !entry.mode().is_blob() {
+                continue;
+            }
+            if self.repo.find_header(entry.object_id())?.size() > limit {
+                found.push(path);
                 continue;
             }
             if self.read_blob(entry.object_id())?.find(needle).is_some() {
