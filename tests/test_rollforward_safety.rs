@@ -505,3 +505,36 @@ fn a_migration_too_large_to_read_still_owes_its_undo() {
         "{status}"
     );
 }
+
+/// A migration that is a symlink runs what it points to: the marker there is owed too.
+#[test]
+fn a_migration_symlinked_to_a_manual_undo_still_owes_it() {
+    let env = TestEnv::new();
+    env.write(".release/config.toml", TRAIN);
+    env.write("sql/001-users.sql", "CREATE TABLE users (id INTEGER);\n");
+    env.commit_all("Users");
+    env.ok(&["start", "--date", "2026-11-13"]);
+    env.write(
+        "shared/undo.sql",
+        "-- TODO: MANUAL UNDO REQUIRED for 001\nSELECT 1;\n",
+    );
+    std::fs::create_dir_all(env.repo.join("db/migrations")).unwrap();
+    std::os::unix::fs::symlink(
+        "../../shared/undo.sql",
+        env.repo.join("db/migrations/002-undo.sql"),
+    )
+    .unwrap();
+    env.commit_all("An undo through a symlink");
+    assert_eq!(
+        env.git(&["ls-files", "-s", "db/migrations/002-undo.sql"])
+            .split(' ')
+            .next(),
+        Some("120000")
+    );
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let status = env.ok(&["status", "-r", "2026-11-20"]);
+    assert!(
+        status.contains("manual migration undo owed: db/migrations/002-undo.sql"),
+        "{status}"
+    );
+}
