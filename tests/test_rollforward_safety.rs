@@ -538,3 +538,27 @@ fn a_migration_symlinked_to_a_manual_undo_still_owes_it() {
         "{status}"
     );
 }
+
+/// The undo stays owed in the next release: starting one more does not forget it.
+#[test]
+fn an_owed_undo_is_still_owed_by_the_next_release() {
+    let env = TestEnv::new();
+    env.write(".release/config.toml", TRAIN);
+    env.write("sql/001-users.sql", "CREATE TABLE users (id INTEGER);\n");
+    env.commit_all("Users");
+    env.ok(&["start", "--date", "2026-11-13"]);
+    env.write(
+        "db/migrations/002-undo.sql",
+        "-- TODO: MANUAL UNDO REQUIRED for 001\nSELECT 1;\n",
+    );
+    env.commit_all("A manual undo");
+    env.ok(&["start", "--date", "2026-11-20"]);
+    env.write("app.txt", "v2\n");
+    env.commit_all("Something else");
+    env.ok(&["start", "--date", "2026-11-21"]);
+    let status = env.ok(&["status", "-r", "2026-11-21"]);
+    assert!(
+        status.contains("manual migration undo owed: db/migrations/002-undo.sql"),
+        "{status}"
+    );
+}
