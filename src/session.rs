@@ -300,10 +300,7 @@ impl Session {
         let Ok(target) = release.target.parse::<crate::git::Oid>() else {
             return Ok(Vec::new());
         };
-        let previous = match &release.previous {
-            Some(p) => self.release_commit(p)?,
-            None => None,
-        };
+        let previous = self.last_in_production(release)?;
         let from = match previous {
             Some(previous) => Some(previous),
             None => {
@@ -345,6 +342,29 @@ impl Session {
             crate::rollforward::MANUAL_UNDO_MARKER,
             crate::files::REPOSITORY_FILE_LIMIT,
         )
+    }
+
+    /// The commit of the newest release before `release` that reached production (the last
+    /// environment), or of a tag-only release (made before the tool). A release that never
+    /// got there shipped nothing: the changes it holds reach production with a later one, so
+    /// what they owe is owed by that one too.
+    fn last_in_production(&self, release: &Release) -> Result<Option<crate::git::Oid>> {
+        let production = self.config.config.environment_names().pop();
+        let mut previous = release.previous.clone();
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(name) = previous {
+            if crate::store::invalid_name(&name).is_some() || !seen.insert(name.clone()) {
+                return Ok(None);
+            }
+            match self.store().load(&name)? {
+                Some(p) if production.as_deref().is_none_or(|env| p.deployed_to(env)) => {
+                    return Ok(p.target.parse().ok());
+                }
+                Some(p) => previous = p.previous,
+                None => return self.git.peel_ref(&format!("refs/tags/{name}")),
+            }
+        }
+        Ok(None)
     }
 
     /// Checks every sign-off of `release` (membership; signatures when required).

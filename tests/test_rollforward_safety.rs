@@ -482,3 +482,83 @@ fn the_marker_outside_migrations_owes_nothing() {
         env.ok(&["deploy", "production"]);
     }
 }
+
+/// A migration too large to read for the marker is owed until a person looks: padding an
+/// undo past the size limit must not hide its marker from the gate.
+#[test]
+fn a_migration_too_large_to_read_still_owes_its_undo() {
+    let env = TestEnv::new();
+    env.write(".release/config.toml", TRAIN);
+    env.write("sql/001-users.sql", "CREATE TABLE users (id INTEGER);\n");
+    env.commit_all("Users");
+    env.ok(&["start", "--date", "2026-11-13"]);
+    let padding = "-- padding\n".repeat((1 << 20) / 11 + 1);
+    env.write(
+        "db/migrations/002-index.sql",
+        &format!("-- TODO: MANUAL UNDO REQUIRED for 001\nSELECT 1;\n{padding}"),
+    );
+    env.commit_all("A large manual undo");
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let status = env.ok(&["status", "-r", "2026-11-20"]);
+    assert!(
+        status.contains("manual migration undo owed: db/migrations/002-index.sql"),
+        "{status}"
+    );
+}
+
+/// A migration that is a symlink runs what it points to: the marker there is owed too.
+#[test]
+fn a_migration_symlinked_to_a_manual_undo_still_owes_it() {
+    let env = TestEnv::new();
+    env.write(".release/config.toml", TRAIN);
+    env.write("sql/001-users.sql", "CREATE TABLE users (id INTEGER);\n");
+    env.commit_all("Users");
+    env.ok(&["start", "--date", "2026-11-13"]);
+    env.write(
+        "shared/undo.sql",
+        "-- TODO: MANUAL UNDO REQUIRED for 001\nSELECT 1;\n",
+    );
+    std::fs::create_dir_all(env.repo.join("db/migrations")).unwrap();
+    std::os::unix::fs::symlink(
+        "../../shared/undo.sql",
+        env.repo.join("db/migrations/002-undo.sql"),
+    )
+    .unwrap();
+    env.commit_all("An undo through a symlink");
+    assert_eq!(
+        env.git(&["ls-files", "-s", "db/migrations/002-undo.sql"])
+            .split(' ')
+            .next(),
+        Some("120000")
+    );
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let status = env.ok(&["status", "-r", "2026-11-20"]);
+    assert!(
+        status.contains("manual migration undo owed: db/migrations/002-undo.sql"),
+        "{status}"
+    );
+}
+
+/// The undo stays owed in the next release: starting one more does not forget it.
+#[test]
+fn an_owed_undo_is_still_owed_by_the_next_release() {
+    let env = TestEnv::new();
+    env.write(".release/config.toml", TRAIN);
+    env.write("sql/001-users.sql", "CREATE TABLE users (id INTEGER);\n");
+    env.commit_all("Users");
+    env.ok(&["start", "--date", "2026-11-13"]);
+    env.write(
+        "db/migrations/002-undo.sql",
+        "-- TODO: MANUAL UNDO REQUIRED for 001\nSELECT 1;\n",
+    );
+    env.commit_all("A manual undo");
+    env.ok(&["start", "--date", "2026-11-20"]);
+    env.write("app.txt", "v2\n");
+    env.commit_all("Something else");
+    env.ok(&["start", "--date", "2026-11-21"]);
+    let status = env.ok(&["status", "-r", "2026-11-21"]);
+    assert!(
+        status.contains("manual migration undo owed: db/migrations/002-undo.sql"),
+        "{status}"
+    );
+}

@@ -475,6 +475,26 @@ fn a_rails_dir_beside_configured_sql_is_refused() {
 }
 
 #[test]
+fn a_migrations_dir_spelled_with_capitals_beside_configured_sql_is_refused() {
+    // EF Core's dir is `Migrations`: a case variant of a migrations dir is no less one.
+    let (env, bad) = project(
+        &[(
+            ".release/config.toml",
+            "[[migrations]]\nsystem = \"golang-migrate\"\ndir = \"db/migrations\"\n",
+        )],
+        &[(
+            "Data/Migrations/0002_add_email.sql",
+            "ALTER TABLE users ADD COLUMN email TEXT;\n",
+        )],
+    );
+    let before = untouched(&env);
+    let (code, _, err) = roll_forward(&env, &bad, &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("Data/Migrations/0002_add_email.sql"), "{err}");
+    assert_eq!(untouched(&env), before);
+}
+
+#[test]
 fn alembic_undo_is_a_new_head_that_restores_the_schema_on_sqlite() {
     let python = crate::common::python::venv_python();
     let bin = python.parent().unwrap().to_path_buf();

@@ -213,8 +213,10 @@ impl Repo {
         Ok(Some(self.read_text(entry.object_id(), limit, path)?))
     }
 
-    /// Those of `paths` that are regular files in `commit`'s tree, at most `limit` bytes,
-    /// whose bytes contain `needle`.
+    /// Those of `paths` that are regular files in `commit`'s tree whose bytes contain
+    /// `needle`, and those over `limit` bytes, which are not read: a file too large to look
+    /// into counts as containing it (a gate fails closed). A symlink is followed inside the
+    /// tree; one that leaves it, loops or dangles counts too.
     pub fn files_containing(
         &self,
         commit: Oid,
@@ -225,10 +227,37 @@ impl Repo {
         let tree = self.repo.find_commit(commit)?.tree()?;
         let mut found = Vec::new();
         for path in paths {
-            let Some(entry) = tree.lookup_entry_by_path(&path)? else {
+            let Some(mut entry) = tree.lookup_entry_by_path(&path)? else {
                 continue;
             };
-            if !entry.mode().is_blob() || self.repo.find_header(entry.object_id())?.size() > limit {
+            // A symlink runs what it points to: follow it inside the tree. One that leaves
+            // the tree, loops or dangles cannot be looked into, and counts (fails closed).
+            let mut at = path.clone();
+            let mut hops = 0;
+            while entry.mode().is_link() {
+                let target = self.read_blob(entry.object_id())?;
+                let next = std::str::from_utf8(&target)
+                    .ok()
+                    .and_then(|t| resolve_link(&at, t));
+                let Some(next) = next.filter(|_| hops < 8) else {
+                    break;
+                };
+                let Some(next_entry) = tree.lookup_entry_by_path(&next)? else {
+                    break;
+                };
+                at = next;
+                entry = next_entry;
+                hops += 1;
+            }
+            if entry.mode().is_link() {
+                found.push(path);
+                continue;
+            }
+            if !entry.mode().is_blob() {
+                continue;
+            }
+            if self.repo.find_header(entry.object_id())?.size() > limit {
+                found.push(path);
                 continue;
             }
             if self.read_blob(entry.object_id())?.find(needle).is_some() {
@@ -606,4 +635,24 @@ impl Repo {
         }
         self.write_new_object(&tag)
     }
+}
+
+/// The path inside the tree that the symlink at `link` with text `target` names, or `None`
+/// when it is absolute or climbs out of the tree.
+fn resolve_link(link: &str, target: &str) -> Option<String> {
+    if target.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = link.split('/').collect();
+    parts.pop();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
 }

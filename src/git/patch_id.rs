@@ -426,6 +426,15 @@ mod tests {
         };
         for step in 0..80 {
             match step % 10 {
+                // CRLF line ends, and a line whose only change is its CR.
+                1 => write(
+                    "crlf.txt",
+                    format!("one\r\ntwo {step}\r\nthree\r\n").as_bytes(),
+                ),
+                2 => write(
+                    "crlf.txt",
+                    format!("one\r\ntwo {}\nthree\r\n", step - 1).as_bytes(),
+                ),
                 // A new file in a new directory, then its deletion.
                 3 => write(&format!("dir{step}/sub/new.txt"), b"one\ntwo\n"),
                 4 => {

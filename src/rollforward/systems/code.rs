@@ -108,6 +108,14 @@ pub(crate) fn is_safe(s: &str) -> bool {
     !s.is_empty() && safe(s) == s
 }
 
+/// Whether `s` is a plain identifier (`AddEmail`, `_x1`): letters, digits and `_`, not
+/// starting with a digit. A class name goes into generated code only in this form, so that it
+/// names a class and never becomes an expression (`Foo.phpinfo`, `Kernel.exit`).
+pub(crate) fn is_identifier(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// Text for comments: no control characters (a newline would end the comment).
 pub(crate) fn safe_text(s: &str) -> String {
     s.chars()

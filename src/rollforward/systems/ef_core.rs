@@ -52,7 +52,7 @@ impl Kind for EfCore {
         let id = &cx.migration.id;
         let class = code::name_after(&text, "public partial class")
             .or_else(|| code::name_after(&text, "partial class"))
-            .filter(|c| code::is_safe(c))
+            .filter(|c| code::is_identifier(c))
             .ok_or_else(|| {
                 UndoError(format!(
                     "{path} has no `partial class … : Migration` line; fix the file and try again"
@@ -153,7 +153,7 @@ fn previous_class(cx: &Cx<'_>) -> Result<Option<String>, UndoError> {
     let text = (cx.read)(path).ok_or_else(|| UndoError(format!("cannot read {path}")))?;
     Ok(code::name_after(&text, "public partial class")
         .or_else(|| code::name_after(&text, "partial class"))
-        .filter(|c| code::is_safe(c))
+        .filter(|c| code::is_identifier(c))
         .map(str::to_owned))
 }
 

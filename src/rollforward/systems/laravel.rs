@@ -83,7 +83,7 @@ impl Kind for Laravel {
             format!("(require __DIR__.'/{id}')")
         } else {
             let class = code::name_after(&text, "class")
-                .filter(|c| code::is_safe(c))
+                .filter(|c| code::is_identifier(c))
                 .ok_or_else(|| {
                     UndoError(format!(
                         "{path} has neither `return new class` nor a `class … extends Migration` line; fix the file and try again"
@@ -211,6 +211,22 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("    }\n}\n"), "{text}");
+    }
+
+    #[test]
+    fn laravel_class_that_is_not_an_identifier_is_refused() {
+        // `new \Foo.phpinfo()` is PHP for a call of phpinfo(): never generate it.
+        let named = ANONYMOUS.replace(
+            "return new class extends Migration",
+            "class Foo.phpinfo extends Migration",
+        );
+        let repo = repo_named(&named);
+        let dir = &repo.detect()[0];
+        let added = ["database/migrations/2024_01_02_000000_add_email_to_users.php"];
+        let Err(err) = undo_of(&repo, dir, &added, false) else {
+            panic!("a class name that is an expression was accepted")
+        };
+        assert!(err.0.contains("class … extends Migration"), "{err}");
     }
 
     fn repo_named(second: &str) -> Repo {

@@ -536,7 +536,11 @@ pub fn unclaimed(changed: &[String], claimed: &[&str]) -> Vec<String> {
         .iter()
         .filter(|path| {
             let mut dirs = path.split('/').rev().skip(1);
-            dirs.any(|d| MIGRATION_DIR_NAMES.contains(&d))
+            dirs.any(|d| {
+                MIGRATION_DIR_NAMES
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(d))
+            })
         })
         .filter(|path| !claimed.iter().any(|dir| under(path, dir)))
         .filter(|path| !is_never_a_migration(path))

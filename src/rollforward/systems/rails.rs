@@ -33,13 +33,11 @@ impl Kind for Rails {
     fn undo(&self, cx: &Cx<'_>) -> Result<Form, UndoError> {
         let (path, text) = cx.main_file()?;
         let id = &cx.migration.id;
-        let class = code::name_after(&text, "class")
-            .filter(|class| code::is_safe(&class.replace("::", "_")))
-            .ok_or_else(|| {
-                UndoError(format!(
-                    "{path} has no `class … < ActiveRecord::Migration` line; fix the file and try again"
-                ))
-            })?;
+        let class = migration_class(&text).ok_or_else(|| {
+            UndoError(format!(
+                "{path} has no `class … < ActiveRecord::Migration` line; fix the file and try again"
+            ))
+        })?;
         let no_down = if code::has_line(&text, "def change") {
             None
         } else if !code::has_line(&text, "def down") {
@@ -108,6 +106,32 @@ impl Kind for Rails {
     }
 }
 
+/// The class on the first line `class <Name> < ActiveRecord::Migration…`, when `<Name>` is a
+/// Ruby constant path (`AddEmail`, `Shop::AddEmail`): the undo's `revert <Name>` then names
+/// that class and never calls a method (`revert foo`, `revert Kernel.exit`).
+fn migration_class(text: &str) -> Option<&str> {
+    text.lines().find_map(|line| {
+        let rest = line.trim_start().strip_prefix("class")?;
+        if !rest.starts_with(char::is_whitespace) {
+            return None;
+        }
+        let (name, superclass) = rest.trim_start().split_once('<')?;
+        let name = name.trim_end();
+        (superclass
+            .trim_start()
+            .starts_with("ActiveRecord::Migration")
+            && is_constant_path(name))
+        .then_some(name)
+    })
+}
+
+fn is_constant_path(name: &str) -> bool {
+    name.split("::").all(|part| {
+        part.starts_with(|c: char| c.is_ascii_uppercase())
+            && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tests::{Repo, undo_of};
@@ -174,6 +198,48 @@ mod tests {
         assert!(file.content.contains(
             "class UndoAddEmailToUsers < ActiveRecord::Migration[7.1]\n  def change\n    revert AddEmailToUsers\n  end\nend\n"
         ), "{}", file.content);
+    }
+
+    #[test]
+    fn rails_undo_reverts_only_a_constant_that_is_the_migration_class() {
+        // A first `class` line that is not the migration (here in a heredoc), and names that
+        // are not constants: the undo must never turn them into `revert <method call>`.
+        for (second, want) in [
+            (
+                "SQL = <<~T\nclass Kernel.exit\nT\nclass AddEmailToUsers < ActiveRecord::Migration[7.1]\n  def change\n  end\nend\n",
+                Some("revert AddEmailToUsers\n"),
+            ),
+            (
+                "class Shop::AddEmail < ActiveRecord::Migration[7.1]\n  def change\n  end\nend\n",
+                Some("revert Shop::AddEmail\n"),
+            ),
+            (
+                "class add_email < ActiveRecord::Migration[7.1]\n  def change\n  end\nend\n",
+                None,
+            ),
+            (
+                "class Kernel.exit < ActiveRecord::Migration[7.1]\n  def change\n  end\nend\n",
+                None,
+            ),
+        ] {
+            let repo = repo(second);
+            let dir = &repo.detect()[0];
+            let added = ["db/migrate/20240102000000_add_email_to_users.rb"];
+            let undo = undo_of(&repo, dir, &added, false);
+            match want {
+                Some(line) => {
+                    let content = &undo.unwrap()[0].files[0].content;
+                    assert!(content.contains(line), "{content}");
+                    assert!(!content.contains("Kernel"), "{content}");
+                }
+                None => {
+                    let Err(err) = undo else {
+                        panic!("not refused")
+                    };
+                    assert!(err.0.contains("ActiveRecord::Migration"), "{err}");
+                }
+            }
+        }
     }
 
     #[test]
