@@ -353,7 +353,12 @@ impl Session {
         let mut previous = release.previous.clone();
         let mut seen = std::collections::BTreeSet::new();
         while let Some(name) = previous {
-            if crate::store::invalid_name(&name).is_some() || !seen.insert(name.clone()) {
+            // A chain this long never reached production through this tool: read as a first
+            // release, like a chain that loops, rather than load years of releases.
+            if crate::store::invalid_name(&name).is_some()
+                || !seen.insert(name.clone())
+                || seen.len() > 50
+            {
                 return Ok(None);
             }
             match self.store().load(&name)? {
