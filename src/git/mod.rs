@@ -91,6 +91,78 @@ mod tests {
             .collect()
     }
 
+    /// The files that differ between two commits are the ones `git diff --name-only` names:
+    /// a file that became a directory, a symbolic link retargeted, a directory removed, a deep
+    /// file beside untouched subtrees.
+    #[test]
+    fn changed_paths_agree_with_git_diff() {
+        let (dir, repo) = repository();
+        let d = dir.path();
+        let commit = |message: &str| {
+            git(d, &["add", "-A"]);
+            git(
+                d,
+                &[
+                    "-c",
+                    "user.name=A",
+                    "-c",
+                    "user.email=a@example.com",
+                    "commit",
+                    "-qm",
+                    message,
+                    "--allow-empty",
+                ],
+            );
+            String::from_utf8(git(d, &["rev-parse", "HEAD"]))
+                .unwrap()
+                .trim()
+                .to_owned()
+        };
+        let write = |path: &str, text: &str| {
+            let path = d.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("a/b/c/deep.txt", "1");
+        write("a/keep/same.txt", "same");
+        write("top.txt", "t");
+        write("thing", "a file");
+        let first = commit("one");
+        write("a/b/c/deep.txt", "2");
+        std::fs::remove_file(d.join("thing")).unwrap();
+        write("thing/inside.txt", "now a dir");
+        std::os::unix::fs::symlink("top.txt", d.join("link")).unwrap();
+        let second = commit("two");
+        std::fs::remove_file(d.join("link")).unwrap();
+        std::os::unix::fs::symlink("a/keep/same.txt", d.join("link")).unwrap();
+        std::fs::remove_dir_all(d.join("a/b")).unwrap();
+        let third = commit("three");
+        for (from, to) in [
+            (&first, &second),
+            (&second, &third),
+            (&first, &third),
+            (&third, &first),
+        ] {
+            let ours: Vec<String> = repo
+                .changed_paths(Some(from.parse().unwrap()), to.parse().unwrap())
+                .unwrap()
+                .into_iter()
+                .collect();
+            let theirs =
+                String::from_utf8(git(d, &["diff", "--name-only", "--no-renames", from, to]))
+                    .unwrap();
+            let theirs: Vec<&str> = theirs.lines().collect();
+            assert_eq!(ours, theirs, "{from}..{to}");
+        }
+        let all: Vec<String> = repo
+            .changed_paths(None, third.parse().unwrap())
+            .unwrap()
+            .into_iter()
+            .collect();
+        let listed = String::from_utf8(git(d, &["ls-tree", "-r", "--name-only", &third])).unwrap();
+        assert_eq!(all, listed.lines().collect::<Vec<_>>());
+    }
+
     #[test]
     fn loose_objects_read_back_through_git_whatever_their_size() {
         let (dir, repo) = repository();

@@ -528,18 +528,58 @@ impl Repo {
         from: Option<Oid>,
         to: Oid,
     ) -> Result<std::collections::BTreeSet<String>> {
+        let tree =
+            |commit: Oid| -> Result<Oid> { Ok(self.repo.find_commit(commit)?.tree_id()?.detach()) };
+        let mut out = std::collections::BTreeSet::new();
+        self.changed_under(from.map(tree).transpose()?, Some(tree(to)?), "", &mut out)?;
+        Ok(out)
+    }
+
+    /// The paths of files (blobs and symbolic links) that differ between two trees; subtrees
+    /// with the same id are not read, so the cost follows the change, not the repository.
+    fn changed_under(
+        &self,
+        from: Option<Oid>,
+        to: Option<Oid>,
+        prefix: &str,
+        out: &mut std::collections::BTreeSet<String>,
+    ) -> Result<()> {
         use std::collections::BTreeMap;
-        let before: BTreeMap<String, Oid> = match from {
-            Some(from) => self.files(from)?.into_iter().collect(),
-            None => BTreeMap::new(),
+        if from == to {
+            return Ok(());
+        }
+        // Name → (is a tree, id), of the files and trees of one side.
+        let entries = |tree: Option<Oid>| -> Result<BTreeMap<String, (bool, Oid)>> {
+            let mut map = BTreeMap::new();
+            if let Some(tree) = tree {
+                for e in self.repo.find_tree(tree)?.decode()?.entries.iter() {
+                    if !e.mode.is_commit() {
+                        let name = e.filename.to_str_lossy().into_owned();
+                        map.insert(name, (e.mode.is_tree(), e.oid.to_owned()));
+                    }
+                }
+            }
+            Ok(map)
         };
-        let after: BTreeMap<String, Oid> = self.files(to)?.into_iter().collect();
-        Ok(before
-            .keys()
-            .chain(after.keys())
-            .filter(|path| before.get(*path) != after.get(*path))
-            .cloned()
-            .collect())
+        let (before, after) = (entries(from)?, entries(to)?);
+        let names: std::collections::BTreeSet<&String> =
+            before.keys().chain(after.keys()).collect();
+        for name in names {
+            let (a, b) = (before.get(name).copied(), after.get(name).copied());
+            if a == b {
+                continue;
+            }
+            let path = format!("{prefix}{name}");
+            let tree = |side: Option<(bool, Oid)>| side.filter(|(t, _)| *t).map(|(_, id)| id);
+            let file = |side: Option<(bool, Oid)>| side.filter(|(t, _)| !*t).map(|(_, id)| id);
+            if tree(a).is_some() || tree(b).is_some() {
+                self.changed_under(tree(a), tree(b), &format!("{path}/"), out)?;
+            }
+            if file(a) != file(b) {
+                out.insert(path);
+            }
+        }
+        Ok(())
     }
 
     /// The full message of a commit.
