@@ -328,15 +328,19 @@ impl Repo {
                 .map(|e| e.object_id()))
         };
         let mut out = Vec::new();
-        self.diff_trees(subtree(from)?, subtree(to)?, "", &mut out)?;
+        let blob = |mode: gix::object::tree::EntryMode| mode.is_blob();
+        self.diff_entries(subtree(from)?, subtree(to)?, "", &blob, &mut out)?;
         Ok(out)
     }
 
-    fn diff_trees(
+    /// The entries that `keep` admits and that differ between two trees, with their ids on
+    /// each side; subtrees with the same id on both sides are not read.
+    fn diff_entries(
         &self,
         from: Option<Oid>,
         to: Option<Oid>,
         prefix: &str,
+        keep: &dyn Fn(gix::object::tree::EntryMode) -> bool,
         out: &mut Vec<BlobChange>,
     ) -> Result<()> {
         use std::collections::BTreeMap;
@@ -348,7 +352,7 @@ impl Repo {
             let mut map = BTreeMap::new();
             if let Some(tree) = tree {
                 for e in self.repo.find_tree(tree)?.decode()?.entries.iter() {
-                    if e.mode.is_tree() || e.mode.is_blob() {
+                    if e.mode.is_tree() || keep(e.mode) {
                         let name = e.filename.to_str_lossy().into_owned();
                         map.insert(name, (e.mode.is_tree(), e.oid.to_owned()));
                     }
@@ -368,7 +372,7 @@ impl Repo {
             let tree = |side: Option<(bool, Oid)>| side.filter(|(t, _)| *t).map(|(_, id)| id);
             let blob = |side: Option<(bool, Oid)>| side.filter(|(t, _)| !*t).map(|(_, id)| id);
             if tree(a).is_some() || tree(b).is_some() {
-                self.diff_trees(tree(a), tree(b), &format!("{path}/"), out)?;
+                self.diff_entries(tree(a), tree(b), &format!("{path}/"), keep, out)?;
             }
             if blob(a).is_some() || blob(b).is_some() {
                 out.push((path, blob(a), blob(b)));
@@ -530,57 +534,14 @@ impl Repo {
     ) -> Result<std::collections::BTreeSet<String>> {
         let tree =
             |commit: Oid| -> Result<Oid> { Ok(self.repo.find_commit(commit)?.tree_id()?.detach()) };
-        let mut out = std::collections::BTreeSet::new();
-        self.changed_under(from.map(tree).transpose()?, Some(tree(to)?), "", &mut out)?;
-        Ok(out)
+        let mut out = Vec::new();
+        // Blobs and symbolic links; subtrees with the same id are not read, so the cost
+        // follows the change, not the size of the repository.
+        let file = |mode: gix::object::tree::EntryMode| !mode.is_commit();
+        self.diff_entries(from.map(tree).transpose()?, Some(tree(to)?), "", &file, &mut out)?;
+        Ok(out.into_iter().map(|(path, _, _)| path).collect())
     }
 
-    /// The paths of files (blobs and symbolic links) that differ between two trees; subtrees
-    /// with the same id are not read, so the cost follows the change, not the repository.
-    fn changed_under(
-        &self,
-        from: Option<Oid>,
-        to: Option<Oid>,
-        prefix: &str,
-        out: &mut std::collections::BTreeSet<String>,
-    ) -> Result<()> {
-        use std::collections::BTreeMap;
-        if from == to {
-            return Ok(());
-        }
-        // Name → (is a tree, id), of the files and trees of one side.
-        let entries = |tree: Option<Oid>| -> Result<BTreeMap<String, (bool, Oid)>> {
-            let mut map = BTreeMap::new();
-            if let Some(tree) = tree {
-                for e in self.repo.find_tree(tree)?.decode()?.entries.iter() {
-                    if !e.mode.is_commit() {
-                        let name = e.filename.to_str_lossy().into_owned();
-                        map.insert(name, (e.mode.is_tree(), e.oid.to_owned()));
-                    }
-                }
-            }
-            Ok(map)
-        };
-        let (before, after) = (entries(from)?, entries(to)?);
-        let names: std::collections::BTreeSet<&String> =
-            before.keys().chain(after.keys()).collect();
-        for name in names {
-            let (a, b) = (before.get(name).copied(), after.get(name).copied());
-            if a == b {
-                continue;
-            }
-            let path = format!("{prefix}{name}");
-            let tree = |side: Option<(bool, Oid)>| side.filter(|(t, _)| *t).map(|(_, id)| id);
-            let file = |side: Option<(bool, Oid)>| side.filter(|(t, _)| !*t).map(|(_, id)| id);
-            if tree(a).is_some() || tree(b).is_some() {
-                self.changed_under(tree(a), tree(b), &format!("{path}/"), out)?;
-            }
-            if file(a) != file(b) {
-                out.insert(path);
-            }
-        }
-        Ok(())
-    }
 
     /// The full message of a commit.
     pub fn message(&self, commit: Oid) -> Result<String> {
