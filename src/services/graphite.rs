@@ -1,7 +1,7 @@
 //! Graphite's render API as JSON: `GET /render?target=…&format=json&from=…&until=…` answers
 //! a list of `{"target": …, "datapoints": [[value or null, timestamp], …]}`.
 
-use crate::hooks::{Http, Request, Secrets, excerpt, url_value};
+use crate::hooks::{Http, Secrets, excerpt, url_value};
 
 /// `from` and `until` in Unix seconds, which the render API takes as absolute times.
 pub fn render_url(base: &str, target: &str, from: i64, until: i64) -> String {
@@ -19,17 +19,7 @@ pub fn datapoints(
     token: Option<&str>,
     secrets: &Secrets,
 ) -> Result<Vec<f64>, String> {
-    let mut headers = vec![("Accept".to_owned(), "application/json".to_owned())];
-    if let Some(token) = token {
-        headers.push(("Authorization".to_owned(), format!("Bearer {token}")));
-    }
-    let request = Request {
-        method: "GET".into(),
-        url: url.to_owned(),
-        headers,
-        body: None,
-    };
-    let response = http.send(&request, url, secrets, None)?;
+    let response = super::get_json(http, url, token, secrets)?;
     if !(200..300).contains(&response.status) {
         return Err(secrets.redact(&format!(
             "Graphite answered HTTP {}: {}",

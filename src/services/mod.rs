@@ -31,6 +31,27 @@ use crate::session::Session;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
+/// A monitor's GET: JSON accepted, the token (if any) as a bearer. Only the transport can fail
+/// here; what the answer means is the caller's to read.
+pub fn get_json(
+    http: &Http,
+    url: &str,
+    token: Option<&str>,
+    secrets: &Secrets,
+) -> Result<Response, String> {
+    let mut headers = vec![("Accept".to_owned(), "application/json".to_owned())];
+    if let Some(token) = token {
+        headers.push(("Authorization".to_owned(), format!("Bearer {token}")));
+    }
+    let request = Request {
+        method: "GET".into(),
+        url: url.to_owned(),
+        headers,
+        body: None,
+    };
+    http.send(&request, url, secrets, None)
+}
+
 /// One of a service's requests as `--dry-run` shows it (secrets as `***`), and when it is sent.
 pub struct Planned {
     pub request: Request,

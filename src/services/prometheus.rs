@@ -2,7 +2,7 @@
 //! query (`GET /api/v1/query_range`) for the baseline before a deployment. Answers are
 //! `{"status":"success","data":{"resultType":…,"result":…}}`, values strings.
 
-use crate::hooks::{Http, Request, Secrets, excerpt, url_value};
+use crate::hooks::{Http, Secrets, excerpt, url_value};
 
 pub fn query_url(base: &str, query: &str) -> String {
     format!(
@@ -49,17 +49,7 @@ fn fetch(
     token: Option<&str>,
     secrets: &Secrets,
 ) -> Result<Vec<f64>, String> {
-    let mut headers = vec![("Accept".to_owned(), "application/json".to_owned())];
-    if let Some(token) = token {
-        headers.push(("Authorization".to_owned(), format!("Bearer {token}")));
-    }
-    let request = Request {
-        method: "GET".into(),
-        url: url.to_owned(),
-        headers,
-        body: None,
-    };
-    let response = http.send(&request, url, secrets, None)?;
+    let response = super::get_json(http, url, token, secrets)?;
     read(&response.body).map_err(|e| {
         secrets.redact(&format!(
             "Prometheus answered HTTP {}: {e}",

@@ -1,7 +1,7 @@
 //! Sentry's REST API: a project's issues (`GET /api/0/projects/{org}/{project}/issues/`),
 //! filtered by a search query and paged by the `Link` header's `rel="next"; results="true"`.
 
-use crate::hooks::{Http, Request, Secrets, excerpt, url_value};
+use crate::hooks::{Http, Secrets, excerpt, url_value};
 
 /// How many pages of 100 issues are read at most.
 const MAX_PAGES: usize = 10;
@@ -75,17 +75,7 @@ pub fn issues(
     // Pages read that named a next one.
     let mut pages = 0;
     for _ in 0..MAX_PAGES {
-        let mut headers = vec![("Accept".to_owned(), "application/json".to_owned())];
-        if let Some(token) = token {
-            headers.push(("Authorization".to_owned(), format!("Bearer {token}")));
-        }
-        let request = Request {
-            method: "GET".into(),
-            url: url.clone(),
-            headers,
-            body: None,
-        };
-        let response = http.send(&request, &url, secrets, None)?;
+        let response = super::get_json(http, &url, token, secrets)?;
         if !(200..300).contains(&response.status) {
             let detail = serde_json::from_str::<serde_json::Value>(&response.body)
                 .ok()
