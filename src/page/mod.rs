@@ -87,8 +87,11 @@ struct TrainRow {
     duty: Option<String>,
     forced: bool,
     blockers: usize,
-    /// HTTP gates that failed and hooks whose request failed.
+    /// HTTP gates that failed, monitors whose latest verdict failed and hooks whose
+    /// request failed.
     failed: Vec<String>,
+    /// Why shipping is frozen, while it is.
+    frozen: Option<String>,
     checklist_done: usize,
     checklist_total: usize,
     damaged: Option<String>,
@@ -428,6 +431,7 @@ fn one_release(
                 forced: false,
                 blockers: 0,
                 failed: Vec::new(),
+                frozen: None,
                 checklist_done: 0,
                 checklist_total: 0,
                 damaged: Some(format!("{e:#}")),
@@ -443,6 +447,12 @@ fn one_release(
         .filter(|(_, g)| !g.passed)
         .map(|(n, _)| format!("gate {n} failed"))
         .collect();
+    failed.extend(
+        r.monitors
+            .iter()
+            .filter(|m| !m.passed)
+            .map(|m| format!("monitor {} failed on {}", m.monitor, m.env)),
+    );
     failed.extend(
         r.failed_hooks
             .iter()
@@ -460,6 +470,12 @@ fn one_release(
         forced: r.deployments.iter().any(|d| d.forced),
         blockers: r.blockers.len(),
         failed,
+        frozen: r.frozen.as_ref().map(|f| {
+            f.note
+                .clone()
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| format!("by {}", f.name))
+        }),
         checklist_done: r.checklist.done,
         checklist_total: r.checklist.total,
         damaged: None,
