@@ -407,13 +407,34 @@ pub fn notes_view_within(
     remote: &str,
     first_limit: usize,
 ) -> Result<NotesView> {
-    let git = &session.git;
-    let config = &session.config.config;
-    let rules = config.link_rules();
     let previous_commit = match previous {
         Some(p) => session.release_commit(p)?,
         None => None,
     };
+    notes_view_against(
+        session,
+        name,
+        target,
+        previous.map(|p| (p, previous_commit)),
+        remote,
+        first_limit,
+    )
+}
+
+/// Like `notes_view_within`, with the previous release's commit already known.
+pub fn notes_view_against(
+    session: &Session,
+    name: &str,
+    target: Oid,
+    previous: Option<(&str, Option<Oid>)>,
+    remote: &str,
+    first_limit: usize,
+) -> Result<NotesView> {
+    let git = &session.git;
+    let config = &session.config.config;
+    let rules = config.link_rules();
+    let previous_commit = previous.and_then(|(_, commit)| commit);
+    let previous = previous.map(|(p, _)| p);
     let limit = if previous_commit.is_some() {
         usize::MAX
     } else {

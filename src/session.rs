@@ -23,6 +23,10 @@ pub struct Session {
     /// The event history of each release read so far, with the head it was read at and
     /// whether it holds every version: status and gates ask for it several times.
     histories: std::cell::RefCell<std::collections::HashMap<String, History>>,
+    /// The fold cache, opened once for every store this session hands out.
+    folds: std::cell::OnceCell<crate::store::Folds>,
+    /// A snapshot of the release refs, for a read-only render (`page`).
+    heads: Option<std::sync::Arc<crate::store::Heads>>,
 }
 
 type History = (crate::git::Oid, bool, std::rc::Rc<EventHistory>);
@@ -35,6 +39,8 @@ impl Session {
             git,
             config,
             histories: Default::default(),
+            folds: Default::default(),
+            heads: None,
         })
     }
 
@@ -49,11 +55,24 @@ impl Session {
             git,
             config,
             histories: Default::default(),
+            folds: Default::default(),
+            heads: None,
         }
     }
 
+    /// This session, reading the release refs from `heads` from now on: for a render that
+    /// writes nothing and should see one state of the refs.
+    pub fn reading(mut self, heads: std::sync::Arc<crate::store::Heads>) -> Session {
+        self.heads = Some(heads);
+        self
+    }
+
     pub fn store(&self) -> Store<'_> {
-        Store::new(&self.git)
+        let folds = self
+            .folds
+            .get_or_init(|| crate::store::Folds::open(&self.git))
+            .clone();
+        Store::with(&self.git, folds, self.heads.clone())
     }
 
     /// The first line of a commit's message.

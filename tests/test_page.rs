@@ -624,3 +624,105 @@ fn serve_renders_again_when_the_refs_move() {
         "{stderr}"
     );
 }
+
+/// A release whose Prometheus monitor failed on stage, with facts a tracker answered (one a
+/// web address, one not) and shipping frozen.
+#[test]
+fn monitors_freezes_and_facts_in_chromium() {
+    use crate::common::{Reply, TestServer};
+    let tracker = TestServer::start(|_, _| {
+        Reply::Status(
+            201,
+            r#"{"id": 4242, "url": "https://bugs.example.com/4242", "odd": "javascript:alert(4)"}"#
+                .into(),
+        )
+    });
+    let prometheus = TestServer::start(|_, request| {
+        assert!(
+            request.path.starts_with("/api/v1/query?"),
+            "{}",
+            request.path
+        );
+        Reply::Status(
+            200,
+            r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1796000000.5,"0.9"]}]}}"#.into(),
+        )
+    });
+    let env = TestEnv::new();
+    env.write(
+        ".release/config.toml",
+        &format!(
+            r#"
+[[hooks]]
+name = "file-bug"
+on = "start"
+url = "{tracker}/bugs"
+body = '{{"summary": "deploy"}}'
+capture = {{ bug = "/id", bug_url = "/url", odd = "/odd" }}
+
+[[environments]]
+name = "stage"
+
+[[monitors]]
+name = "5xx"
+kind = "prometheus"
+url = "{prometheus}"
+query = 'sum(rate(http_requests_total{{code=~"5.."}}[5m]))'
+below = 0.5
+"#,
+            tracker = tracker.url,
+            prometheus = prometheus.url
+        ),
+    );
+    env.commit_all("Add the release config");
+    env.ok(&["start", "--date", "2026-12-03"]);
+    env.ok(&["deploy", "stage"]);
+    let out = env
+        .cmd()
+        .args(["watch", "stage", "--for", "200ms", "--interval", "100ms"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("5xx"), "{stdout}");
+    let log = env.git(&["log", "--format=%s", "refs/release/2026-12-03"]);
+    assert!(log.contains("monitor 5xx"), "{log}");
+    env.ok(&["freeze", "--reason", "year-end <b>freeze</b>"]);
+    let site = render(&env, "site");
+
+    let train = dom(&site.join("index.html"));
+    assert!(
+        train.contains("monitor 5xx failed on stage"),
+        "the failed monitor's badge: {train}"
+    );
+    assert!(
+        train.contains("Frozen: year-end &lt;b&gt;freeze&lt;/b&gt;"),
+        "{train}"
+    );
+
+    let page = dom(&site.join("releases/2026-12-03.html"));
+    assert!(page.contains("<h3>Monitors</h3>"), "{page}");
+    assert!(page.contains("5xx on stage: failed"), "{page}");
+    assert!(page.contains("0.9"), "the verdict's evidence: {page}");
+    assert!(page.contains("data-frozen"), "{page}");
+    assert!(
+        page.contains("year-end &lt;b&gt;freeze&lt;/b&gt;"),
+        "{page}"
+    );
+    assert!(page.contains("git release unfreeze"), "{page}");
+    // Facts: a web address is a link, anything else is text.
+    assert!(page.contains("<dt>bug</dt><dd>4242</dd>"), "{page}");
+    assert!(
+        page.contains(
+            "<a href=\"https://bugs.example.com/4242\">https://bugs.example.com/4242</a>"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("<dd>javascript:alert(4)</dd>"), "{page}");
+    assert!(!page.contains("href=\"javascript:"), "{page}");
+
+    // Once unfrozen, the badge goes.
+    env.ok(&["unfreeze"]);
+    let site = render(&env, "site");
+    let train = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(!train.contains("Frozen"), "{train}");
+}

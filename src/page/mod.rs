@@ -14,11 +14,12 @@ use serde::Serialize;
 
 use crate::changelog;
 use crate::config::DateRule;
-use crate::context::{NotesView, ReleaseView, notes_view_within, recorded_view_with};
+use crate::context::{NotesView, ReleaseView, notes_view_against, recorded_view_with};
 use crate::error::Failure;
 use crate::release::Release;
 use crate::render::{Origin, describe, fix_hint, override_files_in};
 use crate::session::{Session, newest_first};
+use crate::store::Heads;
 use calendar::{Calendar, Plan, Slot, monday_of};
 
 pub const OVERRIDE_DIR: &str = ".release/templates/page";
@@ -87,8 +88,11 @@ struct TrainRow {
     duty: Option<String>,
     forced: bool,
     blockers: usize,
-    /// HTTP gates that failed and hooks whose request failed.
+    /// HTTP gates that failed, monitors whose latest verdict failed and hooks whose
+    /// request failed.
     failed: Vec<String>,
+    /// Why shipping is frozen, while it is.
+    frozen: Option<String>,
     checklist_done: usize,
     checklist_total: usize,
     damaged: Option<String>,
@@ -167,21 +171,28 @@ type Read = Vec<(String, Result<Release>)>;
 /// The newest event's time over every release (what "now" is for the site), and the
 /// releases read.
 pub fn as_of(session: &Session) -> Result<(Option<DateTime<Utc>>, Read)> {
+    let (newest, releases, _) = read(session)?;
+    Ok((newest, releases))
+}
+
+/// Like `as_of`, with the release refs as they were read.
+fn read(session: &Session) -> Result<(Option<DateTime<Utc>>, Read, Heads)> {
     let store = session.store();
-    let names: Vec<String> = store.heads()?.into_iter().map(|(n, _)| n).collect();
-    let names = newest_first(session.format(), names);
+    let heads: Heads = store.heads()?.into_iter().collect();
+    let names = newest_first(session.format(), heads.keys().cloned().collect::<Vec<_>>());
     let mut newest = None;
     let mut releases = Vec::with_capacity(names.len());
     for name in names {
-        let release = store
-            .load(&name)
-            .and_then(|r| r.ok_or_else(|| Failure::new("vanished while reading it").into()));
+        let release = match crate::store::invalid_name(&name) {
+            Some(why) => Err(Failure::new(format!("not a release name: {why}")).into()),
+            None => store.state_at(&name, heads[&name]),
+        };
         if let Ok(r) = &release {
             newest = newest.max(Some(r.updated));
         }
         releases.push((name, release));
     }
-    Ok((newest, releases))
+    Ok((newest, releases, heads))
 }
 
 /// The calendar plan from `from` (its week's Monday on).
@@ -290,7 +301,13 @@ fn steps(session: &Session, release: &Release) -> Vec<Step> {
 /// Renders the whole site.
 pub fn build(session: &Session, options: &Options<'_>) -> Result<Files> {
     let templates = PageTemplates::load(session)?;
-    let (newest, releases) = as_of(session)?;
+    let (newest, releases, heads) = read(session)?;
+    let heads = std::sync::Arc::new(heads);
+    // The commit each release stands for, for the notes of the release after it.
+    let targets: std::collections::HashMap<String, Option<crate::git::Oid>> = releases
+        .iter()
+        .filter_map(|(name, r)| Some((name.clone(), r.as_ref().ok()?.target.parse().ok())))
+        .collect();
     let day = anchor_day(options.on, newest);
     let namer = slot_namer(session);
     let plan = plan(session, &namer, day);
@@ -322,16 +339,18 @@ pub fn build(session: &Session, options: &Options<'_>) -> Result<Files> {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 let parts = session.for_another_thread();
-                let (work, next, templates, site_value, commit_url, first_notes) = (
+                let heads = heads.clone();
+                let (work, next, templates, site_value, commit_url, first_notes, targets) = (
                     &work,
                     &next,
                     &templates,
                     &site_value,
                     &commit_url,
                     &first_notes,
+                    &targets,
                 );
                 scope.spawn(move || {
-                    let session = Session::from_parts(parts);
+                    let session = Session::from_parts(parts).reading(heads);
                     let mut done = Vec::new();
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -349,6 +368,7 @@ pub fn build(session: &Session, options: &Options<'_>) -> Result<Files> {
                                 release,
                                 commit_url.clone(),
                                 first_notes,
+                                targets,
                             ),
                         ));
                     }
@@ -412,6 +432,7 @@ fn one_release(
     release: &Result<Release>,
     commit_url: Option<String>,
     first_notes: &std::sync::Mutex<std::collections::HashMap<String, NotesView>>,
+    targets: &std::collections::HashMap<String, Option<crate::git::Oid>>,
 ) -> Result<Rendered> {
     let release = match release {
         Ok(r) => r,
@@ -428,6 +449,7 @@ fn one_release(
                 forced: false,
                 blockers: 0,
                 failed: Vec::new(),
+                frozen: None,
                 checklist_done: 0,
                 checklist_total: 0,
                 damaged: Some(format!("{e:#}")),
@@ -435,7 +457,7 @@ fn one_release(
             return Ok((row, None));
         }
     };
-    let page = release_page(session, release, file, commit_url, first_notes)?;
+    let page = release_page(session, release, file, commit_url, first_notes, targets)?;
     let r = &page.release;
     let mut failed: Vec<String> = r
         .http_gates
@@ -443,6 +465,12 @@ fn one_release(
         .filter(|(_, g)| !g.passed)
         .map(|(n, _)| format!("gate {n} failed"))
         .collect();
+    failed.extend(
+        r.monitors
+            .iter()
+            .filter(|m| !m.passed)
+            .map(|m| format!("monitor {} failed on {}", m.monitor, m.env)),
+    );
     failed.extend(
         r.failed_hooks
             .iter()
@@ -460,6 +488,12 @@ fn one_release(
         forced: r.deployments.iter().any(|d| d.forced),
         blockers: r.blockers.len(),
         failed,
+        frozen: r.frozen.as_ref().map(|f| {
+            f.note
+                .clone()
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| format!("by {}", f.name))
+        }),
         checklist_done: r.checklist.done,
         checklist_total: r.checklist.total,
         damaged: None,
@@ -479,6 +513,7 @@ fn release_page(
     file: &str,
     commit_url: Option<String>,
     first_notes: &std::sync::Mutex<std::collections::HashMap<String, NotesView>>,
+    targets: &std::collections::HashMap<String, Option<crate::git::Oid>>,
 ) -> Result<ReleasePage> {
     let checklist = session.checklist(release)?;
     let view = recorded_view_with(session, release, &checklist)?;
@@ -573,7 +608,7 @@ fn release_page(
             let notes = match known {
                 Some(notes) => notes,
                 None => {
-                    let notes = notes_view_within(
+                    let notes = notes_view_against(
                         session,
                         &release.name,
                         target,
@@ -593,11 +628,21 @@ fn release_page(
                 ..notes
             })
         }
-        Ok(target) => Some(notes_view_within(
+        Ok(target) => Some(notes_view_against(
             session,
             &release.name,
             target,
-            release.previous.as_deref(),
+            match release.previous.as_deref() {
+                // A recorded release's commit is known; a tag from before the tool is read.
+                Some(p) => Some((
+                    p,
+                    match targets.get(p) {
+                        Some(commit) => *commit,
+                        None => session.release_commit(p)?,
+                    },
+                )),
+                None => None,
+            },
             &config.release.remote,
             FIRST_RELEASE_NOTES,
         )?),

@@ -13,6 +13,7 @@ const DIR: &str = "release-fold-cache";
 /// Names the version that wrote an entry: a newer build may fold the same events otherwise.
 const HEADER: &str = concat!("git-release fold cache 3, ", env!("CARGO_PKG_VERSION"));
 
+#[derive(Clone)]
 pub struct FoldCache {
     dir: Option<PathBuf>,
 }

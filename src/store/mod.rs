@@ -54,7 +54,15 @@ pub struct Store<'r> {
     git: &'r Repo,
     /// Folds computed before, by release commit.
     folds: FoldCache,
+    /// The release refs as they were when a read-only render began (`page`): reads look
+    /// them up here instead of in the ref store each time.
+    heads: Option<std::sync::Arc<Heads>>,
 }
+
+/// Release name → the commit its ref pointed at.
+pub type Heads = std::collections::HashMap<String, Oid>;
+
+pub use fold_cache::FoldCache as Folds;
 
 /// What a new release records and, unless `tag` is `None`, the annotated tag it creates.
 pub struct NewRelease {
@@ -220,9 +228,24 @@ pub struct Appended {
 
 impl<'r> Store<'r> {
     pub fn new(git: &'r Repo) -> Store<'r> {
-        Store {
-            git,
-            folds: FoldCache::open(git),
+        Store::with(git, FoldCache::open(git), None)
+    }
+
+    /// A store using the fold cache a session opened once, and, for a read-only render, a
+    /// snapshot of the release refs.
+    pub fn with(
+        git: &'r Repo,
+        folds: FoldCache,
+        heads: Option<std::sync::Arc<Heads>>,
+    ) -> Store<'r> {
+        Store { git, folds, heads }
+    }
+
+    /// Where release `name`'s ref points (from the snapshot, when there is one).
+    fn head(&self, name: &str) -> Result<Option<Oid>> {
+        match &self.heads {
+            Some(heads) => Ok(heads.get(name).copied()),
+            None => self.git.ref_target(&release_ref(name)),
         }
     }
 
@@ -263,7 +286,7 @@ impl<'r> Store<'r> {
         if invalid_name(name).is_some() {
             return Ok(false);
         }
-        Ok(self.git.ref_target(&release_ref(name))?.is_some())
+        Ok(self.head(name)?.is_some())
     }
 
     /// Every release ref with the commit it points at.
@@ -329,7 +352,7 @@ impl<'r> Store<'r> {
         if invalid_name(name).is_some() {
             return Ok(None);
         }
-        let Some(head) = self.git.ref_target(&release_ref(name))? else {
+        let Some(head) = self.head(name)? else {
             return Ok(None);
         };
         Ok(Some(self.state_at(name, head)?))
@@ -416,10 +439,7 @@ impl<'r> Store<'r> {
 
     /// Every event of a release, in fold order (time, then id).
     pub fn events(&self, name: &str) -> Result<Vec<Event>> {
-        let head = self
-            .git
-            .ref_target(&release_ref(name))?
-            .ok_or_else(|| no_such_release(name))?;
+        let head = self.head(name)?.ok_or_else(|| no_such_release(name))?;
         self.events_at(name, head)
     }
 
