@@ -538,10 +538,15 @@ impl Repo {
         // Blobs and symbolic links; subtrees with the same id are not read, so the cost
         // follows the change, not the size of the repository.
         let file = |mode: gix::object::tree::EntryMode| !mode.is_commit();
-        self.diff_entries(from.map(tree).transpose()?, Some(tree(to)?), "", &file, &mut out)?;
+        self.diff_entries(
+            from.map(tree).transpose()?,
+            Some(tree(to)?),
+            "",
+            &file,
+            &mut out,
+        )?;
         Ok(out.into_iter().map(|(path, _, _)| path).collect())
     }
-
 
     /// The full message of a commit.
     pub fn message(&self, commit: Oid) -> Result<String> {
