@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::common::{Received, Reply, TestEnv, TestServer, json};
+use crate::common::{Received, Reply, TestEnv, TestServer, base64, json};
 
 const CIRCLE_TOKEN: &str = "circle-t0ken-abcdef";
 const REGISTRY_PASSWORD: &str = "reg-pa55word-xyz";
@@ -25,17 +25,7 @@ fn repo(gates: &str) -> TestEnv {
 }
 
 fn run(env: &TestEnv, args: &[&str], vars: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = env.cmd();
-    cmd.args(args);
-    for (k, v) in vars {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    env.run_with(args, vars)
 }
 
 fn circleci_gate(url: &str) -> String {
@@ -323,23 +313,6 @@ fn registry(has_tag: bool, basic: Option<String>) -> TestServer {
     });
     *url.lock().unwrap() = server.url.clone();
     server
-}
-
-fn base64(text: &str) -> String {
-    use std::io::Write as _;
-    let mut child = std::process::Command::new("base64")
-        .arg("-w0")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::common::{Reply, TestEnv, TestServer, json};
+use crate::common::{Reply, TestEnv, TestServer, base64, json};
 
 const SECRET: &str = "s3cr3t-jenkins-token-42";
 
@@ -507,24 +507,6 @@ fn raw_server(
         }
     });
     (url, received)
-}
-
-/// Base64 as coreutils writes it: an independent witness of the form Basic auth sends.
-fn base64(text: &str) -> String {
-    use std::io::Write;
-    let mut child = std::process::Command::new("base64")
-        .arg("-w0")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
 }
 
 /// A service that echoes the whole request — URL in the status line and the body, headers,

@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::common::{Received, Reply, TestEnv, TestServer, json};
+use crate::common::{Received, Reply, TestEnv, TestServer, base64, json};
 
 const TOKEN: &str = "11a2b3c4d5e6f7jenkins";
 const CRUMB: &str = "4f2b1e0c9a8d7c6b5a4f3e2d1c0b9a8f";
@@ -85,23 +85,6 @@ fn jenkins(crumb: bool, result: fn(usize) -> &'static str) -> TestServer {
     });
     *url.lock().unwrap() = server.url.clone();
     server
-}
-
-fn base64(text: &str) -> String {
-    use std::io::Write as _;
-    let mut child = std::process::Command::new("base64")
-        .arg("-w0")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
 }
 
 fn repo(url: &str, job: &str, extra: &str) -> TestEnv {

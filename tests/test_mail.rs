@@ -76,17 +76,7 @@ fn repo(mail: &str) -> TestEnv {
 }
 
 fn run(env: &TestEnv, args: &[&str], vars: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = env.cmd();
-    cmd.args(args);
-    for (k, v) in vars {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    env.run_with(args, vars)
 }
 
 /// The message's header fields (unfolded) and its body.

@@ -161,7 +161,17 @@ impl TestEnv {
 
     /// Runs `git release ARGS` and returns (exit code, stdout, stderr).
     pub fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let out = self.cmd().args(args).output().expect("git-release runs");
+        self.run_with(args, &[])
+    }
+
+    /// `run` with more environment variables (the secrets a service's config names).
+    pub fn run_with(&self, args: &[&str], vars: &[(&str, &str)]) -> (i32, String, String) {
+        let mut cmd = self.cmd();
+        cmd.args(args);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("git-release runs");
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8(out.stdout).unwrap(),
@@ -450,4 +460,22 @@ fn checked(args: &[&str], out: Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
+}
+
+/// Base64 as coreutils writes it: an independent witness of the form Basic auth sends.
+pub fn base64(text: &str) -> String {
+    use std::io::Write as _;
+    let mut child = Command::new("base64")
+        .arg("-w0")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
 }
