@@ -457,22 +457,9 @@ fn forms(secret: &str) -> Vec<String> {
 
 /// The `Authorization` value of HTTP Basic auth (RFC 7617): `Basic base64(user:password)`.
 pub fn basic_auth(user: &str, password: &str) -> String {
-    let bytes = format!("{user}:{password}").into_bytes();
-    let mut out = String::from("Basic ");
-    for group in bytes.chunks(3) {
-        let n = group
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for k in 0..4 {
-            out.push(if k <= group.len() {
-                char::from(BASE64[((n >> (18 - 6 * k)) & 63) as usize])
-            } else {
-                '='
-            });
-        }
-    }
-    out
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    format!("Basic {encoded}")
 }
 
 /// `%2F` → `%2f`: the same percent-encoding with hex digits in lower case.
