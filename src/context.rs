@@ -440,15 +440,16 @@ pub fn notes_view_against(
     } else {
         first_limit + 1
     };
-    let mut commits = git.commits_between(target, previous_commit, limit)?;
+    let range = git.range(target, previous_commit, limit)?;
+    let mut commits = range.commits;
     let truncated = commits.len() > first_limit && previous_commit.is_none();
     commits.truncate(first_limit.max(if truncated { 0 } else { commits.len() }));
     let mut dropped = Vec::new();
     let mut repicked = Vec::new();
     match previous_commit {
-        // The usual case: the previous release is an ancestor, so nothing was dropped, and
-        // proving it is far cheaper than walking `this..prev`.
-        Some(prev) if git.is_ancestor(prev, target)? => {}
+        // The usual case: the previous release is an ancestor, so nothing was dropped (the
+        // walk above saw it).
+        Some(_) if range.hidden_is_ancestor => {}
         Some(prev) => {
             let mut gone = git.commits_between(prev, Some(target), usize::MAX)?;
             // A commit picked into the previous release is not dropped when this release has

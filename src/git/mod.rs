@@ -255,6 +255,155 @@ mod tests {
         );
     }
 
+    /// Writes a commit with the empty tree, `parents` and a committer date of `time`.
+    fn commit_at(dir: &Path, parents: &[&str], time: i64, message: &str) -> String {
+        let tree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+        let mut args = vec!["-c", "user.name=T", "-c", "user.email=t@example.com"];
+        args.extend(["commit-tree", tree, "-m", message]);
+        for parent in parents {
+            args.extend(["-p", parent]);
+        }
+        let date = format!("{time} +0000");
+        let out = std::process::Command::new("git")
+            .args(&args)
+            .env("GIT_COMMITTER_DATE", &date)
+            .env("GIT_AUTHOR_DATE", &date)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    /// `git rev-list tip ^hidden` (or `-n limit tip`), as `range` should list it.
+    fn rev_list(dir: &Path, tip: &str, hidden: Option<&str>, limit: usize) -> Vec<String> {
+        let mut args = vec!["rev-list".to_owned(), tip.to_owned()];
+        match hidden {
+            Some(hidden) => args.push(format!("^{hidden}")),
+            None => args.push(format!("--max-count={limit}")),
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        String::from_utf8(git(dir, &args))
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Histories with merges, several roots and equal dates: the range lists what
+    /// `git rev-list` lists, in its order, and knows what `git merge-base --is-ancestor` knows.
+    #[test]
+    fn ranges_agree_with_git_rev_list() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut random = |n: usize| -> usize {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for history in 0..6 {
+            let (dir, repo) = repository();
+            let d = dir.path();
+            let mut commits: Vec<String> = Vec::new();
+            for i in 0..40 {
+                let mut parents = Vec::new();
+                if i > 0 && random(10) > 0 {
+                    parents.push(commits[random(i)].clone());
+                    if random(4) == 0 {
+                        parents.push(commits[random(i)].clone());
+                    }
+                }
+                parents.dedup();
+                let parents: Vec<&str> = parents.iter().map(String::as_str).collect();
+                // Every third history has runs of commits made in the same second.
+                let time = if history % 3 == 0 { i / 4 } else { i } as i64;
+                commits.push(commit_at(
+                    d,
+                    &parents,
+                    1_700_000_000 + 60 * time,
+                    &format!("c{i}"),
+                ));
+            }
+            // Odd histories have a commit-graph of their older half: parents and dates come
+            // from it where it knows the commit, from the commit itself where not.
+            if history % 2 == 1 {
+                let mut child = std::process::Command::new("git")
+                    .args(["commit-graph", "write", "--stdin-commits"])
+                    .current_dir(d)
+                    .stdin(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                use std::io::Write as _;
+                let older = commits[..20].join("\n");
+                child
+                    .stdin
+                    .take()
+                    .unwrap()
+                    .write_all(older.as_bytes())
+                    .unwrap();
+                assert!(child.wait().unwrap().success());
+            }
+            let oid = |hex: &str| hex.parse::<Oid>().unwrap();
+            for _ in 0..25 {
+                let tip = &commits[random(40)];
+                let hidden = &commits[random(40)];
+                let range = repo.range(oid(tip), Some(oid(hidden)), usize::MAX).unwrap();
+                let ours: Vec<String> = range.commits.iter().map(|c| c.id.to_string()).collect();
+                assert_eq!(ours, rev_list(d, tip, Some(hidden), 0), "{hidden}..{tip}");
+                let ancestor = std::process::Command::new("git")
+                    .args(["merge-base", "--is-ancestor", hidden, tip])
+                    .current_dir(d)
+                    .status()
+                    .unwrap()
+                    .success();
+                assert_eq!(range.hidden_is_ancestor, ancestor, "{hidden} {tip}");
+                let limit = 1 + random(10);
+                let first: Vec<String> = repo
+                    .commits_between(oid(tip), None, limit)
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.id.to_string())
+                    .collect();
+                assert_eq!(first, rev_list(d, tip, None, limit), "-n {limit} {tip}");
+            }
+            assert_eq!(
+                matches!(repo.commit_graph.get(), Some(Some(_))),
+                history % 2 == 1,
+                "the commit-graph is read where there is one"
+            );
+        }
+    }
+
+    /// A commit dated before its parent (a wrong clock) does not end the walk early: the
+    /// hidden side's mark still reaches what the tip reached first.
+    #[test]
+    fn a_range_survives_a_commit_dated_out_of_order() {
+        let (dir, repo) = repository();
+        let d = dir.path();
+        let base = 1_700_000_000;
+        let root = commit_at(d, &[], base, "root");
+        let shared = commit_at(d, &[&root], base + 100, "shared");
+        // Hidden side: a long way round to `shared`, one commit with a clock far behind.
+        let slow = commit_at(d, &[&shared], base + 10, "slow clock");
+        let mut hidden = slow.clone();
+        for i in 0..3 {
+            hidden = commit_at(d, &[&hidden], base + 200 + i, "hidden");
+        }
+        // Tip side: new work on `shared`.
+        let mut tip = shared.clone();
+        for i in 0..3 {
+            tip = commit_at(d, &[&tip], base + 300 + i, "new");
+        }
+        let oid = |hex: &str| hex.parse::<Oid>().unwrap();
+        let range = repo
+            .range(oid(&tip), Some(oid(&hidden)), usize::MAX)
+            .unwrap();
+        let ours: Vec<String> = range.commits.iter().map(|c| c.id.to_string()).collect();
+        assert_eq!(ours, rev_list(d, &tip, Some(&hidden), 0));
+        assert_eq!(ours.len(), 3, "only the new work: {ours:?}");
+        assert!(!range.hidden_is_ancestor);
+    }
+
     #[test]
     fn a_batch_of_many_objects_becomes_one_pack_git_reads() {
         let (dir, repo) = repository();

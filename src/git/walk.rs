@@ -37,16 +37,6 @@ fn commit_info(
     })
 }
 
-fn read_commits(repo: &gix::Repository, walked: &[(Oid, Vec<Oid>)]) -> Result<Vec<CommitInfo>> {
-    walked
-        .iter()
-        .map(|(id, parents)| {
-            let commit = repo.find_commit(*id)?;
-            commit_info(*id, parents.clone(), &commit.decode()?)
-        })
-        .collect()
-}
-
 impl Repo {
     pub fn commit_info(&self, id: Oid) -> Result<CommitInfo> {
         let commit = self.repo.find_commit(id)?;
@@ -55,44 +45,132 @@ impl Repo {
         commit_info(id, parents, &decoded)
     }
 
-    /// Commits reachable from `tip` and not from `hidden`, newest first like `git log`,
-    /// at most `limit` of them.
+    /// Commits reachable from `tip` and not from `hidden` (`git log hidden..tip`), newest
+    /// first, at most `limit` of them.
     pub fn commits_between(
         &self,
         tip: Oid,
         hidden: Option<Oid>,
         limit: usize,
     ) -> Result<Vec<CommitInfo>> {
-        let walk = self
-            .repo
-            .rev_walk([tip])
-            .with_hidden(hidden)
-            .sorting(gix::revision::walk::Sorting::ByCommitTime(
-                gix::traverse::commit::simple::CommitTimeOrder::NewestFirst,
-            ))
-            .all()?;
-        let walked: Vec<(Oid, Vec<Oid>)> = walk
-            .take(limit)
-            .map(|info| info.map(|i| (i.id, i.parent_ids.to_vec())))
-            .collect::<Result<_, _>>()?;
-        // Inflating commits for their messages is most of the work. Without a commit-graph
-        // the walk inflated them already, into this handle's object cache: read them there.
-        // With one, a long range is read on every core, each worker with its own handle.
-        const CHUNK: usize = 2048;
-        if walked.len() <= CHUNK || self.commit_graph()?.is_none() {
-            return read_commits(&self.repo, &walked);
+        Ok(self.range(tip, hidden, limit)?.commits)
+    }
+
+    /// `git log hidden..tip`, and whether `hidden` is an ancestor of `tip`, in one walk that
+    /// reads each commit once, for its parents, date and message alike.
+    ///
+    /// gix's walk would find where the two histories meet first (painting the whole range),
+    /// then walk it, then the messages would be read a third time: without a commit-graph,
+    /// as in a fresh clone, every commit of the range inflated three times. This is git's own
+    /// walk instead (`limit_list` in revision.c): both sides in commit-date order, the hidden
+    /// side's mark passed down to parents already seen, until only hidden commits are queued,
+    /// and a few more for commits dated out of order.
+    pub fn range(&self, tip: Oid, hidden: Option<Oid>, limit: usize) -> Result<Range> {
+        let mut walk = RangeWalk::new(self)?;
+        walk.discover(tip, VISIBLE)?;
+        if let Some(hidden) = hidden {
+            walk.discover(hidden, HIDDEN)?;
         }
-        use rayon::prelude::*;
-        let shared = self.repo.clone().into_sync();
-        let parts: Vec<Result<Vec<CommitInfo>>> = walked
-            .par_chunks(CHUNK)
-            .map_init(
-                || shared.to_thread_local(),
-                |repo, chunk| read_commits(repo, chunk),
-            )
+        // What git calls SLOP: commits popped after only hidden ones are left.
+        const SLOP: u32 = 5;
+        let mut slop = SLOP;
+        let mut candidates = Vec::new();
+        while let Some((_, _, id)) = walk.queue.pop() {
+            let node = walk.nodes.get_mut(&id).expect("queued commits are known");
+            node.flags &= !QUEUED;
+            let flags = node.flags;
+            let parents = node.parents.clone();
+            if flags & HIDDEN == 0 {
+                walk.visible_queued -= 1;
+                candidates.push(id);
+                for parent in parents {
+                    walk.discover(parent, VISIBLE)?;
+                }
+                if hidden.is_none() && candidates.len() >= limit {
+                    break;
+                }
+            } else {
+                for parent in parents {
+                    walk.hide(parent)?;
+                }
+            }
+            if walk.visible_queued > 0 {
+                slop = SLOP;
+            } else if hidden.is_none() || {
+                slop -= 1;
+                slop == 0
+            } {
+                break;
+            }
+        }
+        let hidden_is_ancestor =
+            hidden.is_some_and(|h| walk.nodes.get(&h).is_some_and(|n| n.flags & VISIBLE != 0));
+        let shown: Vec<(Oid, Vec<Oid>, Option<CommitInfo>)> = candidates
+            .into_iter()
+            .filter_map(|id| {
+                let node = walk.nodes.remove(&id)?;
+                (node.flags & HIDDEN == 0).then_some((id, node.parents, node.info))
+            })
+            .take(limit)
             .collect();
-        let mut commits = Vec::with_capacity(walked.len());
-        for part in parts {
+        Ok(Range {
+            commits: self.messages(shown)?,
+            hidden_is_ancestor,
+        })
+    }
+
+    /// The commits of a walk with their messages: those the commit-graph stood in for are
+    /// read now, a long list on every core, each thread with its own handle.
+    fn messages(&self, shown: Vec<(Oid, Vec<Oid>, Option<CommitInfo>)>) -> Result<Vec<CommitInfo>> {
+        let read = |repo: &gix::Repository, part: Vec<(Oid, Vec<Oid>, Option<CommitInfo>)>| {
+            let mut buf = Vec::new();
+            part.into_iter()
+                .map(|(id, parents, info)| match info {
+                    Some(info) => Ok(CommitInfo { parents, ..info }),
+                    None => {
+                        use gix::objs::FindExt;
+                        let commit = repo
+                            .objects
+                            .find_commit(&id, &mut buf)
+                            .map_err(|e| anyhow!("reading commit {id}: {e}"))?;
+                        commit_info(id, parents, &commit)
+                    }
+                })
+                .collect::<Result<Vec<_>>>()
+        };
+        const CHUNK: usize = 2048;
+        let unread = shown.iter().filter(|(_, _, info)| info.is_none()).count();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if unread <= CHUNK || threads == 1 {
+            return read(&self.repo, shown);
+        }
+        let per_thread = shown.len().div_ceil(threads);
+        let mut parts = Vec::new();
+        let mut rest = shown;
+        while rest.len() > per_thread {
+            let tail = rest.split_off(per_thread);
+            parts.push(rest);
+            rest = tail;
+        }
+        parts.push(rest);
+        let shared = self.repo.clone().into_sync();
+        let read = &read;
+        let shared = &shared;
+        let done: Vec<Result<Vec<CommitInfo>>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = parts
+                .into_iter()
+                .map(|part| scope.spawn(move || read(&shared.to_thread_local(), part)))
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join()
+                        .unwrap_or_else(|_| Err(anyhow!("a reading thread panicked")))
+                })
+                .collect()
+        });
+        let mut commits = Vec::new();
+        for part in done {
             commits.extend(part?);
         }
         Ok(commits)
@@ -136,5 +214,145 @@ impl Repo {
             .merge_base_with_graph(ancestor, descendant, &mut graph)
             .map_err(|e| anyhow!("finding the merge base of {ancestor} and {descendant}: {e}"))?
             .is_some_and(|base| base.detach() == ancestor))
+    }
+}
+
+/// `git log hidden..tip`: the commits, and whether `hidden` is an ancestor of `tip`.
+pub struct Range {
+    pub commits: Vec<CommitInfo>,
+    pub hidden_is_ancestor: bool,
+}
+
+/// Reachable from the tip.
+const VISIBLE: u8 = 1;
+/// Reachable from the hidden commit.
+const HIDDEN: u8 = 2;
+/// Waiting in the queue.
+const QUEUED: u8 = 4;
+
+struct Node {
+    flags: u8,
+    parents: Vec<Oid>,
+    /// What the log shows, read when the commit was first reached from the tip.
+    info: Option<CommitInfo>,
+}
+
+/// The state of `Repo::range`.
+struct RangeWalk<'r> {
+    /// A handle of its own without an object cache: each commit is read once.
+    repo: gix::Repository,
+    /// Parents and dates without reading the commits, for those it holds.
+    graph: Option<&'r gix::commitgraph::Graph>,
+    shallow: Option<gix::shallow::Commits>,
+    buf: Vec<u8>,
+    nodes: super::OidMap<Node>,
+    /// Newest commit first; among equal dates, the first one reached.
+    queue: std::collections::BinaryHeap<(i64, std::cmp::Reverse<u64>, Oid)>,
+    reached: u64,
+    /// Queued commits not (yet) known to be hidden.
+    visible_queued: usize,
+}
+
+impl<'r> RangeWalk<'r> {
+    fn new(repo: &'r Repo) -> Result<Self> {
+        let mut uncached = repo.repo.clone();
+        uncached.object_cache_size(0);
+        Ok(RangeWalk {
+            repo: uncached,
+            graph: repo.commit_graph()?,
+            shallow: repo.repo.shallow_commits()?,
+            buf: Vec::new(),
+            nodes: Default::default(),
+            queue: Default::default(),
+            reached: 0,
+            visible_queued: 0,
+        })
+    }
+
+    /// Marks `id` as reached from the tip (`VISIBLE`) or from the hidden commit (`HIDDEN`),
+    /// reading and queueing it the first time.
+    fn discover(&mut self, id: Oid, flag: u8) -> Result<()> {
+        if let Some(node) = self.nodes.get_mut(&id) {
+            if node.flags & flag == 0 {
+                if flag == HIDDEN {
+                    return self.hide(id);
+                }
+                node.flags |= flag;
+            }
+            return Ok(());
+        }
+        let grafted = self
+            .shallow
+            .as_ref()
+            .is_some_and(|shallow| shallow.contains(&id));
+        let (time, parents, info) = match self.graph.and_then(|g| Some((g, g.commit_by_id(id)?))) {
+            Some((graph, commit)) => {
+                let parents = if grafted {
+                    Vec::new()
+                } else {
+                    commit
+                        .iter_parents()
+                        .map(|p| Ok(graph.commit_at(p?).id().to_owned()))
+                        .collect::<Result<Vec<Oid>>>()?
+                };
+                (commit.committer_timestamp() as i64, parents, None)
+            }
+            // Not in the commit-graph (or there is none): read once, the message with it.
+            None => {
+                use gix::objs::FindExt;
+                let commit = self
+                    .repo
+                    .objects
+                    .find_commit(&id, &mut self.buf)
+                    .map_err(|e| anyhow!("reading commit {id}: {e}"))?;
+                let parents: Vec<Oid> = if grafted {
+                    Vec::new()
+                } else {
+                    commit.parents().collect()
+                };
+                // Its parents are the node's, given to it when the walk is done.
+                let info = (flag == VISIBLE)
+                    .then(|| commit_info(id, Vec::new(), &commit))
+                    .transpose()?;
+                (commit.committer()?.seconds(), parents, info)
+            }
+        };
+        self.nodes.insert(
+            id,
+            Node {
+                flags: flag | QUEUED,
+                parents,
+                info,
+            },
+        );
+        self.reached += 1;
+        self.queue.push((time, std::cmp::Reverse(self.reached), id));
+        if flag == VISIBLE {
+            self.visible_queued += 1;
+        }
+        Ok(())
+    }
+
+    /// Marks `id` and everything below it already reached as hidden (git's
+    /// `mark_parents_uninteresting`): a commit reached from the tip first, through a date out
+    /// of order, may turn out to be reachable from the hidden commit too.
+    fn hide(&mut self, id: Oid) -> Result<()> {
+        let mut todo = vec![id];
+        while let Some(id) = todo.pop() {
+            let Some(node) = self.nodes.get_mut(&id) else {
+                self.discover(id, HIDDEN)?;
+                continue;
+            };
+            if node.flags & HIDDEN != 0 {
+                continue;
+            }
+            node.flags |= HIDDEN;
+            if node.flags & QUEUED != 0 {
+                self.visible_queued -= 1;
+            } else {
+                todo.extend(node.parents.iter().copied());
+            }
+        }
+        Ok(())
     }
 }
