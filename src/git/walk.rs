@@ -105,11 +105,13 @@ impl Repo {
         }
         let hidden_is_ancestor =
             hidden.is_some_and(|h| walk.nodes.get(&h).is_some_and(|n| n.flags & VISIBLE != 0));
+        let mut infos: Vec<Option<CommitInfo>> = walk.infos.into_iter().map(Some).collect();
         let shown: Vec<(Oid, Vec<Oid>, Option<CommitInfo>)> = candidates
             .into_iter()
             .filter_map(|id| {
                 let node = walk.nodes.remove(&id)?;
-                (node.flags & HIDDEN == 0).then_some((id, node.parents, node.info))
+                let info = infos.get_mut(node.info as usize).and_then(Option::take);
+                (node.flags & HIDDEN == 0).then_some((id, node.parents, info))
             })
             .take(limit)
             .collect();
@@ -233,9 +235,12 @@ const QUEUED: u8 = 4;
 struct Node {
     flags: u8,
     parents: Vec<Oid>,
-    /// What the log shows, read when the commit was first reached from the tip.
-    info: Option<CommitInfo>,
+    /// Where in `RangeWalk::infos` what the log shows is, when it was read with the commit
+    /// (reached from the tip, and not in the commit-graph); else `NO_INFO`.
+    info: u32,
 }
+
+const NO_INFO: u32 = u32::MAX;
 
 /// The state of `Repo::range`.
 struct RangeWalk<'r> {
@@ -246,6 +251,8 @@ struct RangeWalk<'r> {
     shallow: Option<gix::shallow::Commits>,
     buf: Vec<u8>,
     nodes: super::OidMap<Node>,
+    /// Kept apart from the small nodes, which the map moves as it grows.
+    infos: Vec<CommitInfo>,
     /// Newest commit first; among equal dates, the first one reached.
     queue: std::collections::BinaryHeap<(i64, std::cmp::Reverse<u64>, Oid)>,
     reached: u64,
@@ -263,6 +270,7 @@ impl<'r> RangeWalk<'r> {
             shallow: repo.repo.shallow_commits()?,
             buf: Vec::new(),
             nodes: Default::default(),
+            infos: Vec::new(),
             queue: Default::default(),
             reached: 0,
             visible_queued: 0,
@@ -316,6 +324,13 @@ impl<'r> RangeWalk<'r> {
                     .transpose()?;
                 (commit.committer()?.seconds(), parents, info)
             }
+        };
+        let info = match info {
+            Some(info) => {
+                self.infos.push(info);
+                u32::try_from(self.infos.len() - 1).unwrap_or(NO_INFO)
+            }
+            None => NO_INFO,
         };
         self.nodes.insert(
             id,
