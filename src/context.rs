@@ -115,17 +115,17 @@ fn done(what: &str, stamp: &Stamp) -> Done {
 }
 
 pub fn recorded_view(session: &Session, release: &Release) -> Result<ReleaseView> {
-    recorded_view_with(session, release, &session.checklist(release)?)
+    let subject = session.target_subject(release)?;
+    recorded_view_with(session, release, &session.checklist(release)?, subject)
 }
 
-/// `recorded_view` with the release's checklist already read.
+/// `recorded_view` with the release's checklist and its target's subject already read.
 pub fn recorded_view_with(
     session: &Session,
     release: &Release,
     checklist: &crate::release::checklist::Checklist,
+    subject: String,
 ) -> Result<ReleaseView> {
-    let target = release.target.parse()?;
-    let subject = session.subject(target)?;
     let open: Vec<String> = checklist
         .items
         .iter()

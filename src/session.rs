@@ -80,6 +80,21 @@ impl Session {
         Ok(self.git.commit_info(commit)?.subject)
     }
 
+    /// The subject of the commit `release` points at, remembered beside its fold: reading it
+    /// is the only thing `status` would otherwise need a pack (and its index) for.
+    pub fn target_subject(&self, release: &Release) -> Result<String> {
+        let target = release.target.parse()?;
+        let folds = self
+            .folds
+            .get_or_init(|| crate::store::Folds::open(&self.git));
+        if let Some(subject) = folds.get_subject(&release.name, target) {
+            return Ok(subject);
+        }
+        let subject = self.subject(target)?;
+        folds.put_subject(&self.git, &release.name, target, &subject);
+        Ok(subject)
+    }
+
     pub fn format(&self) -> &NameFormat {
         self.config.config.name_format()
     }

@@ -265,6 +265,44 @@ fn the_fold_is_remembered_for_its_commit_only_and_never_under_replace_refs() {
     env.fsck();
 }
 
+/// `status` reads no pack once it has run: the subject of the released commit is remembered
+/// beside the fold, for that commit id only, and never under `refs/replace/`.
+#[test]
+fn the_target_subject_is_remembered_for_its_commit_only() {
+    let env = TestEnv::new();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let target = env.git(&["rev-parse", "HEAD"]);
+    let subject = env.git(&["log", "-1", "--format=%s", "HEAD"]);
+    let shown = |env: &TestEnv| json(&env.ok(&["status", "--json"]))["target_subject"].clone();
+    assert_eq!(shown(&env), subject.as_str());
+    let cache = env.repo.join(".git/release-fold-cache/2026-11-20~subject");
+    let written = std::fs::read_to_string(&cache).unwrap();
+    assert!(
+        written.ends_with(&format!("\n{target}\n{subject}\n")),
+        "{written}"
+    );
+
+    // Believed for that commit (as the fold is)...
+    std::fs::write(&cache, written.replace(&subject, "remembered")).unwrap();
+    assert_eq!(shown(&env), "remembered");
+    // ...not for another one, nor while refs/replace/ could change what the id shows.
+    let other = "0".repeat(40);
+    std::fs::write(
+        &cache,
+        written.replace(&target, &other).replace(&subject, "stale"),
+    )
+    .unwrap();
+    assert_eq!(shown(&env), subject.as_str());
+    std::fs::write(&cache, written.replace(&subject, "remembered")).unwrap();
+    env.git(&["update-ref", &format!("refs/replace/{target}"), &target]);
+    assert_eq!(shown(&env), subject.as_str());
+    env.git(&["update-ref", "-d", &format!("refs/replace/{target}")]);
+    // A broken entry is made again.
+    std::fs::write(&cache, "not a cache").unwrap();
+    assert_eq!(shown(&env), subject.as_str());
+    assert_eq!(std::fs::read_to_string(&cache).unwrap(), written);
+}
+
 #[test]
 fn a_forged_release_toml_does_not_open_a_gate() {
     let env = TestEnv::new();

@@ -1,5 +1,7 @@
 //! The fold of a release's events, remembered between runs in `.git/release-fold-cache/`:
-//! one file per release, holding the release commit it was folded at and the state. Only what
+//! one file per release, holding the release commit it was folded at and the state, and two
+//! beside it: the commits that removed events, and the subject of the commit it points at
+//! (so that `status` reads no pack at all). Only what
 //! this tool computed is kept, never a copy of a file a remote wrote, and an entry is believed
 //! only for the very commit it names. Deleting the directory is always safe; a read-only
 //! repository works without it.
@@ -95,6 +97,32 @@ impl FoldCache {
         let _ = git.give_shared_mode(&path);
     }
 
+    /// The subject of `commit`, the commit release `name` points at, if remembered for that
+    /// very commit. A commit id names its message for good, so an entry is never stale.
+    pub fn get_subject(&self, name: &str, commit: Oid) -> Option<String> {
+        let text = std::fs::read_to_string(self.beside(name, "~subject")?).ok()?;
+        let rest = text.strip_prefix(HEADER)?.strip_prefix('\n')?;
+        let (id, subject) = rest.split_once('\n')?;
+        let subject = subject.strip_suffix('\n')?;
+        (id.parse::<Oid>().ok()? == commit && !subject.contains('\n')).then(|| subject.to_owned())
+    }
+
+    /// Remembers the subject of the commit release `name` points at; one of several lines
+    /// (which a subject is not) or of more than a few kilobytes is not kept.
+    pub fn put_subject(&self, git: &Repo, name: &str, commit: Oid, subject: &str) {
+        let Some(path) = self.beside(name, "~subject") else {
+            return;
+        };
+        if subject.contains(['\n', '\r']) || subject.len() > 4096 {
+            return;
+        }
+        if std::fs::create_dir_all(path.parent().expect("in the cache's directory")).is_err() {
+            return;
+        }
+        crate::files::write_cache(&path, &format!("{HEADER}\n{commit}\n{subject}\n"));
+        let _ = git.give_shared_mode(&path);
+    }
+
     /// A release's file: its name with `/` and `%` percent-encoded, so every name is one file.
     fn path(&self, name: &str) -> Option<PathBuf> {
         let file = name.replace('%', "%25").replace('/', "%2F");
@@ -103,8 +131,13 @@ impl FoldCache {
 
     /// Beside it, with `~`, which no release name has.
     fn removals_path(&self, name: &str) -> Option<PathBuf> {
+        self.beside(name, "~removals")
+    }
+
+    /// A file beside a release's, its name ending in `suffix` (which starts with `~`).
+    fn beside(&self, name: &str, suffix: &str) -> Option<PathBuf> {
         let mut path = self.path(name)?;
-        path.as_mut_os_string().push("~removals");
+        path.as_mut_os_string().push(suffix);
         Some(path)
     }
 }
