@@ -34,6 +34,46 @@ pub fn write_cache(path: &Path, text: &str) {
     let _ = write_aside(path, text, false);
 }
 
+/// Writes a local cache entry over the one already at `path`, in place: no new file, and no
+/// rename over the old one (which ext4 follows with a write of the new file's data, as for a
+/// replaced config file). A reader can see the write half done, or two writers' bytes mixed,
+/// so what is written must say whether it is whole (the fold cache carries its checksum).
+/// Without a regular file there yet (or with a link there), it is written aside as
+/// `write_cache` does.
+pub fn overwrite_cache(path: &Path, text: &str) {
+    if overwrite_in_place(path, text).is_none() {
+        write_cache(path, text);
+    }
+}
+
+fn overwrite_in_place(path: &Path, text: &str) -> Option<()> {
+    let seen = std::fs::symlink_metadata(path).ok()?;
+    if !seen.file_type().is_file() {
+        return None;
+    }
+    // Opened for writing without truncating it, then checked to be the file looked at: a link
+    // put there meanwhile is left alone, and its target unwritten.
+    let file = std::fs::OpenOptions::new().write(true).open(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let opened = file.metadata().ok()?;
+        if (opened.dev(), opened.ino()) != (seen.dev(), seen.ino()) {
+            return None;
+        }
+        use std::os::unix::fs::FileExt;
+        file.write_all_at(text.as_bytes(), 0).ok()?;
+    }
+    #[cfg(not(unix))]
+    {
+        use std::io::{Seek, SeekFrom};
+        let mut file = &file;
+        file.seek(SeekFrom::Start(0)).ok()?;
+        file.write_all(text.as_bytes()).ok()?;
+    }
+    file.set_len(text.len() as u64).ok()
+}
+
 fn write_aside(path: &Path, text: &str, durable: bool) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,

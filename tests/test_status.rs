@@ -1,3 +1,5 @@
+use std::os::unix::fs::MetadataExt;
+
 use crate::common::{TestEnv, json};
 
 #[test]
@@ -223,6 +225,42 @@ fn list_follows_new_events_through_its_cache() {
     );
 }
 
+/// A fold cache entry with its checksum line made for its (edited) state, as git-release
+/// writes it: std's `DefaultHasher` of the state, and its length.
+fn with_checksum(entry: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut lines: Vec<&str> = entry.splitn(4, '\n').collect();
+    let state = lines[3];
+    let mut hasher = std::hash::DefaultHasher::new();
+    state.hash(&mut hasher);
+    let sum = format!("{:016x} {}", hasher.finish(), state.len());
+    lines[2] = &sum;
+    lines.join("\n")
+}
+
+/// An entry is written over in place, so a link put where it was is not followed: the file
+/// it points to stays as it was, and the entry is written beside, as a file of its own.
+#[test]
+fn a_link_in_the_fold_cache_is_not_written_through() {
+    let env = TestEnv::new();
+    env.ok(&["start", "--date", "2026-11-20"]);
+    let cache = env.repo.join(".git/release-fold-cache/2026-11-20");
+    let outside = env.repo.join("outside.txt");
+    std::fs::write(&outside, "keep me\n").unwrap();
+    env.ok(&["status"]);
+    std::fs::remove_file(&cache).unwrap();
+    std::os::unix::fs::symlink(&outside, &cache).unwrap();
+    env.ok(&["comment", "one"]);
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep me\n");
+    assert!(
+        std::fs::symlink_metadata(&cache)
+            .unwrap()
+            .file_type()
+            .is_file()
+    );
+    assert_eq!(json(&env.ok(&["status", "--json"]))["events"], 2);
+}
+
 #[test]
 fn the_fold_is_remembered_for_its_commit_only_and_never_under_replace_refs() {
     let env = TestEnv::new();
@@ -235,11 +273,24 @@ fn the_fold_is_remembered_for_its_commit_only_and_never_under_replace_refs() {
     let cold = env.ok(&["status", "--json"]);
     assert_eq!(json(&cold)["events"], 2);
 
-    // What the cache says is what this tool folded at that commit: believed for it...
-    let lie = written.replace("events = 2", "events = 99");
+    // What the cache says is what this tool folded at that commit: believed for it, when
+    // whole (its checksum holds)...
+    let lie = with_checksum(&written.replace("events = 2", "events = 99"));
     assert_ne!(lie, written);
     std::fs::write(&cache, &lie).unwrap();
     assert_eq!(json(&env.ok(&["status", "--json"]))["events"], 99);
+    // ...and not when torn (entries are written over in place): made again, in place.
+    let torn = &lie[..lie.len() - 20];
+    std::fs::write(&cache, torn).unwrap();
+    let inode = std::fs::metadata(&cache).unwrap().ino();
+    assert_eq!(json(&env.ok(&["status", "--json"]))["events"], 2);
+    assert_eq!(std::fs::read_to_string(&cache).unwrap(), written);
+    assert_eq!(
+        std::fs::metadata(&cache).unwrap().ino(),
+        inode,
+        "written over in place"
+    );
+    std::fs::write(&cache, &lie).unwrap();
     // ...but not while refs/replace/ could make the same commit id mean other objects.
     let initial = env.git(&["rev-parse", "HEAD"]);
     env.git(&["update-ref", &format!("refs/replace/{initial}"), &initial]);

@@ -13,7 +13,17 @@ use crate::release::Release;
 
 const DIR: &str = "release-fold-cache";
 /// Names the version that wrote an entry: a newer build may fold the same events otherwise.
-const HEADER: &str = concat!("git-release fold cache 3, ", env!("CARGO_PKG_VERSION"));
+const HEADER: &str = concat!("git-release fold cache 4, ", env!("CARGO_PKG_VERSION"));
+
+/// A checksum of an entry's state, which it is written with: entries are overwritten in
+/// place, so one read while being written (or written by two at once) must not be believed.
+/// Not a defence against anyone: only this user writes here (see `open`).
+fn checksum(state: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    state.hash(&mut hasher);
+    format!("{:016x} {}", hasher.finish(), state.len())
+}
 
 #[derive(Clone)]
 pub struct FoldCache {
@@ -42,8 +52,12 @@ impl FoldCache {
     pub fn get(&self, name: &str, head: Oid) -> Option<Release> {
         let text = std::fs::read_to_string(self.path(name)?).ok()?;
         let rest = text.strip_prefix(HEADER)?.strip_prefix('\n')?;
-        let (commit, state) = rest.split_once('\n')?;
+        let (commit, rest) = rest.split_once('\n')?;
         if commit.parse::<Oid>().ok()? != head {
+            return None;
+        }
+        let (sum, state) = rest.split_once('\n')?;
+        if sum != checksum(state) {
             return None;
         }
         Release::from_toml(state).ok().filter(|r| r.name == name)
@@ -54,7 +68,8 @@ impl FoldCache {
         let Some(path) = self.path(name) else {
             return;
         };
-        let text = format!("{HEADER}\n{head}\n{}", release.to_toml());
+        let state = release.to_toml();
+        let text = format!("{HEADER}\n{head}\n{}\n{state}", checksum(&state));
         if let Some(dir) = path.parent()
             && !dir.exists()
         {
@@ -63,7 +78,7 @@ impl FoldCache {
             }
             let _ = git.give_shared_mode(dir);
         }
-        crate::files::write_cache(&path, &text);
+        crate::files::overwrite_cache(&path, &text);
         let _ = git.give_shared_mode(&path);
     }
 
