@@ -105,45 +105,43 @@ impl Repo {
         }
         let hidden_is_ancestor =
             hidden.is_some_and(|h| walk.nodes.get(&h).is_some_and(|n| n.flags & VISIBLE != 0));
-        let mut infos: Vec<Option<CommitInfo>> = walk.infos.into_iter().map(Some).collect();
-        let shown: Vec<(Oid, Vec<Oid>, Option<CommitInfo>)> = candidates
+        let shown: Vec<Shown> = candidates
             .into_iter()
             .filter_map(|id| {
                 let node = walk.nodes.remove(&id)?;
-                let info = infos.get_mut(node.info as usize).and_then(Option::take);
-                (node.flags & HIDDEN == 0).then_some((id, node.parents, info))
+                let raw = walk.raw_at.get(node.info as usize).cloned();
+                (node.flags & HIDDEN == 0).then_some((id, node.parents, raw))
             })
             .take(limit)
             .collect();
         Ok(Range {
-            commits: self.messages(shown)?,
+            commits: self.messages(shown, &walk.raw)?,
             hidden_is_ancestor,
         })
     }
 
-    /// The commits of a walk with their messages: those the commit-graph stood in for are
-    /// read now, a long list on every core, each thread with its own handle.
-    fn messages(&self, shown: Vec<(Oid, Vec<Oid>, Option<CommitInfo>)>) -> Result<Vec<CommitInfo>> {
-        let read = |repo: &gix::Repository, part: Vec<(Oid, Vec<Oid>, Option<CommitInfo>)>| {
+    /// The commits of a walk with what the log shows of them: read from the bytes the walk
+    /// kept, or (where the commit-graph stood in) from the repository now; a long list on
+    /// every core, each thread with its own handle.
+    fn messages(&self, shown: Vec<Shown>, raw: &[u8]) -> Result<Vec<CommitInfo>> {
+        let hash = self.repo.object_hash();
+        let read = |repo: &gix::Repository, part: Vec<Shown>| {
             let mut buf = Vec::new();
             part.into_iter()
-                .map(|(id, parents, info)| match info {
-                    Some(info) => Ok(CommitInfo { parents, ..info }),
-                    None => {
-                        use gix::objs::FindExt;
-                        let commit = repo
-                            .objects
-                            .find_commit(&id, &mut buf)
-                            .map_err(|e| anyhow!("reading commit {id}: {e}"))?;
-                        commit_info(id, parents, &commit)
+                .map(|(id, parents, at)| {
+                    use gix::objs::FindExt;
+                    let commit = match at {
+                        Some(at) => gix::objs::CommitRef::from_bytes(&raw[at], hash),
+                        None => repo.objects.find_commit(&id, &mut buf),
                     }
+                    .map_err(|e| anyhow!("reading commit {id}: {e}"))?;
+                    commit_info(id, parents, &commit)
                 })
                 .collect::<Result<Vec<_>>>()
         };
         const CHUNK: usize = 2048;
-        let unread = shown.iter().filter(|(_, _, info)| info.is_none()).count();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if unread <= CHUNK || threads == 1 {
+        if shown.len() <= CHUNK || threads == 1 {
             return read(&self.repo, shown);
         }
         let per_thread = shown.len().div_ceil(threads);
@@ -219,6 +217,9 @@ impl Repo {
     }
 }
 
+/// A commit the log shows: its id, parents, and where the walk kept its bytes, if it did.
+type Shown = (Oid, Vec<Oid>, Option<std::ops::Range<usize>>);
+
 /// `git log hidden..tip`: the commits, and whether `hidden` is an ancestor of `tip`.
 pub struct Range {
     pub commits: Vec<CommitInfo>,
@@ -235,8 +236,8 @@ const QUEUED: u8 = 4;
 struct Node {
     flags: u8,
     parents: Vec<Oid>,
-    /// Where in `RangeWalk::infos` what the log shows is, when it was read with the commit
-    /// (reached from the tip, and not in the commit-graph); else `NO_INFO`.
+    /// Where in `RangeWalk::raw` the commit is, when the walk read it (reached from the tip,
+    /// and not in the commit-graph); else `NO_INFO`.
     info: u32,
 }
 
@@ -251,8 +252,11 @@ struct RangeWalk<'r> {
     shallow: Option<gix::shallow::Commits>,
     buf: Vec<u8>,
     nodes: super::OidMap<Node>,
-    /// Kept apart from the small nodes, which the map moves as it grows.
-    infos: Vec<CommitInfo>,
+    /// The commits the walk read from the tip's side, as git stores them, one after the
+    /// other: what the log shows is read from them afterwards, on every core.
+    raw: Vec<u8>,
+    /// Where each one is in `raw`.
+    raw_at: Vec<std::ops::Range<usize>>,
     /// Newest commit first; among equal dates, the first one reached.
     queue: std::collections::BinaryHeap<(i64, std::cmp::Reverse<u64>, Oid)>,
     reached: u64,
@@ -270,7 +274,8 @@ impl<'r> RangeWalk<'r> {
             shallow: repo.repo.shallow_commits()?,
             buf: Vec::new(),
             nodes: Default::default(),
-            infos: Vec::new(),
+            raw: Vec::new(),
+            raw_at: Vec::new(),
             queue: Default::default(),
             reached: 0,
             visible_queued: 0,
@@ -305,33 +310,45 @@ impl<'r> RangeWalk<'r> {
                 };
                 (commit.committer_timestamp() as i64, parents, None)
             }
-            // Not in the commit-graph (or there is none): read once, the message with it.
+            // Not in the commit-graph (or there is none): read once, and only its parents and
+            // date looked at here; from the tip's side it is kept, for its message.
             None => {
                 use gix::objs::FindExt;
-                let commit = self
+                let data = self
                     .repo
                     .objects
-                    .find_commit(&id, &mut self.buf)
+                    .find(&id, &mut self.buf)
                     .map_err(|e| anyhow!("reading commit {id}: {e}"))?;
-                let parents: Vec<Oid> = if grafted {
-                    Vec::new()
-                } else {
-                    commit.parents().collect()
-                };
-                // Its parents are the node's, given to it when the walk is done.
-                let info = (flag == VISIBLE)
-                    .then(|| commit_info(id, Vec::new(), &commit))
-                    .transpose()?;
-                (commit.committer()?.seconds(), parents, info)
+                if data.kind != gix::object::Kind::Commit {
+                    return Err(anyhow!("{id} is a {}, not a commit", data.kind));
+                }
+                let bytes = data.data;
+                let mut parents = Vec::new();
+                let mut time = None;
+                for token in gix::objs::CommitRefIter::from_bytes(bytes, id.kind()) {
+                    match token.map_err(|e| anyhow!("reading commit {id}: {e}"))? {
+                        gix::objs::commit::ref_iter::Token::Parent { id } => parents.push(id),
+                        gix::objs::commit::ref_iter::Token::Committer { signature } => {
+                            time = Some(signature.seconds());
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                let time = time.ok_or_else(|| anyhow!("commit {id} has no committer"))?;
+                if grafted {
+                    parents.clear();
+                }
+                let info = (flag == VISIBLE).then(|| {
+                    let start = self.raw.len();
+                    self.raw.extend_from_slice(bytes);
+                    self.raw_at.push(start..self.raw.len());
+                    self.raw_at.len() - 1
+                });
+                (time, parents, info)
             }
         };
-        let info = match info {
-            Some(info) => {
-                self.infos.push(info);
-                u32::try_from(self.infos.len() - 1).unwrap_or(NO_INFO)
-            }
-            None => NO_INFO,
-        };
+        let info = info.map_or(NO_INFO, |i| u32::try_from(i).unwrap_or(NO_INFO));
         self.nodes.insert(
             id,
             Node {
