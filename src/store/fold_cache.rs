@@ -1,10 +1,10 @@
 //! The fold of a release's events, remembered between runs in `.git/release-fold-cache/`:
 //! one file per release, holding the release commit it was folded at and the state, and two
-//! beside it: the commits that removed events, and the subject of the commit it points at
-//! (so that `status` reads no pack at all). Only what
-//! this tool computed is kept, never a copy of a file a remote wrote, and an entry is believed
-//! only for the very commit it names. Deleting the directory is always safe; a read-only
-//! repository works without it.
+//! beside it: the commits that removed events, and the subject of the commit the release
+//! points at (so that `status` reads no pack at all). Only what this tool computed is kept,
+//! never a copy of a file a remote wrote (a subject is the commit's own, which its id names
+//! for good), and an entry is believed only for the very commit it names. Deleting the
+//! directory is always safe; a read-only repository works without it.
 
 use std::path::PathBuf;
 
