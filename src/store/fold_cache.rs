@@ -15,6 +15,22 @@ const DIR: &str = "release-fold-cache";
 /// Names the version that wrote an entry: a newer build may fold the same events otherwise.
 const HEADER: &str = concat!("git-release fold cache 4, ", env!("CARGO_PKG_VERSION"));
 
+/// Writes an entry with `how`, making the cache's directory first; a cache that cannot be
+/// written is skipped.
+fn write(git: &Repo, path: &std::path::Path, text: &str, how: fn(&std::path::Path, &str)) {
+    let Some(dir) = path.parent() else {
+        return;
+    };
+    if !dir.exists() {
+        if std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        let _ = git.give_shared_mode(dir);
+    }
+    how(path, text);
+    let _ = git.give_shared_mode(path);
+}
+
 /// A checksum of an entry's state, which it is written with: entries are overwritten in
 /// place, so one read while being written (or written by two at once) must not be believed.
 /// Not a defence against anyone: only this user writes here (see `open`).
@@ -70,16 +86,8 @@ impl FoldCache {
         };
         let state = release.to_toml();
         let text = format!("{HEADER}\n{head}\n{}\n{state}", checksum(&state));
-        if let Some(dir) = path.parent()
-            && !dir.exists()
-        {
-            if std::fs::create_dir_all(dir).is_err() {
-                return;
-            }
-            let _ = git.give_shared_mode(dir);
-        }
-        crate::files::overwrite_cache(&path, &text);
-        let _ = git.give_shared_mode(&path);
+        // Checksummed: written over in place, as every event rewrites it.
+        write(git, &path, &text, crate::files::overwrite_cache);
     }
 
     /// The commits of release `name` that removed or rewrote event files, as remembered at
@@ -105,11 +113,7 @@ impl FoldCache {
             text.push_str(line);
             text.push('\n');
         }
-        if std::fs::create_dir_all(path.parent().expect("in the cache's directory")).is_err() {
-            return;
-        }
-        crate::files::write_cache(&path, &text);
-        let _ = git.give_shared_mode(&path);
+        write(git, &path, &text, crate::files::write_cache);
     }
 
     /// The subject of `commit`, the commit release `name` points at, if remembered for that
@@ -131,11 +135,8 @@ impl FoldCache {
         if subject.contains(['\n', '\r']) || subject.len() > 4096 {
             return;
         }
-        if std::fs::create_dir_all(path.parent().expect("in the cache's directory")).is_err() {
-            return;
-        }
-        crate::files::write_cache(&path, &format!("{HEADER}\n{commit}\n{subject}\n"));
-        let _ = git.give_shared_mode(&path);
+        let text = format!("{HEADER}\n{commit}\n{subject}\n");
+        write(git, &path, &text, crate::files::write_cache);
     }
 
     /// A release's file: its name with `/` and `%` percent-encoded, so every name is one file.
