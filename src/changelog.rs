@@ -217,9 +217,13 @@ fn make_entry(c: CommitInfo, rules: &[LinkRule], children: Vec<Entry>) -> Entry 
         None => (c.subject, None, c.author),
     };
     let links = links(&subject, rules);
+    // Written straight into a buffer (long enough for SHA-256): formatting tens of thousands
+    // of ids through `Display` showed in the time of `notes` over a long range.
+    let mut hex = [0u8; 64];
+    let hex = &*id.hex_to_buf(&mut hex);
     Entry {
-        id: id.to_string(),
-        short: id.to_hex_with_len(7).to_string(),
+        id: hex.to_owned(),
+        short: hex[..7].to_owned(),
         subject_md: markdown_links(&subject, rules),
         subject,
         author,

@@ -303,26 +303,32 @@ fn long_ranges_list_exactly_what_git_log_lists() {
     env.git_stdin(&["fast-import", "--quiet"], &stream);
     env.git(&["tag", "2026-01-06", "main~5000"]);
     env.git(&["tag", "2026-06-02", "main"]);
-    let log = env.git(&["log", "--format=%H", "2026-01-06..2026-06-02"]);
+    let log = env.git(&["log", "--format=%H %s", "2026-01-06..2026-06-02"]);
     let git: Vec<&str> = log.lines().collect();
     for graph in [false, true] {
         if graph {
             env.git(&["commit-graph", "write", "--reachable"]);
         }
         let v = json(&env.ok(&["notes", "--format", "json", "-r", "2026-06-02"]));
-        let ours: Vec<&str> = v["entries"]
+        let ours: Vec<String> = v["entries"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|e| e["id"].as_str().unwrap())
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e["id"].as_str().unwrap(),
+                    e["subject"].as_str().unwrap()
+                )
+            })
             .collect();
         assert_eq!(ours.len(), 5000);
+        // Each commit with its own subject: the messages are decoded apart from the walk.
         assert_eq!(
             ours, git,
-            "same commits, same order as git log (graph: {graph})"
+            "same commits, same order, same subjects as git log (graph: {graph})"
         );
         assert_eq!(v["entries"][0]["subject"], "Change 5000");
-        assert_eq!(v["entries"][4999]["subject"], "Change 1");
     }
 }
 

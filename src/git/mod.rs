@@ -350,6 +350,11 @@ mod tests {
                 let range = repo.range(oid(tip), Some(oid(hidden)), usize::MAX).unwrap();
                 let ours: Vec<String> = range.commits.iter().map(|c| c.id.to_string()).collect();
                 assert_eq!(ours, rev_list(d, tip, Some(hidden), 0), "{hidden}..{tip}");
+                // Each with its own message, read by the walk or after it, in batches.
+                for c in &range.commits {
+                    let i = commits.iter().position(|h| oid(h) == c.id).unwrap();
+                    assert_eq!(c.subject, format!("c{i}"), "{hidden}..{tip}");
+                }
                 let ancestor = std::process::Command::new("git")
                     .args(["merge-base", "--is-ancestor", hidden, tip])
                     .current_dir(d)

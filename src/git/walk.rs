@@ -105,48 +105,72 @@ impl Repo {
         }
         let hidden_is_ancestor =
             hidden.is_some_and(|h| walk.nodes.get(&h).is_some_and(|n| n.flags & VISIBLE != 0));
+        let mut decoded = walk.decoded()?;
         let shown: Vec<Shown> = candidates
             .into_iter()
             .filter_map(|id| {
                 let node = walk.nodes.remove(&id)?;
-                let raw = walk.raw_at.get(node.info as usize).cloned();
-                (node.flags & HIDDEN == 0).then_some((id, node.parents, raw))
+                let info = decoded.get_mut(node.info as usize).and_then(Option::take);
+                (node.flags & HIDDEN == 0).then_some((id, node.parents, info))
             })
             .take(limit)
             .collect();
         Ok(Range {
-            commits: self.messages(shown, &walk.raw)?,
+            commits: self.messages(shown)?,
             hidden_is_ancestor,
         })
     }
 
-    /// The commits of a walk with what the log shows of them: read from the bytes the walk
-    /// kept, or (where the commit-graph stood in) from the repository now; a long list on
-    /// every core, each thread with its own handle.
-    fn messages(&self, shown: Vec<Shown>, raw: &[u8]) -> Result<Vec<CommitInfo>> {
-        let hash = self.repo.object_hash();
-        let read = |repo: &gix::Repository, part: Vec<Shown>| {
+    /// The commits of a walk with what the log shows of them: decoded already, or (where the
+    /// commit-graph stood in for reading them) read from the repository now, a long list on
+    /// every core, each thread with its own handle. The parents are the walk's (a shallow
+    /// clone's graft has none).
+    fn messages(&self, shown: Vec<Shown>) -> Result<Vec<CommitInfo>> {
+        let unread: Vec<Oid> = shown
+            .iter()
+            .filter(|(_, _, info)| info.is_none())
+            .map(|(id, _, _)| *id)
+            .collect();
+        let mut read = self.read_commits(unread)?.into_iter();
+        shown
+            .into_iter()
+            .map(|(id, parents, info)| {
+                let mut info = match info {
+                    Some(info) => info,
+                    None => read
+                        .next()
+                        .ok_or_else(|| anyhow!("commit {id} was not read"))?,
+                };
+                info.parents = parents;
+                Ok(info)
+            })
+            .collect()
+    }
+
+    /// What the log shows of each of `ids`, in their order, read on every core when there are
+    /// many; the parents are left empty for the caller.
+    fn read_commits(&self, ids: Vec<Oid>) -> Result<Vec<CommitInfo>> {
+        let read = |repo: &gix::Repository, part: Vec<Oid>| {
             let mut buf = Vec::new();
             part.into_iter()
-                .map(|(id, parents, at)| {
+                .map(|id| {
                     use gix::objs::FindExt;
-                    let commit = match at {
-                        Some(at) => gix::objs::CommitRef::from_bytes(&raw[at], hash),
-                        None => repo.objects.find_commit(&id, &mut buf),
-                    }
-                    .map_err(|e| anyhow!("reading commit {id}: {e}"))?;
-                    commit_info(id, parents, &commit)
+                    let commit = repo
+                        .objects
+                        .find_commit(&id, &mut buf)
+                        .map_err(|e| anyhow!("reading commit {id}: {e}"))?;
+                    commit_info(id, Vec::new(), &commit)
                 })
                 .collect::<Result<Vec<_>>>()
         };
         const CHUNK: usize = 2048;
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if shown.len() <= CHUNK || threads == 1 {
-            return read(&self.repo, shown);
+        if ids.len() <= CHUNK || threads == 1 {
+            return read(&self.repo, ids);
         }
-        let per_thread = shown.len().div_ceil(threads);
+        let per_thread = ids.len().div_ceil(threads);
         let mut parts = Vec::new();
-        let mut rest = shown;
+        let mut rest = ids;
         while rest.len() > per_thread {
             let tail = rest.split_off(per_thread);
             parts.push(rest);
@@ -217,8 +241,8 @@ impl Repo {
     }
 }
 
-/// A commit the log shows: its id, parents, and where the walk kept its bytes, if it did.
-type Shown = (Oid, Vec<Oid>, Option<std::ops::Range<usize>>);
+/// A commit the log shows: its id, parents, and what it says, if the walk read it.
+type Shown = (Oid, Vec<Oid>, Option<CommitInfo>);
 
 /// `git log hidden..tip`: the commits, and whether `hidden` is an ancestor of `tip`.
 pub struct Range {
@@ -236,12 +260,63 @@ const QUEUED: u8 = 4;
 struct Node {
     flags: u8,
     parents: Vec<Oid>,
-    /// Where in `RangeWalk::raw` the commit is, when the walk read it (reached from the tip,
-    /// and not in the commit-graph); else `NO_INFO`.
+    /// Its place, from 0, among the commits the walk read from the tip's side (those the
+    /// commit-graph did not hold); else `NO_INFO`.
     info: u32,
 }
 
 const NO_INFO: u32 = u32::MAX;
+
+/// How many commits read from the tip's side go to the decoding thread at a time; a walk that
+/// reads fewer decodes them itself at the end. The unit tests' small histories cross several.
+#[cfg(not(test))]
+const BATCH: usize = 1024;
+#[cfg(test)]
+const BATCH: usize = 3;
+
+/// Commits the walk read from the tip's side, as git stores them, one after the other.
+#[derive(Default)]
+struct Batch {
+    ids: Vec<Oid>,
+    raw: Vec<u8>,
+    at: Vec<std::ops::Range<usize>>,
+}
+
+impl Batch {
+    /// What the log shows of each commit, in order; the parents are left to the walk.
+    fn decode(self, hash: gix::hash::Kind) -> Result<Vec<CommitInfo>> {
+        self.ids
+            .into_iter()
+            .zip(self.at)
+            .map(|(id, at)| {
+                let commit = gix::objs::CommitRef::from_bytes(&self.raw[at], hash)
+                    .map_err(|e| anyhow!("reading commit {id}: {e}"))?;
+                commit_info(id, Vec::new(), &commit)
+            })
+            .collect()
+    }
+}
+
+/// A thread decoding the walk's batches while the walk goes on: on two cores, reading the
+/// messages then costs no time of the walk's.
+struct Decoder {
+    batches: std::sync::mpsc::Sender<Batch>,
+    done: std::thread::JoinHandle<Result<Vec<CommitInfo>>>,
+}
+
+impl Decoder {
+    fn start(hash: gix::hash::Kind) -> Self {
+        let (batches, receive) = std::sync::mpsc::channel::<Batch>();
+        let done = std::thread::spawn(move || {
+            let mut decoded = Vec::new();
+            for batch in receive {
+                decoded.extend(batch.decode(hash)?);
+            }
+            Ok(decoded)
+        });
+        Decoder { batches, done }
+    }
+}
 
 /// The state of `Repo::range`.
 struct RangeWalk<'r> {
@@ -252,11 +327,13 @@ struct RangeWalk<'r> {
     shallow: Option<gix::shallow::Commits>,
     buf: Vec<u8>,
     nodes: super::OidMap<Node>,
-    /// The commits the walk read from the tip's side, as git stores them, one after the
-    /// other: what the log shows is read from them afterwards, on every core.
-    raw: Vec<u8>,
-    /// Where each one is in `raw`.
-    raw_at: Vec<std::ops::Range<usize>>,
+    /// Commits read from the tip's side not yet handed to the decoder.
+    batch: Batch,
+    /// How many commits the walk read from the tip's side.
+    read: u32,
+    /// Started once a whole batch is read, where there is more than one core.
+    decoder: Option<Decoder>,
+    one_core: bool,
     /// Newest commit first; among equal dates, the first one reached.
     queue: std::collections::BinaryHeap<(i64, std::cmp::Reverse<u64>, Oid)>,
     reached: u64,
@@ -274,8 +351,10 @@ impl<'r> RangeWalk<'r> {
             shallow: repo.repo.shallow_commits()?,
             buf: Vec::new(),
             nodes: Default::default(),
-            raw: Vec::new(),
-            raw_at: Vec::new(),
+            batch: Batch::default(),
+            read: 0,
+            decoder: None,
+            one_core: std::thread::available_parallelism().map_or(true, |n| n.get() == 1),
             queue: Default::default(),
             reached: 0,
             visible_queued: 0,
@@ -340,15 +419,20 @@ impl<'r> RangeWalk<'r> {
                     parents.clear();
                 }
                 let info = (flag == VISIBLE).then(|| {
-                    let start = self.raw.len();
-                    self.raw.extend_from_slice(bytes);
-                    self.raw_at.push(start..self.raw.len());
-                    self.raw_at.len() - 1
+                    let start = self.batch.raw.len();
+                    self.batch.raw.extend_from_slice(bytes);
+                    self.batch.at.push(start..self.batch.raw.len());
+                    self.batch.ids.push(id);
+                    self.read += 1;
+                    self.read - 1
                 });
+                if self.batch.ids.len() >= BATCH {
+                    self.hand_over();
+                }
                 (time, parents, info)
             }
         };
-        let info = info.map_or(NO_INFO, |i| u32::try_from(i).unwrap_or(NO_INFO));
+        let info = info.unwrap_or(NO_INFO);
         self.nodes.insert(
             id,
             Node {
@@ -363,6 +447,34 @@ impl<'r> RangeWalk<'r> {
             self.visible_queued += 1;
         }
         Ok(())
+    }
+
+    /// Gives the batch read so far to the decoding thread, starting it the first time; with
+    /// one core the batch grows instead, to be decoded at the end.
+    fn hand_over(&mut self) {
+        if self.one_core {
+            return;
+        }
+        let hash = self.repo.object_hash();
+        let decoder = self.decoder.get_or_insert_with(|| Decoder::start(hash));
+        // A decoder that stopped at a commit it could not read says so when joined.
+        let _ = decoder.batches.send(std::mem::take(&mut self.batch));
+    }
+
+    /// What the log shows of every commit read from the tip's side, indexed by `Node::info`:
+    /// the last batch decoded here while the decoder finishes.
+    fn decoded(&mut self) -> Result<Vec<Option<CommitInfo>>> {
+        let last = std::mem::take(&mut self.batch).decode(self.repo.object_hash())?;
+        let mut decoded = match self.decoder.take() {
+            Some(Decoder { batches, done }) => {
+                drop(batches);
+                done.join()
+                    .unwrap_or_else(|_| Err(anyhow!("the thread reading commits panicked")))?
+            }
+            None => Vec::new(),
+        };
+        decoded.extend(last);
+        Ok(decoded.into_iter().map(Some).collect())
     }
 
     /// Marks `id` and everything below it already reached as hidden (git's
