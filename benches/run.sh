@@ -43,6 +43,19 @@ sync
 [ -n "${EPOCHREALTIME:-}" ] || { echo "benches/run.sh needs bash 5 or later (\$EPOCHREALTIME)" >&2; exit 1; }
 setup=true
 
+# What one file creation costs in the repository's object directory (bash's own redirection,
+# no process): the `comment` rows create files on both sides. On ext4 it is some 15 µs, but
+# hundreds where many files were deleted in the last minutes (ext4 walks past their inodes),
+# as after a test suite or an earlier run: then those rows measure the disk.
+# The files are moved out afterwards, not deleted, so as not to add to what is walked past.
+mkdir "$work/probe"
+start=$EPOCHREALTIME
+for i in $(seq 20); do : > "$repo/.git/objects/.bench-probe-$i"; done
+end=$EPOCHREALTIME
+create_us=$(( (10#${end/[.,]/} - 10#${start/[.,]/}) / 20 ))
+mv "$repo"/.git/objects/.bench-probe-* "$work/probe/"
+echo "one file creation in the repository: $create_us µs" >&2
+
 # One run of "$@" after $setup (untimed); its wall time in microseconds goes to $elapsed.
 run_once() {
   eval "$setup"
@@ -176,7 +189,7 @@ setup=true
   echo "# Benchmark results"
   echo
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr); $(git --version); $("$bin" --version)."
-  echo "Repository: $commits commits, $tags date tags, $releases releases (+ ${#event_counts[@]} with many events, $diverged diverged), made by \`benches/generate.py\`, on $(df --output=fstype "$work" | tail -1) (\$TMPDIR chooses where)."
+  echo "Repository: $commits commits, $tags date tags, $releases releases (+ ${#event_counts[@]} with many events, $diverged diverged), made by \`benches/generate.py\`, on $(df --output=fstype "$work" | tail -1) (\$TMPDIR chooses where), where creating a file took $create_us µs."
   echo "Median of $runs runs each ($heavy_runs for \`notes\` and \`sync\`), the two sides taking turns; whole processes timed with bash's \$EPOCHREALTIME; $profile build. Made by \`benches/run.sh${1:+ $1}\`."
   echo
   echo "| what | git-release | git | ratio | target |"
