@@ -281,6 +281,16 @@ fn an_unsigned_commit_that_deletes_a_signed_revoke_does_not_bring_the_signoff_ba
         "{err}"
     );
     assert!(err.contains("the signed ones still count"), "{err}");
+    // A script reading --json sees it too, not only a person reading stderr.
+    let v = json(&env.ok(&["status", "--json"]));
+    let removed = v["removed_events"].as_array().unwrap();
+    assert_eq!(removed.len(), 1, "{v}");
+    let line = removed[0].as_str().unwrap();
+    assert!(
+        line.starts_with(&format!("commit {short} removes the event file ")),
+        "{line}"
+    );
+    assert!(line.ends_with(&revoke), "{line}");
     let (code, out, _) = env.run(&["fsck"]);
     assert_ne!(code, 0, "{out}");
     assert!(

@@ -27,6 +27,11 @@ fn status_shows_the_newest_release() {
     assert_eq!(v["previous"], "2026-11-13");
     assert_eq!(v["events"], 1);
     assert_eq!(v["recorded"], true);
+    assert_eq!(
+        v["removed_events"],
+        serde_json::json!([]),
+        "an intact history"
+    );
 
     let v = json(&env.ok(&["status", "--json", "-r", "2026-11-06"]));
     assert_eq!(v["name"], "2026-11-06");

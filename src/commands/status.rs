@@ -25,17 +25,30 @@ pub struct StatusArgs {
 
 pub fn cmd_status(args: &StatusArgs, out: &mut dyn Write) -> Result<()> {
     let session = Session::open()?;
-    let view = match tag_only_view(&session, args.release.as_deref())? {
-        Some(view) => view,
+    let (view, removed) = match tag_only_view(&session, args.release.as_deref())? {
+        Some(view) => (view, Vec::new()),
         None => {
             let name = session.select(args.release.as_deref())?;
             let release = super::load(&session, &name)?;
-            warn_of_removals(&session, &name)?;
-            recorded_view(&session, &release)?
+            let removed = session.event_removals(&name)?;
+            warn_of_removals(&session, &name, &removed);
+            (recorded_view(&session, &release)?, removed)
         }
     };
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &view)?;
+        /// The view, and what a script must not miss that text output says on stderr.
+        #[derive(serde::Serialize)]
+        struct Json<'a> {
+            #[serde(flatten)]
+            view: &'a ReleaseView,
+            /// A line for each commit that took an event out of the release's history.
+            removed_events: &'a [String],
+        }
+        let json = Json {
+            view: &view,
+            removed_events: &removed,
+        };
+        serde_json::to_writer_pretty(&mut *out, &json)?;
         writeln!(out)?;
     } else {
         print_human(&view, out)?;
@@ -44,10 +57,9 @@ pub fn cmd_status(args: &StatusArgs, out: &mut dyn Write) -> Result<()> {
 }
 
 /// Says, on one line, that the history of release `name` dropped or changed event files.
-fn warn_of_removals(session: &Session, name: &str) -> Result<()> {
-    let removals = session.event_removals(name)?;
+fn warn_of_removals(session: &Session, name: &str, removals: &[String]) {
     let Some(first) = removals.first() else {
-        return Ok(());
+        return;
     };
     let more = match removals.len() {
         1 => String::new(),
@@ -61,7 +73,6 @@ fn warn_of_removals(session: &Session, name: &str) -> Result<()> {
     crate::warn!(
         "warning: release {name} has events taken out of its history ({first}{more}); events are append-only{signed} (see `git release fsck`)"
     );
-    Ok(())
 }
 
 /// A time with how long ago it was, for the lines where that matters.
