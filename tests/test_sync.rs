@@ -778,6 +778,12 @@ fn a_release_tag_missing_on_the_remote_is_pushed_again() {
     // Deleted on the remote by someone cleaning up tags.
     a.git(&["push", "-q", "origin", ":refs/tags/2026-11-20"]);
     assert!(!remote_tags().contains("refs/tags/2026-11-20"));
+    // A dry run says so, and pushes nothing.
+    assert_eq!(
+        a.ok(&["sync", "--dry-run"]),
+        "2026-11-20: would push its tag to origin\n"
+    );
+    assert!(!remote_tags().contains("refs/tags/2026-11-20"));
     let out = a.ok(&["sync"]);
     assert!(out.contains("2026-11-20: tag pushed to origin"), "{out}");
     assert!(remote_tags().contains("refs/tags/2026-11-20"));

@@ -285,6 +285,18 @@ fn dry_run(session: &Session, remote: &str, applied: &Applied, out: &mut dyn Wri
             format!("would fetch its tag from {remote}"),
         );
     }
+    // The tags sync would push again (the remote lacks them) besides those of the releases it
+    // pushes, which go with them.
+    let restored = missing_tags(
+        session,
+        remote,
+        &tags_here(session)?,
+        &applied.to_push,
+        &applied.left_out,
+    );
+    for name in &restored {
+        note(&mut report, name, format!("would push its tag to {remote}"));
+    }
     if report.is_empty() && applied.left_out.is_empty() {
         same(out, remote, tags.is_some())?;
     }
