@@ -106,15 +106,24 @@ impl Repo {
         let hidden_is_ancestor =
             hidden.is_some_and(|h| walk.nodes.get(&h).is_some_and(|n| n.flags & VISIBLE != 0));
         let mut decoded = walk.decoded()?;
-        let shown: Vec<Shown> = candidates
-            .into_iter()
-            .filter_map(|id| {
-                let node = walk.nodes.remove(&id)?;
-                let info = decoded.get_mut(node.info as usize).and_then(Option::take);
-                (node.flags & HIDDEN == 0).then_some((id, node.parents, info))
-            })
-            .take(limit)
-            .collect();
+        let mut shown: Vec<Shown> = Vec::new();
+        for id in candidates {
+            if shown.len() == limit {
+                break;
+            }
+            let Some(node) = walk.nodes.remove(&id) else {
+                continue;
+            };
+            if node.flags & HIDDEN != 0 {
+                continue;
+            }
+            // A commit that could not be decoded fails the log only if the log shows it.
+            let info = decoded
+                .get_mut(node.info as usize)
+                .and_then(Option::take)
+                .transpose()?;
+            shown.push((id, node.parents, info));
+        }
         Ok(Range {
             commits: self.messages(shown)?,
             hidden_is_ancestor,
@@ -283,8 +292,10 @@ struct Batch {
 }
 
 impl Batch {
-    /// What the log shows of each commit, in order; the parents are left to the walk.
-    fn decode(self, hash: gix::hash::Kind) -> Result<Vec<CommitInfo>> {
+    /// What the log shows of each commit, in order; the parents are left to the walk. A
+    /// commit that cannot be decoded is an error only if the log shows it (it may turn out
+    /// to be hidden).
+    fn decode(self, hash: gix::hash::Kind) -> Vec<Result<CommitInfo>> {
         self.ids
             .into_iter()
             .zip(self.at)
@@ -298,10 +309,11 @@ impl Batch {
 }
 
 /// A thread decoding the walk's batches while the walk goes on: on two cores, reading the
-/// messages then costs no time of the walk's.
+/// messages then costs no time of the walk's. Dropped, it is told there is no more and
+/// waited for, so a walk that fails leaves no thread behind.
 struct Decoder {
-    batches: std::sync::mpsc::Sender<Batch>,
-    done: std::thread::JoinHandle<Result<Vec<CommitInfo>>>,
+    batches: Option<std::sync::mpsc::Sender<Batch>>,
+    done: Option<std::thread::JoinHandle<Vec<Result<CommitInfo>>>>,
 }
 
 impl Decoder {
@@ -310,11 +322,38 @@ impl Decoder {
         let done = std::thread::spawn(move || {
             let mut decoded = Vec::new();
             for batch in receive {
-                decoded.extend(batch.decode(hash)?);
+                decoded.extend(batch.decode(hash));
             }
-            Ok(decoded)
+            decoded
         });
-        Decoder { batches, done }
+        Decoder {
+            batches: Some(batches),
+            done: Some(done),
+        }
+    }
+
+    fn send(&self, batch: Batch) {
+        if let Some(batches) = &self.batches {
+            // The thread only stops early by panicking, which `finish` reports.
+            let _ = batches.send(batch);
+        }
+    }
+
+    /// Everything decoded, in the order the batches were sent.
+    fn finish(mut self) -> Result<Vec<Result<CommitInfo>>> {
+        self.batches = None;
+        let done = self.done.take().expect("joined once");
+        done.join()
+            .map_err(|_| anyhow!("the thread reading commits panicked"))
+    }
+}
+
+impl Drop for Decoder {
+    fn drop(&mut self) {
+        self.batches = None;
+        if let Some(done) = self.done.take() {
+            let _ = done.join();
+        }
     }
 }
 
@@ -457,23 +496,17 @@ impl<'r> RangeWalk<'r> {
         }
         let hash = self.repo.object_hash();
         let decoder = self.decoder.get_or_insert_with(|| Decoder::start(hash));
-        // A decoder that stopped at a commit it could not read says so when joined.
-        let _ = decoder.batches.send(std::mem::take(&mut self.batch));
+        decoder.send(std::mem::take(&mut self.batch));
     }
 
     /// What the log shows of every commit read from the tip's side, indexed by `Node::info`:
-    /// the last batch decoded here while the decoder finishes.
-    fn decoded(&mut self) -> Result<Vec<Option<CommitInfo>>> {
-        let last = std::mem::take(&mut self.batch).decode(self.repo.object_hash())?;
+    /// the last batch decoded here, after what the decoder has.
+    fn decoded(&mut self) -> Result<Vec<Option<Result<CommitInfo>>>> {
         let mut decoded = match self.decoder.take() {
-            Some(Decoder { batches, done }) => {
-                drop(batches);
-                done.join()
-                    .unwrap_or_else(|_| Err(anyhow!("the thread reading commits panicked")))?
-            }
+            Some(decoder) => decoder.finish()?,
             None => Vec::new(),
         };
-        decoded.extend(last);
+        decoded.extend(std::mem::take(&mut self.batch).decode(self.repo.object_hash()));
         Ok(decoded.into_iter().map(Some).collect())
     }
 
