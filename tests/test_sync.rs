@@ -797,4 +797,28 @@ fn a_release_tag_missing_on_the_remote_is_pushed_again() {
     // Nothing missing: nothing said.
     let out = a.ok(&["sync"]);
     assert!(!out.contains("tag pushed"), "{out}");
+    // A clone that has the tag but not yet the release: sync takes the release and pushes
+    // the tag the remote lost, and a dry run says both first.
+    let b = &clones[1];
+    a.ok(&["start", "--date", "2026-12-04"]);
+    a.ok(&["sync"]);
+    b.git(&[
+        "fetch",
+        "-q",
+        "origin",
+        "refs/tags/2026-12-04:refs/tags/2026-12-04",
+    ]);
+    a.git(&["push", "-q", "origin", ":refs/tags/2026-12-04"]);
+    let out = b.ok(&["sync", "--dry-run"]);
+    assert!(
+        out.contains("2026-12-04: would take origin's history, would push its tag to origin\n"),
+        "{out}"
+    );
+    assert!(!remote_tags().contains("refs/tags/2026-12-04"));
+    let out = b.ok(&["sync"]);
+    assert!(
+        out.contains("2026-12-04: +1 event(s) from origin, tag pushed to origin\n"),
+        "{out}"
+    );
+    assert!(remote_tags().contains("refs/tags/2026-12-04"));
 }

@@ -41,7 +41,7 @@ pub fn cmd_status(args: &StatusArgs, out: &mut dyn Write) -> Result<()> {
         struct Json<'a> {
             #[serde(flatten)]
             view: &'a ReleaseView,
-            /// A line for each commit that took an event out of the release's history.
+            /// A line for each event file a commit of the release removed, rewrote or moved.
             removed_events: &'a [String],
         }
         let json = Json {

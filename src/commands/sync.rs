@@ -125,7 +125,7 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
         pushes.extend(tag_pushes(&here, &to_push));
         // So do the tags of the other releases that the remote lacks: deleted there, or made
         // here by hand after their release was pushed.
-        let restored = missing_tags(&session, &remote, &here, &to_push, &skipped);
+        let restored = missing_tags(&session, &remote, &here, &[], &to_push, &skipped);
         pushes.extend(tag_pushes(&here, &restored));
         if git.ref_target(NOTES_REF)?.is_some() {
             pushes.push(Push {
@@ -287,10 +287,12 @@ fn dry_run(session: &Session, remote: &str, applied: &Applied, out: &mut dyn Wri
     }
     // The tags sync would push again (the remote lacks them) besides those of the releases it
     // pushes, which go with them.
+    let taken: Vec<String> = applied.moved.keys().cloned().collect();
     let restored = missing_tags(
         session,
         remote,
         &tags_here(session)?,
+        &taken,
         &applied.to_push,
         &applied.left_out,
     );
@@ -402,17 +404,20 @@ fn tags_here(session: &Session) -> Result<BTreeSet<String>> {
 }
 
 /// The releases, other than those pushed or left out, whose tag this clone has and the remote
-/// lacks. A remote that cannot be asked is no reason to stop: their tags wait for a later sync.
+/// lacks; `taken` names releases a dry run would take, which are not here yet. A remote that
+/// cannot be asked is no reason to stop: their tags wait for a later sync.
 fn missing_tags(
     session: &Session,
     remote: &str,
     here: &BTreeSet<String>,
+    taken: &[String],
     pushed: &[String],
     skipped: &[String],
 ) -> Vec<String> {
     let Ok(names) = session.store().names() else {
         return Vec::new();
     };
+    let names: BTreeSet<String> = names.into_iter().chain(taken.iter().cloned()).collect();
     let tagged: Vec<String> = names
         .into_iter()
         .filter(|n| here.contains(n) && !pushed.contains(n) && !skipped.contains(n))
