@@ -193,20 +193,22 @@ pub fn fold(commits: Vec<CommitInfo>, tip: Oid, rules: &[LinkRule]) -> Changes {
     }
 }
 
-/// How a count of commits reads: `54 commit(s) (29 without merges; 28 pull request(s))`.
+/// How a count of commits reads: `54 commits (29 without merges; 28 pull requests)`.
 /// `git rev-list --count` counts merges too, so the first number is git's.
 pub fn count_label(count: usize, merges: usize, pull_requests: usize) -> String {
-    let mut label = format!("{count} commit(s)");
+    let mut label = plural(count, "commit", "commits");
+    let prs = plural(pull_requests, "pull request", "pull requests");
     match (merges, pull_requests) {
         (0, 0) => {}
-        (0, prs) => label.push_str(&format!(" ({prs} pull request(s))")),
+        (0, _) => label.push_str(&format!(" ({prs})")),
         (m, 0) => label.push_str(&format!(" ({} without merges)", count - m)),
-        (m, prs) => label.push_str(&format!(
-            " ({} without merges; {prs} pull request(s))",
-            count - m
-        )),
+        (m, _) => label.push_str(&format!(" ({} without merges; {prs})", count - m)),
     }
     label
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    crate::output::count(n as u64, one, many)
 }
 
 fn make_entry(c: CommitInfo, rules: &[LinkRule], children: Vec<Entry>) -> Entry {
@@ -588,12 +590,12 @@ mod tests {
 
     #[test]
     fn counts_say_what_they_count() {
-        assert_eq!(count_label(3, 0, 0), "3 commit(s)");
+        assert_eq!(count_label(3, 0, 0), "3 commits");
         assert_eq!(
             count_label(54, 25, 28),
-            "54 commit(s) (29 without merges; 28 pull request(s))"
+            "54 commits (29 without merges; 28 pull requests)"
         );
-        assert_eq!(count_label(4, 1, 0), "4 commit(s) (3 without merges)");
+        assert_eq!(count_label(4, 1, 0), "4 commits (3 without merges)");
     }
 
     #[test]

@@ -353,7 +353,7 @@ pub struct NotesView {
     /// Merge commits among them, and pull (merge) requests.
     pub merges: usize,
     pub pull_requests: usize,
-    /// `count` in words: `54 commit(s) (29 without merges; 28 pull request(s))`.
+    /// `count` in words: `54 commits (29 without merges; 28 pull requests)`.
     pub count_label: String,
     pub authors: Vec<Actor>,
     /// A first release shows only the newest commits.
@@ -361,7 +361,7 @@ pub struct NotesView {
 }
 
 impl NotesView {
-    /// The changes in a line: `12 commit(s), 2 re-picked, 1 dropped; 60 localization updates`.
+    /// The changes in a line: `12 commits, 2 re-picked, 1 dropped; 60 localization updates`.
     pub fn summary(&self) -> String {
         let mut line = self.count_label.clone();
         if !self.repicked.is_empty() {
@@ -521,7 +521,7 @@ pub struct PadView {
     pub previous: Option<String>,
     pub compare_url: Option<String>,
     /// What the push brings, in a line: counts, re-picks, drops and each group
-    /// (`12 commit(s), 2 re-picked; 60 localization updates (Pontoon)`); none before it is cut.
+    /// (`12 commits, 2 re-picked; 60 localization updates (Pontoon)`); none before it is cut.
     pub summary: Option<String>,
     pub blockers: Vec<BlockerView>,
     pub picks: Vec<String>,

@@ -469,7 +469,7 @@ mod tests {
             "vars": {},
             "user": { "name": "Ada", "email": "ada@example.com" },
             "notes": {
-                "previous": "2026-11-13", "compare_url": null, "count_label": "0 commit(s)",
+                "previous": "2026-11-13", "compare_url": null, "count_label": "0 commits",
                 "authors": [], "entries": [], "groups": [], "repicked": [], "dropped": [],
                 "truncated": false
             }

@@ -122,7 +122,7 @@ fn a_section_the_plan_does_not_have_shuts_the_gate() {
     env.ok(&["check", "firefox-1", "firefox-2", "firefox-3", "firefox-4"]);
     let before = env.refs();
     let err = env.fails(&["deploy", "production"], 3);
-    assert!(err.contains("1 condition(s) not met"), "{err}");
+    assert!(err.contains("1 condition not met"), "{err}");
     assert!(
         err.contains("checklist section `chrom` is not in the checklist (docs/verification.md)"),
         "{err}"

@@ -60,7 +60,7 @@ fn only_unmet(env: &TestEnv) -> String {
     let err = env.fails(&["deploy", "production"], 3);
     let reasons: Vec<&str> = err.lines().filter(|l| l.starts_with("  - ")).collect();
     assert_eq!(reasons.len(), 1, "{err}");
-    assert!(err.contains("1 condition(s) not met"), "{err}");
+    assert!(err.contains("1 condition not met"), "{err}");
     assert_eq!(env.refs(), before, "a refused deploy wrote something");
     reasons[0].to_owned()
 }
@@ -93,7 +93,7 @@ fn each_condition_alone_shuts_the_gate() {
     env.ok_as(QA, &["uncheck", "checkout"]);
     let reason = only_unmet(&env);
     assert!(
-        reason.contains("1 checklist item(s) open: checkout"),
+        reason.contains("1 checklist item open: checkout"),
         "{reason}"
     );
     assert!(!reason.contains("prod-smoke"), "{reason}");

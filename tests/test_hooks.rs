@@ -208,7 +208,7 @@ fn no_hooks_and_unreachable_services() {
     let env = with_hook(&server, "");
     let (code, _, err) = run(&env, &["deploy", "stage", "--no-hooks"]);
     assert_eq!(code, 0);
-    assert!(err.contains("Skipped 1 hook(s): --no-hooks"), "{err}");
+    assert!(err.contains("Skipped 1 hook: --no-hooks"), "{err}");
     assert!(server.received().is_empty());
 
     // A port nobody listens on: a clear error, recorded.
@@ -639,7 +639,7 @@ fn a_secret_too_short_to_mask_is_refused() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(server.received().is_empty(), "it was sent");
     assert!(
-        err.contains("the environment variable JENKINS_TOKEN holds 3 character(s)"),
+        err.contains("the environment variable JENKINS_TOKEN holds 3 characters"),
         "{err}"
     );
     assert!(err.contains("needs at least 6"), "{err}");
@@ -852,7 +852,7 @@ url = "{url}/gate"
     assert!(list.contains("the answer is longer than 1 MiB"), "{list}");
     let (code, err) = limited(&["hooks", "retry"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("1 hook(s) still failing"), "{err}");
+    assert!(err.contains("1 hook still failing"), "{err}");
 
     let (code, err) = limited(&["wait", "firehose", "--interval", "100ms", "--timeout", "2s"]);
     assert_eq!(code, 3, "{err}");

@@ -15,7 +15,7 @@ fn the_demo_runs_both_processes_and_leaves_the_caller_alone() {
         "$ git release init",
         "$ git release notes",
         "$ git release render stage-test-mail",
-        "cannot be deployed to production: 4 condition(s) not met",
+        "cannot be deployed to production: 4 conditions not met",
         "$ git release signoff qa",
         "verified on production",
         "Undo migration 000002_add_email",

@@ -96,7 +96,7 @@ fn notes_fold_merges_and_link_patterns() {
     let text = env.ok(&["notes", "--format", "text"]);
     assert!(
         text.starts_with(
-            "release 2026-11-20: 4 commit(s) (3 without merges; 1 pull request(s)) by 1 author(s) since 2026-11-13\n"
+            "release 2026-11-20: 4 commits (3 without merges; 1 pull request) by 1 author since 2026-11-13\n"
         ),
         "{text}"
     );
@@ -208,13 +208,13 @@ fn first_release_and_tag_only_notes() {
     // Their Markdown says what the built-in template says of a recorded release.
     let md = env.ok(&["notes", "-r", "2026-11-13"]);
     assert!(
-        md.starts_with("## 2026-11-13\n\nFirst release: 2 commit(s).\n\n- "),
+        md.starts_with("## 2026-11-13\n\nFirst release: 2 commits.\n\n- "),
         "{md}"
     );
     let md = env.ok(&["notes", "-r", "2026-11-19"]);
     assert!(
         md.starts_with(
-            "## 2026-11-19\n\n4 commit(s) (3 without merges; 1 pull request(s)) by 1 author(s) since 2026-11-13.\n\
+            "## 2026-11-19\n\n4 commits (3 without merges; 1 pull request) by 1 author since 2026-11-13.\n\
              Compare: https://github.com/acme/shop/compare/2026-11-13...2026-11-19\n\n- "
         ),
         "{md}"
@@ -438,7 +438,7 @@ fn commits_picked_again_are_neither_new_nor_dropped() {
     }
     let md = env.ok(&["notes", "-r", "2026-11-21"]);
     assert!(
-        md.contains("0 commit(s) by 0 author(s) since 2026-11-20, and 3 re-picked."),
+        md.contains("0 commits by 0 authors since 2026-11-20, and 3 re-picked."),
         "{md}"
     );
     assert!(md.contains("### Picked again from 2026-11-20"), "{md}");
@@ -540,7 +540,7 @@ subject = "^Bump "
     assert_eq!(v["pull_requests"], 2);
     assert_eq!(
         v["count_label"],
-        "8 commit(s) (6 without merges; 2 pull request(s))"
+        "8 commits (6 without merges; 2 pull requests)"
     );
     let md = env.ok(&["notes"]);
     assert!(
@@ -562,7 +562,7 @@ subject = "^Bump "
     let pad = env.ok(&["render", "push-pad"]);
     assert!(
         pad.contains(
-            "What: 8 commit(s) (6 without merges; 2 pull request(s)); 3 localization updates (Pontoon); 2 dependency updates\n"
+            "What: 8 commits (6 without merges; 2 pull requests); 3 localization updates (Pontoon); 2 dependency updates\n"
         ),
         "{pad}"
     );

@@ -444,7 +444,7 @@ fn the_pages_in_chromium() {
         ("not deployed to stage yet", None),
         ("sign-off `qa` missing", Some("git release signoff qa")),
         (
-            "2 checklist item(s) open: checkout, dashboards",
+            "2 checklist items open: checkout, dashboards",
             Some("git release check checkout dashboards"),
         ),
         ("blocked by BUG-7", Some("git release unblock BUG-7")),

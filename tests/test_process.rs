@@ -74,7 +74,7 @@ fn train_stage_checklist_signoffs_production_verify() {
     // Production is shut, and says every reason with the command that fixes it.
     let err = env.fails(&["deploy", "production"], 3);
     assert!(
-        err.contains("cannot be deployed to production: 4 condition(s) not met"),
+        err.contains("cannot be deployed to production: 4 conditions not met"),
         "{err}"
     );
     assert!(err.contains("not deployed to stage yet"), "{err}");
@@ -82,7 +82,7 @@ fn train_stage_checklist_signoffs_production_verify() {
     assert!(err.contains("sign-off `qa` missing"), "{err}");
     assert!(err.contains("run: git release signoff eng"), "{err}");
     assert!(
-        err.contains("6 checklist item(s) open: firefox-1, firefox-2, firefox-3, firefox-4, chrome-1, chrome-2 run"),
+        err.contains("6 checklist items open: firefox-1, firefox-2, firefox-3, firefox-4, chrome-1, chrome-2 run"),
         "{err}"
     );
 
@@ -190,7 +190,7 @@ fn push_duty_stage_blocker_signoff_production() {
     );
 
     let err = env.fails(&["deploy", "production"], 3);
-    assert!(err.contains("2 condition(s) not met"), "{err}");
+    assert!(err.contains("2 conditions not met"), "{err}");
     assert!(
         err.contains("blocked by 1234 (checkout 500s on stage)"),
         "{err}"

@@ -297,7 +297,7 @@ fn a_merge_commit_needs_mainline() {
         ],
         2,
     );
-    assert!(err.contains("has 2 parent(s)"), "{err}");
+    assert!(err.contains("has 2 parents"), "{err}");
 
     env.ok(&["rollforward", &merge, "-m", "1", "--force", "--reason", "t"]);
     let branch = "rollforward/2026-11-20";

@@ -454,7 +454,7 @@ fn every_spelling_of_a_date_counts_in_history() {
         "2019-03-12",
     ]);
     assert_eq!((code, out.as_str()), (0, "2019.03.12\n"), "{err}");
-    assert!(err.contains("1 commit(s) since 2019-03-05"), "{err}");
+    assert!(err.contains("1 commit since 2019-03-05"), "{err}");
     assert!(
         err.contains(
             "note: 2019-03-05 counts as 2019.03.05 (another separator where `%Y.%m.%d` has none)"

@@ -149,7 +149,7 @@ fn a_release_we_did_not_push_moving_meanwhile_is_no_race() {
     assert_eq!(out, "2026-11-27: pushed\n");
     // The next sync takes what b did.
     let out = a.ok(&["sync"]);
-    assert_eq!(out, "2026-11-20: +1 event(s) from origin\n");
+    assert_eq!(out, "2026-11-20: +1 event from origin\n");
     assert!(
         a.ok(&["log", "-r", "2026-11-20"])
             .contains("comment: from b, meanwhile")
@@ -200,7 +200,7 @@ fn dry_run_and_plain_git() {
             .collect::<Vec<_>>()
     );
     let out = b.ok(&["sync"]);
-    assert_eq!(out, "2026-11-20: +1 event(s) from origin, merged, pushed\n");
+    assert_eq!(out, "2026-11-20: +1 event from origin, merged, pushed\n");
     // The merge is a real merge commit with both histories as parents.
     let parents = b.git(&["log", "-1", "--format=%P", "refs/release/2026-11-20"]);
     assert_eq!(parents.split(' ').count(), 2);
@@ -377,7 +377,7 @@ fn a_release_taken_from_the_remote_brings_its_tag() {
     );
     let out = b.ok(&["sync"]);
     assert!(
-        out.contains("2026-11-27: +1 event(s) from origin, tag from origin"),
+        out.contains("2026-11-27: +1 event from origin, tag from origin"),
         "{out}"
     );
     assert_eq!(
@@ -406,7 +406,7 @@ fn a_release_whose_tag_the_remote_lacks_comes_without_it() {
     a.git(&["push", "-q", "origin", ":refs/tags/2026-11-27"]);
     let (code, out, err) = b.run(&["sync"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("2026-11-27: +1 event(s) from origin"), "{out}");
+    assert!(out.contains("2026-11-27: +1 event from origin"), "{out}");
     assert!(!out.contains("tag from"), "{out}");
     assert!(!b.has_ref("refs/tags/2026-11-27"));
     // Once the remote has it, the next sync brings it, though the release did not change;
@@ -432,7 +432,7 @@ fn a_release_whose_tag_the_remote_lacks_comes_without_it() {
     a.ok(&["sync"]);
     a.git(&["tag", "2026-12-04", "HEAD"]);
     a.git(&["push", "-q", "origin", "refs/tags/2026-12-04"]);
-    assert_eq!(b.ok(&["sync"]), "2026-12-04: +1 event(s) from origin\n");
+    assert_eq!(b.ok(&["sync"]), "2026-12-04: +1 event from origin\n");
     assert_eq!(
         b.ok(&["sync", "--dry-run"]),
         "Releases are the same here and on origin.\n"
@@ -452,10 +452,7 @@ fn a_merge_that_takes_a_release_past_256_events_fans_them_out_and_loses_none() {
     a.ok(&["sync"]);
     assert_eq!(event_files(a).len(), 151);
     let out = b.ok(&["sync"]);
-    assert_eq!(
-        out,
-        "2026-11-20: +150 event(s) from origin, merged, pushed\n"
-    );
+    assert_eq!(out, "2026-11-20: +150 events from origin, merged, pushed\n");
     let paths = |env: &TestEnv| env.event_paths("refs/release/2026-11-20");
     let fanned = paths(b);
     assert_eq!(fanned.len(), 301);
@@ -567,10 +564,7 @@ fn one_name_started_for_two_commits_is_not_merged() {
         origin.git(&["ls-remote", "origin", "refs/release/2027-01-05"]),
         theirs
     );
-    assert!(
-        a.ok(&["sync"])
-            .contains("2026-11-20: +1 event(s) from origin")
-    );
+    assert!(a.ok(&["sync"]).contains("2026-11-20: +1 event from origin"));
     // Each clone's own history is sound: nothing for fsck to repair on either side.
     a.ok(&["fsck"]);
     b.ok(&["fsck"]);
@@ -817,7 +811,7 @@ fn a_release_tag_missing_on_the_remote_is_pushed_again() {
     assert!(!remote_tags().contains("refs/tags/2026-12-04"));
     let out = b.ok(&["sync"]);
     assert!(
-        out.contains("2026-12-04: +1 event(s) from origin, tag pushed to origin\n"),
+        out.contains("2026-12-04: +1 event from origin, tag pushed to origin\n"),
         "{out}"
     );
     assert!(remote_tags().contains("refs/tags/2026-12-04"));

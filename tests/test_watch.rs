@@ -192,7 +192,7 @@ fn a_clean_window_holds_and_is_recorded() {
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("held   5xx: 5xx 0.1 < 0.5"), "{stdout}");
     assert!(
-        stdout.contains("held   new-errors: 0 new issue(s)"),
+        stdout.contains("held   new-errors: 0 new issues"),
         "{stdout}"
     );
     assert!(
@@ -203,7 +203,7 @@ fn a_clean_window_holds_and_is_recorded() {
     // Each verdict is an event; git is the witness.
     let log = env.git(&["log", "--format=%s", "refs/release/2026-12-07"]);
     assert!(log.contains("monitor 5xx: 5xx 0.1 < 0.5"), "{log}");
-    assert!(log.contains("monitor new-errors: 0 new issue(s)"), "{log}");
+    assert!(log.contains("monitor new-errors: 0 new issues"), "{log}");
     assert!(!log.contains("block"), "{log}");
     let status = json(&env.ok(&["status", "--json"]));
     assert_eq!(status["monitors"].as_array().unwrap().len(), 3, "{status}");
@@ -341,7 +341,7 @@ fn a_new_issue_on_the_second_page_fails_sentry() {
     assert_eq!(code, 3, "{stdout}");
     assert!(
         stdout.contains(
-            "FAILED new-errors: 1 new issue(s) > 0: SHOP-1 (error) TypeError: cart is undefined"
+            "FAILED new-errors: 1 new issue > 0: SHOP-1 (error) TypeError: cart is undefined"
         ),
         "{stdout}"
     );

@@ -49,8 +49,8 @@ pub fn cmd_deploy(args: &DeployArgs, out: &mut dyn Write) -> Result<()> {
         unmet.extend(tracked.iter().cloned());
         if !unmet.is_empty() && !args.force.force {
             let mut message = format!(
-                "release {name} cannot be deployed to {env}: {} condition(s) not met",
-                unmet.len()
+                "release {name} cannot be deployed to {env}: {} not met",
+                crate::output::count(unmet.len() as u64, "condition", "conditions")
             );
             for u in &unmet {
                 message.push_str(&format!("\n  - {:<40} run: {}", u.reason, u.hint));

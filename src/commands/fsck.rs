@@ -63,7 +63,9 @@ pub fn cmd_fsck(args: &FsckArgs, out: &mut dyn Write) -> Result<()> {
             }
             if removals.len() > SHOWN_REMOVALS {
                 let more = removals.len() - SHOWN_REMOVALS;
-                writeln!(out, "{name}: and {more} more such change(s)")?;
+                let more =
+                    crate::output::count(more as u64, "more such change", "more such changes");
+                writeln!(out, "{name}: and {more}")?;
             }
             let signed = if session.config.config.trust.require_signed {
                 "with [trust] require_signed, an event a good signature added still counts; "
@@ -148,9 +150,12 @@ pub fn cmd_fsck(args: &FsckArgs, out: &mut dyn Write) -> Result<()> {
         }
     }
     if problems > 0 {
-        return Err(
-            crate::error::Failure::new(format!("{problems} release(s) have problems")).into(),
-        );
+        return Err(crate::error::Failure::new(if problems == 1 {
+            "1 release has problems".to_owned()
+        } else {
+            format!("{problems} releases have problems")
+        })
+        .into());
     }
     Ok(())
 }

@@ -167,7 +167,8 @@ fn retry(session: &Session, asked: Option<&str>, dry_run: bool, out: &mut dyn Wr
     }
     if still_failing > 0 {
         return Err(Failure::new(format!(
-            "{still_failing} hook(s) still failing on release {name}"
+            "{} still failing on release {name}",
+            crate::output::count(still_failing as u64, "hook", "hooks")
         ))
         .hint("`git release hooks list` shows why")
         .into());
@@ -196,7 +197,11 @@ pub fn fire(
         return Ok(());
     }
     if DISABLED.load(Ordering::Relaxed) {
-        crate::say!("Skipped {} hook(s): --no-hooks", hooks.len() + jobs.len());
+        let skipped = (hooks.len() + jobs.len()) as u64;
+        crate::say!(
+            "Skipped {}: --no-hooks",
+            crate::output::count(skipped, "hook", "hooks")
+        );
         return Ok(());
     }
     // A hook sees the facts the hooks before it captured (the bug filed, then its URL used).
@@ -549,8 +554,9 @@ pub fn env_context(sources: &[&str]) -> Result<std::collections::BTreeMap<String
         let length = value.chars().count();
         if length < MIN_SECRET_LENGTH {
             return Err(Failure::new(format!(
-                "the environment variable {name} holds {length} character(s); a value used in a \
-                 hook or gate needs at least {MIN_SECRET_LENGTH}"
+                "the environment variable {name} holds {}; a value used in a hook or gate needs \
+                 at least {MIN_SECRET_LENGTH}",
+                crate::output::count(length as u64, "character", "characters")
             ))
             .hint(format!(
                 "it is masked as a secret wherever it appears; give {name} a longer value"

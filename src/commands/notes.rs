@@ -129,10 +129,10 @@ fn print_md(notes: &NotesView, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "## {}\n", notes.release)?;
     match &notes.previous {
         Some(p) => {
-            let authors = notes.authors.len();
+            let authors = authors(notes);
             writeln!(
                 out,
-                "{} by {authors} author(s) since {p}{}.",
+                "{} by {authors} since {p}{}.",
                 notes.count_label,
                 repicked_clause(notes, ", and")
             )?;
@@ -188,14 +188,19 @@ fn repicked_clause(notes: &NotesView, joiner: &str) -> String {
     }
 }
 
+/// `3 authors`.
+fn authors(notes: &NotesView) -> String {
+    crate::output::count(notes.authors.len() as u64, "author", "authors")
+}
+
 fn print_text(notes: &NotesView, out: &mut dyn Write) -> Result<()> {
     match &notes.previous {
         Some(p) => writeln!(
             out,
-            "release {}: {} by {} author(s) since {p}{}",
+            "release {}: {} by {} since {p}{}",
             notes.release,
             notes.count_label,
-            notes.authors.len(),
+            authors(notes),
             repicked_clause(notes, ", and")
         )?,
         None => writeln!(

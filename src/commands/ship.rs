@@ -404,7 +404,8 @@ fn plan(session: &Session, args: &ShipArgs, release: &Release, out: &mut dyn Wri
             Step::Gates(env, gates) => {
                 writeln!(
                     out,
-                    "  would poll gate(s) {} before {env}; ship stops if one has not passed",
+                    "  would poll {} {} before {env}; ship stops if one has not passed",
+                    if gates.len() == 1 { "gate" } else { "gates" },
                     gates.join(", ")
                 )?;
                 for gate in gates {

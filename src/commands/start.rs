@@ -277,8 +277,8 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
                 );
                 match &previous {
                     Some(p) if count == 0 => crate::say!("  no commits since {p}"),
-                    Some(p) => crate::say!("  {count} commit(s) since {p}"),
-                    None => crate::say!("  first release: {count} commit(s)"),
+                    Some(p) => crate::say!("  {} since {p}", count_commits(count)),
+                    None => crate::say!("  first release: {}", count_commits(count)),
                 }
                 if tag {
                     crate::say!("  tagged {name}; publish it with `git push origin {name}`");
@@ -428,4 +428,8 @@ impl<'s> History<'s> {
             crate::say!("  note: {line}");
         }
     }
+}
+
+fn count_commits(n: usize) -> String {
+    crate::output::count(n as u64, "commit", "commits")
 }

@@ -74,8 +74,10 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
         }
         for (name, done) in &applied.done {
             let line = match done {
-                Done::Took { gained } => format!("+{gained} event(s) from {remote}"),
-                Done::Merged { brought } => format!("+{brought} event(s) from {remote}, merged"),
+                Done::Took { gained } => format!("+{} from {remote}", events(*gained)),
+                Done::Merged { brought } => {
+                    format!("+{} from {remote}, merged", events(*brought as u64))
+                }
                 Done::Kept => continue,
             };
             note(&mut report, name, line);
@@ -445,6 +447,10 @@ fn tag_pushes(here: &BTreeSet<String>, releases: &[String]) -> Vec<Push> {
             lease: None,
         })
         .collect()
+}
+
+fn events(n: u64) -> String {
+    crate::output::count(n, "event", "events")
 }
 
 fn note(report: &mut BTreeMap<String, Vec<String>>, name: &str, line: String) {

@@ -43,9 +43,9 @@ pub fn cmd_verify(args: &VerifyArgs, out: &mut dyn Write) -> Result<()> {
         let unmet = verify_unmet(release, &args.env, &environment.requires);
         if !unmet.is_empty() {
             let mut message = format!(
-                "release {name} cannot be verified on {}: {} condition(s) not met",
+                "release {name} cannot be verified on {}: {} not met",
                 args.env,
-                unmet.len()
+                crate::output::count(unmet.len() as u64, "condition", "conditions")
             );
             for u in &unmet {
                 message.push_str(&format!("\n  - {:<40} run: {}", u.reason, u.hint));

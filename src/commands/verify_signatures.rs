@@ -49,7 +49,12 @@ pub fn cmd_verify_signatures(args: &VerifySignaturesArgs, out: &mut dyn Write) -
     }
     let bad = checks.iter().filter(|c| !c.counts).count();
     if bad > 0 {
-        return Err(Failure::new(format!("{bad} sign-off(s) of release {name} do not count"))
+        let message = if bad == 1 {
+            format!("1 sign-off of release {name} does not count")
+        } else {
+            format!("{bad} sign-offs of release {name} do not count")
+        };
+        return Err(Failure::new(message)
             .hint("the person signs off again with a signing key git is set up to use (commit.gpgsign, user.signingkey)")
             .into());
     }

@@ -165,8 +165,8 @@ pub fn watch(
         return Ok(true);
     }
     crate::say!(
-        "Watching {} monitor(s) on {env} for release {name}, {}s, every {}s",
-        prepared.len(),
+        "Watching {} on {env} for release {name}, {}s, every {}s",
+        crate::output::count(prepared.len() as u64, "monitor", "monitors"),
         length.as_secs_f64(),
         window.interval.as_secs_f64()
     );

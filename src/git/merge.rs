@@ -82,8 +82,9 @@ impl Repo {
                 match index.and_then(|i| parents.get(i)) {
                     Some(parent) => Ok(Some(*parent)),
                     None => Err(Failure::usage(format!(
-                        "--mainline {n}: {short} has {} parent(s), numbered from 1; nothing was written",
-                        parents.len()
+                        "--mainline {n}: {short} has {} {}, numbered from 1; nothing was written",
+                        parents.len(),
+                        if parents.len() == 1 { "parent" } else { "parents" }
                     ))
                     .into()),
                 }

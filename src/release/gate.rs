@@ -166,8 +166,8 @@ pub fn evaluate(
         };
         unmet.push(Unmet {
             reason: format!(
-                "{} checklist item(s) open: {}{more}",
-                open.len(),
+                "{} open: {}{more}",
+                crate::output::count(open.len() as u64, "checklist item", "checklist items"),
                 shown.join(", ")
             ),
             hint: format!("git release check {}", shown.join(" ")),

@@ -129,10 +129,13 @@ pub fn judge_new_issues(max_new: u64, found: &[String]) -> Verdict {
     };
     Verdict {
         passed: count <= max_new,
-        detail: if count <= max_new {
-            format!("{count} new issue(s), at most {max_new}{listed}")
-        } else {
-            format!("{count} new issue(s) > {max_new}{listed}")
+        detail: {
+            let issues = crate::output::count(count, "new issue", "new issues");
+            if count <= max_new {
+                format!("{issues}, at most {max_new}{listed}")
+            } else {
+                format!("{issues} > {max_new}{listed}")
+            }
         },
     }
 }
@@ -184,7 +187,7 @@ mod tests {
         assert!(judge_new_issues(0, &[]).passed);
         let v = judge_new_issues(0, &["SHOP-1 boom".into()]);
         assert!(!v.passed);
-        assert_eq!(v.detail, "1 new issue(s) > 0: SHOP-1 boom");
+        assert_eq!(v.detail, "1 new issue > 0: SHOP-1 boom");
     }
 
     #[test]
