@@ -196,6 +196,7 @@ pub fn fold(commits: Vec<CommitInfo>, tip: Oid, rules: &[LinkRule]) -> Changes {
 /// How a count of commits reads: `54 commits (29 without merges; 28 pull requests)`.
 /// `git rev-list --count` counts merges too, so the first number is git's.
 pub fn count_label(count: usize, merges: usize, pull_requests: usize) -> String {
+    use crate::output::count as plural;
     let mut label = plural(count, "commit", "commits");
     let prs = plural(pull_requests, "pull request", "pull requests");
     match (merges, pull_requests) {
@@ -205,10 +206,6 @@ pub fn count_label(count: usize, merges: usize, pull_requests: usize) -> String 
         (m, _) => label.push_str(&format!(" ({} without merges; {prs})", count - m)),
     }
     label
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    crate::output::count(n as u64, one, many)
 }
 
 fn make_entry(c: CommitInfo, rules: &[LinkRule], children: Vec<Entry>) -> Entry {

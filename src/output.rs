@@ -185,10 +185,13 @@ pub enum Tone {
     Bad,
 }
 
-/// `1 comment`, `2 comments`, `0 comments`.
-pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
-    let n = n.into();
-    format!("{n} {}", if n == 1 { one } else { many })
+/// `1 comment`, `2 comments`, `0 comments`: a count of any unsigned integer type.
+pub fn count<N: Copy + std::fmt::Display + PartialEq + From<u8>>(
+    n: N,
+    one: &str,
+    many: &str,
+) -> String {
+    format!("{n} {}", if n == N::from(1) { one } else { many })
 }
 
 /// `text` in colour when stdout is a terminal and NO_COLOR is not set.

@@ -50,7 +50,7 @@ pub fn cmd_deploy(args: &DeployArgs, out: &mut dyn Write) -> Result<()> {
         if !unmet.is_empty() && !args.force.force {
             let mut message = format!(
                 "release {name} cannot be deployed to {env}: {} not met",
-                crate::output::count(unmet.len() as u64, "condition", "conditions")
+                crate::output::count(unmet.len(), "condition", "conditions")
             );
             for u in &unmet {
                 message.push_str(&format!("\n  - {:<40} run: {}", u.reason, u.hint));

@@ -63,8 +63,7 @@ pub fn cmd_fsck(args: &FsckArgs, out: &mut dyn Write) -> Result<()> {
             }
             if removals.len() > SHOWN_REMOVALS {
                 let more = removals.len() - SHOWN_REMOVALS;
-                let more =
-                    crate::output::count(more as u64, "more such change", "more such changes");
+                let more = crate::output::count(more, "more such change", "more such changes");
                 writeln!(out, "{name}: and {more}")?;
             }
             let signed = if session.config.config.trust.require_signed {

@@ -168,7 +168,7 @@ fn retry(session: &Session, asked: Option<&str>, dry_run: bool, out: &mut dyn Wr
     if still_failing > 0 {
         return Err(Failure::new(format!(
             "{} still failing on release {name}",
-            crate::output::count(still_failing as u64, "hook", "hooks")
+            crate::output::count(still_failing, "hook", "hooks")
         ))
         .hint("`git release hooks list` shows why")
         .into());
@@ -197,7 +197,7 @@ pub fn fire(
         return Ok(());
     }
     if DISABLED.load(Ordering::Relaxed) {
-        let skipped = (hooks.len() + jobs.len()) as u64;
+        let skipped = hooks.len() + jobs.len();
         crate::say!(
             "Skipped {}: --no-hooks",
             crate::output::count(skipped, "hook", "hooks")
@@ -556,7 +556,7 @@ pub fn env_context(sources: &[&str]) -> Result<std::collections::BTreeMap<String
             return Err(Failure::new(format!(
                 "the environment variable {name} holds {}; a value used in a hook or gate needs \
                  at least {MIN_SECRET_LENGTH}",
-                crate::output::count(length as u64, "character", "characters")
+                crate::output::count(length, "character", "characters")
             ))
             .hint(format!(
                 "it is masked as a secret wherever it appears; give {name} a longer value"

@@ -190,7 +190,7 @@ fn repicked_clause(notes: &NotesView, joiner: &str) -> String {
 
 /// `3 authors`.
 fn authors(notes: &NotesView) -> String {
-    crate::output::count(notes.authors.len() as u64, "author", "authors")
+    crate::output::count(notes.authors.len(), "author", "authors")
 }
 
 fn print_text(notes: &NotesView, out: &mut dyn Write) -> Result<()> {

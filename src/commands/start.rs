@@ -277,8 +277,14 @@ pub fn cmd_start(args: &StartArgs, out: &mut dyn Write) -> Result<()> {
                 );
                 match &previous {
                     Some(p) if count == 0 => crate::say!("  no commits since {p}"),
-                    Some(p) => crate::say!("  {} since {p}", count_commits(count)),
-                    None => crate::say!("  first release: {}", count_commits(count)),
+                    Some(p) => crate::say!(
+                        "  {} since {p}",
+                        crate::output::count(count, "commit", "commits")
+                    ),
+                    None => crate::say!(
+                        "  first release: {}",
+                        crate::output::count(count, "commit", "commits")
+                    ),
                 }
                 if tag {
                     crate::say!("  tagged {name}; publish it with `git push origin {name}`");
@@ -428,8 +434,4 @@ impl<'s> History<'s> {
             crate::say!("  note: {line}");
         }
     }
-}
-
-fn count_commits(n: usize) -> String {
-    crate::output::count(n as u64, "commit", "commits")
 }

@@ -117,7 +117,7 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
         writeln!(
             out,
             "  cut from   {from}, with {}:",
-            count(v.picks.len() as u64, "cherry-pick", "cherry-picks")
+            count(v.picks.len(), "cherry-pick", "cherry-picks")
         )?;
         for p in &v.picks {
             writeln!(out, "             {} {}", p.short, p.subject)?;
@@ -285,7 +285,7 @@ fn print_human(v: &ReleaseView, out: &mut dyn Write) -> Result<()> {
             "  {label:<10} branch {} at {}: rolls back {} ({}){undone}{forced}",
             r.branch,
             super::short(&r.tip),
-            count(r.reverted.len() as u64, "commit", "commits"),
+            count(r.reverted.len(), "commit", "commits"),
             commits.join(", ")
         )?;
         if !r.manual.is_empty() {

@@ -9,6 +9,7 @@ use anyhow::Result;
 use super::Session;
 use crate::error::Failure;
 use crate::git::Push;
+use crate::output::count;
 use crate::store::sync::{self, Applied, Done, Race, Tracking};
 use crate::store::{NOTES_REF, RELEASE_PREFIX, TAG_PREFIX};
 
@@ -74,9 +75,14 @@ pub fn cmd_sync(args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
         }
         for (name, done) in &applied.done {
             let line = match done {
-                Done::Took { gained } => format!("+{} from {remote}", events(*gained)),
+                Done::Took { gained } => {
+                    format!("+{} from {remote}", count(*gained, "event", "events"))
+                }
                 Done::Merged { brought } => {
-                    format!("+{} from {remote}, merged", events(*brought as u64))
+                    format!(
+                        "+{} from {remote}, merged",
+                        count(*brought, "event", "events")
+                    )
                 }
                 Done::Kept => continue,
             };
@@ -447,10 +453,6 @@ fn tag_pushes(here: &BTreeSet<String>, releases: &[String]) -> Vec<Push> {
             lease: None,
         })
         .collect()
-}
-
-fn events(n: u64) -> String {
-    crate::output::count(n, "event", "events")
 }
 
 fn note(report: &mut BTreeMap<String, Vec<String>>, name: &str, line: String) {

@@ -45,7 +45,7 @@ pub fn cmd_verify(args: &VerifyArgs, out: &mut dyn Write) -> Result<()> {
             let mut message = format!(
                 "release {name} cannot be verified on {}: {} not met",
                 args.env,
-                crate::output::count(unmet.len() as u64, "condition", "conditions")
+                crate::output::count(unmet.len(), "condition", "conditions")
             );
             for u in &unmet {
                 message.push_str(&format!("\n  - {:<40} run: {}", u.reason, u.hint));

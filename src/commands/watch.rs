@@ -166,7 +166,7 @@ pub fn watch(
     }
     crate::say!(
         "Watching {} on {env} for release {name}, {}s, every {}s",
-        crate::output::count(prepared.len() as u64, "monitor", "monitors"),
+        crate::output::count(prepared.len(), "monitor", "monitors"),
         length.as_secs_f64(),
         window.interval.as_secs_f64()
     );

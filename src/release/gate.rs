@@ -167,7 +167,7 @@ pub fn evaluate(
         unmet.push(Unmet {
             reason: format!(
                 "{} open: {}{more}",
-                crate::output::count(open.len() as u64, "checklist item", "checklist items"),
+                crate::output::count(open.len(), "checklist item", "checklist items"),
                 shown.join(", ")
             ),
             hint: format!("git release check {}", shown.join(" ")),

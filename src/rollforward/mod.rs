@@ -327,7 +327,7 @@ fn unclaimed(git: &Repo, req: &Request<'_>, order: &[Oid]) -> Result<BTreeSet<St
         .collect();
     Err(Failure::new(format!(
         "the revert would delete or change {} whose undo no known migration system writes, and nothing would undo what they did; nothing was written:\n  {}",
-        crate::output::count(found.len() as u64, "migration file", "migration files"),
+        crate::output::count(found.len(), "migration file", "migration files"),
         lines.join("\n  ")
     ))
     .hint("declare their directory with [[migrations]] in .release/config.toml (system, dir, and `generate` for an ORM), or pass --allow-manual-undo to keep them and write a TODO undo")
